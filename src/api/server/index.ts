@@ -1,0 +1,10 @@
+// The PowerTalk server API realm (`Server-Key`). Not tier-gated.
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { useKeyRealm } from '../../http/key-realm.ts';
+import { authTicketRequest } from './auth-ticket.request.ts';
+
+export async function serverApi(app: FastifyInstance, deps: Deps): Promise<void> {
+  useKeyRealm(app, deps, 'server', { tierGated: false });
+  app.route(authTicketRequest(deps));
+}

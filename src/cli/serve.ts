@@ -1,0 +1,52 @@
+import { loadConfig } from '../config.ts';
+import { createDeps } from '../deps.ts';
+import { buildServer } from '../server.ts';
+import { ensureDefaultProject } from '../services/projects.ts';
+import { type Command, parseFlags } from './context.ts';
+import { printCreatedProject } from './project-create.ts';
+
+/** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
+export const serve: Command = async (ctx) => {
+  const { values } = parseFlags(ctx.args, { host: { type: 'string' }, port: { type: 'string' }, bootstrap: { type: 'boolean' } });
+  const config = loadConfig(ctx.env, { databaseUrl: values.database, host: values.host, port: values.port });
+  const deps = await createDeps(config);
+  if (values.bootstrap) {
+    const created = await ensureDefaultProject(deps);
+    if (created) {
+      ctx.io.out('First run: created the project "default".');
+      printCreatedProject(ctx.io, created);
+    }
+  }
+  const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    await deps.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  ctx.io.out(`Parley listening on http://${config.host}:${port} (database: ${deps.dialect})`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      deps.logger.info({ signal }, 'shutting down');
+      app
+        .close()
+        .then(() => deps.close())
+        .then(
+          () => resolve(0),
+          (err: unknown) => {
+            deps.logger.error({ err }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+};

@@ -1,0 +1,73 @@
+// The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
+export interface Config {
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** HS256 secret for tickets; when unset, one is generated and kept in the database. */
+  readonly ticketSecret: string | undefined;
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
+  readonly bodyLimit: number;
+  readonly pgPoolSize: number;
+  readonly trustProxy: boolean;
+}
+
+export const DEFAULT_DATABASE_URL = './data/parley.db';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `overrides` are command-line flags; they win over the environment. */
+export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | 'host' | 'port', string>> = {}): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T => {
+    if (raw === undefined) return fallback;
+    const v = (allowed as readonly string[]).find((a) => a.toLowerCase() === raw.toLowerCase());
+    if (v === undefined) {
+      problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return v as T;
+  };
+
+  const ticketSecret = get('PARLEY_TICKET_SECRET');
+  if (ticketSecret !== undefined && ticketSecret.length < 32) {
+    problems.push('PARLEY_TICKET_SECRET: must be at least 32 characters');
+  }
+  const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
+
+  const config: Config = {
+    databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
+    host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
+    port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
+    logLevel: oneOf('PARLEY_LOG_LEVEL', get('PARLEY_LOG_LEVEL'), LOG_LEVELS, 'info'),
+    ticketSecret,
+    sqliteSynchronous: oneOf('PARLEY_SQLITE_SYNCHRONOUS', get('PARLEY_SQLITE_SYNCHRONOUS'), ['NORMAL', 'FULL'], 'NORMAL'),
+    bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
+    pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
+    trustProxy,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,73 @@
+// Opaque credentials: prefixed time-sortable ids, random secrets, SHA-256 at rest, constant-time comparison.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ulid } from 'ulid';
+
+/** The closed table of id prefixes. */
+export const ID_PREFIX = {
+  project: 'prj',
+  serverKey: 'srv',
+  apiKey: 'api',
+  appKey: 'app',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIX[kind]}_${ulid().toLowerCase()}`;
+}
+
+const ID_PATTERN = /^[a-z]{3}_[0-9a-z]{26}$/;
+
+export function looksLikeId(value: string, kind?: IdKind): boolean {
+  return ID_PATTERN.test(value) && (kind === undefined || value.startsWith(`${ID_PREFIX[kind]}_`));
+}
+
+/** 32 random bytes, base64url: 43 characters. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Compares a presented secret with a stored SHA-256 hex digest in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const presented = createHash('sha256').update(secret).digest();
+  const stored = Buffer.from(storedHash, 'hex');
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+/** The header value of a server or app key: base64(id:secret). */
+export function formatKeyPairHeader(id: string, secret: string): string {
+  return Buffer.from(`${id}:${secret}`, 'utf8').toString('base64');
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Parses base64(id:secret); undefined when the value is not well-formed. */
+export function parseKeyPairHeader(value: string): { id: string; secret: string } | undefined {
+  if (value.length === 0 || value.length > 512 || !BASE64.test(value)) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const id = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  if (!looksLikeId(id) || !SECRET_PATTERN.test(secret)) return undefined;
+  return { id, secret };
+}
+
+/** An API key is one opaque string: `<id>.<secret>`. */
+export function formatApiKey(id: string, secret: string): string {
+  return `${id}.${secret}`;
+}
+
+export function parseApiKey(value: string): { id: string; secret: string } | undefined {
+  const dot = value.indexOf('.');
+  if (dot < 0) return undefined;
+  const id = value.slice(0, dot);
+  const secret = value.slice(dot + 1);
+  if (!looksLikeId(id) || !SECRET_PATTERN.test(secret)) return undefined;
+  return { id, secret };
+}

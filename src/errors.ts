@@ -1,0 +1,53 @@
+// The one table of error codes. docs/errors.md lists the same rows; test/errors-doc.test.ts keeps them in sync.
+export const ERRORS = {
+  HeaderValidationFailed: { status: 400, code: '40001', message: 'Request headers are required' },
+  ParamValidationFailed: { status: 400, code: '40002', message: 'Parameter validation failed' },
+  RouteNotFound: { status: 404, code: '40400', message: 'Route not found' },
+  ContactDuplicateKeys: {
+    status: 409,
+    code: '40901',
+    message: 'More than one contact matches the sync keys (customerUserID, phone)',
+  },
+  ContactCustomerUserIDConflict: {
+    status: 409,
+    code: '40902',
+    message: 'The matching contact is already tied to a different customer user ID',
+  },
+  PayloadTooLarge: { status: 413, code: '41300', message: 'Request body is too large' },
+  KeyMalformed: { status: 491, code: '49102', message: 'Malformed key' },
+  KeyInvalid: { status: 491, code: '49103', message: 'Unknown or revoked key' },
+  TierNotSelected: { status: 499, code: '49900', message: 'Please select a tier' },
+  InternalError: { status: 500, code: '50000', message: 'Internal server error' },
+  ServiceUnavailable: { status: 503, code: '50300', message: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; code: string; message: string }>;
+
+export type ErrorName = keyof typeof ERRORS;
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string;
+
+  constructor(name: ErrorName, options: { field?: string; message?: string } = {}) {
+    const entry = ERRORS[name];
+    super(options.message ?? entry.message);
+    this.name = 'ApiError';
+    this.status = entry.status;
+    this.code = entry.code;
+    this.field = options.field ?? '';
+  }
+}
+
+export interface Envelope<T = unknown> {
+  status: number;
+  error: { code: string; message: string; field: string };
+  data: T | Record<string, never>;
+}
+
+export function ok<T>(data: T): Envelope<T> {
+  return { status: 200, error: { code: '', message: '', field: '' }, data };
+}
+
+export function failure(err: { status: number; code: string; message: string; field: string }): Envelope {
+  return { status: err.status, error: { code: err.code, message: err.message, field: err.field }, data: {} };
+}

@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely';
+import type { DB, KeyType } from '../storage/schema.ts';
+
+export interface Project {
+  id: string;
+  name: string;
+  tier: string | null;
+  createdAt: number;
+}
+
+export interface KeyRecord {
+  id: string;
+  projectId: string;
+  type: KeyType;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export async function insertProject(db: Kysely<DB>, project: Project): Promise<void> {
+  await db
+    .insertInto('projects')
+    .values({ id: project.id, name: project.name, tier: project.tier, created_at: project.createdAt })
+    .execute();
+}
+
+export async function listProjects(db: Kysely<DB>): Promise<Project[]> {
+  const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, tier: r.tier, createdAt: r.created_at }));
+}
+
+export async function projectExists(db: Kysely<DB>, projectId: string): Promise<boolean> {
+  const row = await db.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function countProjects(db: Kysely<DB>): Promise<number> {
+  const row = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Returns false when no such project exists. */
+export async function setProjectTier(db: Kysely<DB>, projectId: string, tier: string | null): Promise<boolean> {
+  const result = await db.updateTable('projects').set({ tier }).where('id', '=', projectId).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function insertKey(db: Kysely<DB>, key: KeyRecord & { secretHash: string }): Promise<void> {
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: key.id,
+      project_id: key.projectId,
+      type: key.type,
+      secret_hash: key.secretHash,
+      created_at: key.createdAt,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+}
+
+export async function listKeys(db: Kysely<DB>, projectId: string): Promise<KeyRecord[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'project_id', 'type', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('project_id', '=', projectId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    projectId: r.project_id,
+    type: r.type,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+/** Marks a key revoked; false when it does not exist or was already revoked. */
+export async function revokeKey(db: Kysely<DB>, keyId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface KeyForAuth {
+  projectId: string;
+  secretHash: string;
+  revoked: boolean;
+  tier: string | null;
+}
+
+/** One indexed read: the key of the given type with its project's tier. */
+export async function findKeyForAuth(db: Kysely<DB>, keyId: string, type: KeyType): Promise<KeyForAuth | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('projects', 'projects.id', 'api_keys.project_id')
+    .select(['api_keys.project_id', 'api_keys.secret_hash', 'api_keys.revoked_at', 'projects.tier'])
+    .where('api_keys.id', '=', keyId)
+    .where('api_keys.type', '=', type)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { projectId: row.project_id, secretHash: row.secret_hash, revoked: row.revoked_at !== null, tier: row.tier };
+}
+
+export async function touchKey(db: Kysely<DB>, keyId: string, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).execute();
+}

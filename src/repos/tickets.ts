@@ -1,0 +1,23 @@
+import type { Kysely } from 'kysely';
+import type { DB, TicketKind } from '../storage/schema.ts';
+import type { TokenClaims } from '../tokens.ts';
+
+/** Records an issued ticket so that it can be redeemed only once. */
+export async function insertTicket(db: Kysely<DB>, kind: TicketKind, claims: TokenClaims): Promise<void> {
+  await db
+    .insertInto('tickets')
+    .values({
+      jti: claims.jti,
+      project_id: claims.pid,
+      kind,
+      subject: claims.sub,
+      issued_at: claims.iat * 1000,
+      expires_at: claims.exp * 1000,
+      redeemed_at: null,
+    })
+    .execute();
+}
+
+export async function findTicket(db: Kysely<DB>, jti: string) {
+  return db.selectFrom('tickets').selectAll().where('jti', '=', jti).executeTakeFirst();
+}

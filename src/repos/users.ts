@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../storage/schema.ts';
+
+export interface UserProfile {
+  xcUserID: string;
+  fullname: string;
+  email?: string | undefined;
+  phone?: string | undefined;
+  username?: string | undefined;
+  photoThumbnailURL?: string | undefined;
+  photoFullsizeURL?: string | undefined;
+  userRoleCode?: string | undefined;
+}
+
+export interface UserDevice {
+  ipAddress: string;
+  userAgent: string;
+  platform: string;
+  deviceID: string;
+}
+
+/**
+ * Creates the user or updates it in one statement, so two racing requests for the same
+ * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that
+ * were not given keep their stored value. Returns the numeric user id.
+ */
+export async function upsertUser(
+  db: Kysely<DB>,
+  projectId: string,
+  profile: UserProfile,
+  device: UserDevice,
+  now: number,
+): Promise<number> {
+  const rows = await db
+    .insertInto('users')
+    .values({
+      project_id: projectId,
+      xc_user_id: profile.xcUserID,
+      fullname: profile.fullname,
+      email: profile.email ?? null,
+      phone: profile.phone ?? null,
+      username: profile.username ?? null,
+      photo_thumbnail_url: profile.photoThumbnailURL ?? null,
+      photo_fullsize_url: profile.photoFullsizeURL ?? null,
+      user_role_code: profile.userRoleCode ?? null,
+      last_ip_address: device.ipAddress,
+      last_user_agent: device.userAgent,
+      last_platform: device.platform,
+      last_device_id: device.deviceID,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'xc_user_id']).doUpdateSet((eb) => ({
+        fullname: eb.ref('excluded.fullname'),
+        email: eb.fn.coalesce('excluded.email', 'users.email'),
+        phone: eb.fn.coalesce('excluded.phone', 'users.phone'),
+        username: eb.fn.coalesce('excluded.username', 'users.username'),
+        photo_thumbnail_url: eb.fn.coalesce('excluded.photo_thumbnail_url', 'users.photo_thumbnail_url'),
+        photo_fullsize_url: eb.fn.coalesce('excluded.photo_fullsize_url', 'users.photo_fullsize_url'),
+        user_role_code: eb.fn.coalesce('excluded.user_role_code', 'users.user_role_code'),
+        last_ip_address: eb.ref('excluded.last_ip_address'),
+        last_user_agent: eb.ref('excluded.last_user_agent'),
+        last_platform: eb.ref('excluded.last_platform'),
+        last_device_id: eb.ref('excluded.last_device_id'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .returning('id')
+    // .execute() steps the statement to completion (better-sqlite3 `.all()`); a half-stepped
+    // INSERT … RETURNING would pin the WAL and stop checkpoints.
+    .execute();
+  const row = rows[0];
+  if (!row) throw new Error('upsert returned no row');
+  return Number(row.id);
+}
+
+export async function findUserByXcUserId(db: Kysely<DB>, projectId: string, xcUserID: string) {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('xc_user_id', '=', xcUserID)
+    .executeTakeFirst();
+}
+
+export async function countUsers(db: Kysely<DB>, projectId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

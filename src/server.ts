@@ -1,0 +1,48 @@
+// Builds the app. Never listens and never reads process.env, so a test can build one per database.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { onetalkApi } from './api/onetalk/index.ts';
+import { serverApi } from './api/server/index.ts';
+import type { Deps } from './deps.ts';
+import { ApiError } from './errors.ts';
+import { registerBodyParser } from './http/body.ts';
+import { errorHandler, sendError } from './http/errors.ts';
+
+export interface ServerOptions {
+  bodyLimit?: number;
+  trustProxy?: boolean;
+}
+
+export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: options.bodyLimit ?? 65536,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Refused during shutdown by our own hook below, in the envelope.
+    return503OnClosing: false,
+    frameworkErrors: (err, request, reply) => {
+      request.log.info({ err: { code: err.code, message: err.message } }, 'malformed request');
+      sendError(reply, new ApiError('ParamValidationFailed', { message: 'Malformed request' }), 'status');
+    },
+  });
+  app.setSerializerCompiler(() => JSON.stringify);
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');
+  });
+
+  registerBodyParser(app);
+  app.setErrorHandler(errorHandler('status'));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('RouteNotFound'), 'status'));
+
+  await app.register(async (realm) => serverApi(realm, deps));
+  await app.register(async (realm) => onetalkApi(realm, deps));
+  return app;
+}

@@ -1,0 +1,47 @@
+// Authenticates a server, API or app key from its header value.
+import { parseApiKey, parseKeyPairHeader, secretMatches } from '../credentials.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { findKeyForAuth, touchKey } from '../repos/projects.ts';
+import type { KeyType } from '../storage/schema.ts';
+
+export interface KeyAuth {
+  projectId: string;
+  keyId: string;
+  tier: string | null;
+}
+
+export const KEY_HEADER: Record<KeyType, string> = { server: 'Server-Key', api: 'API-Key', app: 'App-Key' };
+
+/** last_used_at is written at most this often per key and process, so it costs no write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function authenticateKey(deps: Deps, type: KeyType, headerValue: string | string[] | undefined): Promise<KeyAuth> {
+  const header = KEY_HEADER[type];
+  if (headerValue === undefined || headerValue === '') {
+    throw new ApiError('HeaderValidationFailed', { message: `Request headers are required (${header})` });
+  }
+  // A repeated header arrives as an array: ambiguous, so refused as malformed.
+  const parsed = typeof headerValue === 'string' ? (type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim())) : undefined;
+  if (parsed === undefined) throw new ApiError('KeyMalformed', { message: `Malformed key (${header})` });
+
+  const key = await findKeyForAuth(deps.db, parsed.id, type);
+  // Hash and compare even when the key is unknown, so timing does not tell which ids exist.
+  const matches = secretMatches(parsed.secret, key?.secretHash ?? '0'.repeat(64));
+  if (key === undefined || !matches || key.revoked) {
+    throw new ApiError('KeyInvalid', { message: `Unknown or revoked key (${header})` });
+  }
+
+  const now = deps.clock.now();
+  const last = deps.keyUsageWrites.get(parsed.id);
+  if (last === undefined || now - last >= LAST_USED_RESOLUTION_MS) {
+    deps.keyUsageWrites.set(parsed.id, now);
+    touchKey(deps.db, parsed.id, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+  }
+  return { projectId: key.projectId, keyId: parsed.id, tier: key.tier };
+}
+
+/** OneTalk Integration API calls need a project with a tier. */
+export function requireTier(auth: KeyAuth): void {
+  if (auth.tier === null) throw new ApiError('TierNotSelected');
+}

@@ -1,0 +1,21 @@
+// PowerTalk server API: users found by xcUserID, and their 1-hour auth tickets.
+import type { Deps } from '../deps.ts';
+import { insertTicket } from '../repos/tickets.ts';
+import { type UserDevice, type UserProfile, upsertUser } from '../repos/users.ts';
+import { TICKET_TTL_SECONDS } from '../tokens.ts';
+
+export async function requestAuthTicket(
+  deps: Deps,
+  projectId: string,
+  input: { profile: UserProfile; device: UserDevice },
+): Promise<{ userID: string; ticket: string }> {
+  const now = deps.clock.now();
+  // One transaction: one commit for the user and the ticket record.
+  return deps.db.transaction().execute(async (trx) => {
+    const id = await upsertUser(trx, projectId, input.profile, input.device, now);
+    const userID = String(id);
+    const { token, claims } = deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
+    await insertTicket(trx, 'powertalk', claims);
+    return { userID, ticket: token };
+  });
+}

@@ -1,0 +1,102 @@
+// Projects (tenants) and their keys. Shared by the CLI and `npm start`'s first-run bootstrap.
+import { formatApiKey, formatKeyPairHeader, hashSecret, newId, newSecret } from '../credentials.ts';
+import type { Deps } from '../deps.ts';
+import * as projects from '../repos/projects.ts';
+import type { Kysely } from 'kysely';
+import type { DB, KeyType } from '../storage/schema.ts';
+
+/** The documented tiers. A project without one cannot use the OneTalk Integration API. */
+export const TIERS = ['free', 'pro', 'enterprise'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export function isTier(value: string): value is Tier {
+  return (TIERS as readonly string[]).includes(value);
+}
+
+/** A key as shown once, at creation. */
+export type CreatedKey =
+  | { type: 'server' | 'app'; id: string; secret: string; header: string }
+  | { type: 'api'; id: string; key: string };
+
+export interface CreatedProject {
+  projectID: string;
+  name: string;
+  tier: string | null;
+  serverKey: { id: string; secret: string; header: string };
+  apiKey: string;
+  appKey: { id: string; secret: string; header: string };
+}
+
+export class NotFoundError extends Error {}
+
+type PairKey = { id: string; secret: string; header: string };
+
+async function storeKey(db: Kysely<DB>, now: number, projectId: string, type: KeyType, id: string, secret: string) {
+  await projects.insertKey(db, {
+    id,
+    projectId,
+    type,
+    secretHash: hashSecret(secret),
+    createdAt: now,
+    lastUsedAt: null,
+    revokedAt: null,
+  });
+}
+
+async function createPairKey(db: Kysely<DB>, now: number, projectId: string, type: 'server' | 'app'): Promise<PairKey> {
+  const id = newId(type === 'server' ? 'serverKey' : 'appKey');
+  const secret = newSecret();
+  await storeKey(db, now, projectId, type, id, secret);
+  return { id, secret, header: formatKeyPairHeader(id, secret) };
+}
+
+async function createApiKey(db: Kysely<DB>, now: number, projectId: string): Promise<{ id: string; key: string }> {
+  const id = newId('apiKey');
+  const secret = newSecret();
+  await storeKey(db, now, projectId, 'api', id, secret);
+  return { id, key: formatApiKey(id, secret) };
+}
+
+export async function createKey(deps: Deps, projectId: string, type: KeyType): Promise<CreatedKey> {
+  if (!(await projects.projectExists(deps.db, projectId))) throw new NotFoundError(`no project with id ${projectId}`);
+  const now = deps.clock.now();
+  return type === 'api'
+    ? { type, ...(await createApiKey(deps.db, now, projectId)) }
+    : { type, ...(await createPairKey(deps.db, now, projectId, type)) };
+}
+
+/** Creates a project with one key of each type; the secrets are returned once and never again. */
+export async function createProject(deps: Deps, input: { name: string; tier: Tier | null }): Promise<CreatedProject> {
+  const now = deps.clock.now();
+  const project = { id: newId('project'), name: input.name, tier: input.tier, createdAt: now };
+  return deps.db.transaction().execute(async (trx) => {
+    await projects.insertProject(trx, project);
+    const serverKey = await createPairKey(trx, now, project.id, 'server');
+    const apiKey = await createApiKey(trx, now, project.id);
+    const appKey = await createPairKey(trx, now, project.id, 'app');
+    return { projectID: project.id, name: project.name, tier: project.tier, serverKey, apiKey: apiKey.key, appKey };
+  });
+}
+
+export async function selectTier(deps: Deps, projectId: string, tier: Tier): Promise<void> {
+  if (!(await projects.setProjectTier(deps.db, projectId, tier))) throw new NotFoundError(`no project with id ${projectId}`);
+}
+
+export async function revokeKey(deps: Deps, keyId: string): Promise<void> {
+  if (!(await projects.revokeKey(deps.db, keyId, deps.clock.now()))) {
+    throw new NotFoundError(`no active key with id ${keyId}`);
+  }
+  deps.keyUsageWrites.delete(keyId);
+}
+
+export const listProjects = (deps: Deps) => projects.listProjects(deps.db);
+export const listKeys = (deps: Deps, projectId: string) => projects.listKeys(deps.db, projectId);
+
+/**
+ * First run of `npm start`: when the database holds no project yet, create `default` (tier free)
+ * so the README's walk-through works at once. Returns the project when it created one.
+ */
+export async function ensureDefaultProject(deps: Deps): Promise<CreatedProject | undefined> {
+  if ((await projects.countProjects(deps.db)) > 0) return undefined;
+  return createProject(deps, { name: 'default', tier: 'free' });
+}

@@ -1,0 +1,59 @@
+// Signed tokens (HS256 JWTs). The algorithm is pinned and every claim is checked by us, not assumed.
+import { randomUUID } from 'node:crypto';
+import { createSigner, createVerifier } from 'fast-jwt';
+
+/** What a token is for. A token of one purpose never passes as another. */
+export type Purpose = 'auth_ticket' | 'livechat_ticket';
+
+export interface TokenClaims {
+  pur: Purpose;
+  /** The subject: a PowerTalk user id (decimal string) or a OneTalk contact UUID. */
+  sub: string;
+  /** The project the token belongs to. */
+  pid: string;
+  jti: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+}
+
+export const TICKET_TTL_SECONDS = 3600;
+
+export interface TokenSigner {
+  sign(input: { pur: Purpose; sub: string; pid: string; now: number; ttlSeconds: number }): { token: string; claims: TokenClaims };
+  /** Verifies signature and shape; returns the claims or undefined. Expiry and purpose are the caller's to check. */
+  verify(token: string): TokenClaims | undefined;
+}
+
+export function createTokenSigner(secret: string): TokenSigner {
+  const signer = createSigner({ key: secret, algorithm: 'HS256' });
+  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 });
+  return {
+    sign({ pur, sub, pid, now, ttlSeconds }) {
+      const iat = Math.floor(now / 1000);
+      const claims: TokenClaims = { pur, sub, pid, jti: randomUUID(), iat, exp: iat + ttlSeconds };
+      return { token: signer(claims), claims };
+    },
+    verify(token) {
+      let payload: unknown;
+      try {
+        payload = verifier(token);
+      } catch {
+        return undefined;
+      }
+      if (typeof payload !== 'object' || payload === null) return undefined;
+      const c = payload as Record<string, unknown>;
+      if (
+        typeof c.pur !== 'string' ||
+        typeof c.sub !== 'string' ||
+        typeof c.pid !== 'string' ||
+        typeof c.jti !== 'string' ||
+        typeof c.iat !== 'number' ||
+        typeof c.exp !== 'number'
+      ) {
+        return undefined;
+      }
+      return c as unknown as TokenClaims;
+    },
+  };
+}

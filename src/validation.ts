@@ -1,0 +1,148 @@
+// Table-driven request validation: one rule per wire field, checked in the seed's order, first failure wins.
+import { isIP } from 'node:net';
+import { getCountries, getCountryCallingCode } from 'libphonenumber-js/min';
+import { ApiError } from './errors.ts';
+import { MALFORMED_JSON } from './http/body.ts';
+
+export type Format = 'ip' | 'platform' | 'email' | 'url' | 'phone-international' | 'phone-local';
+
+export interface FieldRule {
+  /** Name of the JSON field. */
+  readonly name: string;
+  /** What `error.field` reports: the seed's numeric identifier or the field name. */
+  readonly field: string;
+  /** Human label for messages in the OneTalk style ("Customer user ID"). */
+  readonly label: string;
+  readonly required: boolean;
+  /** Maximum length in characters (Unicode code points); the minimum is always 1. */
+  readonly max: number;
+  readonly format?: Format;
+}
+
+export interface MessageStyle {
+  required(rule: FieldRule): string;
+  type(rule: FieldRule): string;
+  length(rule: FieldRule): string;
+  format(rule: FieldRule, format: Format): string;
+}
+
+const FORMAT_TEXT: Record<Format, string> = {
+  ip: 'must be a valid IPv4 or IPv6 address',
+  platform: 'must be one of: android, ios, web',
+  email: 'must be a valid email address',
+  url: 'must be a valid http or https URL',
+  'phone-international': 'must start with a country code',
+  'phone-local': 'must contain only digits, spaces, dashes, dots, parentheses and a leading +',
+};
+
+/** PowerTalk style: `Param 'xcUserID' is required`. */
+export const POWERTALK_MESSAGES: MessageStyle = {
+  required: (r) => `Param '${r.name}' is required`,
+  type: (r) => `Param '${r.name}' must be a string`,
+  length: (r) => `Param '${r.name}' must be between 1 and ${r.max} characters`,
+  format: (r, f) => `Param '${r.name}' ${FORMAT_TEXT[f]}`,
+};
+
+/** OneTalk style: `Customer user ID is required`. */
+export const ONETALK_MESSAGES: MessageStyle = {
+  required: (r) => `${r.label} is required`,
+  type: (r) => `${r.label} must be a string`,
+  length: (r) => `${r.label} must be between 1 and ${r.max} characters`,
+  format: (r, f) => `${r.label} ${FORMAT_TEXT[f]}`,
+};
+
+export const PLATFORMS = ['android', 'ios', 'web'] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Digits with the usual separators and an optional leading '+'.
+const PHONE_CHARS = /^\+?[0-9][0-9 ().-]*$/;
+
+let callingCodes: Set<string> | undefined;
+function isCallingCodePrefix(digits: string): boolean {
+  callingCodes ??= new Set(getCountries().map((c) => getCountryCallingCode(c) as string));
+  for (let len = 1; len <= 3; len++) if (callingCodes.has(digits.slice(0, len))) return true;
+  return false;
+}
+
+/** Digits of an international phone number (`+62 812-3456-7890` → `6281234567890`), or undefined. */
+export function normalizeInternationalPhone(value: string): string | undefined {
+  if (!PHONE_CHARS.test(value)) return undefined;
+  const digits = value.replace(/[^0-9]/g, '');
+  // E.164 allows at most 15 digits; fewer than 7 is no subscriber number anywhere.
+  if (digits.length < 7 || digits.length > 15 || digits.startsWith('0')) return undefined;
+  return isCallingCodePrefix(digits) ? digits : undefined;
+}
+
+function checkFormat(format: Format, value: string): string | undefined {
+  switch (format) {
+    case 'ip':
+      return isIP(value) === 0 ? undefined : value;
+    case 'platform':
+      return (PLATFORMS as readonly string[]).includes(value) ? value : undefined;
+    case 'email':
+      return EMAIL.test(value) ? value : undefined;
+    case 'url': {
+      if (!URL.canParse(value)) return undefined;
+      const { protocol } = new URL(value);
+      return protocol === 'http:' || protocol === 'https:' ? value : undefined;
+    }
+    case 'phone-international':
+      return normalizeInternationalPhone(value);
+    case 'phone-local':
+      return PHONE_CHARS.test(value) ? value : undefined;
+  }
+}
+
+function codePointLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type Validated<R extends readonly FieldRule[]> = {
+  [K in R[number] as K['name']]: K['required'] extends true ? string : string | undefined;
+};
+
+/**
+ * Validates `body` against `rules`. Values are trimmed; an empty string or null counts as not given.
+ * Returns the cleaned values (formats may normalise, e.g. phones to digits); throws the first failure.
+ */
+export function validate<const R extends readonly FieldRule[]>(body: unknown, rules: R, style: MessageStyle): Validated<R> {
+  if (body === MALFORMED_JSON) {
+    throw new ApiError('ParamValidationFailed', { message: 'Request body is not valid JSON' });
+  }
+  // No body at all reads as {}, so the caller learns which field is required first.
+  if (body === undefined) body = {};
+  if (!isPlainObject(body)) {
+    throw new ApiError('ParamValidationFailed', { message: 'Request body must be a JSON object' });
+  }
+  const out: Record<string, string | undefined> = {};
+  for (const rule of rules) {
+    const raw = Object.hasOwn(body, rule.name) ? body[rule.name] : undefined;
+    if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+      throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.type(rule) });
+    }
+    const value = raw?.trim();
+    if (value === undefined || value === '') {
+      if (rule.required) throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.required(rule) });
+      out[rule.name] = undefined;
+      continue;
+    }
+    if (value.length > rule.max && codePointLength(value) > rule.max) {
+      throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.length(rule) });
+    }
+    if (rule.format === undefined) {
+      out[rule.name] = value;
+      continue;
+    }
+    const formatted = checkFormat(rule.format, value);
+    if (formatted === undefined) {
+      throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.format(rule, rule.format) });
+    }
+    out[rule.name] = formatted;
+  }
+  return out as Validated<R>;
+}
