@@ -1,0 +1,65 @@
+// Builds the real app on a real database, through the same composition functions as `parley serve`.
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config.ts';
+import { type Clock, type Deps, createDeps } from '../../src/deps.ts';
+import { createLogger } from '../../src/logging.ts';
+import { buildServer } from '../../src/server.ts';
+import { type CreatedProject, type Tier, createProject } from '../../src/services/projects.ts';
+import type { DialectName } from '../../src/storage/dialect.ts';
+import { createTestDatabase } from './databases.ts';
+
+export class TestClock implements Clock {
+  constructor(public ms = Date.now()) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: Deps;
+  clock: TestClock;
+  databaseUrl: string;
+  project: CreatedProject;
+  newProject(tier?: Tier | null): Promise<CreatedProject>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(dialect);
+  const config = loadConfig({ ...env, PARLEY_DATABASE_URL: database.url });
+  const clock = new TestClock();
+  const deps = await createDeps(config, { clock, logger: createLogger('silent') });
+  const app = await buildServer(deps, { bodyLimit: config.bodyLimit });
+  const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
+  const project = await newProject();
+  return {
+    app,
+    deps,
+    clock,
+    databaseUrl: database.url,
+    project,
+    newProject,
+    close: async () => {
+      await app.close();
+      await deps.close();
+      await database.drop();
+    },
+  };
+}
+
+/** POSTs a JSON body (or a raw string) and returns status, parsed envelope and headers. */
+export async function post(app: FastifyInstance, url: string, headers: Record<string, string>, body?: unknown) {
+  const payload = typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body);
+  const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload });
+  return { status: res.statusCode, body: res.json() as Envelope, headers: res.headers };
+}
+
+export interface Envelope {
+  status: number;
+  error: { code: string; message: string; field: string };
+  data: Record<string, unknown>;
+}
