@@ -23,6 +23,8 @@ export interface MessageStyle {
   required(rule: FieldRule): string;
   type(rule: FieldRule): string;
   length(rule: FieldRule): string;
+  /** A NUL character: PostgreSQL text cannot hold one, and no real value contains one. */
+  nul(rule: FieldRule): string;
   format(rule: FieldRule, format: Format): string;
 }
 
@@ -40,6 +42,7 @@ export const POWERTALK_MESSAGES: MessageStyle = {
   required: (r) => `Param '${r.name}' is required`,
   type: (r) => `Param '${r.name}' must be a string`,
   length: (r) => `Param '${r.name}' must be between 1 and ${r.max} characters`,
+  nul: (r) => `Param '${r.name}' must not contain NUL characters`,
   format: (r, f) => `Param '${r.name}' ${FORMAT_TEXT[f]}`,
 };
 
@@ -48,6 +51,7 @@ export const ONETALK_MESSAGES: MessageStyle = {
   required: (r) => `${r.label} is required`,
   type: (r) => `${r.label} must be a string`,
   length: (r) => `${r.label} must be between 1 and ${r.max} characters`,
+  nul: (r) => `${r.label} must not contain NUL characters`,
   format: (r, f) => `${r.label} ${FORMAT_TEXT[f]}`,
 };
 
@@ -133,6 +137,9 @@ export function validate<const R extends readonly FieldRule[]>(body: unknown, ru
     }
     if (value.length > rule.max && codePointLength(value) > rule.max) {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.length(rule) });
+    }
+    if (value.includes('\u0000')) {
+      throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.nul(rule) });
     }
     if (rule.format === undefined) {
       out[rule.name] = value;
