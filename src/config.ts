@@ -10,6 +10,10 @@ export interface Config {
   readonly bodyLimit: number;
   readonly pgPoolSize: number;
   readonly trustProxy: boolean;
+  /** Lifetime of client access tokens, seconds. */
+  readonly accessTokenTtl: number;
+  /** Lifetime of client refresh tokens, seconds. */
+  readonly refreshTokenTtl: number;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -67,6 +71,8 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
     pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
     trustProxy,
+    accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
+    refreshTokenTtl: int('PARLEY_REFRESH_TOKEN_TTL', get('PARLEY_REFRESH_TOKEN_TTL'), 30 * 86400, 3600, 365 * 86400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -8,6 +8,8 @@ export const ID_PREFIX = {
   serverKey: 'srv',
   apiKey: 'api',
   appKey: 'app',
+  session: 'ses',
+  refreshToken: 'rft',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -58,7 +60,7 @@ export function parseKeyPairHeader(value: string): { id: string; secret: string 
   return { id, secret };
 }
 
-/** An API key is one opaque string: `<id>.<secret>`. */
+/** An API key (and a refresh token) is one opaque string: `<id>.<secret>`. */
 export function formatApiKey(id: string, secret: string): string {
   return `${id}.${secret}`;
 }

@@ -25,6 +25,8 @@ export interface Deps {
   signer: TokenSigner;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
+  /** Token lifetimes in seconds. */
+  ttl: { access: number; refresh: number };
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function createDeps(
     logger: options.logger ?? createLogger(config.logLevel),
     signer: createTokenSigner(secret),
     keyUsageWrites: new Map(),
+    ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     close: () => database.close(),
   };
 }

@@ -2,7 +2,14 @@
 export const ERRORS = {
   HeaderValidationFailed: { status: 400, code: '40001', message: 'Request headers are required' },
   ParamValidationFailed: { status: 400, code: '40002', message: 'Parameter validation failed' },
+  AuthorizationMissing: { status: 401, code: '40101', message: 'Authorization header is required' },
+  AuthorizationInvalid: { status: 401, code: '40102', message: "Authorization header must be 'Bearer <token>'" },
+  TokenInvalid: { status: 401, code: '40103', message: 'Invalid token' },
+  TokenExpired: { status: 401, code: '40104', message: 'Token expired' },
+  TokenWrongProject: { status: 401, code: '40105', message: 'Token does not belong to this client' },
+  TokenUserNotFound: { status: 401, code: '40106', message: 'The user of this token no longer exists' },
   RouteNotFound: { status: 404, code: '40400', message: 'Route not found' },
+  UserNotFound: { status: 404, code: '40401', message: 'User not found' },
   ContactDuplicateKeys: {
     status: 409,
     code: '40901',

@@ -1,8 +1,11 @@
 // Builds the app. Never listens and never reads process.env, so a test can build one per database.
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { clientApi } from './api/client/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
+import { visitorApi } from './api/visitor/index.ts';
 import type { Deps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';
@@ -38,11 +41,33 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');
   });
 
+  // The SDKs run on the app's own origin and send custom headers, so every call is preflighted.
+  // No cookies are involved, so any origin may call: the keys and tokens are the credentials.
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: [
+      'App-Key',
+      'Authorization',
+      'Device-Identifier',
+      'Device-Model',
+      'Device-Platform',
+      'Device-OS-Version',
+      'App-Identifier',
+      'SDK-Version',
+      'Secret-Key',
+      'Content-Type',
+    ],
+    exposedHeaders: ['X-Request-Id'],
+    maxAge: 600,
+  });
   registerBodyParser(app);
   app.setErrorHandler(errorHandler('status'));
   app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('RouteNotFound'), 'status'));
 
   await app.register(async (realm) => serverApi(realm, deps));
   await app.register(async (realm) => onetalkApi(realm, deps));
+  await app.register(async (realm) => clientApi(realm, deps));
+  await app.register(async (realm) => visitorApi(realm, deps));
   return app;
 }

@@ -2,8 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 
-/** What a token is for. A token of one purpose never passes as another. */
-export type Purpose = 'auth_ticket' | 'livechat_ticket';
+/**
+ * What a token is for. A token of one purpose never passes as another: tickets are redeemed only
+ * at access_token/request of their own API, access tokens only authenticate calls.
+ */
+export type Purpose = 'auth_ticket' | 'livechat_ticket' | 'access' | 'livechat_access';
 
 export interface TokenClaims {
   pur: Purpose;
@@ -15,23 +18,40 @@ export interface TokenClaims {
   /** Seconds since the epoch. */
   iat: number;
   exp: number;
+  /** Access tokens: the session and its generation (bumped by each refresh). */
+  sid?: string;
+  gen?: number;
 }
 
 export const TICKET_TTL_SECONDS = 3600;
 
+export interface SignInput {
+  pur: Purpose;
+  sub: string;
+  pid: string;
+  now: number;
+  ttlSeconds: number;
+  sid?: string;
+  gen?: number;
+}
+
 export interface TokenSigner {
-  sign(input: { pur: Purpose; sub: string; pid: string; now: number; ttlSeconds: number }): { token: string; claims: TokenClaims };
+  sign(input: SignInput): { token: string; claims: TokenClaims };
   /** Verifies signature and shape; returns the claims or undefined. Expiry and purpose are the caller's to check. */
   verify(token: string): TokenClaims | undefined;
 }
+
+const PURPOSES: readonly string[] = ['auth_ticket', 'livechat_ticket', 'access', 'livechat_access'];
 
 export function createTokenSigner(secret: string): TokenSigner {
   const signer = createSigner({ key: secret, algorithm: 'HS256' });
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 });
   return {
-    sign({ pur, sub, pid, now, ttlSeconds }) {
+    sign({ pur, sub, pid, now, ttlSeconds, sid, gen }) {
       const iat = Math.floor(now / 1000);
       const claims: TokenClaims = { pur, sub, pid, jti: randomUUID(), iat, exp: iat + ttlSeconds };
+      if (sid !== undefined) claims.sid = sid;
+      if (gen !== undefined) claims.gen = gen;
       return { token: signer(claims), claims };
     },
     verify(token) {
@@ -45,11 +65,14 @@ export function createTokenSigner(secret: string): TokenSigner {
       const c = payload as Record<string, unknown>;
       if (
         typeof c.pur !== 'string' ||
+        !PURPOSES.includes(c.pur) ||
         typeof c.sub !== 'string' ||
         typeof c.pid !== 'string' ||
         typeof c.jti !== 'string' ||
         typeof c.iat !== 'number' ||
-        typeof c.exp !== 'number'
+        typeof c.exp !== 'number' ||
+        (c.sid !== undefined && typeof c.sid !== 'string') ||
+        (c.gen !== undefined && typeof c.gen !== 'number')
       ) {
         return undefined;
       }

@@ -106,6 +106,17 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The body of a server-to-server call as an object: no body reads as {} (so the caller learns which
+ * field is required first); malformed JSON and non-objects are 40002.
+ */
+export function jsonObject(body: unknown): Record<string, unknown> {
+  if (body === MALFORMED_JSON) throw new ApiError('ParamValidationFailed', { message: 'Request body is not valid JSON' });
+  if (body === undefined) return {};
+  if (!isPlainObject(body)) throw new ApiError('ParamValidationFailed', { message: 'Request body must be a JSON object' });
+  return body;
+}
+
 export type Validated<R extends readonly FieldRule[]> = {
   [K in R[number] as K['name']]: K['required'] extends true ? string : string | undefined;
 };
@@ -115,17 +126,10 @@ export type Validated<R extends readonly FieldRule[]> = {
  * Returns the cleaned values (formats may normalise, e.g. phones to digits); throws the first failure.
  */
 export function validate<const R extends readonly FieldRule[]>(body: unknown, rules: R, style: MessageStyle): Validated<R> {
-  if (body === MALFORMED_JSON) {
-    throw new ApiError('ParamValidationFailed', { message: 'Request body is not valid JSON' });
-  }
-  // No body at all reads as {}, so the caller learns which field is required first.
-  if (body === undefined) body = {};
-  if (!isPlainObject(body)) {
-    throw new ApiError('ParamValidationFailed', { message: 'Request body must be a JSON object' });
-  }
+  const object = jsonObject(body);
   const out: Record<string, string | undefined> = {};
   for (const rule of rules) {
-    const raw = Object.hasOwn(body, rule.name) ? body[rule.name] : undefined;
+    const raw = Object.hasOwn(object, rule.name) ? object[rule.name] : undefined;
     if (raw !== undefined && raw !== null && typeof raw !== 'string') {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.type(rule) });
     }
@@ -152,4 +156,9 @@ export function validate<const R extends readonly FieldRule[]>(body: unknown, ru
     out[rule.name] = formatted;
   }
   return out as Validated<R>;
+}
+
+/** Client APIs: an empty body, `""`, malformed JSON or any non-object reads as {} (spec §1). */
+export function clientBody(body: unknown): Record<string, unknown> {
+  return isPlainObject(body) ? body : {};
 }

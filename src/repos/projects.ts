@@ -112,3 +112,15 @@ export async function findKeyForAuth(db: Kysely<DB>, keyId: string, type: KeyTyp
 export async function touchKey(db: Kysely<DB>, keyId: string, now: number): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', keyId).execute();
 }
+
+export async function findAppKeyBySecretHash(db: Kysely<DB>, secretHash: string) {
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('projects', 'projects.id', 'api_keys.project_id')
+    .select(['api_keys.id', 'api_keys.project_id', 'api_keys.revoked_at', 'projects.tier'])
+    .where('api_keys.secret_hash', '=', secretHash)
+    .where('api_keys.type', '=', 'app')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { id: row.id, projectId: row.project_id, revoked: row.revoked_at !== null, tier: row.tier };
+}

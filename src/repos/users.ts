@@ -92,3 +92,11 @@ export async function countUsers(db: Kysely<DB>, projectId: string): Promise<num
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function findUserById(db: Kysely<DB>, projectId: string, id: number) {
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function recordLogin(db: Kysely<DB>, id: number, now: number): Promise<void> {
+  await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
+}

@@ -1,8 +1,8 @@
 // Authenticates a server, API or app key from its header value.
-import { parseApiKey, parseKeyPairHeader, secretMatches } from '../credentials.ts';
+import { hashSecret, parseApiKey, parseKeyPairHeader, secretMatches } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { findKeyForAuth, touchKey } from '../repos/projects.ts';
+import { findAppKeyBySecretHash, findKeyForAuth, touchKey } from '../repos/projects.ts';
 import type { KeyType } from '../storage/schema.ts';
 
 export interface KeyAuth {
@@ -44,4 +44,20 @@ export async function authenticateKey(deps: Deps, type: KeyType, headerValue: st
 /** OneTalk Integration API calls need a project with a tier. */
 export function requireTier(auth: KeyAuth): void {
   if (auth.tier === null) throw new ApiError('TierNotSelected');
+}
+
+/**
+ * OneTalk Live Chat clients send the app key's secret alone (`Secret-Key`). The secret is 256 random
+ * bits, so looking it up by its SHA-256 reveals nothing a comparison would not.
+ */
+export async function authenticateAppSecret(deps: Deps, headerValue: string | string[] | undefined): Promise<KeyAuth> {
+  if (headerValue === undefined || headerValue === '') {
+    throw new ApiError('HeaderValidationFailed', { message: 'Request headers are required (Secret-Key)' });
+  }
+  if (typeof headerValue !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(headerValue.trim())) {
+    throw new ApiError('KeyMalformed', { message: 'Malformed key (Secret-Key)' });
+  }
+  const key = await findAppKeyBySecretHash(deps.db, hashSecret(headerValue.trim()));
+  if (key === undefined || key.revoked) throw new ApiError('KeyInvalid', { message: 'Unknown or revoked key (Secret-Key)' });
+  return { projectId: key.projectId, keyId: key.id, tier: key.tier };
 }

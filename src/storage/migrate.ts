@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_core.ts';
+import * as m0002 from './migrations/0002_sessions.ts';
 
 // One explicit, ordered list: no folder scanning.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_sessions': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

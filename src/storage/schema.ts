@@ -40,6 +40,7 @@ export interface UserTable {
   last_device_id: string | null;
   created_at: number;
   updated_at: number;
+  last_login_at: number | null;
 }
 
 /** OneTalk contacts, kept in sync by customer_user_id and phone. */
@@ -70,6 +71,35 @@ export interface TicketTable {
   redeemed_at: number | null;
 }
 
+export type SessionKind = 'powertalk' | 'onetalk';
+
+/** A client session: born when a ticket is redeemed, renewed by refresh, ended by logout or revocation. */
+export interface SessionTable {
+  id: string;
+  project_id: string;
+  kind: SessionKind;
+  /** PowerTalk user id (decimal string) or OneTalk contact UUID. */
+  subject: string;
+  /** Bumped by every refresh; access tokens of an older generation are superseded. */
+  generation: number;
+  device_id: string | null;
+  platform: string | null;
+  created_at: number;
+  refreshed_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+/** One-time refresh tokens; a used one presented again revokes its session. */
+export interface RefreshTokenTable {
+  id: string;
+  session_id: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 /** Process-wide settings shared through the database (the ticket signing secret). */
 export interface SettingTable {
   name: string;
@@ -83,6 +113,8 @@ export interface DB {
   contacts: ContactTable;
   tickets: TicketTable;
   settings: SettingTable;
+  sessions: SessionTable;
+  refresh_tokens: RefreshTokenTable;
 }
 
 export type UserRow = Selectable<UserTable>;

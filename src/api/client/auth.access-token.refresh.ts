@@ -1,0 +1,19 @@
+// POST {prefix}/v1/auth/access_token/refresh — Bearer <refresh token>; rotates it (spec §2.3, §3.4).
+import type { RouteOptions } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { ok } from '../../errors.ts';
+import { clientProjectOf } from '../../http/client-realm.ts';
+import { bearerToken, refreshSession } from '../../services/sessions.ts';
+import type { SessionKind } from '../../storage/schema.ts';
+
+export function accessTokenRefresh(deps: Deps, kind: SessionKind, prefix = ''): RouteOptions {
+  return {
+    method: 'POST',
+    url: `${prefix}/v1/auth/access_token/refresh`,
+    config: { bearer: 'own' },
+    handler: async (request) => {
+      const refreshToken = bearerToken(request.headers.authorization);
+      return ok(await refreshSession(deps, kind, clientProjectOf(request), refreshToken));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// POST {prefix}/v1/auth/access_token/request — Bearer <auth ticket>, redeemed once (spec §3.2).
+// Served for PowerTalk at /v1/… and for OneTalk Live Chat at /api/visitor/v1/….
+import type { RouteOptions } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { ok } from '../../errors.ts';
+import { clientProjectOf, deviceInfo } from '../../http/client-realm.ts';
+import { bearerToken, redeemTicket } from '../../services/sessions.ts';
+import type { SessionKind } from '../../storage/schema.ts';
+
+export function accessTokenRequest(deps: Deps, kind: SessionKind, prefix = ''): RouteOptions {
+  return {
+    method: 'POST',
+    url: `${prefix}/v1/auth/access_token/request`,
+    config: { bearer: 'own' },
+    handler: async (request) => {
+      const ticket = bearerToken(request.headers.authorization);
+      return ok(await redeemTicket(deps, kind, clientProjectOf(request), ticket, deviceInfo(request)));
+    },
+  };
+}

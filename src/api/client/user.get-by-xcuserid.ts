@@ -1,0 +1,20 @@
+// POST /v1/client/user/get_by_xcuserid — {"xcUserID"} → {user}; unknown → 404 / 40401.
+import type { RouteOptions } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { ok } from '../../errors.ts';
+import { clientAuthOf } from '../../http/client-realm.ts';
+import { getUser } from '../../services/sessions.ts';
+import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
+
+const RULES = [{ name: 'xcUserID', field: 'xcUserID', label: 'XC user ID', required: true, max: 50 }] as const;
+
+export function userGetByXcUserId(deps: Deps): RouteOptions {
+  return {
+    method: 'POST',
+    url: '/v1/client/user/get_by_xcuserid',
+    handler: async (request) => {
+      const { xcUserID } = validate(clientBody(request.body), RULES, POWERTALK_MESSAGES);
+      return ok({ user: await getUser(deps, clientAuthOf(request).projectId, { xcUserID }) });
+    },
+  };
+}

@@ -1,0 +1,14 @@
+// POST /api/visitor/v1/client/user/get — the signed-in Live Chat contact (onetalk-protocol.md §2.3).
+import type { RouteOptions } from 'fastify';
+import type { Deps } from '../../deps.ts';
+import { ok } from '../../errors.ts';
+import { clientAuthOf } from '../../http/client-realm.ts';
+import { getSessionUser } from '../../services/sessions.ts';
+
+export function visitorUserGet(deps: Deps): RouteOptions {
+  return {
+    method: 'POST',
+    url: '/api/visitor/v1/client/user/get',
+    handler: async (request) => ok({ user: await getSessionUser(deps, clientAuthOf(request)) }),
+  };
+}

@@ -1,0 +1,143 @@
+import type { Kysely } from 'kysely';
+import type { DB, SessionKind } from '../storage/schema.ts';
+
+export interface NewSession {
+  id: string;
+  projectId: string;
+  kind: SessionKind;
+  subject: string;
+  deviceId: string | null;
+  platform: string | null;
+  now: number;
+}
+
+export async function insertSession(db: Kysely<DB>, s: NewSession): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      id: s.id,
+      project_id: s.projectId,
+      kind: s.kind,
+      subject: s.subject,
+      generation: 1,
+      device_id: s.deviceId,
+      platform: s.platform,
+      created_at: s.now,
+      refreshed_at: s.now,
+      revoked_at: null,
+      revoke_reason: null,
+    })
+    .execute();
+}
+
+/** What an access-token check needs: one primary-key read. */
+export async function findSessionState(db: Kysely<DB>, sessionId: string) {
+  return db
+    .selectFrom('sessions')
+    .select(['project_id', 'kind', 'subject', 'generation', 'revoked_at'])
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+}
+
+/** Bumps the generation (superseding older access tokens); false when the session is revoked. */
+export async function advanceSession(db: Kysely<DB>, sessionId: string, now: number): Promise<number | undefined> {
+  const rows = await db
+    .updateTable('sessions')
+    .set((eb) => ({ generation: eb('generation', '+', 1), refreshed_at: now }))
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .returning('generation')
+    .execute();
+  return rows[0]?.generation;
+}
+
+export async function revokeSession(db: Kysely<DB>, sessionId: string, now: number, reason: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoke_reason: reason })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Revokes every live session of one subject; returns how many. */
+export async function revokeSubjectSessions(
+  db: Kysely<DB>,
+  projectId: string,
+  kind: SessionKind,
+  subject: string,
+  now: number,
+  reason: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoke_reason: reason })
+    .where('project_id', '=', projectId)
+    .where('kind', '=', kind)
+    .where('subject', '=', subject)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Revokes every live session of a project created before `before`; returns how many. */
+export async function revokeProjectSessionsBefore(db: Kysely<DB>, projectId: string, before: number, now: number): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoke_reason: 'project_revocation' })
+    .where('project_id', '=', projectId)
+    .where('created_at', '<', before)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertRefreshToken(
+  db: Kysely<DB>,
+  t: { id: string; sessionId: string; secretHash: string; now: number; expiresAt: number },
+): Promise<void> {
+  await db
+    .insertInto('refresh_tokens')
+    .values({ id: t.id, session_id: t.sessionId, secret_hash: t.secretHash, created_at: t.now, expires_at: t.expiresAt, used_at: null })
+    .execute();
+}
+
+export async function findRefreshToken(db: Kysely<DB>, id: string) {
+  return db
+    .selectFrom('refresh_tokens')
+    .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+    .select([
+      'refresh_tokens.session_id',
+      'refresh_tokens.secret_hash',
+      'refresh_tokens.expires_at',
+      'refresh_tokens.used_at',
+      'sessions.project_id',
+      'sessions.kind',
+      'sessions.subject',
+      'sessions.revoked_at',
+    ])
+    .where('refresh_tokens.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Marks a refresh token used; false when another request used it first. */
+export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('refresh_tokens')
+    .set({ used_at: now })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Marks a ticket redeemed; false when it was already redeemed (or never recorded). */
+export async function redeemTicket(db: Kysely<DB>, jti: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('tickets')
+    .set({ redeemed_at: now })
+    .where('jti', '=', jti)
+    .where('redeemed_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,190 @@
+// Client sessions: a ticket is redeemed once for an access token and a one-time refresh token.
+import type { Kysely } from 'kysely';
+import { formatApiKey, hashSecret, newId, newSecret, parseApiKey, secretMatches } from '../credentials.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { findContact } from '../repos/contacts.ts';
+import * as sessions from '../repos/sessions.ts';
+import { findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
+import type { DB, SessionKind } from '../storage/schema.ts';
+import type { Purpose, TokenClaims } from '../tokens.ts';
+import { toClientUser, toLiveChatUser } from './user-view.ts';
+
+const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
+const ACCESS_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'access', onetalk: 'livechat_access' };
+
+export interface DeviceInfo {
+  deviceId: string | null;
+  platform: string | null;
+}
+
+export interface AccessAuth {
+  projectId: string;
+  kind: SessionKind;
+  sessionId: string;
+  subject: string;
+}
+
+/** Loads the client-facing user object of a session's subject, or throws 40106. */
+async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
+  if (kind === 'powertalk') {
+    const id = Number(subject);
+    const row = Number.isSafeInteger(id) ? await findUserById(db, projectId, id) : undefined;
+    if (row === undefined) throw new ApiError('TokenUserNotFound');
+    return toClientUser(row);
+  }
+  const contact = await findContact(db, projectId, subject);
+  if (contact === undefined) throw new ApiError('TokenUserNotFound');
+  return toLiveChatUser(contact);
+}
+
+async function issueTokens(deps: Deps, db: Kysely<DB>, session: { id: string; projectId: string; kind: SessionKind; subject: string; generation: number }, now: number) {
+  const { token: accessToken, claims } = deps.signer.sign({
+    pur: ACCESS_PURPOSE[session.kind],
+    sub: session.subject,
+    pid: session.projectId,
+    sid: session.id,
+    gen: session.generation,
+    now,
+    ttlSeconds: deps.ttl.access,
+  });
+  const refreshId = newId('refreshToken');
+  const refreshSecret = newSecret();
+  const refreshTokenExpiry = now + deps.ttl.refresh * 1000;
+  await sessions.insertRefreshToken(db, {
+    id: refreshId,
+    sessionId: session.id,
+    secretHash: hashSecret(refreshSecret),
+    now,
+    expiresAt: refreshTokenExpiry,
+  });
+  return {
+    accessToken,
+    accessTokenExpiry: claims.exp * 1000,
+    refreshToken: formatApiKey(refreshId, refreshSecret),
+    refreshTokenExpiry,
+  };
+}
+
+/** Splits `Bearer <token>`; throws 40101 / 40102. */
+export function bearerToken(header: string | string[] | undefined): string {
+  if (header === undefined || header === '') throw new ApiError('AuthorizationMissing');
+  if (typeof header !== 'string') throw new ApiError('AuthorizationInvalid');
+  const match = /^Bearer +(\S+)$/i.exec(header.trim());
+  if (!match) throw new ApiError('AuthorizationInvalid');
+  return match[1] as string;
+}
+
+function verifiedClaims(deps: Deps, token: string): TokenClaims {
+  const claims = deps.signer.verify(token);
+  if (claims === undefined) throw new ApiError('TokenInvalid');
+  return claims;
+}
+
+/**
+ * POST …/auth/access_token/request. The ticket must be ours, unexpired, of this API, of the
+ * App-Key's project, and not yet redeemed: the conditional UPDATE lets exactly one redemption win,
+ * also across processes sharing PostgreSQL.
+ */
+export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: string, ticket: string, device: DeviceInfo) {
+  const claims = verifiedClaims(deps, ticket);
+  if (claims.pur !== TICKET_PURPOSE[kind]) throw new ApiError('TokenInvalid', { message: 'Not an auth ticket' });
+  const now = deps.clock.now();
+  if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
+  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
+      throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
+    }
+    const user = await loadUser(trx, kind, projectId, claims.sub);
+    if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
+    const session = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
+    await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
+    const tokens = await issueTokens(deps, trx, session, now);
+    return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
+  });
+}
+
+/**
+ * POST …/auth/access_token/refresh. Refresh tokens are one-time: each refresh returns a new one and
+ * supersedes older access tokens. A used refresh token presented again means it leaked (or a race
+ * lost): the whole session is revoked.
+ */
+export async function refreshSession(deps: Deps, kind: SessionKind, projectId: string, presented: string) {
+  const parsed = parseApiKey(presented);
+  if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
+  const now = deps.clock.now();
+  const reused = await deps.db.transaction().execute(async (trx) => {
+    const row = await sessions.findRefreshToken(trx, parsed.id);
+    if (row === undefined || !secretMatches(parsed.secret, row.secret_hash) || row.kind !== kind) {
+      throw new ApiError('TokenInvalid');
+    }
+    if (row.project_id !== projectId) throw new ApiError('TokenWrongProject');
+    if (row.revoked_at !== null) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+    if (row.used_at !== null) return row.session_id;
+    if (row.expires_at <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
+    if (!(await sessions.useRefreshToken(trx, parsed.id, now))) return row.session_id;
+    const generation = await sessions.advanceSession(trx, row.session_id, now);
+    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+    const user = await loadUser(trx, kind, projectId, row.subject);
+    const session = { id: row.session_id, projectId, kind, subject: row.subject, generation };
+    return { ...(await issueTokens(deps, trx, session, now)), user };
+  });
+  if (typeof reused === 'string') {
+    // Committed outside the failed path so the revocation sticks.
+    await sessions.revokeSession(deps.db, reused, now, 'refresh_token_reuse');
+    throw new ApiError('TokenInvalid', { message: 'Refresh token already used; the session has been revoked' });
+  }
+  return reused;
+}
+
+/**
+ * Checks an access token on every authenticated client call. Tokens we issued that are expired,
+ * superseded by a refresh, revoked, or of another kind answer 40104, so the SDK refreshes (and a
+ * revoked session then fails its refresh and ends); tokens we never issued answer 40103.
+ */
+export async function authenticateAccess(deps: Deps, kind: SessionKind, projectId: string, token: string): Promise<AccessAuth> {
+  if (parseApiKey(token)?.id.startsWith('rft_')) throw new ApiError('TokenExpired', { message: 'Not an access token' });
+  const claims = verifiedClaims(deps, token);
+  if (claims.pur !== ACCESS_PURPOSE[kind] || claims.sid === undefined) {
+    throw new ApiError('TokenExpired', { message: 'Not an access token' });
+  }
+  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
+  if (claims.exp * 1000 <= deps.clock.now()) throw new ApiError('TokenExpired');
+  const state = await sessions.findSessionState(deps.db, claims.sid);
+  if (state === undefined || state.revoked_at !== null) throw new ApiError('TokenExpired', { message: 'Session has ended' });
+  if (state.generation !== claims.gen) throw new ApiError('TokenExpired', { message: 'Access token superseded by a refresh' });
+  return { projectId, kind, sessionId: claims.sid, subject: claims.sub };
+}
+
+export async function logout(deps: Deps, auth: AccessAuth): Promise<void> {
+  await sessions.revokeSession(deps.db, auth.sessionId, deps.clock.now(), 'logout');
+}
+
+/** Server API: ends every session of one user at once. Returns how many were live. */
+export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID: string): Promise<number> {
+  const user = await findUserByXcUserId(deps.db, projectId, xcUserID);
+  if (user === undefined) throw new ApiError('UserNotFound', { field: 'xcUserID' });
+  return sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), deps.clock.now(), 'server_revocation');
+}
+
+/** Server API: ends every session of the project created before `before` (epoch ms). */
+export async function revokeSessionsBefore(deps: Deps, projectId: string, before: number): Promise<number> {
+  return sessions.revokeProjectSessionsBefore(deps.db, projectId, before, deps.clock.now());
+}
+
+export async function getUser(deps: Deps, projectId: string, by: { id: string } | { xcUserID: string }) {
+  let row;
+  if ('id' in by) {
+    const id = /^[1-9][0-9]{0,15}$/.test(by.id) ? Number(by.id) : undefined;
+    row = id === undefined ? undefined : await findUserById(deps.db, projectId, id);
+  } else {
+    row = await findUserByXcUserId(deps.db, projectId, by.xcUserID);
+  }
+  if (row === undefined) throw new ApiError('UserNotFound');
+  return toClientUser(row);
+}
+
+export async function getSessionUser(deps: Deps, auth: AccessAuth) {
+  return loadUser(deps.db, auth.kind, auth.projectId, auth.subject);
+}

@@ -1,0 +1,249 @@
+// Browser harness for end-to-end tests against TapTalk's official, unmodified web SDK
+// (npm `@taptalk.io/web-sdk`, MIT). The SDK is CommonJS that only runs in a real browser
+// (spec §9), so it is bundled into an IIFE with esbuild, served from a throw-away static page,
+// and driven in Debian's headless chromium through playwright-core (which downloads no browser).
+//
+// Typical use:
+//   const hasBrowser = browserAvailable();               // top level: throws under CI if missing
+//   describe('...', { skip: !hasBrowser }, () => {
+//     before: sdkPage = await startSdkPage(); browser = await launchBrowser();
+//     it: const page = await newUserPage(browser, sdkPage.url);   // one per simulated user
+//         await sdkInit(page, appKeyID, appKeySecret, apiBaseUrl);
+//         await waitForProjectConfigs(page);
+//         ... page.evaluate(...) ...; assert.deepEqual(page.errors, []);
+//     after: await browser.close(); await sdkPage.close();
+//   });
+//
+// Code passed to `page.evaluate` runs in the page, not in Node: it must be self-contained and
+// reaches the SDK through `globalThis.TapTalkSDK` (typed loosely; no DOM lib in tsconfig).
+import { existsSync } from 'node:fs';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build, formatMessages } from 'esbuild';
+import { type Browser, type Page, chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// ---------------------------------------------------------------------------------------------
+// Availability
+
+function isCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+/**
+ * Whether chromium is installed. Under CI a missing browser is an error (throws), so browser
+ * tests can never be skipped silently there; elsewhere it warns loudly and returns false so the
+ * caller can skip.
+ */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  const message =
+    `${CHROMIUM_PATH} not found: the TapTalk web SDK browser tests need Debian's chromium ` +
+    '(apt-get install -y chromium).';
+  if (isCi()) throw new Error(`${message} CI is set, so this is a failure, not a skip.`);
+  console.warn(`\n!!!!!!!!!!\n!!! SKIPPING BROWSER TESTS: ${message}\n!!!!!!!!!!\n`);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SDK bundle
+
+let bundlePromise: Promise<string> | undefined;
+
+/** The SDK as one browser IIFE that sets `window.TapTalkSDK`; built once per process. */
+export function bundleSdk(): Promise<string> {
+  bundlePromise ??= buildSdkBundle().catch((error: unknown) => {
+    bundlePromise = undefined; // let a later call retry instead of caching the failure
+    throw error;
+  });
+  return bundlePromise;
+}
+
+async function buildSdkBundle(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: "window.TapTalkSDK = require('@taptalk.io/web-sdk');",
+      resolveDir: REPO_ROOT,
+      sourcefile: 'sdk-entry.js',
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent', // reported below instead, and treated as failures
+  });
+  const problems = [
+    ...(await formatMessages(result.errors, { kind: 'error' })),
+    ...(await formatMessages(result.warnings, { kind: 'warning' })),
+  ];
+  if (problems.length > 0) {
+    throw new Error(`esbuild reported problems bundling @taptalk.io/web-sdk:\n${problems.join('\n')}`);
+  }
+  const output = result.outputFiles?.[0];
+  if (result.outputFiles?.length !== 1 || output === undefined) {
+    throw new Error(`esbuild produced ${result.outputFiles?.length ?? 0} output files, expected 1`);
+  }
+  return output.text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static page server
+
+const PAGE_HTML = `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Parley web SDK harness</title></head>
+<body><script src="/sdk.js"></script></body>
+</html>
+`;
+
+export interface SdkPageServer {
+  /** `http://127.0.0.1:<port>/` — a page that loads the bundle and exposes `window.TapTalkSDK`. */
+  url: string;
+  /** `http://127.0.0.1:<port>` — the page origin (the API must live on another origin/port). */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves the harness page and the SDK bundle on 127.0.0.1 at a random port. */
+export async function startSdkPage(): Promise<SdkPageServer> {
+  const bundle = await bundleSdk();
+  const send = (res: ServerResponse, status: number, type: string | null, body = ''): void => {
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    if (type !== null) headers['content-type'] = type;
+    res.writeHead(status, headers).end(body);
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
+    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
+    if (path === '/sdk.js') return send(res, 200, 'text/javascript; charset=utf-8', bundle);
+    if (path === '/favicon.ico') return send(res, 204, null);
+    return send(res, 404, 'text/plain', 'not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/`,
+    origin,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser and per-user pages
+
+/** Launches Debian's chromium headless. Close it with `browser.close()`. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} not found (apt-get install -y chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+}
+
+export interface PageProblem {
+  kind: 'console.error' | 'pageerror';
+  text: string;
+}
+
+/** A Playwright page for one simulated user, with what went wrong in it so far. */
+export type SdkPage = Page & {
+  /** Console errors and uncaught page errors, in order. Tests usually assert it is empty. */
+  errors: PageProblem[];
+  /** Every console message (`type: text`), for diagnostics. */
+  consoleLog: string[];
+};
+
+/**
+ * Opens `pageUrl` in a fresh, isolated browser context (own localStorage/IndexedDB: the SDK is a
+ * singleton whose session lives there, so each simulated user needs one) and waits until the
+ * SDK is loaded. Close it with `page.context().close()` (or close the browser).
+ */
+export async function newUserPage(browser: Browser, pageUrl: string): Promise<SdkPage> {
+  const context = await browser.newContext();
+  const page = Object.assign(await context.newPage(), {
+    errors: [] as PageProblem[],
+    consoleLog: [] as string[],
+  });
+  page.on('console', (message) => {
+    page.consoleLog.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === 'error') page.errors.push({ kind: 'console.error', text: message.text() });
+  });
+  page.on('pageerror', (error) => {
+    page.errors.push({ kind: 'pageerror', text: error.stack ?? error.message });
+  });
+  try {
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    // The bundle is a synchronous <script>, so after `load` the SDK is there or it failed.
+    const loaded = await page.evaluate(() => typeof (globalThis as SdkGlobal).TapTalkSDK?.taptalk === 'object');
+    if (!loaded) throw new Error('window.TapTalkSDK.taptalk is not defined after the page loaded');
+  } catch (error) {
+    await context.close().catch(() => {});
+    const details = page.errors.map((p) => `  ${p.kind}: ${p.text}`).join('\n');
+    throw new Error(`the TapTalk SDK did not load in ${pageUrl}${details ? `:\n${details}` : ''}`, { cause: error });
+  }
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-page helpers (each wraps one page.evaluate; the callbacks run in the browser)
+
+/** Loose view of the page global; the SDK has no usable type declarations. */
+export type SdkGlobal = typeof globalThis & { TapTalkSDK?: any };
+
+/**
+ * `TapTalkSDK.taptalk.init(appKeyID, appKeySecret, baseUrl, withoutRoomList)`. It returns at once;
+ * the SDK then posts `/v1/client/project_configs` in the background (no callback) — use
+ * `waitForProjectConfigs` to wait for it.
+ */
+export async function sdkInit(
+  page: Page,
+  appKeyID: string,
+  appKeySecret: string,
+  baseUrl: string,
+  withoutRoomList = false,
+): Promise<void> {
+  await page.evaluate(
+    ([id, secret, base, without]) => {
+      (globalThis as SdkGlobal).TapTalkSDK.taptalk.init(id, secret, base, without);
+    },
+    [appKeyID, appKeySecret, baseUrl, withoutRoomList] as const,
+  );
+}
+
+/** Waits until the SDK stored a project-configs response and returns it. */
+export async function waitForProjectConfigs(page: Page, timeoutMs = 10_000): Promise<unknown> {
+  const handle = await page.waitForFunction(
+    () => (globalThis as SdkGlobal).TapTalkSDK.taptalk.getProjectConfigs() ?? false,
+    undefined,
+    { timeout: timeoutMs },
+  );
+  const configs: unknown = await handle.jsonValue();
+  await handle.dispose();
+  return configs;
+}
