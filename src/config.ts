@@ -14,6 +14,16 @@ export interface Config {
   readonly accessTokenTtl: number;
   /** Lifetime of client refresh tokens, seconds. */
   readonly refreshTokenTtl: number;
+  /** Redis for counters shared by every node (rate limits, brute-force protection); memory when unset. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key, so deployments can share one Redis. */
+  readonly redisPrefix: string;
+  /** Requests per minute per key on the server and integration APIs; 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  readonly authFailuresPerAddress: number;
+  readonly authFailuresPerKey: number;
+  readonly authFailureWindowSeconds: number;
+  readonly metrics: boolean;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -72,6 +82,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
     trustProxy,
     accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
+    redisUrl: get('PARLEY_REDIS_URL'),
+    redisPrefix: get('PARLEY_REDIS_PREFIX') ?? 'parley:',
+    rateLimitPerMinute: int('PARLEY_RATE_LIMIT', get('PARLEY_RATE_LIMIT'), 60000, 0, 100_000_000),
+    authFailuresPerAddress: int('PARLEY_AUTH_FAILURES_PER_ADDRESS', get('PARLEY_AUTH_FAILURES_PER_ADDRESS'), 30, 1, 1_000_000),
+    authFailuresPerKey: int('PARLEY_AUTH_FAILURES_PER_KEY', get('PARLEY_AUTH_FAILURES_PER_KEY'), 100, 1, 1_000_000),
+    authFailureWindowSeconds: int('PARLEY_AUTH_FAILURE_WINDOW', get('PARLEY_AUTH_FAILURE_WINDOW'), 300, 1, 86400),
+    metrics: oneOf('PARLEY_METRICS', get('PARLEY_METRICS'), ['true', 'false'], 'true') === 'true',
     refreshTokenTtl: int('PARLEY_REFRESH_TOKEN_TTL', get('PARLEY_REFRESH_TOKEN_TTL'), 30 * 86400, 3600, 365 * 86400),
   };
   if (problems.length > 0) throw new ConfigError(problems);

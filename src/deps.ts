@@ -1,9 +1,12 @@
-import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import { newSecret } from './credentials.ts';
 import { createLogger } from './logging.ts';
+import { type Metrics, createMetrics } from './metrics.ts';
 import { getOrCreateSetting } from './repos/settings.ts';
+import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
@@ -23,6 +26,13 @@ export interface Deps {
   clock: Clock;
   logger: FastifyBaseLogger;
   signer: TokenSigner;
+  metrics: Metrics;
+  /** Shared counters across nodes, when configured. */
+  redis: Redis | undefined;
+  redisPrefix: string;
+  authGuard: AuthGuard;
+  /** Requests per minute per key on the server and integration APIs; 0 = off. */
+  rateLimitPerMinute: number;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */
@@ -34,18 +44,38 @@ export async function createDeps(
   config: Config,
   options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database } = {},
 ): Promise<Deps> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
   const database =
     options.database ??
     (await openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize }));
   const secret = config.ticketSecret ?? (await getOrCreateSetting(database.db, 'ticket_signing_secret', newSecret));
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  const limits = {
+    perAddress: config.authFailuresPerAddress,
+    perKey: config.authFailuresPerKey,
+    windowMs: config.authFailureWindowSeconds * 1000,
+  };
   return {
     db: database.db,
     dialect: database.dialect,
-    clock: options.clock ?? systemClock,
-    logger: options.logger ?? createLogger(config.logLevel),
+    clock,
+    logger,
     signer: createTokenSigner(secret),
+    metrics: createMetrics({ processMetrics: config.metrics }),
+    redis,
+    authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),
+    redisPrefix: config.redisPrefix,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
-    close: () => database.close(),
+    close: async () => {
+      await database.close();
+      if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }

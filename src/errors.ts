@@ -21,6 +21,7 @@ export const ERRORS = {
     message: 'The matching contact is already tied to a different customer user ID',
   },
   PayloadTooLarge: { status: 413, code: '41300', message: 'Request body is too large' },
+  TooManyRequests: { status: 429, code: '42900', message: 'Too many requests' },
   KeyMalformed: { status: 491, code: '49102', message: 'Malformed key' },
   KeyInvalid: { status: 491, code: '49103', message: 'Unknown or revoked key' },
   TierNotSelected: { status: 499, code: '49900', message: 'Please select a tier' },
@@ -34,14 +35,17 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string;
+  /** Seconds, sent as Retry-After (429). */
+  readonly retryAfter: number | undefined;
 
-  constructor(name: ErrorName, options: { field?: string; message?: string } = {}) {
+  constructor(name: ErrorName, options: { field?: string; message?: string; retryAfter?: number } = {}) {
     const entry = ERRORS[name];
     super(options.message ?? entry.message);
     this.name = 'ApiError';
     this.status = entry.status;
     this.code = entry.code;
     this.field = options.field ?? '';
+    this.retryAfter = options.retryAfter;
   }
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
+import { opsApi } from './api/ops/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
@@ -31,6 +32,13 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     },
   });
   app.setSerializerCompiler(() => JSON.stringify);
+
+  app.decorateRequest('outcome', '');
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.requests.inc({ route, method: request.method, code: request.outcome === '' ? 'ok' : request.outcome });
+    deps.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+  });
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -65,6 +73,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.setErrorHandler(errorHandler('status'));
   app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('RouteNotFound'), 'status'));
 
+  await app.register(async (realm) => opsApi(realm, deps));
   await app.register(async (realm) => serverApi(realm, deps));
   await app.register(async (realm) => onetalkApi(realm, deps));
   await app.register(async (realm) => clientApi(realm, deps));

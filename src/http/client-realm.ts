@@ -6,6 +6,8 @@ import { authenticateAppSecret, authenticateKey } from '../services/key-auth.ts'
 import { type AccessAuth, authenticateAccess, bearerToken } from '../services/sessions.ts';
 import type { SessionKind } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
+import { guardCredentials } from './guard.ts';
+import { claimedKeyId } from './key-realm.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
 export type BearerKind = 'access' | 'own';
@@ -38,6 +40,10 @@ export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKi
   app.decorateRequest('clientProject', null);
   app.decorateRequest('clientAuth', null);
   app.setErrorHandler(errorHandler('ok'));
+  guardCredentials(app, deps, (request) => {
+    const id = appKey === 'app-key' ? claimedKeyId('app', request.headers['app-key']) : undefined;
+    return id === undefined ? [`ip:${request.ip}`] : [`ip:${request.ip}`, `key:${id}`];
+  });
   app.addHook('onRequest', async (request) => {
     const key =
       appKey === 'app-key'

@@ -8,6 +8,13 @@ import { ApiError, failure } from '../errors.ts';
  */
 export type StatusMode = 'status' | 'ok';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The envelope error code this request was answered with ('' for success), for metrics. */
+    outcome: string;
+  }
+}
+
 export function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
   const code = (err as FastifyError).code;
@@ -22,7 +29,9 @@ export function toApiError(err: FastifyError | Error, request: FastifyRequest): 
 }
 
 export function sendError(reply: FastifyReply, err: ApiError, mode: StatusMode): FastifyReply {
+  reply.request.outcome = err.code;
   if (err.code === '41300' || err.code === '50300') reply.header('connection', 'close');
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
   return reply.code(mode === 'status' ? err.status : 200).send(failure(err));
 }
 

@@ -1,9 +1,11 @@
 // A server-to-server realm: every route in it is authenticated by one key header.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseApiKey, parseKeyPairHeader } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { type KeyAuth, authenticateKey, requireTier } from '../services/key-auth.ts';
 import type { KeyType } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
+import { guardCredentials, limitRequestRate } from './guard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,14 +18,33 @@ export function keyAuthOf(request: { keyAuth: KeyAuth | null }): KeyAuth {
   return request.keyAuth;
 }
 
-/** Installs the realm's single authenticating hook and its error handler (HTTP status = envelope status). */
-export function useKeyRealm(app: FastifyInstance, deps: Deps, type: KeyType, options: { tierGated: boolean }): void {
+const HEADER: Record<KeyType, string> = { server: 'server-key', api: 'api-key', app: 'app-key' };
+
+/** The key id a header names, unverified: used only to count failures against it. */
+export function claimedKeyId(type: KeyType, value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return (type === 'api' ? parseApiKey(value.trim()) : parseKeyPairHeader(value.trim()))?.id;
+}
+
+export function keySubjects(type: KeyType) {
+  return (request: FastifyRequest): string[] => {
+    const id = claimedKeyId(type, request.headers[HEADER[type]]);
+    return id === undefined ? [`ip:${request.ip}`] : [`ip:${request.ip}`, `key:${id}`];
+  };
+}
+
+/**
+ * Installs the realm's single authenticating hook, brute-force protection, the per-key rate limit and
+ * its error handler (HTTP status = envelope status).
+ */
+export async function useKeyRealm(app: FastifyInstance, deps: Deps, type: KeyType, options: { tierGated: boolean }): Promise<void> {
   app.decorateRequest('keyAuth', null);
   app.setErrorHandler(errorHandler('status'));
-  const header = type === 'server' ? 'server-key' : type === 'api' ? 'api-key' : 'app-key';
+  guardCredentials(app, deps, keySubjects(type));
   app.addHook('onRequest', async (request) => {
-    const auth = await authenticateKey(deps, type, request.headers[header]);
+    const auth = await authenticateKey(deps, type, request.headers[HEADER[type]]);
     if (options.tierGated) requireTier(auth);
     request.keyAuth = auth;
   });
+  await limitRequestRate(app, deps, (request) => request.keyAuth?.keyId ?? `ip:${request.ip}`);
 }

@@ -47,7 +47,7 @@ export async function requestLiveChatTicket(
   fields: ContactFields,
 ): Promise<SyncResult & { ticket: string }> {
   const now = deps.clock.now();
-  return inRetriedTransaction(deps, async (trx) => {
+  const issued = await inRetriedTransaction(deps, async (trx) => {
     const result = await saveContact(trx, projectId, fields, now);
     const { token, claims } = deps.signer.sign({
       pur: 'livechat_ticket',
@@ -59,4 +59,6 @@ export async function requestLiveChatTicket(
     await insertTicket(trx, 'onetalk', claims);
     return { ...result, ticket: token };
   });
+  deps.metrics.ticketsIssued.inc({ kind: 'onetalk' });
+  return issued;
 }

@@ -17,5 +17,8 @@ export async function requestAuthTicket(
     const { token, claims } = deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
     await insertTicket(trx, 'powertalk', claims);
     return { userID, ticket: token };
+  }).then((result) => {
+    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+    return result;
   });
 }

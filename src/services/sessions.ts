@@ -92,7 +92,7 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
   const now = deps.clock.now();
   if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
   if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
-  return deps.db.transaction().execute(async (trx) => {
+  const bundle = await deps.db.transaction().execute(async (trx) => {
     if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
       throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
     }
@@ -103,6 +103,8 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
     const tokens = await issueTokens(deps, trx, session, now);
     return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
   });
+  deps.metrics.ticketsRedeemed.inc({ kind });
+  return bundle;
 }
 
 /**
@@ -133,8 +135,10 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   if (typeof reused === 'string') {
     // Committed outside the failed path so the revocation sticks.
     await sessions.revokeSession(deps.db, reused, now, 'refresh_token_reuse');
+    deps.metrics.revocations.inc({ reason: 'refresh_token_reuse' });
     throw new ApiError('TokenInvalid', { message: 'Refresh token already used; the session has been revoked' });
   }
+  deps.metrics.refreshes.inc({ kind });
   return reused;
 }
 
@@ -159,18 +163,23 @@ export async function authenticateAccess(deps: Deps, kind: SessionKind, projectI
 
 export async function logout(deps: Deps, auth: AccessAuth): Promise<void> {
   await sessions.revokeSession(deps.db, auth.sessionId, deps.clock.now(), 'logout');
+  deps.metrics.revocations.inc({ reason: 'logout' });
 }
 
 /** Server API: ends every session of one user at once. Returns how many were live. */
 export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID: string): Promise<number> {
   const user = await findUserByXcUserId(deps.db, projectId, xcUserID);
   if (user === undefined) throw new ApiError('UserNotFound', { field: 'xcUserID' });
-  return sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), deps.clock.now(), 'server_revocation');
+  const n = await sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), deps.clock.now(), 'server_revocation');
+  deps.metrics.revocations.inc({ reason: 'server_revocation' }, n);
+  return n;
 }
 
 /** Server API: ends every session of the project created before `before` (epoch ms). */
 export async function revokeSessionsBefore(deps: Deps, projectId: string, before: number): Promise<number> {
-  return sessions.revokeProjectSessionsBefore(deps.db, projectId, before, deps.clock.now());
+  const n = await sessions.revokeProjectSessionsBefore(deps.db, projectId, before, deps.clock.now());
+  deps.metrics.revocations.inc({ reason: 'project_revocation' }, n);
+  return n;
 }
 
 export async function getUser(deps: Deps, projectId: string, by: { id: string } | { xcUserID: string }) {

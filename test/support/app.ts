@@ -28,9 +28,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A second node on an existing test database: pass its URL as PARLEY_DATABASE_URL (it is not dropped). */
 export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase(dialect);
-  const config = loadConfig({ ...env, PARLEY_DATABASE_URL: database.url });
+  const shared = env.PARLEY_DATABASE_URL;
+  const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };
+  // Suites send many wrong credentials on purpose from one address; the guard's own test sets low limits.
+  const config = loadConfig({ PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000', ...env, PARLEY_DATABASE_URL: database.url });
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: createLogger('silent') });
   const app = await buildServer(deps, { bodyLimit: config.bodyLimit });

@@ -6,7 +6,7 @@ import { userRequestAuthTicket } from './user.request-auth-ticket.ts';
 import { userSyncContact } from './user.sync-contact.ts';
 
 export async function onetalkApi(app: FastifyInstance, deps: Deps): Promise<void> {
-  useKeyRealm(app, deps, 'api', { tierGated: true });
+  await useKeyRealm(app, deps, 'api', { tierGated: true });
   app.route(userRequestAuthTicket(deps));
   app.route(userSyncContact(deps));
 }

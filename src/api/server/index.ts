@@ -7,7 +7,7 @@ import { sessionRevokeAll } from './session.revoke-all.ts';
 import { sessionRevokeUser } from './session.revoke-user.ts';
 
 export async function serverApi(app: FastifyInstance, deps: Deps): Promise<void> {
-  useKeyRealm(app, deps, 'server', { tierGated: false });
+  await useKeyRealm(app, deps, 'server', { tierGated: false });
   app.route(authTicketRequest(deps));
   app.route(sessionRevokeUser(deps));
   app.route(sessionRevokeAll(deps));

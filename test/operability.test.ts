@@ -1,0 +1,141 @@
+// Health, readiness, metrics, brute-force protection and rate limits, on both databases.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { type TestApp, createTestApp, post } from './support/app.ts';
+import { eachDialect } from './support/databases.ts';
+
+const TICKET = '/v1/server/auth_ticket/request';
+const BODY = { userIPAddress: '1.2.3.4', userAgent: 'ua', userPlatform: 'web', userDeviceID: 'd', xcUserID: 'ops', fullName: 'Ops' };
+
+await eachDialect(describe, 'operability', (dialect) => {
+  describe('health, readiness and metrics', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(dialect);
+    });
+    after(() => t.close());
+
+    it('GET /healthz and /readyz answer 200 envelopes', async () => {
+      const health = await t.app.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(health.statusCode, 200);
+      assert.deepEqual(health.json().data, { status: 'ok' });
+      const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+      assert.equal(ready.statusCode, 200);
+      assert.deepEqual(ready.json().data, { status: 'ready', database: dialect });
+    });
+
+    it('GET /readyz answers 503 / 50300 when a migration is pending', async () => {
+      const last = await t.deps.db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never, 'desc').executeTakeFirstOrThrow();
+      const name = (last as { name: string }).name;
+      await t.deps.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', name as never).execute();
+      try {
+        const res = await t.app.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(res.statusCode, 503);
+        assert.deepEqual(res.json().error, { code: '50300', message: 'Database migrations pending', field: '' });
+      } finally {
+        await t.deps.db
+          .insertInto('kysely_migration' as never)
+          .values({ name, timestamp: new Date().toISOString() } as never)
+          .execute();
+      }
+    });
+
+    it('GET /metrics counts requests by route and outcome, tickets, redemptions and failures', async () => {
+      const ok = await post(t.app, TICKET, { 'server-key': t.project.serverKey.header }, BODY);
+      await post(t.app, TICKET, { 'server-key': t.project.serverKey.header }, { ...BODY, xcUserID: '' });
+      await post(t.app, TICKET, { 'server-key': t.project.appKey.header }, BODY);
+      await post(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ok.body.data.ticket}` }, '');
+      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-type']), /^text\/plain/);
+      const text = res.body;
+      assert.match(text, /parley_http_requests_total\{route="\/v1\/server\/auth_ticket\/request",method="POST",code="ok"\} 1/);
+      assert.match(text, /parley_http_requests_total\{route="\/v1\/server\/auth_ticket\/request",method="POST",code="40002"\} 1/);
+      assert.match(text, /parley_http_requests_total\{route="\/v1\/server\/auth_ticket\/request",method="POST",code="49103"\} 1/);
+      assert.match(text, /parley_tickets_issued_total\{kind="powertalk"\} 1/);
+      assert.match(text, /parley_tickets_redeemed_total\{kind="powertalk"\} 1/);
+      assert.match(text, /parley_auth_failures_total\{code="49103"\} 1/);
+      assert.match(text, /parley_http_request_duration_seconds_bucket\{le="0.5",route="\/v1\/server\/auth_ticket\/request"\} \d+/);
+      assert.match(text, /parley_process_resident_memory_bytes \d+/);
+    });
+  });
+
+  describe('brute-force protection (memory)', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(dialect, { PARLEY_AUTH_FAILURES_PER_ADDRESS: '5', PARLEY_AUTH_FAILURES_PER_KEY: '1000', PARLEY_AUTH_FAILURE_WINDOW: '60' });
+    });
+    after(() => t.close());
+
+    it('blocks an address after 5 refused keys, even a correct one, until the window passes', async () => {
+      const wrong = Buffer.from(`${t.project.serverKey.id}:${'x'.repeat(43)}`).toString('base64');
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await post(t.app, TICKET, { 'server-key': wrong }, BODY)).body.error.code, '49103');
+      }
+      for (const key of [wrong, t.project.serverKey.header]) {
+        const res = await post(t.app, TICKET, { 'server-key': key }, BODY);
+        assert.equal(res.status, 429);
+        assert.deepEqual(res.body.error, { code: '42900', message: 'Too many failed attempts; try again later', field: '' });
+        const retryAfter = Number(res.headers['retry-after']);
+        assert.ok(retryAfter > 0 && retryAfter <= 60, String(retryAfter));
+      }
+      // Client APIs too (HTTP 200, 429 in the envelope).
+      const client = await post(t.app, '/v1/client/project_configs', { 'app-key': t.project.appKey.header }, '');
+      assert.equal(client.status, 200);
+      assert.equal(client.body.status, 429);
+      assert.ok(Number(client.headers['retry-after']) > 0);
+      t.clock.advance(61_000);
+      assert.equal((await post(t.app, TICKET, { 'server-key': t.project.serverKey.header }, BODY)).status, 200);
+    });
+  });
+
+  describe('brute-force protection and rate limits shared through Redis', () => {
+    const prefix = `parley-test-${randomBytes(4).toString('hex')}:`;
+    const env = {
+      PARLEY_REDIS_URL: 'redis://127.0.0.1:6379',
+      PARLEY_REDIS_PREFIX: prefix,
+      PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000',
+      PARLEY_AUTH_FAILURES_PER_KEY: '4',
+      PARLEY_RATE_LIMIT: '6',
+    };
+    let a: TestApp;
+    let b: TestApp;
+    before(async () => {
+      a = await createTestApp(dialect, env);
+      b = await createTestApp(dialect, { ...env, PARLEY_DATABASE_URL: a.databaseUrl });
+    });
+    after(async () => {
+      await b.close();
+      await a.close();
+    });
+
+    it('counts failures against one key id across two nodes', async () => {
+      const id = a.project.serverKey.id;
+      const wrong = Buffer.from(`${id}:${'y'.repeat(43)}`).toString('base64');
+      await post(a.app, TICKET, { 'server-key': wrong }, BODY);
+      await post(b.app, TICKET, { 'server-key': wrong }, BODY);
+      await post(a.app, TICKET, { 'server-key': wrong }, BODY);
+      await post(b.app, TICKET, { 'server-key': wrong }, BODY);
+      const blocked = await post(b.app, TICKET, { 'server-key': a.project.serverKey.header }, BODY);
+      assert.equal(blocked.status, 429);
+      assert.equal(blocked.body.error.code, '42900');
+    });
+
+    it('limits requests per key per minute across nodes, with rate-limit headers', async () => {
+      const headers = { 'api-key': a.project.apiKey };
+      const sync = (app: TestApp) =>
+        post(app.app, '/api/integration/v1/user/sync_contact', headers, { customerUserID: 'rl', fullName: 'Rate' });
+      const first = await sync(a);
+      assert.equal(first.status, 200);
+      assert.equal(first.headers['x-ratelimit-limit'], '6');
+      assert.equal(first.headers['x-ratelimit-remaining'], '5');
+      for (let i = 0; i < 5; i++) assert.equal((await sync(i % 2 === 0 ? b : a)).status, 200);
+      const over = await sync(b);
+      assert.equal(over.status, 429);
+      assert.equal(over.body.error.code, '42900');
+      assert.equal(over.body.error.message, 'Rate limit exceeded');
+      assert.ok(Number(over.headers['retry-after']) > 0);
+    });
+  });
+});
