@@ -1,6 +1,7 @@
 // Builds the app. Never listens and never reads process.env, so a test can build one per database.
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
 import { opsApi } from './api/ops/index.ts';
@@ -10,11 +11,19 @@ import { visitorApi } from './api/visitor/index.ts';
 import type { Deps } from './deps.ts';
 import { ApiError } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';
+import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
   trustProxy?: boolean;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
+
+/** Every route the app serves (for the OpenAPI completeness test and the security suite). */
+export function listRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  return ROUTES.get(app) ?? [];
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -31,7 +40,15 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       sendError(reply, new ApiError('ParamValidationFailed', { message: 'Malformed request' }), 'status');
     },
   });
+  const routes: Array<{ method: string; url: string }> = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: route.url });
+  });
   app.setSerializerCompiler(() => JSON.stringify);
+  // Route schemas document the API (/openapi.json); validation is ours, with the seeds' exact messages.
+  app.setValidatorCompiler(() => () => true);
+  await app.register(swagger, { openapi: OPENAPI_DOCUMENT });
 
   app.decorateRequest('outcome', '');
   app.addHook('onResponse', async (request, reply) => {

@@ -43,9 +43,14 @@ const stdio: Output = {
 };
 
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Output = stdio): Promise<number> {
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+  // Asked for, the usage is the output; given no command at all, it is a usage error (stderr, exit 2).
+  if (argv.length === 0) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     io.out(USAGE);
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   const twoWords = `${argv[0]} ${argv[1] ?? ''}`;
   const [name, args] = COMMANDS[twoWords] ? [twoWords, argv.slice(2)] : [argv[0] as string, argv.slice(1)];

@@ -5,11 +5,13 @@ import { ok } from '../../errors.ts';
 import { clientProjectOf } from '../../http/client-realm.ts';
 import { bearerToken, refreshSession } from '../../services/sessions.ts';
 import type { SessionKind } from '../../storage/schema.ts';
+import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 
 export function accessTokenRefresh(deps: Deps, kind: SessionKind, prefix = ''): RouteOptions {
   return {
     method: 'POST',
     url: `${prefix}/v1/auth/access_token/refresh`,
+    schema: describeRoute({ summary: 'Rotate the refresh token (Bearer <refreshToken>) for a new bundle', realm: prefix === '' ? 'client' : 'visitor', appKeyOnly: true, data: TOKEN_BUNDLE }),
     config: { bearer: 'own' },
     handler: async (request) => {
       const refreshToken = bearerToken(request.headers.authorization);

@@ -6,11 +6,13 @@ import { ok } from '../../errors.ts';
 import { clientProjectOf, deviceInfo } from '../../http/client-realm.ts';
 import { bearerToken, redeemTicket } from '../../services/sessions.ts';
 import type { SessionKind } from '../../storage/schema.ts';
+import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 
 export function accessTokenRequest(deps: Deps, kind: SessionKind, prefix = ''): RouteOptions {
   return {
     method: 'POST',
     url: `${prefix}/v1/auth/access_token/request`,
+    schema: describeRoute({ summary: 'Redeem an auth ticket (Bearer <ticket>) for access and refresh tokens', realm: prefix === '' ? 'client' : 'visitor', appKeyOnly: true, data: TOKEN_BUNDLE }),
     config: { bearer: 'own' },
     handler: async (request) => {
       const ticket = bearerToken(request.headers.authorization);

@@ -5,6 +5,7 @@ import { ok } from '../../errors.ts';
 import { clientAuthOf } from '../../http/client-realm.ts';
 import { getUser } from '../../services/sessions.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
+import { bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
 
 const RULES = [{ name: 'id', field: 'id', label: 'ID', required: true, max: 20 }] as const;
 
@@ -12,6 +13,7 @@ export function userGetById(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/user/get_by_id',
+    schema: describeRoute({ summary: 'A user by userID', realm: 'client', body: bodyFromRules(RULES), data: object({ user: { type: 'object', additionalProperties: true } }) }),
     handler: async (request) => {
       const { id } = validate(clientBody(request.body), RULES, POWERTALK_MESSAGES);
       return ok({ user: await getUser(deps, clientAuthOf(request).projectId, { id }) });

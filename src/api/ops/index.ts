@@ -5,16 +5,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, ok } from '../../errors.ts';
 import { errorHandler } from '../../http/errors.ts';
+import { STRING, describeRoute, object } from '../../http/openapi.ts';
 import { migrationsCurrent } from '../../storage/migrate.ts';
 
 export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
   app.setErrorHandler(errorHandler('status'));
 
+  const schema = (summary: string, data: Record<string, unknown> = { type: 'object' }) =>
+    describeRoute({ summary, realm: 'ops', data });
+
   // GET /healthz — the process is up and serving.
-  app.get('/healthz', async () => ok({ status: 'ok' }));
+  app.get('/healthz', { schema: schema('Liveness', object({ status: STRING })) }, async () => ok({ status: 'ok' }));
 
   // GET /readyz — the database answers and every migration has run.
-  app.get('/readyz', async (request) => {
+  app.get('/readyz', { schema: schema('Readiness: database reachable, migrations current', object({ status: STRING, database: STRING })) }, async (request) => {
     let current: boolean;
     try {
       await sql`select 1`.execute(deps.db);
@@ -28,8 +32,11 @@ export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
   });
 
   // GET /metrics — Prometheus text format.
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', tags: ['ops'] } }, async (_request, reply) => {
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
+
+  // GET /openapi.json — this API, generated from the route schemas.
+  app.get('/openapi.json', { schema: { summary: 'OpenAPI 3 document of every endpoint', tags: ['ops'] } }, async () => app.swagger());
 }

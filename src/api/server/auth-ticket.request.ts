@@ -5,6 +5,7 @@ import { ok } from '../../errors.ts';
 import { keyAuthOf } from '../../http/key-realm.ts';
 import { requestAuthTicket } from '../../services/powertalk.ts';
 import { type FieldRule, POWERTALK_MESSAGES, validate } from '../../validation.ts';
+import { STRING, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
 
 export const AUTH_TICKET_RULES = [
   { name: 'userIPAddress', field: '101', label: 'User IP address', required: true, max: 45, format: 'ip' },
@@ -25,6 +26,7 @@ export function authTicketRequest(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/server/auth_ticket/request',
+    schema: describeRoute({ summary: 'Request an auth ticket for a user (created or updated by xcUserID)', realm: 'server', body: bodyFromRules(AUTH_TICKET_RULES), data: object({ userID: STRING, ticket: STRING }) }),
     handler: async (request) => {
       const auth = keyAuthOf(request);
       const input = validate(request.body, AUTH_TICKET_RULES, POWERTALK_MESSAGES);

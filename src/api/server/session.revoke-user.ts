@@ -5,6 +5,7 @@ import { ok } from '../../errors.ts';
 import { keyAuthOf } from '../../http/key-realm.ts';
 import { revokeUserSessions } from '../../services/sessions.ts';
 import { POWERTALK_MESSAGES, validate } from '../../validation.ts';
+import { BOOLEAN, INTEGER, STRING, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
 
 const RULES = [{ name: 'xcUserID', field: 'xcUserID', label: 'XC user ID', required: true, max: 50 }] as const;
 
@@ -12,6 +13,7 @@ export function sessionRevokeUser(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/server/session/revoke_user',
+    schema: describeRoute({ summary: 'Revoke every session of a user', realm: 'server', body: bodyFromRules(RULES), data: object({ success: BOOLEAN, message: STRING, revokedSessions: INTEGER }) }),
     handler: async (request) => {
       const { xcUserID } = validate(request.body, RULES, POWERTALK_MESSAGES);
       const revokedSessions = await revokeUserSessions(deps, keyAuthOf(request).projectId, xcUserID);
