@@ -184,8 +184,15 @@ export type SdkPage = Page & {
  * singleton whose session lives there, so each simulated user needs one) and waits until the
  * SDK is loaded. Close it with `page.context().close()` (or close the browser).
  */
+/**
+ * tsx compiles test files with esbuild's keepNames, which wraps named functions in `__name(fn, "name")`;
+ * code handed to page.evaluate then calls a helper the page lacks. A string, so it is not compiled itself.
+ */
+const NAME_SHIM = "globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });";
+
 export async function newUserPage(browser: Browser, pageUrl: string): Promise<SdkPage> {
   const context = await browser.newContext();
+  await context.addInitScript(NAME_SHIM);
   const page = Object.assign(await context.newPage(), {
     errors: [] as PageProblem[],
     consoleLog: [] as string[],
