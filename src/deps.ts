@@ -49,7 +49,13 @@ export async function createDeps(
   const database =
     options.database ??
     (await openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize }));
-  const secret = config.ticketSecret ?? (await getOrCreateSetting(database.db, 'ticket_signing_secret', newSecret));
+  let secret: string;
+  try {
+    secret = config.ticketSecret ?? (await getOrCreateSetting(database.db, 'ticket_signing_secret', newSecret));
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const redis =
     config.redisUrl === undefined
       ? undefined

@@ -1,4 +1,4 @@
-import { listKeys } from '../services/projects.ts';
+import { NotFoundError, listKeys, listProjects } from '../services/projects.ts';
 import { type Command, parseFlags, printJson, requireFlag, withDeps } from './context.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -6,7 +6,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export const keyList: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, json: { type: 'boolean' } });
   const projectId = requireFlag(values.project, 'project');
-  const keys = await withDeps(ctx, values.database, (deps) => listKeys(deps, projectId));
+  const keys = await withDeps(ctx, values.database, async (deps) => {
+    // A mistyped id is an error, not "no keys".
+    if (!(await listProjects(deps)).some((p) => p.id === projectId)) throw new NotFoundError(`no project with id ${projectId}`);
+    return listKeys(deps, projectId);
+  });
   // Never secrets: only what identifies a key and its history.
   const rows = keys.map((k) => ({ id: k.id, type: k.type, created: k.createdAt, lastUsed: k.lastUsedAt, revoked: k.revokedAt }));
   if (values.json) printJson(ctx.io, rows);

@@ -2,24 +2,16 @@
 import { ConfigError } from '../config.ts';
 import { NotFoundError } from '../services/projects.ts';
 import { type Command, type Output, UsageError } from './context.ts';
-import { keyCreate } from './key-create.ts';
-import { keyList } from './key-list.ts';
-import { keyRevoke } from './key-revoke.ts';
-import { migrate } from './migrate.ts';
-import { projectCreate } from './project-create.ts';
-import { projectList } from './project-list.ts';
-import { serve } from './serve.ts';
-import { tierSelect } from './tier-select.ts';
-
-const COMMANDS: Record<string, Command> = {
-  serve,
-  migrate,
-  'project create': projectCreate,
-  'project list': projectList,
-  'tier select': tierSelect,
-  'key create': keyCreate,
-  'key list': keyList,
-  'key revoke': keyRevoke,
+// Loaded on demand: `parley key list` need not load the HTTP server.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.ts')).serve,
+  migrate: async () => (await import('./migrate.ts')).migrate,
+  'project create': async () => (await import('./project-create.ts')).projectCreate,
+  'project list': async () => (await import('./project-list.ts')).projectList,
+  'tier select': async () => (await import('./tier-select.ts')).tierSelect,
+  'key create': async () => (await import('./key-create.ts')).keyCreate,
+  'key list': async () => (await import('./key-list.ts')).keyList,
+  'key revoke': async () => (await import('./key-revoke.ts')).keyRevoke,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -54,12 +46,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const twoWords = `${argv[0]} ${argv[1] ?? ''}`;
   const [name, args] = COMMANDS[twoWords] ? [twoWords, argv.slice(2)] : [argv[0] as string, argv.slice(1)];
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const load = COMMANDS[name];
+  if (load === undefined) {
     io.err(`parley: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;
   }
   try {
+    const command = await load();
     return await command({ args, env, io });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.ts';
 import { createDeps } from '../deps.ts';
 import { buildServer } from '../server.ts';
@@ -10,18 +11,20 @@ export const serve: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { host: { type: 'string' }, port: { type: 'string' }, bootstrap: { type: 'boolean' } });
   const config = loadConfig(ctx.env, { databaseUrl: values.database, host: values.host, port: values.port });
   const deps = await createDeps(config);
-  if (values.bootstrap) {
-    const created = await ensureDefaultProject(deps);
-    if (created) {
-      ctx.io.out('First run: created the project "default".');
-      printCreatedProject(ctx.io, created);
-    }
-  }
-  const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  // Any failure before listening closes what is open: an open pool or Redis client would keep the process alive.
+  let app: FastifyInstance | undefined;
   try {
+    if (values.bootstrap) {
+      const created = await ensureDefaultProject(deps);
+      if (created) {
+        ctx.io.out('First run: created the project "default".');
+        printCreatedProject(ctx.io, created);
+      }
+    }
+    app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
-    await app.close();
+    await app?.close();
     await deps.close();
     throw err;
   }

@@ -1,0 +1,731 @@
+// The `parley` admin CLI as an operator runs it: `node bin/parley.js …` in a child process (no
+// shell), against the compiled dist/, on each database. Asserts exit codes and the exact output.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/storage/database.ts';
+import { LATEST_MIGRATION } from '../src/storage/migrate.ts';
+import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'parley.js');
+const DIST_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** The working directory of every child, so a default `./data/parley.db` could never touch the repo. */
+const WORK_DIR = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+
+/** The children's environment: ours without Parley's settings (each test passes its own flags). */
+const CHILD_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('PARLEY_') && !entry[0].startsWith('NODE_TEST'),
+  ),
+);
+
+const live = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+async function killAll(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
+// --- dist/ is what bin/parley.js runs: rebuild it when it is missing or older than src/ ---------
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Rebuilds dist/ when it is missing or older than src/ (tsc takes a few seconds). */
+function buildDistIfStale(): void {
+  if (existsSync(DIST_MAIN) && statSync(DIST_MAIN).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  // Type errors are the typecheck's business; tsc still emits, and the emitted code is what we test.
+  if (build.status !== 0) console.warn(`tsc -p tsconfig.build.json exited ${build.status}:\n${build.stdout}${build.stderr}`);
+  if (!existsSync(DIST_MAIN) || statSync(DIST_MAIN).mtimeMs < started - 1000) {
+    throw new Error(`could not build dist/ (tsc exited ${build.status}):\n${build.stdout}${build.stderr}`);
+  }
+}
+
+// Before any suite is even declared. (Not a top-level `before`/`after`: node:test runs root hooks
+// around the suites declared so far, and `eachDialect` declares its suites after an await.)
+buildDistIfStale();
+
+// Whatever happens, no child outlives this file, and the working directory goes.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+  rmSync(WORK_DIR, { recursive: true, force: true });
+});
+
+// --- running the CLI ---------------------------------------------------------------------------
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnParley(args: string[]): ChildProcess {
+  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Runs one command to completion (killed after `timeoutMs`). */
+function parley(args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawnParley(args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function describeRun(run: Run): string {
+  return `exit ${run.code} (signal ${run.signal})\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
+}
+
+/** The exit code, with both streams in the message when it is not the expected one. */
+function assertExit(run: Run, code: number): void {
+  assert.equal(run.code, code, describeRun(run));
+  assert.equal(run.signal, null, describeRun(run));
+}
+
+const STACK_FRAME = /\n\s+at /;
+
+/** A failure is one clear message on stderr: no stack trace, nothing on stdout. */
+function assertFails(run: Run, code: number, message: string | RegExp): void {
+  assertExit(run, code);
+  assert.doesNotMatch(run.stderr, STACK_FRAME, 'no stack trace');
+  if (typeof message === 'string') assert.ok(run.stderr.includes(message), `stderr contains ${JSON.stringify(message)}\n${describeRun(run)}`);
+  else assert.match(run.stderr, message);
+  assert.equal(run.stdout, '', 'nothing on stdout');
+}
+
+/** A success prints only to stdout. */
+function assertSucceeds(run: Run): void {
+  assertExit(run, 0);
+  assert.equal(run.stderr, '', 'nothing on stderr');
+}
+
+/** stdout must be exactly one JSON value. */
+function parseJson<T>(run: Run): T {
+  assertSucceeds(run);
+  return JSON.parse(run.stdout) as T;
+}
+
+// --- what the CLI prints -----------------------------------------------------------------------
+
+interface PairKey {
+  id: string;
+  secret: string;
+  header: string;
+}
+
+interface CreatedProject {
+  projectID: string;
+  name: string;
+  tier: string | null;
+  serverKey: PairKey;
+  apiKey: string;
+  appKey: PairKey;
+}
+
+interface ProjectRow {
+  projectID: string;
+  name: string;
+  tier: string | null;
+  created: number;
+}
+
+interface KeyRow {
+  id: string;
+  type: string;
+  created: number;
+  lastUsed: number | null;
+  revoked: number | null;
+}
+
+const PROJECT_ID = /^prj_[0-9a-z]{26}$/;
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A server or app key as shown once: a prefixed id, a 43-character secret, header = base64(id:secret). */
+function assertPairKey(key: PairKey, prefix: 'srv' | 'app'): void {
+  assert.deepEqual(Object.keys(key), ['id', 'secret', 'header']);
+  assert.match(key.id, new RegExp(`^${prefix}_[0-9a-z]{26}$`));
+  assert.match(key.secret, SECRET);
+  assert.equal(key.header, base64(`${key.id}:${key.secret}`));
+}
+
+/** An API key is `<id>.<secret>`; returns both parts. */
+function splitApiKey(apiKey: string): { id: string; secret: string } {
+  const match = /^(api_[0-9a-z]{26})\.([A-Za-z0-9_-]{43})$/.exec(apiKey);
+  assert.ok(match, `API key ${apiKey} is <id>.<secret>`);
+  return { id: match[1] as string, secret: match[2] as string };
+}
+
+function assertCreatedProject(p: CreatedProject, name: string, tier: string | null): void {
+  assert.deepEqual(Object.keys(p), ['projectID', 'name', 'tier', 'serverKey', 'apiKey', 'appKey']);
+  assert.match(p.projectID, PROJECT_ID);
+  assert.equal(p.name, name);
+  assert.equal(p.tier, tier);
+  assertPairKey(p.serverKey, 'srv');
+  splitApiKey(p.apiKey);
+  assertPairKey(p.appKey, 'app');
+}
+
+/** Every secret a project was created with, by key id. */
+function secretsOf(p: CreatedProject): Array<[string, string]> {
+  const api = splitApiKey(p.apiKey);
+  return [
+    [p.serverKey.id, p.serverKey.secret],
+    [api.id, api.secret],
+    [p.appKey.id, p.appKey.secret],
+  ];
+}
+
+// --- the commands, on each database ------------------------------------------------------------
+
+await eachDialect(describe, 'parley admin CLI', (dialect) => {
+  let database: TestDatabase | undefined;
+  let url = '';
+  const run = (...args: string[]) => parley([...args, '--database', url]);
+
+  /** Every secret the CLI has shown on this database, by key id. */
+  const secrets = new Map<string, string>();
+  let project: CreatedProject;
+  let untiered: CreatedProject;
+  const createdKeys: { server?: PairKey; api?: { id: string; apiKey: string }; app?: PairKey } = {};
+
+  before(async () => {
+    database = await createTestDatabase(dialect);
+    url = database.url;
+  });
+  after(async () => {
+    await killAll();
+    await database?.drop();
+  });
+
+  it('migrate: applies every migration to a fresh database, then finds it up to date', async () => {
+    const first = await run('migrate');
+    assertSucceeds(first);
+    assert.match(first.stdout, /^Applied: 0001_core(, \d{4}_\w+)*\n$/);
+    assert.ok(first.stdout.endsWith(`${LATEST_MIGRATION}\n`), `the last one applied is ${LATEST_MIGRATION}`);
+    const second = await run('migrate');
+    assertSucceeds(second);
+    assert.equal(second.stdout, 'Database is up to date\n');
+  });
+
+  it('project create --json: exactly one JSON object with the project and one key of each type', async () => {
+    project = parseJson<CreatedProject>(await run('project', 'create', '--name', 'Acme Support', '--tier', 'free', '--json'));
+    assertCreatedProject(project, 'Acme Support', 'free');
+    for (const [id, secret] of secretsOf(project)) secrets.set(id, secret);
+  });
+
+  it('project create without --tier: tier null', async () => {
+    untiered = parseJson<CreatedProject>(await run('project', 'create', '--name', 'No Tier Yet', '--json'));
+    assertCreatedProject(untiered, 'No Tier Yet', null);
+    assert.notEqual(untiered.projectID, project.projectID);
+    for (const [id, secret] of secretsOf(untiered)) secrets.set(id, secret);
+  });
+
+  it('project create without --json: the same keys, one labelled line each', async () => {
+    const res = await run('project', 'create', '--name', 'Human Readable', '--tier', 'enterprise');
+    assertSucceeds(res);
+    const keys = parseKeyLines(res.stdout);
+    assert.match(res.stdout, /^Project Human Readable \(prj_[0-9a-z]{26}\), tier enterprise\n/);
+    const server = Buffer.from(keys.serverHeader, 'base64').toString('utf8').split(':');
+    const app = Buffer.from(keys.appHeader, 'base64').toString('utf8').split(':');
+    assert.match(server[0] as string, /^srv_/);
+    assert.match(app[0] as string, /^app_/);
+    assert.ok(res.stdout.includes(`(id ${server[0]}, secret ${server[1]})`));
+    assert.ok(res.stdout.includes(`(id ${app[0]}, secret ${app[1]})`));
+    const api = splitApiKey(keys.apiKey);
+    secrets.set(server[0] as string, server[1] as string).set(app[0] as string, app[1] as string).set(api.id, api.secret);
+  });
+
+  it('project list --json: lists the projects with their tiers, oldest first', async () => {
+    const rows = parseJson<ProjectRow[]>(await run('project', 'list', '--json'));
+    assert.ok(Array.isArray(rows));
+    assert.equal(rows.length, 3);
+    for (const row of rows) assert.deepEqual(Object.keys(row), ['projectID', 'name', 'tier', 'created']);
+    assert.deepEqual(
+      rows.slice(0, 2).map((r) => [r.projectID, r.name, r.tier]),
+      [
+        [project.projectID, 'Acme Support', 'free'],
+        [untiered.projectID, 'No Tier Yet', null],
+      ],
+    );
+    assert.ok(rows.every((r) => Number.isInteger(r.created) && r.created > 1.7e12));
+  });
+
+  it('project list without --json: one line per project', async () => {
+    const res = await run('project', 'list');
+    assertSucceeds(res);
+    const lines = res.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0] as string, new RegExp(`^${project.projectID}  Acme Support  tier free  created \\d{4}-\\d\\d-\\d\\dT`));
+    assert.match(lines[1] as string, new RegExp(`^${untiered.projectID}  No Tier Yet  tier none  created `));
+  });
+
+  it('tier select: sets the tier, and project list shows it', async () => {
+    const res = await run('tier', 'select', '--project', untiered.projectID, '--tier', 'pro');
+    assertSucceeds(res);
+    assert.equal(res.stdout, `Project ${untiered.projectID} now has tier pro\n`);
+    const rows = parseJson<ProjectRow[]>(await run('project', 'list', '--json'));
+    assert.equal(rows.find((r) => r.projectID === untiered.projectID)?.tier, 'pro');
+    assert.equal(rows.find((r) => r.projectID === project.projectID)?.tier, 'free', 'other projects keep theirs');
+  });
+
+  it('key create --json: {id, secret, header} for server and app keys, {id, apiKey} for API keys', async () => {
+    const server = parseJson<PairKey>(await run('key', 'create', '--project', project.projectID, '--type', 'server', '--json'));
+    assertPairKey(server, 'srv');
+    const api = parseJson<{ id: string; apiKey: string }>(await run('key', 'create', '--project', project.projectID, '--type', 'api', '--json'));
+    assert.deepEqual(Object.keys(api), ['id', 'apiKey']);
+    const apiParts = splitApiKey(api.apiKey);
+    assert.equal(apiParts.id, api.id);
+    const app = parseJson<PairKey>(await run('key', 'create', '--project', project.projectID, '--type', 'app', '--json'));
+    assertPairKey(app, 'app');
+    assert.equal(new Set([server.id, api.id, app.id, ...secretsOf(project).map(([id]) => id)]).size, 6, 'fresh ids');
+    Object.assign(createdKeys, { server, api, app });
+    secrets.set(server.id, server.secret).set(api.id, apiParts.secret).set(app.id, app.secret);
+  });
+
+  it('key create without --json: the header line, shown once', async () => {
+    const res = await run('key', 'create', '--project', project.projectID, '--type', 'api');
+    assertSucceeds(res);
+    const match = /^API-Key \(shown only now\): (\S+)\n$/.exec(res.stdout);
+    assert.ok(match, res.stdout);
+    const api = splitApiKey(match[1] as string);
+    secrets.set(api.id, api.secret);
+  });
+
+  it('key list --json: every key of the project, and no secret anywhere in the output', async () => {
+    const res = await run('key', 'list', '--project', project.projectID, '--json');
+    const rows = parseJson<KeyRow[]>(res);
+    const expected = [...secretsOf(project).map(([id]) => id), createdKeys.server?.id, createdKeys.api?.id, createdKeys.app?.id];
+    assert.equal(rows.length, 7, 'three from project create, four from key create');
+    for (const id of expected) assert.ok(rows.some((r) => r.id === id), `${id} is listed`);
+    for (const row of rows) {
+      assert.deepEqual(Object.keys(row), ['id', 'type', 'created', 'lastUsed', 'revoked']);
+      assert.equal(row.type, { srv: 'server', api: 'api', app: 'app' }[row.id.slice(0, 3)]);
+      assert.ok(Number.isInteger(row.created));
+      assert.equal(row.lastUsed, null);
+      assert.equal(row.revoked, null);
+    }
+    for (const secret of secrets.values()) assert.ok(!res.stdout.includes(secret), 'no secret is printed');
+    for (const secret of secrets.values()) assert.ok(!res.stdout.includes(sha256(secret)), 'nor its hash');
+    const headers = [project.serverKey.header, project.appKey.header, createdKeys.server?.header, createdKeys.app?.header];
+    for (const header of headers) assert.ok(!res.stdout.includes(header as string), 'nor a header');
+  });
+
+  it('key list without --json: one line per key, no secret either', async () => {
+    const res = await run('key', 'list', '--project', project.projectID);
+    assertSucceeds(res);
+    const lines = res.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 7);
+    assert.match(res.stdout, new RegExp(`^${project.serverKey.id}  server  active  created \\d{4}-\\S+  last used never$`, 'm'));
+    assert.match(res.stdout, new RegExp(`^${createdKeys.api?.id}  api     active  created `, 'm'));
+    for (const secret of secrets.values()) assert.ok(!res.stdout.includes(secret));
+  });
+
+  it('key revoke: revokes at once; key list shows when; revoking again fails with a message', async () => {
+    const keyId = createdKeys.server?.id as string;
+    const res = await run('key', 'revoke', keyId);
+    assertSucceeds(res);
+    assert.equal(res.stdout, `Key ${keyId} revoked\n`);
+    const rows = parseJson<KeyRow[]>(await run('key', 'list', '--project', project.projectID, '--json'));
+    const revoked = rows.find((r) => r.id === keyId);
+    assert.ok(revoked?.revoked !== null && revoked?.revoked !== undefined, 'revoked is set');
+    assert.ok(revoked.revoked >= revoked.created);
+    assert.deepEqual(
+      rows.filter((r) => r.revoked !== null).map((r) => r.id),
+      [keyId],
+      'only that key',
+    );
+    const text = await run('key', 'list', '--project', project.projectID);
+    assert.match(text.stdout, new RegExp(`^${keyId}  server  revoked \\d{4}-`, 'm'));
+
+    assertFails(await run('key', 'revoke', keyId), 1, `parley key revoke: no active key with id ${keyId}\n`);
+    assertFails(await run('key', 'revoke', 'srv_00000000000000000000000000'), 1, 'no active key with id srv_00000000000000000000000000');
+  });
+
+  it('stores only SHA-256 hashes of the secrets: no column of api_keys holds one', async () => {
+    const opened = await openDatabase(url, { migrate: false });
+    try {
+      const rows = await opened.db.selectFrom('api_keys').selectAll().execute();
+      assert.equal(rows.length, secrets.size, 'one row per key the CLI created');
+      for (const row of rows) {
+        const secret = secrets.get(row.id);
+        assert.ok(secret !== undefined, `${row.id} was created by the CLI`);
+        assert.equal(row.secret_hash, sha256(secret));
+        for (const [column, value] of Object.entries(row)) {
+          for (const s of secrets.values()) assert.ok(!String(value).includes(s), `api_keys.${column} of ${row.id} holds no secret`);
+        }
+      }
+      const other = [
+        ...(await opened.db.selectFrom('projects').selectAll().execute()),
+        ...(await opened.db.selectFrom('settings').selectAll().execute()),
+      ];
+      for (const row of other) {
+        for (const value of Object.values(row)) for (const s of secrets.values()) assert.ok(!String(value).includes(s));
+      }
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('fails with exit 1 and one line for an unknown project or key', async () => {
+    const nope = 'prj_00000000000000000000000000';
+    assertFails(await run('tier', 'select', '--project', nope, '--tier', 'pro'), 1, `parley tier select: no project with id ${nope}\n`);
+    assertFails(await run('key', 'create', '--project', nope, '--type', 'server'), 1, `parley key create: no project with id ${nope}\n`);
+    assertFails(await run('key', 'list', '--project', nope), 1, `parley key list: no project with id ${nope}\n`);
+    const rows = parseJson<ProjectRow[]>(await run('project', 'list', '--json'));
+    assert.equal(rows.length, 3, 'nothing was created');
+  });
+});
+
+// --- wrong usage (no database is opened) -------------------------------------------------------
+
+describe('parley admin CLI: wrong usage', () => {
+  const dbPath = join(WORK_DIR, 'usage', 'parley.db');
+  const run = (...args: string[]) => parley([...args, '--database', `sqlite:${dbPath}`]);
+
+  after(() => assert.ok(!existsSync(dbPath), 'a usage error never opens (or creates) the database'));
+
+  it('no arguments: usage on stderr, exit 2', async () => {
+    const res = await parley([]);
+    assertFails(res, 2, 'Usage: parley <command> [flags]');
+    assert.ok(res.stderr.includes('project create --name N'));
+  });
+
+  it('--help: usage on stdout, exit 0', async () => {
+    const res = await parley(['--help']);
+    assertSucceeds(res);
+    assert.ok(res.stdout.startsWith('Usage: parley <command> [flags]\n'));
+  });
+
+  it('an unknown command: exit 2, naming it, with the usage', async () => {
+    const [one, two, half] = await Promise.all([parley(['frobnicate']), parley(['project', 'delete', '--name', 'x']), parley(['project'])]);
+    assertFails(one, 2, /^parley: unknown command "frobnicate"\n\nUsage: parley/);
+    assertFails(two, 2, 'unknown command "project delete"');
+    assertFails(half, 2, 'unknown command "project"');
+  });
+
+  it('project create without --name: exit 2, "missing required flag --name"', async () => {
+    const [missing, blank] = await Promise.all([run('project', 'create', '--tier', 'free'), run('project', 'create', '--name', '   ')]);
+    assertFails(missing, 2, 'missing required flag --name');
+    assert.equal(missing.stderr, 'parley project create: missing required flag --name\n');
+    assertFails(blank, 2, 'missing required flag --name');
+  });
+
+  it('an unknown flag, a flag without its value, or a stray argument: exit 2', async () => {
+    const [unknown, unknownWithValue, noValue, stray] = await Promise.all([
+      run('project', 'list', '--verbose'),
+      run('project', 'create', '--name', 'x', '--colour', 'red'),
+      parley(['project', 'create', '--database', `sqlite:${dbPath}`, '--name']),
+      run('migrate', 'now'),
+    ]);
+    assertFails(unknown, 2, "parley project list: Unknown option '--verbose'");
+    assertFails(unknownWithValue, 2, "Unknown option '--colour'");
+    assertFails(noValue, 2, "Option '--name <value>' argument missing");
+    assertFails(stray, 2, "Unexpected argument 'now'");
+  });
+
+  it('--tier gold: exit 2, naming the tiers', async () => {
+    const [create, select] = await Promise.all([
+      run('project', 'create', '--name', 'x', '--tier', 'gold'),
+      run('tier', 'select', '--project', 'prj_00000000000000000000000000', '--tier', 'gold'),
+    ]);
+    assertFails(create, 2, 'parley project create: unknown tier "gold" (choose one of: free, pro, enterprise)\n');
+    assertFails(select, 2, 'parley tier select: unknown tier "gold" (choose one of: free, pro, enterprise)\n');
+  });
+
+  it('key commands: a bad --type, a missing --project, no KEY_ID: exit 2', async () => {
+    const [type, project, keyId] = await Promise.all([
+      run('key', 'create', '--project', 'prj_x', '--type', 'root'),
+      run('key', 'list'),
+      run('key', 'revoke'),
+    ]);
+    assertFails(type, 2, 'parley key create: --type must be one of: server, api, app\n');
+    assertFails(project, 2, 'parley key list: missing required flag --project\n');
+    assertFails(keyId, 2, 'parley key revoke: usage: parley key revoke KEY_ID\n');
+  });
+
+  it('--database ftp://x: exit 1, naming the supported schemes', async () => {
+    const [list, migrate] = await Promise.all([
+      parley(['project', 'list', '--database', 'ftp://x']),
+      parley(['migrate', '--database', 'ftp://x']),
+    ]);
+    assertFails(list, 1, 'parley project list: unsupported database URL scheme in "ftp://…" (use sqlite:PATH or postgres://…)\n');
+    assertFails(migrate, 1, 'parley migrate: unsupported database URL scheme');
+  });
+
+  it('a bad --port: exit 1 with the configuration problem', async () => {
+    assertFails(await run('serve', '--port', 'eighty'), 1, '--port: expected an integer from 0 to 65535, got "eighty"');
+  });
+});
+
+// --- the quick start: serve --bootstrap -------------------------------------------------------
+
+/** The PowerTalk seed's request example (as in test/server-auth-ticket.test.ts). */
+const POWERTALK_SEED = {
+  userIPAddress: '182.253.177.234',
+  userAgent: 'AdvancedRestClient/12.1.14',
+  userPlatform: 'android',
+  userDeviceID: 'aaaa-bbbb-cccc-dddd',
+  xcUserID: '6',
+  fullName: 'Jony',
+  email: 'jony@email.com',
+  phone: '08991234567',
+  username: 'jony',
+  photoThumbnailURL: 'http://www.example.com/photo/thumb/6.jpg',
+  photoFullsizeURL: 'http://www.example.com/photo/full/6.jpg',
+  userRoleCode: 'user',
+};
+
+/** OneTalk seed 000's request example, for sync_contact and request_auth_ticket. */
+const ONETALK_SEED = {
+  customerUserID: 'company:123',
+  fullName: 'John Doe',
+  alias: '',
+  email: 'john_doe@example.com',
+  phone: '6281234567890',
+  photoURL: 'http://www.example.com/photo/john_doe.jpg',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;
+
+/** The three key lines of printCreatedProject. */
+function parseKeyLines(stdout: string): { serverHeader: string; apiKey: string; appHeader: string } {
+  const serverHeader = /^ {2}Server-Key header: (\S+)$/m.exec(stdout)?.[1];
+  const apiKey = /^ {2}API-Key: +(\S+)$/m.exec(stdout)?.[1];
+  const appHeader = /^ {2}App-Key header: +(\S+)$/m.exec(stdout)?.[1];
+  assert.ok(serverHeader && apiKey && appHeader, `the three key lines are printed:\n${stdout}`);
+  return { serverHeader, apiKey, appHeader };
+}
+
+/** A running `parley serve`, its output so far, and how it ended. */
+class Server {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: string[]) {
+    this.child = spawnParley(['serve', ...args]);
+    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Waits for the "listening" line and returns the base URL. */
+  listening(timeoutMs = 30_000): Promise<string> {
+    const pattern = /^Parley listening on (http:\/\/127\.0\.0\.1:(\d+)) \(database: \w+\)$/m;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(this.stdout);
+        if (!match) return;
+        done();
+        resolve(match[1] as string);
+      };
+      const exit = (code: number | null) => {
+        done();
+        reject(new Error(`parley serve exited (${code}) before listening\n--- stdout\n${this.stdout}--- stderr\n${this.stderr}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`parley serve did not listen within ${timeoutMs} ms\n--- stdout\n${this.stdout}--- stderr\n${this.stderr}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.off('exit', exit);
+      };
+      this.child.stdout?.on('data', check);
+      this.child.once('exit', exit);
+      check();
+    });
+  }
+
+  /** SIGTERM, then the exit (SIGKILL after `timeoutMs`). */
+  async stop(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+interface Envelope {
+  status: number;
+  error: { code: string; message: string; field: string };
+  data: Record<string, unknown>;
+}
+
+async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: Envelope }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Envelope };
+}
+
+function assertOk(res: { status: number; body: Envelope }, dataKeys: string[]): void {
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual(Object.keys(res.body), ['status', 'error', 'data']);
+  assert.equal(res.body.status, 200);
+  assert.deepEqual(res.body.error, { code: '', message: '', field: '' });
+  assert.deepEqual(Object.keys(res.body.data), dataKeys);
+}
+
+await eachDialect(describe, 'parley serve --bootstrap (quick start)', (dialect) => {
+  let database: TestDatabase | undefined;
+  let keys: { serverHeader: string; apiKey: string; appHeader: string } | undefined;
+  let firstStdout = '';
+
+  before(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  after(async () => {
+    await killAll();
+    await database?.drop();
+  });
+
+  const start = () => new Server(['--bootstrap', '--port', '0', '--database', (database as TestDatabase).url]);
+
+  it('first start: creates "default", prints its keys once, serves the seed examples, exits 0 on SIGTERM', async () => {
+    const server = start();
+    const base = await server.listening();
+    firstStdout = server.stdout;
+    assert.ok(server.stdout.startsWith('First run: created the project "default".\n'), server.stdout);
+    assert.match(server.stdout, /^Project default \(prj_[0-9a-z]{26}\), tier free$/m);
+    keys = parseKeyLines(server.stdout);
+    const [serverId, serverSecret] = Buffer.from(keys.serverHeader, 'base64').toString('utf8').split(':');
+    assert.match(serverId as string, /^srv_[0-9a-z]{26}$/);
+    assert.match(serverSecret as string, SECRET);
+    assert.match(Buffer.from(keys.appHeader, 'base64').toString('utf8'), /^app_[0-9a-z]{26}:[A-Za-z0-9_-]{43}$/);
+    splitApiKey(keys.apiKey);
+
+    // PowerTalk: the server API with the printed Server-Key header.
+    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED);
+    assertOk(ticket, ['userID', 'ticket']);
+    assert.match(ticket.body.data.userID as string, /^[1-9][0-9]*$/);
+    assert.match(ticket.body.data.ticket as string, JWT);
+
+    // OneTalk: the integration API with the printed API-Key (default is on tier free).
+    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    assertOk(synced, ['success', 'message', 'userID']);
+    assert.equal(synced.body.data.success, true);
+    assert.equal(synced.body.data.message, 'Contact created successfully');
+    assert.match(synced.body.data.userID as string, UUID);
+    const liveChat = await postJson(`${base}/api/integration/v1/user/request_auth_ticket`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    assertOk(liveChat, ['success', 'message', 'userID', 'ticket']);
+    assert.equal(liveChat.body.data.success, true);
+    assert.equal(liveChat.body.data.message, 'Contact updated successfully');
+    assert.equal(liveChat.body.data.userID, synced.body.data.userID);
+    assert.match(liveChat.body.data.ticket as string, JWT);
+
+    // A wrong key is refused, so the 200s above were really authenticated.
+    const refused = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.appHeader }, POWERTALK_SEED);
+    assert.equal(refused.status, 491);
+
+    const exit = await server.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, `stdout:\n${server.stdout}\nstderr:\n${server.stderr}`);
+    assert.doesNotMatch(server.stderr, STACK_FRAME);
+  });
+
+  it('second start on the same database: no keys printed again, the first ones still work', async () => {
+    assert.ok(keys, 'the first start printed keys');
+    const server = start();
+    const base = await server.listening();
+    assert.ok(!server.stdout.includes('First run'), server.stdout);
+    assert.ok(!/Server-Key|API-Key|App-Key|secret/.test(server.stdout), server.stdout);
+    const firstSecrets = [...firstStdout.matchAll(/secret (\S+)\)/g)].map((m) => m[1] as string);
+    assert.equal(firstSecrets.length, 2, 'the first start printed the server and app secrets');
+    for (const value of [keys.serverHeader, keys.apiKey, keys.appHeader, ...firstSecrets]) assert.ok(!server.stdout.includes(value));
+
+    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED);
+    assertOk(ticket, ['userID', 'ticket']);
+    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    assertOk(synced, ['success', 'message', 'userID']);
+    assert.equal(synced.body.data.message, 'Contact updated successfully', 'the contact from the first run is still there');
+
+    const exit = await server.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, `stdout:\n${server.stdout}\nstderr:\n${server.stderr}`);
+    assert.ok(!server.stdout.includes(keys.apiKey), 'not printed at shutdown either');
+    assert.doesNotMatch(server.stderr, STACK_FRAME);
+  });
+
+  it('a failing bootstrap: exit 1 at once with one line (nothing left open keeps the process alive)', async () => {
+    const fresh = await createTestDatabase(dialect);
+    try {
+      assertSucceeds(await parley(['migrate', '--database', fresh.url]));
+      const opened = await openDatabase(fresh.url, { migrate: false });
+      try {
+        // Refuse the project "default", so that ensureDefaultProject fails after the database is open.
+        const refuse =
+          dialect === 'sqlite'
+            ? sql`create trigger no_default before insert on projects when new.name = 'default' begin select raise(abort, 'no default here'); end`
+            : sql`alter table projects add constraint no_default check (name <> 'default')`;
+        await refuse.execute(opened.db);
+      } finally {
+        await opened.close();
+      }
+      // An open PostgreSQL pool would hold the process for its 10 s idle timeout: give it 8.
+      const res = await parley(['serve', '--bootstrap', '--port', '0', '--database', fresh.url], 8_000);
+      assertFails(res, 1, /^parley serve: .*(no_default|no default here)/);
+      assert.equal(res.stderr.split('\n').length, 2, `one line: ${res.stderr}`);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('a port already in use: exit 1 with one line, no stack trace', async () => {
+    const first = start();
+    const base = await first.listening();
+    const port = new URL(base).port;
+    const second = await parley(['serve', '--port', port, '--database', (database as TestDatabase).url]);
+    assertExit(second, 1);
+    assert.match(second.stderr, new RegExp(`^parley serve: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}\\n$`));
+    assert.deepEqual(await first.stop(), { code: 0, signal: null });
+  });
+});
