@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/database.ts';
 import { LATEST_MIGRATION } from '../src/storage/migrate.ts';
 import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
+import { ONETALK_SEED_REQUEST, POWERTALK_SEED_REQUEST, UUID_V4 } from './support/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'parley.js');
@@ -505,33 +506,6 @@ describe('parley admin CLI: wrong usage', () => {
 
 // --- the quick start: serve --bootstrap -------------------------------------------------------
 
-/** The PowerTalk seed's request example (as in test/server-auth-ticket.test.ts). */
-const POWERTALK_SEED = {
-  userIPAddress: '182.253.177.234',
-  userAgent: 'AdvancedRestClient/12.1.14',
-  userPlatform: 'android',
-  userDeviceID: 'aaaa-bbbb-cccc-dddd',
-  xcUserID: '6',
-  fullName: 'Jony',
-  email: 'jony@email.com',
-  phone: '08991234567',
-  username: 'jony',
-  photoThumbnailURL: 'http://www.example.com/photo/thumb/6.jpg',
-  photoFullsizeURL: 'http://www.example.com/photo/full/6.jpg',
-  userRoleCode: 'user',
-};
-
-/** OneTalk seed 000's request example, for sync_contact and request_auth_ticket. */
-const ONETALK_SEED = {
-  customerUserID: 'company:123',
-  fullName: 'John Doe',
-  alias: '',
-  email: 'john_doe@example.com',
-  phone: '6281234567890',
-  photoURL: 'http://www.example.com/photo/john_doe.jpg',
-};
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** The three key lines of printCreatedProject. */
@@ -646,18 +620,18 @@ await eachDialect(describe, 'parley serve --bootstrap (quick start)', (dialect) 
     splitApiKey(keys.apiKey);
 
     // PowerTalk: the server API with the printed Server-Key header.
-    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED);
+    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED_REQUEST);
     assertOk(ticket, ['userID', 'ticket']);
     assert.match(ticket.body.data.userID as string, /^[1-9][0-9]*$/);
     assert.match(ticket.body.data.ticket as string, JWT);
 
     // OneTalk: the integration API with the printed API-Key (default is on tier free).
-    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED_REQUEST);
     assertOk(synced, ['success', 'message', 'userID']);
     assert.equal(synced.body.data.success, true);
     assert.equal(synced.body.data.message, 'Contact created successfully');
-    assert.match(synced.body.data.userID as string, UUID);
-    const liveChat = await postJson(`${base}/api/integration/v1/user/request_auth_ticket`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    assert.match(synced.body.data.userID as string, UUID_V4);
+    const liveChat = await postJson(`${base}/api/integration/v1/user/request_auth_ticket`, { 'api-key': keys.apiKey }, ONETALK_SEED_REQUEST);
     assertOk(liveChat, ['success', 'message', 'userID', 'ticket']);
     assert.equal(liveChat.body.data.success, true);
     assert.equal(liveChat.body.data.message, 'Contact updated successfully');
@@ -665,7 +639,7 @@ await eachDialect(describe, 'parley serve --bootstrap (quick start)', (dialect) 
     assert.match(liveChat.body.data.ticket as string, JWT);
 
     // A wrong key is refused, so the 200s above were really authenticated.
-    const refused = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.appHeader }, POWERTALK_SEED);
+    const refused = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.appHeader }, POWERTALK_SEED_REQUEST);
     assert.equal(refused.status, 491);
 
     const exit = await server.stop();
@@ -683,9 +657,9 @@ await eachDialect(describe, 'parley serve --bootstrap (quick start)', (dialect) 
     assert.equal(firstSecrets.length, 2, 'the first start printed the server and app secrets');
     for (const value of [keys.serverHeader, keys.apiKey, keys.appHeader, ...firstSecrets]) assert.ok(!server.stdout.includes(value));
 
-    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED);
+    const ticket = await postJson(`${base}/v1/server/auth_ticket/request`, { 'server-key': keys.serverHeader }, POWERTALK_SEED_REQUEST);
     assertOk(ticket, ['userID', 'ticket']);
-    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED);
+    const synced = await postJson(`${base}/api/integration/v1/user/sync_contact`, { 'api-key': keys.apiKey }, ONETALK_SEED_REQUEST);
     assertOk(synced, ['success', 'message', 'userID']);
     assert.equal(synced.body.data.message, 'Contact updated successfully', 'the contact from the first run is still there');
 

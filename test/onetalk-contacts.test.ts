@@ -6,21 +6,13 @@ import { findContact, listContacts } from '../src/repos/contacts.ts';
 import { findTicket } from '../src/repos/tickets.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
+import { ONETALK_SEED_REQUEST, UUID_V4 } from './support/fixtures.ts';
 
 const SYNC = '/api/integration/v1/user/sync_contact';
 const TICKET = '/api/integration/v1/user/request_auth_ticket';
 
-/** Seed 000's request example, verbatim (both endpoints use it). */
-const SEED_REQUEST = {
-  customerUserID: 'company:123',
-  fullName: 'John Doe',
-  alias: '',
-  email: 'john_doe@example.com',
-  phone: '6281234567890',
-  photoURL: 'http://www.example.com/photo/john_doe.jpg',
-};
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const SEED_REQUEST = ONETALK_SEED_REQUEST;
+const UUID = UUID_V4;
 const decode = createDecoder();
 
 await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {

@@ -6,24 +6,11 @@ import { findTicket } from '../src/repos/tickets.ts';
 import { countUsers, findUserByXcUserId } from '../src/repos/users.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
+import { POWERTALK_SEED_REQUEST } from './support/fixtures.ts';
 
 const URL = '/v1/server/auth_ticket/request';
 
-/** The seed's request example, verbatim. */
-const SEED_REQUEST = {
-  userIPAddress: '182.253.177.234',
-  userAgent: 'AdvancedRestClient/12.1.14',
-  userPlatform: 'android',
-  userDeviceID: 'aaaa-bbbb-cccc-dddd',
-  xcUserID: '6',
-  fullName: 'Jony',
-  email: 'jony@email.com',
-  phone: '08991234567',
-  username: 'jony',
-  photoThumbnailURL: 'http://www.example.com/photo/thumb/6.jpg',
-  photoFullsizeURL: 'http://www.example.com/photo/full/6.jpg',
-  userRoleCode: 'user',
-};
+const SEED_REQUEST = POWERTALK_SEED_REQUEST;
 
 const decode = createDecoder();
 
