@@ -42,10 +42,10 @@ export async function findBySyncKeys(
   db: Kysely<DB>,
   projectId: string,
   keys: { customerUserID: string; phone?: string | undefined },
-): Promise<Array<{ id: string; customerUserID: string | null }>> {
+): Promise<Contact[]> {
   const rows = await db
     .selectFrom('contacts')
-    .select(['id', 'customer_user_id'])
+    .selectAll()
     .where('project_id', '=', projectId)
     .where((eb) => {
       const byCustomer = eb('customer_user_id', '=', keys.customerUserID);
@@ -53,7 +53,7 @@ export async function findBySyncKeys(
     })
     .limit(3)
     .execute();
-  return rows.map((r) => ({ id: r.id, customerUserID: r.customer_user_id }));
+  return rows.map(toContact);
 }
 
 export async function insertContact(db: Kysely<DB>, projectId: string, id: string, fields: ContactFields, now: number) {

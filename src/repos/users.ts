@@ -19,6 +19,64 @@ export interface UserDevice {
   deviceID: string;
 }
 
+const PROFILE_COLUMNS = [
+  'id',
+  'fullname',
+  'email',
+  'phone',
+  'username',
+  'photo_thumbnail_url',
+  'photo_fullsize_url',
+  'user_role_code',
+  'last_ip_address',
+  'last_user_agent',
+  'last_platform',
+  'last_device_id',
+] as const;
+
+/**
+ * Finds the user by xcUserID and writes only what changed: a returning user on the same device
+ * costs one indexed read and no write (so many requests for one user never queue on its row lock).
+ * A new user goes through the race-safe upsert. `written` tells whether the user row changed.
+ */
+export async function saveUser(
+  db: Kysely<DB>,
+  projectId: string,
+  profile: UserProfile,
+  device: UserDevice,
+  now: number,
+): Promise<{ id: number; written: boolean }> {
+  const existing = await db
+    .selectFrom('users')
+    .select(PROFILE_COLUMNS)
+    .where('project_id', '=', projectId)
+    .where('xc_user_id', '=', profile.xcUserID)
+    .executeTakeFirst();
+  if (existing === undefined) return { id: await upsertUser(db, projectId, profile, device, now), written: true };
+  const next = {
+    fullname: profile.fullname,
+    email: profile.email ?? existing.email,
+    phone: profile.phone ?? existing.phone,
+    username: profile.username ?? existing.username,
+    photo_thumbnail_url: profile.photoThumbnailURL ?? existing.photo_thumbnail_url,
+    photo_fullsize_url: profile.photoFullsizeURL ?? existing.photo_fullsize_url,
+    user_role_code: profile.userRoleCode ?? existing.user_role_code,
+    last_ip_address: device.ipAddress,
+    last_user_agent: device.userAgent,
+    last_platform: device.platform,
+    last_device_id: device.deviceID,
+  };
+  const id = Number(existing.id);
+  const changed = (Object.keys(next) as Array<keyof typeof next>).some((k) => next[k] !== existing[k]);
+  if (!changed) return { id, written: false };
+  await db
+    .updateTable('users')
+    .set({ ...next, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+  return { id, written: true };
+}
+
 /**
  * Creates the user or updates it in one statement, so two racing requests for the same
  * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that

@@ -1,7 +1,8 @@
 // PowerTalk server API: users found by xcUserID, and their 1-hour auth tickets.
+import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { insertTicket } from '../repos/tickets.ts';
-import { type UserDevice, type UserProfile, upsertUser } from '../repos/users.ts';
+import { type UserDevice, type UserProfile, saveUser } from '../repos/users.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 
 export async function requestAuthTicket(
@@ -12,7 +13,11 @@ export async function requestAuthTicket(
   const now = deps.clock.now();
   // One transaction: one commit for the user and the ticket record.
   return deps.db.transaction().execute(async (trx) => {
-    const id = await upsertUser(trx, projectId, input.profile, input.device, now);
+    const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
+    // When only the ticket record is written, losing it in a crash just makes that ticket
+    // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
+    // row is written, the commit is synchronous, so an acknowledged userID is never lost.
+    if (!written && deps.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
     const userID = String(id);
     const { token, claims } = deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
     await insertTicket(trx, 'powertalk', claims);
