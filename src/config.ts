@@ -24,6 +24,8 @@ export interface Config {
   readonly authFailuresPerKey: number;
   readonly authFailureWindowSeconds: number;
   readonly metrics: boolean;
+  /** How long a verified key stays cached (seconds); 0 reads the database on every request. */
+  readonly keyCacheTtl: number;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -88,6 +90,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     authFailuresPerAddress: int('PARLEY_AUTH_FAILURES_PER_ADDRESS', get('PARLEY_AUTH_FAILURES_PER_ADDRESS'), 30, 1, 1_000_000),
     authFailuresPerKey: int('PARLEY_AUTH_FAILURES_PER_KEY', get('PARLEY_AUTH_FAILURES_PER_KEY'), 100, 1, 1_000_000),
     authFailureWindowSeconds: int('PARLEY_AUTH_FAILURE_WINDOW', get('PARLEY_AUTH_FAILURE_WINDOW'), 300, 1, 86400),
+    keyCacheTtl: int('PARLEY_KEY_CACHE_TTL', get('PARLEY_KEY_CACHE_TTL'), 5, 0, 3600),
     metrics: oneOf('PARLEY_METRICS', get('PARLEY_METRICS'), ['true', 'false'], 'true') === 'true',
     refreshTokenTtl: int('PARLEY_REFRESH_TOKEN_TTL', get('PARLEY_REFRESH_TOKEN_TTL'), 30 * 86400, 3600, 365 * 86400),
   };

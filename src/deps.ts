@@ -6,6 +6,7 @@ import { newSecret } from './credentials.ts';
 import { createLogger } from './logging.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
 import { getOrCreateSetting } from './repos/settings.ts';
+import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
@@ -31,6 +32,7 @@ export interface Deps {
   redis: Redis | undefined;
   redisPrefix: string;
   authGuard: AuthGuard;
+  authCache: AuthCache;
   /** Requests per minute per key on the server and integration APIs; 0 = off. */
   rateLimitPerMinute: number;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
@@ -66,6 +68,15 @@ export async function createDeps(
     perKey: config.authFailuresPerKey,
     windowMs: config.authFailureWindowSeconds * 1000,
   };
+  const authCache = await createAuthCache({
+    keyTtlMs: config.keyCacheTtl * 1000,
+    // Sessions are cached only where every change reaches every node: one SQLite process, or Redis.
+    sessionTtlMs: database.dialect === 'sqlite' || redis !== undefined ? 60_000 : 0,
+    now: () => clock.now(),
+    redis,
+    channel: `${config.redisPrefix}invalidate`,
+    logger,
+  });
   return {
     db: database.db,
     dialect: database.dialect,
@@ -76,10 +87,12 @@ export async function createDeps(
     redis,
     authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),
     redisPrefix: config.redisPrefix,
+    authCache,
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     close: async () => {
+      await authCache.close();
       await database.close();
       if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
     },

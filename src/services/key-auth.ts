@@ -25,7 +25,13 @@ export async function authenticateKey(deps: Deps, type: KeyType, headerValue: st
   const parsed = typeof headerValue === 'string' ? (type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim())) : undefined;
   if (parsed === undefined) throw new ApiError('KeyMalformed', { message: `Malformed key (${header})` });
 
-  const key = await findKeyForAuth(deps.db, parsed.id, type);
+  const cacheKey = `${type}:${parsed.id}`;
+  let key = deps.authCache.keys.get(cacheKey);
+  if (key === undefined) {
+    const epoch = deps.authCache.epoch();
+    key = await findKeyForAuth(deps.db, parsed.id, type);
+    if (key !== undefined && epoch === deps.authCache.epoch()) deps.authCache.keys.set(cacheKey, key);
+  }
   // Hash and compare even when the key is unknown, so timing does not tell which ids exist.
   const matches = secretMatches(parsed.secret, key?.secretHash ?? '0'.repeat(64));
   if (key === undefined || !matches || key.revoked) {

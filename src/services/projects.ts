@@ -80,6 +80,7 @@ export async function createProject(deps: Deps, input: { name: string; tier: Tie
 
 export async function selectTier(deps: Deps, projectId: string, tier: Tier): Promise<void> {
   if (!(await projects.setProjectTier(deps.db, projectId, tier))) throw new NotFoundError(`no project with id ${projectId}`);
+  deps.authCache.invalidate({ kind: 'keys' });
 }
 
 export async function revokeKey(deps: Deps, keyId: string): Promise<void> {
@@ -87,6 +88,7 @@ export async function revokeKey(deps: Deps, keyId: string): Promise<void> {
     throw new NotFoundError(`no active key with id ${keyId}`);
   }
   deps.keyUsageWrites.delete(keyId);
+  deps.authCache.invalidate({ kind: 'key', id: keyId });
 }
 
 export const listProjects = (deps: Deps) => projects.listProjects(deps.db);

@@ -7,6 +7,7 @@ import { findContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
 import { findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
+import type { SessionState } from '../security/auth-cache.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
 
@@ -130,16 +131,19 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
     if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
     const user = await loadUser(trx, kind, projectId, row.subject);
     const session = { id: row.session_id, projectId, kind, subject: row.subject, generation };
-    return { ...(await issueTokens(deps, trx, session, now)), user };
+    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.session_id };
   });
   if (typeof reused === 'string') {
     // Committed outside the failed path so the revocation sticks.
     await sessions.revokeSession(deps.db, reused, now, 'refresh_token_reuse');
+    deps.authCache.invalidate({ kind: 'session', id: reused });
     deps.metrics.revocations.inc({ reason: 'refresh_token_reuse' });
     throw new ApiError('TokenInvalid', { message: 'Refresh token already used; the session has been revoked' });
   }
+  deps.authCache.invalidate({ kind: 'session', id: reused.sessionId });
   deps.metrics.refreshes.inc({ kind });
-  return reused;
+  const { sessionId: _, ...bundle } = reused;
+  return bundle;
 }
 
 /**
@@ -155,14 +159,29 @@ export async function authenticateAccess(deps: Deps, kind: SessionKind, projectI
   }
   if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
   if (claims.exp * 1000 <= deps.clock.now()) throw new ApiError('TokenExpired');
-  const state = await sessions.findSessionState(deps.db, claims.sid);
-  if (state === undefined || state.revoked_at !== null) throw new ApiError('TokenExpired', { message: 'Session has ended' });
+  const state = await sessionState(deps, claims.sid);
+  if (state === undefined || state.revoked || state.projectId !== projectId) {
+    throw new ApiError('TokenExpired', { message: 'Session has ended' });
+  }
   if (state.generation !== claims.gen) throw new ApiError('TokenExpired', { message: 'Access token superseded by a refresh' });
   return { projectId, kind, sessionId: claims.sid, subject: claims.sub };
 }
 
+/** The session's state from the cache, or from its row (one primary-key read). */
+async function sessionState(deps: Deps, sessionId: string): Promise<SessionState | undefined> {
+  const cached = deps.authCache.sessions.get(sessionId);
+  if (cached !== undefined) return cached;
+  const epoch = deps.authCache.epoch();
+  const row = await sessions.findSessionState(deps.db, sessionId);
+  if (row === undefined) return undefined;
+  const state = { projectId: row.project_id, generation: row.generation, revoked: row.revoked_at !== null };
+  if (epoch === deps.authCache.epoch()) deps.authCache.sessions.set(sessionId, state);
+  return state;
+}
+
 export async function logout(deps: Deps, auth: AccessAuth): Promise<void> {
   await sessions.revokeSession(deps.db, auth.sessionId, deps.clock.now(), 'logout');
+  deps.authCache.invalidate({ kind: 'session', id: auth.sessionId });
   deps.metrics.revocations.inc({ reason: 'logout' });
 }
 
@@ -171,6 +190,7 @@ export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID
   const user = await findUserByXcUserId(deps.db, projectId, xcUserID);
   if (user === undefined) throw new ApiError('UserNotFound', { field: 'xcUserID' });
   const n = await sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), deps.clock.now(), 'server_revocation');
+  deps.authCache.invalidate({ kind: 'sessions' });
   deps.metrics.revocations.inc({ reason: 'server_revocation' }, n);
   return n;
 }
@@ -178,6 +198,7 @@ export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID
 /** Server API: ends every session of the project created before `before` (epoch ms). */
 export async function revokeSessionsBefore(deps: Deps, projectId: string, before: number): Promise<number> {
   const n = await sessions.revokeProjectSessionsBefore(deps.db, projectId, before, deps.clock.now());
+  deps.authCache.invalidate({ kind: 'sessions' });
   deps.metrics.revocations.inc({ reason: 'project_revocation' }, n);
   return n;
 }

@@ -1,0 +1,87 @@
+// Hot credentials kept in memory so checking a key or an access token needs no database read.
+// Changes (revocation, logout, refresh, tier) invalidate the entries at once on this node and, through
+// Redis pub/sub when configured, on every node. Without Redis, sessions are cached only on SQLite
+// (one process); keys are cached for a few seconds everywhere.
+import type { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+import type { KeyForAuth } from '../repos/projects.ts';
+import { TtlCache } from './ttl-cache.ts';
+
+export interface SessionState {
+  projectId: string;
+  generation: number;
+  revoked: boolean;
+}
+
+export type Invalidation = { kind: 'session'; id: string } | { kind: 'sessions' } | { kind: 'key'; id: string } | { kind: 'keys' };
+
+export interface AuthCache {
+  keys: TtlCache<string, KeyForAuth>;
+  sessions: TtlCache<string, SessionState>;
+  /**
+   * Bumped by every invalidation. Read it before a database read and fill the cache only if it is
+   * unchanged, so a read that raced a revocation never caches the state from before it.
+   */
+  epoch(): number;
+  /** Forgets cached state here and on every other node. */
+  invalidate(message: Invalidation): void;
+  close(): Promise<void>;
+}
+
+export interface AuthCacheOptions {
+  keyTtlMs: number;
+  sessionTtlMs: number;
+  now: () => number;
+  redis?: Redis | undefined;
+  channel: string;
+  logger: FastifyBaseLogger;
+}
+
+export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCache> {
+  const keys = new TtlCache<string, KeyForAuth>(options.keyTtlMs, 10_000, options.now);
+  const sessions = new TtlCache<string, SessionState>(options.sessionTtlMs, 100_000, options.now);
+  let epoch = 0;
+  const apply = (m: Invalidation) => {
+    epoch++;
+    if (m.kind === 'session') sessions.delete(m.id);
+    else if (m.kind === 'sessions') sessions.clear();
+    else if (m.kind === 'key') {
+      for (const type of ['server', 'api', 'app']) keys.delete(`${type}:${m.id}`);
+    } else keys.clear();
+  };
+  const redis = options.redis;
+  if (redis === undefined) return { keys, sessions, epoch: () => epoch, invalidate: apply, close: async () => {} };
+
+  const subscriber = redis.duplicate();
+  subscriber.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'invalidation subscriber error'));
+  // Messages may have been missed while disconnected: start over from the database.
+  subscriber.on('ready', () => {
+    epoch++;
+    keys.clear();
+    sessions.clear();
+  });
+  subscriber.on('message', (_channel, text) => {
+    try {
+      apply(JSON.parse(text) as Invalidation);
+    } catch {
+      epoch++;
+      sessions.clear();
+      keys.clear();
+    }
+  });
+  await subscriber.subscribe(options.channel);
+  return {
+    keys,
+    sessions,
+    epoch: () => epoch,
+    invalidate(message) {
+      apply(message);
+      redis.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
+        options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
+      });
+    },
+    close: async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}
