@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.ts';
 import { type DatabaseTarget, type DialectName, parseDatabaseUrl } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { DB } from './schema.ts';
@@ -30,6 +31,27 @@ const pgTypes = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small indexed query. The
+ * few distinct SQL texts Parley issues are prepared once and reused (statements run synchronously,
+ * so one statement is never used by two queries at a time).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = statements.get(sql);
+      if (stmt === undefined) {
+        stmt = sqlite.prepare(sql);
+        // Queries built with a varying number of parameters could grow this without bound.
+        if (statements.size < 1000) statements.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const target: DatabaseTarget = parseDatabaseUrl(url);
   let database: Database;
@@ -40,8 +62,23 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'NORMAL'}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-    database = { db, dialect: 'sqlite', close: () => db.destroy() };
+    const checkpointer = target.path === ':memory:' ? undefined : startCheckpointer(target.path);
+    if (checkpointer !== undefined) {
+      // The worker copies frames in the background; the main connection still checkpoints (now mostly
+      // an fsync, the copying done) every ~16 MB, which also lets the WAL restart from its beginning.
+      sqlite.pragma('wal_autocheckpoint = 4000');
+      // Once checkpointed, the WAL file is cut back to 16 MB when it is reused.
+      sqlite.pragma('journal_size_limit = 16777216');
+    }
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    database = {
+      db,
+      dialect: 'sqlite',
+      close: async () => {
+        await checkpointer?.stop();
+        await db.destroy();
+      },
+    };
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10, types: pgTypes });
     // An idle client losing its connection must not crash the process; the pool replaces it.
