@@ -8,6 +8,8 @@ export interface Config {
   readonly ticketSecret: string | undefined;
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   readonly bodyLimit: number;
+  /** Milliseconds a client has to send a whole request. */
+  readonly requestTimeout: number;
   readonly pgPoolSize: number;
   readonly trustProxy: boolean;
   /** Lifetime of client access tokens, seconds. */
@@ -80,6 +82,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     logLevel: oneOf('PARLEY_LOG_LEVEL', get('PARLEY_LOG_LEVEL'), LOG_LEVELS, 'info'),
     ticketSecret,
     sqliteSynchronous: oneOf('PARLEY_SQLITE_SYNCHRONOUS', get('PARLEY_SQLITE_SYNCHRONOUS'), ['NORMAL', 'FULL'], 'NORMAL'),
+    requestTimeout: int('PARLEY_REQUEST_TIMEOUT', get('PARLEY_REQUEST_TIMEOUT'), 30_000, 1000, 600_000),
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
     pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
     trustProxy,

@@ -9,14 +9,17 @@ import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
 import type { Deps } from './deps.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, failure } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';
 import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
+import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
   trustProxy?: boolean;
+  /** Milliseconds a client has to send a whole request (slow clients are cut off with 408). */
+  requestTimeout?: number;
 }
 
 const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
@@ -35,10 +38,21 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     genReqId: () => randomUUID(),
     // Refused during shutdown by our own hook below, in the envelope.
     return503OnClosing: false,
+    requestTimeout: options.requestTimeout ?? 30_000,
+    // An HTTP/1.1 request without Host is still answered (with the envelope), not dropped by Node.
+    http: { requireHostHeader: false },
+    clientErrorHandler,
     frameworkErrors: (err, request, reply) => {
       request.log.info({ err: { code: err.code, message: err.message } }, 'malformed request');
       sendError(reply, new ApiError('ParamValidationFailed', { message: 'Malformed request' }), 'status');
     },
+  });
+  // Node answers an unknown Expect with an empty 417 unless someone listens: answer in the envelope.
+  app.server.on('checkExpectation', (_req, res) => {
+    const body = JSON.stringify(failure(new ApiError('ParamValidationFailed', { message: 'Unsupported Expect header' })));
+    res
+      .writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
+      .end(body);
   });
   const routes: Array<{ method: string; url: string }> = [];
   ROUTES.set(app, routes);
@@ -58,9 +72,12 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
 
   let closing = false;
+  const inFlight = trackInFlight(app, () => closing);
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // The listener is closed by now; let handlers still at work finish before the database goes away.
+  app.addHook('onClose', async () => inFlight.drained(10_000));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');
@@ -70,6 +87,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // No cookies are involved, so any origin may call: the keys and tokens are the credentials.
   await app.register(cors, {
     origin: '*',
+    // A bare OPTIONS (no preflight headers) gets the same 204 instead of a plain-text 400.
+    strictPreflight: false,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: [
       'App-Key',

@@ -23,7 +23,10 @@ export interface MessageStyle {
   required(rule: FieldRule): string;
   type(rule: FieldRule): string;
   length(rule: FieldRule): string;
-  /** A NUL character: PostgreSQL text cannot hold one, and no real value contains one. */
+  /**
+   * A NUL character or an unpaired surrogate: PostgreSQL text can hold neither (the driver would turn
+   * distinct surrogates into one U+FFFD, merging distinct ids), and no real value contains one.
+   */
   nul(rule: FieldRule): string;
   format(rule: FieldRule, format: Format): string;
 }
@@ -42,7 +45,7 @@ export const POWERTALK_MESSAGES: MessageStyle = {
   required: (r) => `Param '${r.name}' is required`,
   type: (r) => `Param '${r.name}' must be a string`,
   length: (r) => `Param '${r.name}' must be between 1 and ${r.max} characters`,
-  nul: (r) => `Param '${r.name}' must not contain NUL characters`,
+  nul: (r) => `Param '${r.name}' must not contain NUL characters or unpaired surrogates`,
   format: (r, f) => `Param '${r.name}' ${FORMAT_TEXT[f]}`,
 };
 
@@ -51,12 +54,14 @@ export const ONETALK_MESSAGES: MessageStyle = {
   required: (r) => `${r.label} is required`,
   type: (r) => `${r.label} must be a string`,
   length: (r) => `${r.label} must be between 1 and ${r.max} characters`,
-  nul: (r) => `${r.label} must not contain NUL characters`,
+  nul: (r) => `${r.label} must not contain NUL characters or unpaired surrogates`,
   format: (r, f) => `${r.label} ${FORMAT_TEXT[f]}`,
 };
 
 export const PLATFORMS = ['android', 'ios', 'web'] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// With the u flag a proper surrogate pair reads as one code point; only unpaired halves match.
+const LONE_SURROGATE = /\p{Cs}/u;
 // Digits with the usual separators and an optional leading '+'.
 const PHONE_CHARS = /^\+?[0-9][0-9 ().-]*$/;
 
@@ -142,7 +147,7 @@ export function validate<const R extends readonly FieldRule[]>(body: unknown, ru
     if (value.length > rule.max && codePointLength(value) > rule.max) {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.length(rule) });
     }
-    if (value.includes('\u0000')) {
+    if (value.includes('\u0000') || LONE_SURROGATE.test(value)) {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.nul(rule) });
     }
     if (rule.format === undefined) {

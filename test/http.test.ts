@@ -1,5 +1,6 @@
 // The envelope holds for everything that is not a successful call: unknown routes, bad bodies, odd headers.
 import assert from 'node:assert/strict';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
@@ -97,9 +98,48 @@ await eachDialect(describe, 'HTTP envelope and transport', (dialect) => {
   it('a NUL character in a field is refused with the field, on both databases', async () => {
     const res = await post(t.app, URL, headers, { customerUserID: 'nul\u0000byte', fullName: 'x' });
     assert.equal(res.status, 400);
-    assert.deepEqual(res.body.error, { code: '40002', message: 'Customer user ID must not contain NUL characters', field: 'customerUserID' });
+    assert.deepEqual(res.body.error, { code: '40002', message: 'Customer user ID must not contain NUL characters or unpaired surrogates', field: 'customerUserID' });
     const pt = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': t.project.serverKey.header }, { userIPAddress: '1.2.3.4', userAgent: 'a\u0000' });
-    assert.deepEqual(pt.body.error, { code: '40002', message: "Param 'userAgent' must not contain NUL characters", field: '102' });
+    assert.deepEqual(pt.body.error, { code: '40002', message: "Param 'userAgent' must not contain NUL characters or unpaired surrogates", field: '102' });
+  });
+
+  it('an unpaired surrogate is refused (PostgreSQL would merge distinct ids into one U+FFFD)', async () => {
+    const res = await post(t.app, URL, headers, '{"customerUserID": "c-\\ud800", "fullName": "x"}');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.field, 'customerUserID');
+    const pair = await post(t.app, URL, headers, { customerUserID: `pair-${dialect}-😀`, fullName: 'x' });
+    assert.equal(pair.status, 200, 'a proper surrogate pair (an emoji) is fine');
+  });
+
+  it('HTTP that Node rejects, slow bodies and odd Expect headers still get the envelope', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(text));
+        let data = '';
+        socket.on('data', (d) => {
+          data += d;
+        });
+        socket.on('close', () => resolve(data));
+        socket.on('error', () => resolve(data));
+      });
+    for (const request of [
+      'GET / HTTP/1.2\r\nHost: x\r\n\r\n',
+      'FOO /v1 HTTP/1.1\r\nHost: x\r\n\r\n',
+      'POST /v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      'POST /api/integration/v1/user/sync_contact HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}',
+    ]) {
+      const response = await raw(request);
+      const [head, body] = response.split('\r\n\r\n');
+      assert.match(head ?? '', /^HTTP\/1\.1 4\d\d /, request.slice(0, 30));
+      const envelope = JSON.parse(body ?? '');
+      assert.ok(isEnvelope(envelope), request.slice(0, 30));
+      assert.match(envelope.error.code, /^4\d{4}$/);
+    }
+    const preflight = await t.app.inject({ method: 'OPTIONS', url: '/v1/client/project_configs' });
+    assert.equal(preflight.statusCode, 204, 'a bare OPTIONS is answered like a preflight');
   });
 
   it('a repeated key header is refused as malformed', async () => {

@@ -6,6 +6,8 @@ import { ensureDefaultProject } from '../services/projects.ts';
 import { type Command, parseFlags } from './context.ts';
 import { printCreatedProject } from './project-create.ts';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 export const serve: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { host: { type: 'string' }, port: { type: 'string' }, bootstrap: { type: 'boolean' } });
@@ -21,7 +23,11 @@ export const serve: Command = async (ctx) => {
         printCreatedProject(ctx.io, created);
       }
     }
-    app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+    app = await buildServer(deps, {
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      requestTimeout: config.requestTimeout,
+    });
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await app?.close();
@@ -38,6 +44,9 @@ export const serve: Command = async (ctx) => {
       if (stopping) return;
       stopping = true;
       deps.logger.info({ signal }, 'shutting down');
+      // Connections that stay busy past the grace period (a client trickling a body) are cut.
+      const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      force.unref();
       app
         .close()
         .then(() => deps.close())
