@@ -6,8 +6,10 @@ import { newSecret } from './credentials.ts';
 import { createLogger } from './logging.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
 import { getOrCreateSetting } from './repos/settings.ts';
+import { type TicketRow, insertTickets } from './repos/tickets.ts';
 import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
+import { InsertBatcher } from './storage/batcher.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
@@ -35,6 +37,8 @@ export interface Deps {
   authCache: AuthCache;
   /** Requests per minute per key on the server and integration APIs; 0 = off. */
   rateLimitPerMinute: number;
+  /** Group commit for ticket records written outside a transaction. */
+  tickets: InsertBatcher<TicketRow>;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */
@@ -88,6 +92,7 @@ export async function createDeps(
     authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),
     redisPrefix: config.redisPrefix,
     authCache,
+    tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../storage/schema.ts';
+import type { DB, UserRow } from '../storage/schema.ts';
 
 export interface UserProfile {
   xcUserID: string;
@@ -34,25 +34,19 @@ const PROFILE_COLUMNS = [
   'last_device_id',
 ] as const;
 
-/**
- * Finds the user by xcUserID and writes only what changed: a returning user on the same device
- * costs one indexed read and no write (so many requests for one user never queue on its row lock).
- * A new user goes through the race-safe upsert. `written` tells whether the user row changed.
- */
-export async function saveUser(
-  db: Kysely<DB>,
-  projectId: string,
-  profile: UserProfile,
-  device: UserDevice,
-  now: number,
-): Promise<{ id: number; written: boolean }> {
-  const existing = await db
+export type StoredProfile = Pick<UserRow, (typeof PROFILE_COLUMNS)[number]>;
+
+export async function findUserProfile(db: Kysely<DB>, projectId: string, xcUserID: string): Promise<StoredProfile | undefined> {
+  return db
     .selectFrom('users')
     .select(PROFILE_COLUMNS)
     .where('project_id', '=', projectId)
-    .where('xc_user_id', '=', profile.xcUserID)
+    .where('xc_user_id', '=', xcUserID)
     .executeTakeFirst();
-  if (existing === undefined) return { id: await upsertUser(db, projectId, profile, device, now), written: true };
+}
+
+/** The row values after applying a request (optional fields not given keep theirs), or undefined if unchanged. */
+export function profileChanges(existing: StoredProfile, profile: UserProfile, device: UserDevice) {
   const next = {
     fullname: profile.fullname,
     email: profile.email ?? existing.email,
@@ -66,9 +60,27 @@ export async function saveUser(
     last_platform: device.platform,
     last_device_id: device.deviceID,
   };
-  const id = Number(existing.id);
   const changed = (Object.keys(next) as Array<keyof typeof next>).some((k) => next[k] !== existing[k]);
-  if (!changed) return { id, written: false };
+  return changed ? next : undefined;
+}
+
+/**
+ * Finds the user by xcUserID and writes only what changed: a returning user on the same device
+ * costs one indexed read and no write (so many requests for one user never queue on its row lock).
+ * A new user goes through the race-safe upsert. `written` tells whether the user row changed.
+ */
+export async function saveUser(
+  db: Kysely<DB>,
+  projectId: string,
+  profile: UserProfile,
+  device: UserDevice,
+  now: number,
+): Promise<{ id: number; written: boolean }> {
+  const existing = await findUserProfile(db, projectId, profile.xcUserID);
+  if (existing === undefined) return { id: await upsertUser(db, projectId, profile, device, now), written: true };
+  const id = Number(existing.id);
+  const next = profileChanges(existing, profile, device);
+  if (next === undefined) return { id, written: false };
   await db
     .updateTable('users')
     .set({ ...next, updated_at: now })

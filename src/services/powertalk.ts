@@ -1,8 +1,8 @@
 // PowerTalk server API: users found by xcUserID, and their 1-hour auth tickets.
 import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
-import { insertTicket } from '../repos/tickets.ts';
-import { type UserDevice, type UserProfile, saveUser } from '../repos/users.ts';
+import { insertTicket, ticketRow } from '../repos/tickets.ts';
+import { type UserDevice, type UserProfile, findUserProfile, profileChanges, saveUser } from '../repos/users.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 
 export async function requestAuthTicket(
@@ -11,6 +11,21 @@ export async function requestAuthTicket(
   input: { profile: UserProfile; device: UserDevice },
 ): Promise<{ userID: string; ticket: string }> {
   const now = deps.clock.now();
+  const issue = (userID: string) =>
+    deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
+
+  // The common case, a returning user on the same device: nothing about the user changes, so the
+  // ticket record is the only write; it joins the other requests' records of this event-loop turn in
+  // one commit.
+  const existing = await findUserProfile(deps.db, projectId, input.profile.xcUserID);
+  if (existing !== undefined && profileChanges(existing, input.profile, input.device) === undefined) {
+    const userID = String(existing.id);
+    const { token, claims } = issue(userID);
+    await deps.tickets.insert(ticketRow('powertalk', claims));
+    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+    return { userID, ticket: token };
+  }
+
   // One transaction: one commit for the user and the ticket record.
   return deps.db.transaction().execute(async (trx) => {
     const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
@@ -19,7 +34,7 @@ export async function requestAuthTicket(
     // row is written, the commit is synchronous, so an acknowledged userID is never lost.
     if (!written && deps.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
     const userID = String(id);
-    const { token, claims } = deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
+    const { token, claims } = issue(userID);
     await insertTicket(trx, 'powertalk', claims);
     return { userID, ticket: token };
   }).then((result) => {
