@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { POWERTALK_SEED_REQUEST } from '../test/support/fixtures.ts';
 
 const run = promisify(execFile);
 
@@ -37,21 +38,8 @@ interface Envelope {
   data: Record<string, unknown>;
 }
 
-/** The body of the ticket scenario (bench/lua/ticket.lua sends the same one). */
-export const ticketBody = (xcUserID: string) => ({
-  userIPAddress: '182.253.177.234',
-  userAgent: 'AdvancedRestClient/12.1.14',
-  userPlatform: 'android',
-  userDeviceID: 'aaaa-bbbb-cccc-dddd',
-  xcUserID,
-  fullName: 'Jony',
-  email: 'jony@email.com',
-  phone: '08991234567',
-  username: 'jony',
-  photoThumbnailURL: 'http://www.example.com/photo/thumb/6.jpg',
-  photoFullsizeURL: 'http://www.example.com/photo/full/6.jpg',
-  userRoleCode: 'user',
-});
+/** The body of the ticket scenario: the seed's example (bench/lua/ticket.lua sends the same one). */
+export const ticketBody = (xcUserID: string) => ({ ...POWERTALK_SEED_REQUEST, xcUserID });
 
 export class Client {
   constructor(
