@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { revokeKey } from '../src/services/projects.ts';
-import { type TestApp, createTestApp, post } from './support/app.ts';
+import { type TestApp, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 
 const BODY = { userIPAddress: '1.2.3.4', userAgent: 'ua', userPlatform: 'web', userDeviceID: 'd', fullName: 'Node' };
@@ -27,14 +27,11 @@ for (const withRedis of [true, false]) {
     const env: Record<string, string> = withRedis
       ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` }
       : {};
+    let closeNodes: () => Promise<void>;
     before(async () => {
-      a = await createTestApp(dialect, env);
-      b = await createTestApp(dialect, { ...env, PARLEY_DATABASE_URL: a.databaseUrl });
+      ({ a, b, close: closeNodes } = await createTestNodes(dialect, env));
     });
-    after(async () => {
-      await b.close();
-      await a.close();
-    });
+    after(() => closeNodes());
 
     async function session(xcUserID: string) {
       const ticket = await post(a.app, '/v1/server/auth_ticket/request', { 'server-key': a.project.serverKey.header }, { ...BODY, xcUserID });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, createTestApp, post } from './support/app.ts';
+import { type TestApp, createTestApp, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 
 const TICKET = '/v1/server/auth_ticket/request';
@@ -101,14 +101,11 @@ await eachDialect(describe, 'operability', (dialect) => {
     };
     let a: TestApp;
     let b: TestApp;
+    let closeNodes: () => Promise<void>;
     before(async () => {
-      a = await createTestApp(dialect, env);
-      b = await createTestApp(dialect, { ...env, PARLEY_DATABASE_URL: a.databaseUrl });
+      ({ a, b, close: closeNodes } = await createTestNodes(dialect, env));
     });
-    after(async () => {
-      await b.close();
-      await a.close();
-    });
+    after(() => closeNodes());
 
     it('counts failures against one key id across two nodes', async () => {
       const id = a.project.serverKey.id;

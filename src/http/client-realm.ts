@@ -7,7 +7,7 @@ import { type AccessAuth, authenticateAccess, bearerToken } from '../services/se
 import type { SessionKind } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
 import { guardCredentials } from './guard.ts';
-import { claimedKeyId } from './key-realm.ts';
+import { keySubjects } from './key-realm.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
 export type BearerKind = 'access' | 'own';
@@ -40,10 +40,8 @@ export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKi
   app.decorateRequest('clientProject', null);
   app.decorateRequest('clientAuth', null);
   app.setErrorHandler(errorHandler('ok'));
-  guardCredentials(app, deps, (request) => {
-    const id = appKey === 'app-key' ? claimedKeyId('app', request.headers['app-key']) : undefined;
-    return id === undefined ? [`ip:${request.ip}`] : [`ip:${request.ip}`, `key:${id}`];
-  });
+  // A Secret-Key names no key id: failures count against the address alone.
+  guardCredentials(app, deps, appKey === 'app-key' ? keySubjects('app') : (request) => [`ip:${request.ip}`]);
   app.addHook('onRequest', async (request) => {
     const key =
       appKey === 'app-key'

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseApiKey, parseKeyPairHeader } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
-import { type KeyAuth, authenticateKey, requireTier } from '../services/key-auth.ts';
+import { KEY_HEADER, type KeyAuth, authenticateKey, requireTier } from '../services/key-auth.ts';
 import type { KeyType } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
 import { guardCredentials, limitRequestRate } from './guard.ts';
@@ -18,17 +18,18 @@ export function keyAuthOf(request: { keyAuth: KeyAuth | null }): KeyAuth {
   return request.keyAuth;
 }
 
-const HEADER: Record<KeyType, string> = { server: 'server-key', api: 'api-key', app: 'app-key' };
+/** Node lower-cases incoming header names. */
+const headerOf = (type: KeyType) => KEY_HEADER[type].toLowerCase();
 
 /** The key id a header names, unverified: used only to count failures against it. */
-export function claimedKeyId(type: KeyType, value: unknown): string | undefined {
+function claimedKeyId(type: KeyType, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   return (type === 'api' ? parseApiKey(value.trim()) : parseKeyPairHeader(value.trim()))?.id;
 }
 
 export function keySubjects(type: KeyType) {
   return (request: FastifyRequest): string[] => {
-    const id = claimedKeyId(type, request.headers[HEADER[type]]);
+    const id = claimedKeyId(type, request.headers[headerOf(type)]);
     return id === undefined ? [`ip:${request.ip}`] : [`ip:${request.ip}`, `key:${id}`];
   };
 }
@@ -42,7 +43,7 @@ export async function useKeyRealm(app: FastifyInstance, deps: Deps, type: KeyTyp
   app.setErrorHandler(errorHandler('status'));
   guardCredentials(app, deps, keySubjects(type));
   app.addHook('onRequest', async (request) => {
-    const auth = await authenticateKey(deps, type, request.headers[HEADER[type]]);
+    const auth = await authenticateKey(deps, type, request.headers[headerOf(type)]);
     if (options.tierGated) requireTier(auth);
     request.keyAuth = auth;
   });

@@ -1,5 +1,6 @@
 // What happens below the router: malformed HTTP, slow clients, and draining on shutdown. Every
 // answer is still the envelope.
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type ErrorName, failure } from '../errors.ts';
@@ -7,9 +8,8 @@ import { ApiError, type ErrorName, failure } from '../errors.ts';
 function rawEnvelope(name: ErrorName, message?: string): string {
   const err = new ApiError(name, message === undefined ? {} : { message });
   const body = JSON.stringify(failure(err));
-  const reason = name === 'RequestTimeout' ? 'Request Timeout' : name === 'HeadersTooLarge' ? 'Request Header Fields Too Large' : 'Bad Request';
   return (
-    `HTTP/1.1 ${err.status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }

@@ -117,7 +117,8 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   const parsed = parseApiKey(presented);
   if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
   const now = deps.clock.now();
-  const reused = await deps.db.transaction().execute(async (trx) => {
+  // Either the new bundle, or the id of a session whose refresh token was presented again.
+  const outcome = await deps.db.transaction().execute(async (trx) => {
     const row = await sessions.findRefreshToken(trx, parsed.id);
     if (row === undefined || !secretMatches(parsed.secret, row.secret_hash) || row.kind !== kind) {
       throw new ApiError('TokenInvalid');
@@ -133,16 +134,16 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
     const session = { id: row.session_id, projectId, kind, subject: row.subject, generation };
     return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.session_id };
   });
-  if (typeof reused === 'string') {
+  if (typeof outcome === 'string') {
     // Committed outside the failed path so the revocation sticks.
-    await sessions.revokeSession(deps.db, reused, now, 'refresh_token_reuse');
-    deps.authCache.invalidate({ kind: 'session', id: reused });
+    await sessions.revokeSession(deps.db, outcome, now, 'refresh_token_reuse');
+    deps.authCache.invalidate({ kind: 'session', id: outcome });
     deps.metrics.revocations.inc({ reason: 'refresh_token_reuse' });
     throw new ApiError('TokenInvalid', { message: 'Refresh token already used; the session has been revoked' });
   }
-  deps.authCache.invalidate({ kind: 'session', id: reused.sessionId });
+  deps.authCache.invalidate({ kind: 'session', id: outcome.sessionId });
   deps.metrics.refreshes.inc({ kind });
-  const { sessionId: _, ...bundle } = reused;
+  const { sessionId: _, ...bundle } = outcome;
   return bundle;
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { isRetryableConflict, isUniqueViolation } from '../storage/dialect.ts';
 import type { DB } from '../storage/schema.ts';
@@ -16,7 +16,7 @@ const ATTEMPTS = 5;
 export async function inRetriedTransaction<T>(deps: Deps, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await (deps.db as Kysely<DB>).transaction().execute(work);
+      return await deps.db.transaction().execute(work);
     } catch (err) {
       const retryable = err instanceof ConcurrentChange || isUniqueViolation(err) || isRetryableConflict(err);
       if (!retryable || attempt >= ATTEMPTS) throw err;

@@ -66,3 +66,17 @@ export interface Envelope {
   error: { code: string; message: string; field: string };
   data: Record<string, unknown>;
 }
+
+/** Two nodes of one deployment: b shares a's database (b is closed first, then a drops it). */
+export async function createTestNodes(dialect: DialectName, env: Record<string, string> = {}) {
+  const a = await createTestApp(dialect, env);
+  const b = await createTestApp(dialect, { ...env, PARLEY_DATABASE_URL: a.databaseUrl });
+  return {
+    a,
+    b,
+    close: async () => {
+      await b.close();
+      await a.close();
+    },
+  };
+}
