@@ -28,6 +28,15 @@ export interface Config {
   readonly metrics: boolean;
   /** How long a verified key stays cached (seconds); 0 reads the database on every request. */
   readonly keyCacheTtl: number;
+  /** Fan-out between nodes: `redis` (needs redisUrl), `nats`, or `none` (one process). */
+  readonly broker: 'none' | 'redis' | 'nats';
+  readonly natsUrl: string;
+  /** Largest `body` / `data` of a chat message, in characters (ciphertext). */
+  readonly messageMaxChars: number;
+  /** Largest socket frame a client may send, in bytes. */
+  readonly socketMaxFrame: number;
+  /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
+  readonly demo: boolean;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -75,7 +84,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   }
   const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
 
-  const config: Config = {
+  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'demo'> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -97,6 +106,16 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     metrics: oneOf('PARLEY_METRICS', get('PARLEY_METRICS'), ['true', 'false'], 'true') === 'true',
     refreshTokenTtl: int('PARLEY_REFRESH_TOKEN_TTL', get('PARLEY_REFRESH_TOKEN_TTL'), 30 * 86400, 3600, 365 * 86400),
   };
+  const redisUrl = get('PARLEY_REDIS_URL');
+  const broker = oneOf('PARLEY_BROKER', get('PARLEY_BROKER'), ['none', 'redis', 'nats'], redisUrl === undefined ? 'none' : 'redis');
+  if (broker === 'redis' && redisUrl === undefined) problems.push('PARLEY_BROKER: redis needs PARLEY_REDIS_URL');
+  const extra = {
+    broker,
+    natsUrl: get('PARLEY_NATS_URL') ?? 'nats://127.0.0.1:4222',
+    messageMaxChars: int('PARLEY_MESSAGE_MAX_CHARS', get('PARLEY_MESSAGE_MAX_CHARS'), 65536, 1024, 4 * 1024 * 1024),
+    socketMaxFrame: int('PARLEY_SOCKET_MAX_FRAME', get('PARLEY_SOCKET_MAX_FRAME'), 262144, 4096, 16 * 1024 * 1024),
+    demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
+  };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config);
+  return Object.freeze({ ...config, ...extra });
 }

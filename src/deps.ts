@@ -1,7 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Config } from './config.ts';
+import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
+import { natsBroker } from './chat/broker-nats.ts';
+import { Hub } from './chat/hub.ts';
+import * as chatService from './services/chat.ts';
+import type { ClientUser } from './services/user-view.ts';
+import { findSessionsRevoked } from './repos/sessions.ts';
 import { newSecret } from './credentials.ts';
 import { createLogger } from './logging.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
@@ -9,7 +15,8 @@ import { getOrCreateSetting } from './repos/settings.ts';
 import { type TicketRow, insertTickets } from './repos/tickets.ts';
 import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
-import { InsertBatcher } from './storage/batcher.ts';
+import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import { TtlCache } from './security/ttl-cache.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
@@ -43,7 +50,21 @@ export interface Deps {
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */
   ttl: { access: number; refresh: number };
+  chat: ChatRuntime;
+  /** The demo page and its ticket route are served. */
+  demo: boolean;
   close(): Promise<void>;
+}
+
+export interface ChatRuntime {
+  hub: Hub;
+  /** Client user objects, cached for a few seconds (senders and personal-room names in deliveries). */
+  users: TtlCache<string, ClientUser>;
+  /** Room details and members; changes are announced to every node through the hub. */
+  rooms: TtlCache<string, chatService.RoomState>;
+  /** Group commit of message writes (SQLite). */
+  writes: TransactionBatcher<Transaction<DB>>;
+  limits: { content: number; frame: number; listMax: number };
 }
 
 export async function createDeps(
@@ -81,7 +102,20 @@ export async function createDeps(
     channel: `${config.redisPrefix}invalidate`,
     logger,
   });
-  return {
+  const broker: Broker =
+    config.broker === 'redis' && redis !== undefined
+      ? redisBroker(redis, `${config.redisPrefix}chat`, logger)
+      : config.broker === 'nats'
+        ? await natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
+        : localBroker();
+  const chat: ChatRuntime = {
+    hub: new Hub(broker, authCache, logger),
+    users: new TtlCache(5_000, 100_000, () => clock.now()),
+    rooms: new TtlCache(60_000, 100_000, () => clock.now()),
+    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
+    limits: { content: config.messageMaxChars, frame: config.socketMaxFrame, listMax: 1000 },
+  };
+  const deps: Deps = {
     db: database.db,
     dialect: database.dialect,
     clock,
@@ -96,10 +130,22 @@ export async function createDeps(
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
+    chat,
+    demo: config.demo,
     close: async () => {
+      await chat.hub.close();
       await authCache.close();
       await database.close();
       if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
     },
   };
+  await chat.hub.start({
+    refill: (projectId, roomId, after, before) => chatService.refillTargets(deps, projectId, roomId, after, before),
+    presence: (projectId, userId, online) => {
+      chatService.announcePresence(deps, projectId, userId, online).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'presence not announced'));
+    },
+    roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
+    revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
+  });
+  return deps;
 }

@@ -8,8 +8,11 @@ export const ERRORS = {
   TokenExpired: { status: 401, code: '40104', message: 'Token expired' },
   TokenWrongProject: { status: 401, code: '40105', message: 'Token does not belong to this client' },
   TokenUserNotFound: { status: 401, code: '40106', message: 'The user of this token no longer exists' },
+  PermissionDenied: { status: 403, code: '40301', message: 'Permission denied' },
   RouteNotFound: { status: 404, code: '40400', message: 'Route not found' },
   UserNotFound: { status: 404, code: '40401', message: 'User not found' },
+  RoomNotFound: { status: 404, code: '40402', message: 'Room not found' },
+  MessageNotFound: { status: 404, code: '40403', message: 'Message not found' },
   ContactDuplicateKeys: {
     status: 409,
     code: '40901',

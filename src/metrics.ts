@@ -1,6 +1,6 @@
 // Prometheus metrics. One registry per app (not prom-client's global one), so several servers can live
 // in one process, as they do in tests.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -35,6 +35,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    messages: new Counter({
+      name: 'parley_chat_messages_total',
+      help: 'Chat message events stored, by kind (sent, replayed, edited, deleted, delivered, read, status)',
+      labelNames: ['event'] as const,
+      registers,
+    }),
+    sockets: new Gauge({ name: 'parley_sockets', help: 'Open client sockets on this node', registers }),
     authFailures: new Counter({
       name: 'parley_auth_failures_total',
       help: 'Refused credentials, by error code',

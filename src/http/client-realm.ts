@@ -27,6 +27,12 @@ export function clientAuthOf(request: FastifyRequest): AccessAuth {
   return request.clientAuth;
 }
 
+/** The PowerTalk user a client call acts as (chat endpoints). */
+export function chatActorOf(request: FastifyRequest): { projectId: string; userId: number } {
+  const auth = clientAuthOf(request);
+  return { projectId: auth.projectId, userId: Number(auth.subject) };
+}
+
 export function clientProjectOf(request: FastifyRequest): string {
   if (request.clientProject === null) throw new Error('route outside a client realm');
   return request.clientProject;

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
-const CREDENTIAL_FAILURES = new Set(['49102', '49103', '40102', '40103', '40105']);
+export const CREDENTIAL_FAILURES = new Set(['49102', '49103', '40102', '40103', '40105']);
 
 /** Who is trying: the client address, and the key id when the header names one. */
 export type SubjectsOf = (request: FastifyRequest) => string[];

@@ -27,11 +27,14 @@ function claimedKeyId(type: KeyType, value: unknown): string | undefined {
   return (type === 'api' ? parseApiKey(value.trim()) : parseKeyPairHeader(value.trim()))?.id;
 }
 
+/** Whom failures count against: the client address, and the key id the credential names. */
+export function credentialSubjects(type: KeyType, credential: unknown, ip: string): string[] {
+  const id = claimedKeyId(type, credential);
+  return id === undefined ? [`ip:${ip}`] : [`ip:${ip}`, `key:${id}`];
+}
+
 export function keySubjects(type: KeyType) {
-  return (request: FastifyRequest): string[] => {
-    const id = claimedKeyId(type, request.headers[headerOf(type)]);
-    return id === undefined ? [`ip:${request.ip}`] : [`ip:${request.ip}`, `key:${id}`];
-  };
+  return (request: FastifyRequest): string[] => credentialSubjects(type, request.headers[headerOf(type)], request.ip);
 }
 
 /**

@@ -141,3 +141,18 @@ export async function redeemTicket(db: Kysely<DB>, jti: string, now: number): Pr
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Which of these sessions have ended. */
+export async function findSessionsRevoked(db: Kysely<DB>, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('revoked_at', 'is not', null)
+      .execute();
+    out.push(...rows.map((r) => r.id));
+  }
+  return out;
+}

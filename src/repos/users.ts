@@ -170,3 +170,14 @@ export async function findUserById(db: Kysely<DB>, projectId: string, id: number
 export async function recordLogin(db: Kysely<DB>, id: number, now: number): Promise<void> {
   await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
 }
+
+export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', 'in', ids).execute();
+}
+
+export async function findUserByUsername(db: Kysely<DB>, projectId: string, username: string, ignoreCase: boolean) {
+  let query = db.selectFrom('users').selectAll().where('project_id', '=', projectId);
+  query = ignoreCase ? query.where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase())) : query.where('username', '=', username);
+  return query.orderBy('id').executeTakeFirst();
+}

@@ -25,6 +25,10 @@ export interface AuthCache {
   epoch(): number;
   /** Forgets cached state here and on every other node. */
   invalidate(message: Invalidation): void;
+  /** Forgets cached state here only (a note from another node). */
+  apply(message: Invalidation): void;
+  /** Called for every invalidation; `local` when it started on this node. */
+  onInvalidate(listener: (message: Invalidation, local: boolean) => void): void;
   close(): Promise<void>;
 }
 
@@ -41,8 +45,11 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
   const keys = new TtlCache<string, KeyForAuth>(options.keyTtlMs, 10_000, options.now);
   const sessions = new TtlCache<string, SessionState>(options.sessionTtlMs, 100_000, options.now);
   let epoch = 0;
-  const apply = (m: Invalidation) => {
+  const listeners: Array<(message: Invalidation, local: boolean) => void> = [];
+  const onInvalidate = (listener: (message: Invalidation, local: boolean) => void) => void listeners.push(listener);
+  const apply = (m: Invalidation, local = false) => {
     epoch++;
+    for (const listener of listeners) listener(m, local);
     if (m.kind === 'session') sessions.delete(m.id);
     else if (m.kind === 'sessions') sessions.clear();
     else if (m.kind === 'key') {
@@ -50,7 +57,9 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     } else keys.clear();
   };
   const redis = options.redis;
-  if (redis === undefined) return { keys, sessions, epoch: () => epoch, invalidate: apply, close: async () => {} };
+  if (redis === undefined) {
+    return { keys, sessions, epoch: () => epoch, invalidate: (m) => apply(m, true), apply, onInvalidate, close: async () => {} };
+  }
 
   const subscriber = redis.duplicate();
   subscriber.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'invalidation subscriber error'));
@@ -74,8 +83,10 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     keys,
     sessions,
     epoch: () => epoch,
+    apply,
+    onInvalidate,
     invalidate(message) {
-      apply(message);
+      apply(message, true);
       redis.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
         options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
       });

@@ -35,3 +35,53 @@ export class InsertBatcher<Row> {
     }
   }
 }
+
+/**
+ * Group commit for whole units of work: the jobs queued during one turn of the event loop run one
+ * after another in one transaction. If that transaction fails, each job is retried alone, so one
+ * bad job never fails the others. Each caller still waits for its commit. With `enabled` false
+ * (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
+ */
+export class TransactionBatcher<Trx> {
+  #queue: Array<{ work: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
+  #scheduled = false;
+
+  constructor(
+    private readonly transaction: <T>(work: (trx: Trx) => Promise<T>) => Promise<T>,
+    private readonly enabled: boolean,
+    private readonly maxBatch = 256,
+  ) {}
+
+  run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    if (!this.enabled) return this.transaction(work);
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  /** One flusher at a time: jobs queued while a batch commits form the next batch. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.maxBatch);
+      try {
+        const results = await this.transaction(async (trx) => {
+          const out: unknown[] = [];
+          for (const job of batch) out.push(await job.work(trx));
+          return out;
+        });
+        batch.forEach((job, i) => job.resolve(results[i]));
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]?.reject(err);
+          continue;
+        }
+        for (const job of batch) await this.transaction(job.work).then(job.resolve, job.reject);
+      }
+    }
+    this.#scheduled = false;
+  }
+}

@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_sessions.ts';
+import * as m0003 from './migrations/0003_chat.ts';
 
 // One explicit, ordered list: no folder scanning.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_sessions': m0002,
+  '0003_chat': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -88,6 +88,8 @@ export interface SessionTable {
   refreshed_at: number;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** Where `new_and_updated` left off for this session (epoch ms). */
+  sync_cursor: Generated<number>;
 }
 
 /** One-time refresh tokens; a used one presented again revokes its session. */
@@ -106,6 +108,68 @@ export interface SettingTable {
   value: string;
 }
 
+/** 0 or 1: flags are integers on both databases. */
+export type Flag = number;
+
+/** Chat rooms. Personal rooms are `"<a>-<b>"` (user ids ascending); groups get generated ids. */
+export interface RoomTable {
+  project_id: string;
+  id: string;
+  /** 1 personal, 2 group, 3 channel. */
+  type: number;
+  name: string;
+  xc_room_id: string;
+  image_thumbnail: string;
+  image_fullsize: string;
+  color: string;
+  is_deleted: Generated<Flag>;
+  deleted_at: Generated<number>;
+  /** Bumped by every stored event of the room. */
+  seq: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoomMemberTable {
+  project_id: string;
+  room_id: string;
+  user_id: number;
+  is_admin: Generated<Flag>;
+  joined_at: number;
+}
+
+export interface MessageTable {
+  id: Generated<number>;
+  project_id: string;
+  room_id: string;
+  sender_id: number;
+  local_id: string;
+  type: number;
+  /** Ciphertext as the client sent it (spec §5.2): stored and relayed untouched. */
+  body: string;
+  data: string;
+  /** JSON of the other client fields kept as sent: quote, replyTo, forwardFrom, target, filterID, recipientID, action. */
+  extra: string;
+  is_hidden: Flag;
+  is_delivered: Flag;
+  is_read: Flag;
+  is_deleted: Flag;
+  is_edited: Flag;
+  created_seq: number;
+  seq: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number;
+}
+
+/** A PowerTalk user's own contact list (client API contact/add). */
+export interface UserContactTable {
+  project_id: string;
+  user_id: number;
+  contact_user_id: number;
+  created_at: number;
+}
+
 export interface DB {
   projects: ProjectTable;
   api_keys: ApiKeyTable;
@@ -115,8 +179,14 @@ export interface DB {
   settings: SettingTable;
   sessions: SessionTable;
   refresh_tokens: RefreshTokenTable;
+  rooms: RoomTable;
+  room_members: RoomMemberTable;
+  messages: MessageTable;
+  user_contacts: UserContactTable;
 }
 
 export type UserRow = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
 export type ContactRow = Selectable<ContactTable>;
+export type RoomRow = Selectable<RoomTable>;
+export type MessageRow = Selectable<MessageTable>;

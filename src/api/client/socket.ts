@@ -1,0 +1,136 @@
+// WS /connect — the chat socket (spec §4). It belongs to the client realm: the upgrade carries the
+// same App-Key and access token as every client call, in the query string (web SDK) or in headers
+// (Android), and is refused with the envelope and an HTTP error status when they do not check out.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { ClientSocket } from '../../chat/hub.ts';
+import { isObject, roomIdOf } from '../../chat/message-input.ts';
+import { eventFrame } from '../../chat/views.ts';
+import type { Deps } from '../../deps.ts';
+import { ApiError, failure } from '../../errors.ts';
+import { CREDENTIAL_FAILURES } from '../../http/guard.ts';
+import { credentialSubjects } from '../../http/key-realm.ts';
+import * as chat from '../../services/chat.ts';
+import { authenticateKey } from '../../services/key-auth.ts';
+import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
+import type { ClientUser } from '../../services/user-view.ts';
+
+/** Events clients may send that need nothing from the server (spec §4.3). */
+const IGNORED = new Set(['chat/openRoom', 'chat/closeRoom', 'chat/openMessage', 'user/authentication', 'user/updated']);
+
+export function chatSocket(app: FastifyInstance, deps: Deps): void {
+  // The hard limit closes the socket (1009); below it, an oversized frame is answered with an error.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: deps.chat.limits.frame * 4 });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    // Upgraded connections keep the HTTP server from closing: end them first.
+    deps.chat.hub.closeSockets();
+  });
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (closing) return refuse(socket, new ApiError('ServiceUnavailable'));
+    upgrade(deps, wss, req, socket, head).catch((err: Error) => {
+      app.log.error({ err }, 'socket upgrade failed');
+      refuse(socket, new ApiError('InternalError'));
+    });
+  });
+}
+
+function refuse(socket: Duplex, err: ApiError): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify(failure(err));
+  const retry = err.retryAfter === undefined ? '' : `Retry-After: ${err.retryAfter}\r\n`;
+  socket.end(
+    `HTTP/1.1 ${err.status} ${err.status === 401 ? 'Unauthorized' : 'Refused'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nAccess-Control-Allow-Origin: *\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
+}
+
+async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
+  const query = url.searchParams;
+  const appKey = req.headers['app-key'] ?? query.get('app_key') ?? undefined;
+  const authorization = req.headers.authorization ?? query.get('authorization') ?? undefined;
+  const subjects = credentialSubjects('app', appKey, req.socket.remoteAddress ?? '');
+  let auth: AccessAuth;
+  let user: ClientUser;
+  try {
+    const wait = await deps.authGuard.blockedFor(subjects);
+    if (wait > 0) throw new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter: wait });
+    const key = await authenticateKey(deps, 'app', appKey);
+    auth = await authenticateAccess(deps, 'powertalk', key.projectId, bearerToken(authorization));
+    user = (await getSessionUser(deps, auth)) as ClientUser;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (CREDENTIAL_FAILURES.has(err.code)) {
+      deps.metrics.authFailures.inc({ code: err.code });
+      await deps.authGuard.recordFailure(subjects);
+    }
+    return refuse(socket, err);
+  }
+  if (socket.destroyed) return;
+  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, user));
+}
+
+function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser): void {
+  const client: ClientSocket = {
+    ws,
+    projectId: auth.projectId,
+    userId: Number(auth.subject),
+    sessionId: auth.sessionId,
+    user,
+    chain: Promise.resolve(),
+    alive: true,
+  };
+  deps.metrics.sockets.inc();
+  ws.on('close', () => deps.metrics.sockets.dec());
+  // A protocol error (e.g. a frame over the hard limit) closes this socket only; nothing to add.
+  ws.on('error', () => {});
+  ws.on('message', (data: RawData) => {
+    client.chain = client.chain.then(() => onFrame(deps, client, data));
+  });
+  deps.chat.hub.attach(client);
+}
+
+async function onFrame(deps: Deps, client: ClientSocket, data: RawData): Promise<void> {
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  let eventName = '';
+  let localID = '';
+  try {
+    if (buffer.length > deps.chat.limits.frame) throw new ApiError('PayloadTooLarge', { message: `Frames are limited to ${deps.chat.limits.frame} bytes` });
+    let event: unknown;
+    try {
+      event = JSON.parse(buffer.toString('utf8'));
+    } catch {
+      throw new ApiError('ParamValidationFailed', { message: 'A frame must be one JSON event' });
+    }
+    if (!isObject(event) || typeof event.eventName !== 'string') throw new ApiError('ParamValidationFailed', { field: 'eventName', message: 'eventName is required' });
+    eventName = event.eventName.slice(0, 100);
+    if (isObject(event.data) && typeof event.data.localID === 'string') localID = event.data.localID.slice(0, 64);
+    const actor = { projectId: client.projectId, userId: client.userId };
+    switch (eventName) {
+      case 'chat/sendMessage':
+        return await chat.sendMessage(deps, actor, event.data);
+      case 'chat/updateMessage':
+        return await chat.updateMessageFromClient(deps, actor, event.data);
+      case 'chat/startTyping':
+      case 'chat/stopTyping': {
+        const roomID = roomIdOf(isObject(event.data) ? event.data.roomID : undefined, 'roomID');
+        return await chat.forwardTyping(deps, actor, client.user, eventName, roomID);
+      }
+      default:
+        if (IGNORED.has(eventName)) return;
+        throw new ApiError('ParamValidationFailed', { field: 'eventName', message: `Unknown event ${eventName}` });
+    }
+  } catch (err) {
+    const apiError = err instanceof ApiError ? err : new ApiError('InternalError');
+    if (!(err instanceof ApiError)) deps.logger.error({ err }, 'socket event failed');
+    // The SDKs ignore event names they do not know, so this reaches the app without stalling them.
+    const { error } = failure(apiError);
+    deps.chat.hub.send(client, eventFrame('error', { ...error, status: apiError.status, eventName, localID }));
+  }
+}

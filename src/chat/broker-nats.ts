@@ -1,0 +1,51 @@
+// The Broker of broker.ts over core NATS pub/sub on one subject (no JetStream: notes are at most
+// once, and a node refills gaps from the database).
+import type { FastifyBaseLogger } from 'fastify';
+import { Events, StringCodec, connect } from 'nats';
+import type { Broker } from './broker.ts';
+
+/** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
+export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger): Promise<Broker> {
+  const nc = await connect({ servers: url, name: 'parley', maxReconnectAttempts: -1 });
+  const sc = StringCodec();
+  const warn = (message: string, what: string) => logger.warn({ err: { message } }, what);
+
+  // Status carries no Error objects: the server's error code, or the server a link was lost to.
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === Events.Error) warn(String(s.data), 'broker error');
+      else if (s.type === Events.Disconnect) warn(`disconnected from ${String(s.data)}`, 'broker disconnected');
+      else if (s.type === Events.Reconnect) logger.info({ server: String(s.data) }, 'broker reconnected');
+    }
+  })();
+  void nc.closed().then((err) => err && warn(err.message, 'broker connection closed'));
+
+  return {
+    name: 'nats',
+    publish(text) {
+      // Throws synchronously once closed/draining or when over the server's max payload.
+      try {
+        nc.publish(subject, sc.encode(text));
+      } catch (err) {
+        warn((err as Error).message, 'broker publish failed');
+      }
+    },
+    async subscribe(handler) {
+      nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return warn(err.message, 'broker subscription error');
+          // A throw here would unwind into the client's protocol parser.
+          try {
+            handler(sc.decode(msg.data));
+          } catch (e) {
+            warn((e as Error).message, 'broker handler failed');
+          }
+        },
+      });
+      await nc.flush(); // the server has the subscription once it answers the ping
+    },
+    close: async () => {
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}

@@ -1,0 +1,263 @@
+// The socket hub: which sockets of which users this process holds, and delivery of events to them,
+// here and, through the broker, on every other node.
+//
+// A stored room event (new message, message change) carries the room's sequence number. Each node
+// remembers the last number it delivered per room; a jump means the broker lost notes (it is
+// at-most-once), and the node refills the gap from the database before going on, the way
+// Centrifugo and Synapse recover. Typing and presence are ephemeral: no number, no refill.
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AuthCache, Invalidation } from '../security/auth-cache.ts';
+import type { ClientUser } from '../services/user-view.ts';
+import type { Broker } from './broker.ts';
+
+/** One frame's text for some users. */
+export interface Target {
+  users: number[];
+  frame: string;
+}
+
+export interface ClientSocket {
+  ws: WebSocket;
+  projectId: string;
+  userId: number;
+  sessionId: string;
+  /** The user as of connecting: the sender of this socket's messages. */
+  user: ClientUser;
+  /** Events from one socket are handled in order. */
+  chain: Promise<void>;
+  alive: boolean;
+}
+
+type Note =
+  | { n: string; k: 'room'; p: string; r: string; s: number; t: Target[] }
+  | { n: string; k: 'eph'; p: string; t: Target[] }
+  | { n: string; k: 'members'; p: string; r: string }
+  | { n: string; k: 'inv'; m: Invalidation };
+
+export interface HubHandlers {
+  /** The events of a room with sequence numbers in (after, before), as frames for their users. */
+  refill(projectId: string, roomId: string, after: number, before: number): Promise<Target[]>;
+  /** A user's first socket opened or last socket closed on this node. */
+  presence(projectId: string, userId: number, online: boolean): void;
+  /** A room's members changed (here or elsewhere): forget cached state. */
+  roomChanged(projectId: string, roomId: string): void;
+  /** Sessions to close among `sessionIds` (after a bulk revocation). */
+  revokedSessions(sessionIds: string[]): Promise<string[]>;
+}
+
+/** Close codes: 4001 the session ended; 1013 the client reads too slowly; 1001 the server is going away. */
+const SESSION_ENDED = 4001;
+const TOO_SLOW = 1013;
+/** Bytes queued for one socket beyond which it is dropped rather than buffered without bound. */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+const MAX_TRACKED_ROOMS = 100_000;
+
+export class Hub {
+  readonly node = randomUUID();
+  readonly #byUser = new Map<string, Set<ClientSocket>>();
+  readonly #bySession = new Map<string, Set<ClientSocket>>();
+  /** Last delivered sequence number per room (`project \0 room`). */
+  readonly #seqs = new Map<string, number>();
+  /** Rooms being refilled, with the notes that arrived meanwhile. */
+  readonly #filling = new Map<string, Array<Extract<Note, { k: 'room' }>>>();
+  #handlers: HubHandlers | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #sockets = 0;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly authCache: AuthCache,
+    private readonly logger: FastifyBaseLogger,
+  ) {}
+
+  async start(handlers: HubHandlers, heartbeatMs = 30_000): Promise<void> {
+    this.#handlers = handlers;
+    await this.broker.subscribe((text) => this.#receive(text));
+    this.authCache.onInvalidate((m, local) => {
+      this.#invalidated(m);
+      // Nodes that share no Redis with us still hear of it through the broker.
+      if (local) this.#publish({ n: this.node, k: 'inv', m });
+    });
+    // Browsers answer pings by themselves; a socket that missed one round is gone (e.g. its node died
+    // mid-connection on the client side, or the network dropped it silently).
+    this.#heartbeat = setInterval(() => {
+      for (const set of this.#byUser.values()) {
+        for (const socket of set) {
+          if (!socket.alive) socket.ws.terminate();
+          else {
+            socket.alive = false;
+            socket.ws.ping();
+          }
+        }
+      }
+    }, heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get socketCount(): number {
+    return this.#sockets;
+  }
+
+  attach(socket: ClientSocket): void {
+    const userKey = `${socket.projectId}\0${socket.userId}`;
+    let set = this.#byUser.get(userKey);
+    const first = set === undefined;
+    if (set === undefined) this.#byUser.set(userKey, (set = new Set()));
+    set.add(socket);
+    let sessions = this.#bySession.get(socket.sessionId);
+    if (sessions === undefined) this.#bySession.set(socket.sessionId, (sessions = new Set()));
+    sessions.add(socket);
+    this.#sockets++;
+    socket.ws.on('pong', () => {
+      socket.alive = true;
+    });
+    socket.ws.once('close', () => this.#detach(socket));
+    if (first) this.#handlers?.presence(socket.projectId, socket.userId, true);
+  }
+
+  #detach(socket: ClientSocket): void {
+    const userKey = `${socket.projectId}\0${socket.userId}`;
+    const set = this.#byUser.get(userKey);
+    if (set?.delete(socket) !== true) return;
+    this.#sockets--;
+    const sessions = this.#bySession.get(socket.sessionId);
+    sessions?.delete(socket);
+    if (sessions?.size === 0) this.#bySession.delete(socket.sessionId);
+    if (set.size === 0) {
+      this.#byUser.delete(userKey);
+      this.#handlers?.presence(socket.projectId, socket.userId, false);
+    }
+  }
+
+  /** True when the user has a socket on this node. */
+  isOnlineHere(projectId: string, userId: number): boolean {
+    return this.#byUser.has(`${projectId}\0${userId}`);
+  }
+
+  /** A stored room event with its sequence number: delivered here and on every node. */
+  roomEvent(projectId: string, roomId: string, seq: number, targets: Target[]): void {
+    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: seq, t: targets };
+    this.#publish(note);
+    this.#roomNote(note);
+  }
+
+  /** An event nobody stores (typing, presence, a replayed echo): delivered here and everywhere. */
+  ephemeral(projectId: string, targets: Target[], everywhere = true): void {
+    if (everywhere) this.#publish({ n: this.node, k: 'eph', p: projectId, t: targets });
+    this.#deliver(projectId, targets);
+  }
+
+  /** A room's members or details changed: every node forgets what it cached of it. */
+  roomChanged(projectId: string, roomId: string): void {
+    this.#handlers?.roomChanged(projectId, roomId);
+    this.#publish({ n: this.node, k: 'members', p: projectId, r: roomId });
+  }
+
+  /** Sends one frame to one socket (answers and errors to the client that asked). */
+  send(socket: ClientSocket, frame: string): void {
+    this.#write(socket, Buffer.from(frame));
+  }
+
+  /** Ends every socket here (shutdown); clients reconnect, to another node if there is one. */
+  closeSockets(): void {
+    for (const set of [...this.#byUser.values()]) for (const socket of set) socket.ws.close(1001, 'server shutting down');
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    this.closeSockets();
+    await this.broker.close();
+  }
+
+  #publish(note: Note): void {
+    if (this.broker.name === 'none') return;
+    this.broker.publish(JSON.stringify(note));
+  }
+
+  #receive(text: string): void {
+    let note: Note;
+    try {
+      note = JSON.parse(text) as Note;
+    } catch {
+      this.logger.warn('unreadable broker note');
+      return;
+    }
+    if (note.n === this.node) return;
+    if (note.k === 'room') this.#roomNote(note);
+    else if (note.k === 'eph') this.#deliver(note.p, note.t);
+    else if (note.k === 'members') this.#handlers?.roomChanged(note.p, note.r);
+    else if (note.k === 'inv') {
+      this.authCache.apply(note.m);
+    }
+  }
+
+  #roomNote(note: Extract<Note, { k: 'room' }>): void {
+    const key = `${note.p}\0${note.r}`;
+    const waiting = this.#filling.get(key);
+    if (waiting !== undefined) {
+      waiting.push(note);
+      return;
+    }
+    const last = this.#seqs.get(key);
+    if (last !== undefined && note.s <= last) return; // already delivered (by a refill)
+    if (last === undefined || note.s === last + 1) {
+      if (this.#seqs.size >= MAX_TRACKED_ROOMS && last === undefined) this.#seqs.clear();
+      this.#seqs.set(key, note.s);
+      this.#deliver(note.p, note.t);
+      return;
+    }
+    // A gap: refill (last, note.s) from the database, then go on in order.
+    const queue = [note];
+    this.#filling.set(key, queue);
+    const handlers = this.#handlers;
+    const refill = handlers === undefined ? Promise.resolve([]) : handlers.refill(note.p, note.r, last, note.s);
+    refill
+      .then(
+        (targets) => this.#deliver(note.p, targets),
+        (err: unknown) => this.logger.warn({ err: { message: (err as Error).message }, room: note.r }, 'could not refill missed room events'),
+      )
+      .finally(() => {
+        this.#filling.delete(key);
+        this.#seqs.set(key, note.s - 1);
+        for (const n of queue.sort((a, b) => a.s - b.s)) this.#roomNote(n);
+      });
+  }
+
+  #deliver(projectId: string, targets: Target[]): void {
+    for (const target of targets) {
+      let buffer: Buffer | undefined;
+      for (const userId of target.users) {
+        const set = this.#byUser.get(`${projectId}\0${userId}`);
+        if (set === undefined) continue;
+        buffer ??= Buffer.from(target.frame);
+        for (const socket of set) this.#write(socket, buffer);
+      }
+    }
+  }
+
+  #write(socket: ClientSocket, buffer: Buffer): void {
+    if (socket.ws.readyState !== 1) return;
+    if (socket.ws.bufferedAmount > MAX_BUFFERED) {
+      socket.ws.close(TOO_SLOW, 'client too slow');
+      return;
+    }
+    // Binary frames only: the web SDK's reader stalls for good on a text frame (spec §4.2).
+    socket.ws.send(buffer, { binary: true });
+  }
+
+  #invalidated(m: Invalidation): void {
+    if (m.kind === 'session') {
+      for (const socket of this.#bySession.get(m.id) ?? []) socket.ws.close(SESSION_ENDED, 'session ended');
+    } else if (m.kind === 'sessions' && this.#bySession.size > 0 && this.#handlers !== undefined) {
+      const ids = [...this.#bySession.keys()];
+      this.#handlers.revokedSessions(ids).then(
+        (revoked) => {
+          for (const id of revoked) for (const socket of this.#bySession.get(id) ?? []) socket.ws.close(SESSION_ENDED, 'session ended');
+        },
+        (err: unknown) => this.logger.warn({ err: { message: (err as Error).message } }, 'could not check sessions after a revocation'),
+      );
+    }
+  }
+}

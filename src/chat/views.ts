@@ -1,0 +1,83 @@
+// The room and message objects clients receive (spec §5.1, §6). Every field present, never null:
+// the SDKs dereference them freely.
+import type { StoredMessage } from '../repos/messages.ts';
+import type { Room } from '../repos/rooms.ts';
+import type { ClientUser } from '../services/user-view.ts';
+
+export const ROOM_PERSONAL = 1;
+export const ROOM_GROUP = 2;
+
+/** `"<a>-<b>"` with a ≤ b: the two user ids of a personal room (spec §6), or undefined. */
+export function personalRoomUsers(roomId: string): [number, number] | undefined {
+  const match = /^([1-9][0-9]{0,15})-([1-9][0-9]{0,15})$/.exec(roomId);
+  if (!match) return undefined;
+  const a = Number(match[1]);
+  const b = Number(match[2]);
+  return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b ? [a, b] : undefined;
+}
+
+export function personalRoomId(a: number, b: number): string {
+  return a <= b ? `${a}-${b}` : `${b}-${a}`;
+}
+
+/**
+ * The room as `viewer` sees it. A personal room is named after the other participant (the viewer
+ * itself for saved messages `me-me`), whose user object the caller passes as `other`.
+ */
+export function roomView(room: Room, other: ClientUser | undefined, admins: string[] = []) {
+  const personal = room.type === ROOM_PERSONAL;
+  return {
+    roomID: room.id,
+    xcRoomID: room.xcRoomID,
+    name: personal ? (other?.fullname ?? '') : room.name,
+    type: room.type,
+    imageURL: personal ? { ...(other?.imageURL ?? { thumbnail: '', fullsize: '' }) } : { thumbnail: room.imageThumbnail, fullsize: room.imageFullsize },
+    color: room.color,
+    isLocked: false,
+    lockedTime: 0,
+    isDeleted: room.isDeleted,
+    deleted: room.deletedAt,
+    unreadCount: 0,
+    admins,
+  };
+}
+
+export type RoomView = ReturnType<typeof roomView>;
+
+/** The message as delivered or listed: the stored client fields verbatim, server fields filled. */
+export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser) {
+  return {
+    messageID: String(m.id),
+    localID: m.localID,
+    type: m.type,
+    body: m.body,
+    data: m.data,
+    filterID: m.extra.filterID,
+    isHidden: m.isHidden,
+    quote: m.extra.quote,
+    replyTo: m.extra.replyTo,
+    forwardFrom: m.extra.forwardFrom,
+    room,
+    user: sender,
+    recipientID: m.extra.recipientID,
+    action: m.extra.action,
+    target: m.extra.target,
+    isSending: false,
+    isFailedSend: false,
+    isDelivered: m.isDelivered,
+    isRead: m.isRead,
+    isDeleted: m.isDeleted,
+    isMessageEdited: m.isEdited,
+    created: m.created,
+    updated: m.updated,
+    deleted: m.deleted,
+  };
+}
+
+export type MessageView = ReturnType<typeof messageView>;
+
+/** One socket event as the text of one binary frame (spec §4.2): no newline inside or after. */
+export function eventFrame(eventName: string, data: unknown): string {
+  // JSON.stringify escapes newlines inside strings, so the text never holds a raw "\n".
+  return JSON.stringify({ eventName, data });
+}

@@ -1,0 +1,238 @@
+// Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
+import type { Kysely } from 'kysely';
+import type { DB, MessageRow } from '../storage/schema.ts';
+
+/** The client fields kept as sent, beyond body and data (spec §5.1). */
+export interface MessageExtra {
+  filterID: string;
+  quote: Record<string, unknown>;
+  replyTo: Record<string, unknown>;
+  forwardFrom: Record<string, unknown>;
+  target: Record<string, unknown>;
+  recipientID: string;
+  action: string;
+}
+
+export interface StoredMessage {
+  id: number;
+  projectId: string;
+  roomId: string;
+  senderId: number;
+  localID: string;
+  type: number;
+  body: string;
+  data: string;
+  extra: MessageExtra;
+  isHidden: boolean;
+  isDelivered: boolean;
+  isRead: boolean;
+  isDeleted: boolean;
+  isEdited: boolean;
+  createdSeq: number;
+  seq: number;
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export function toMessage(r: MessageRow): StoredMessage {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    roomId: r.room_id,
+    senderId: r.sender_id,
+    localID: r.local_id,
+    type: r.type,
+    body: r.body,
+    data: r.data,
+    extra: JSON.parse(r.extra) as MessageExtra,
+    isHidden: r.is_hidden === 1,
+    isDelivered: r.is_delivered === 1,
+    isRead: r.is_read === 1,
+    isDeleted: r.is_deleted === 1,
+    isEdited: r.is_edited === 1,
+    createdSeq: r.created_seq,
+    seq: r.seq,
+    created: r.created_at,
+    updated: r.updated_at,
+    deleted: r.deleted_at,
+  };
+}
+
+export type NewMessage = Omit<StoredMessage, 'id'>;
+
+/** Inserts a message; undefined when the sender already sent this localID (a replay). */
+export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<number | undefined> {
+  const rows = await db
+    .insertInto('messages')
+    .values({
+      project_id: m.projectId,
+      room_id: m.roomId,
+      sender_id: m.senderId,
+      local_id: m.localID,
+      type: m.type,
+      body: m.body,
+      data: m.data,
+      extra: JSON.stringify(m.extra),
+      is_hidden: m.isHidden ? 1 : 0,
+      is_delivered: m.isDelivered ? 1 : 0,
+      is_read: m.isRead ? 1 : 0,
+      is_deleted: m.isDeleted ? 1 : 0,
+      is_edited: m.isEdited ? 1 : 0,
+      created_seq: m.createdSeq,
+      seq: m.seq,
+      created_at: m.created,
+      updated_at: m.updated,
+      deleted_at: m.deleted,
+    })
+    .onConflict((oc) => oc.columns(['project_id', 'sender_id', 'local_id']).doNothing())
+    .returning('id')
+    .execute();
+  return rows[0]?.id;
+}
+
+export async function findMessageByLocalId(db: Kysely<DB>, projectId: string, senderId: number, localID: string): Promise<StoredMessage | undefined> {
+  const row = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('sender_id', '=', senderId)
+    .where('local_id', '=', localID)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toMessage(row);
+}
+
+export async function findMessagesByIds(db: Kysely<DB>, projectId: string, ids: number[]): Promise<StoredMessage[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('id', 'in', ids)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toMessage);
+}
+
+/** Newest first, `created < maxCreated` (0 = no bound). */
+export async function listBefore(db: Kysely<DB>, projectId: string, roomId: string, maxCreated: number, limit: number): Promise<StoredMessage[]> {
+  let query = db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('room_id', '=', roomId);
+  if (maxCreated > 0) query = query.where('created_at', '<', maxCreated);
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toMessage);
+}
+
+/** Created at/after `minCreated`, or changed after `lastUpdated`. */
+export async function listAfter(db: Kysely<DB>, projectId: string, roomId: string, minCreated: number, lastUpdated: number, limit: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('room_id', '=', roomId)
+    .where((eb) => eb.or([eb('created_at', '>=', minCreated), eb('updated_at', '>', lastUpdated)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toMessage);
+}
+
+/** A room's messages whose latest event falls in (afterSeq, beforeSeq): what a node missed on the broker. */
+export async function listBySeq(db: Kysely<DB>, projectId: string, roomId: string, afterSeq: number, beforeSeq: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('room_id', '=', roomId)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<', beforeSeq)
+    .orderBy('seq')
+    .execute();
+  return rows.map(toMessage);
+}
+
+/**
+ * For the room list (spec §7.4): per room of the user, the newest visible message, plus every
+ * visible message from others not read yet; newest first.
+ */
+export async function roomListAndUnread(db: Kysely<DB>, projectId: string, userId: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .selectFrom('room_members as rm')
+    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
+    .selectAll('m')
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb(
+          'm.id',
+          '=',
+          eb
+            .selectFrom('messages as l')
+            .select('l.id')
+            .whereRef('l.project_id', '=', 'rm.project_id')
+            .whereRef('l.room_id', '=', 'rm.room_id')
+            .where('l.is_hidden', '=', 0)
+            .orderBy('l.created_at', 'desc')
+            .orderBy('l.id', 'desc')
+            .limit(1),
+        ),
+        eb.and([eb('m.sender_id', '<>', userId), eb('m.is_read', '=', 0), eb('m.is_deleted', '=', 0), eb('m.is_hidden', '=', 0)]),
+      ]),
+    )
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .execute();
+  return rows.map(toMessage);
+}
+
+/** Messages of the user's rooms created or changed in (after, upTo]; newest first. */
+export async function changedBetween(db: Kysely<DB>, projectId: string, userId: number, after: number, upTo: number, limit: number): Promise<StoredMessage[]> {
+  const rows = await db
+    .selectFrom('room_members as rm')
+    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
+    .selectAll('m')
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where('m.updated_at', '>', after)
+    .where('m.updated_at', '<=', upTo)
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toMessage);
+}
+
+export type MessageChange = Partial<{
+  body: string;
+  data: string;
+  extra: MessageExtra;
+  isDelivered: boolean;
+  isRead: boolean;
+  isDeleted: boolean;
+  isEdited: boolean;
+  deleted: number;
+}>;
+
+/** Applies a change as the room's event `seq`. */
+export async function updateMessage(db: Kysely<DB>, id: number, change: MessageChange, seq: number, now: number): Promise<void> {
+  const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0);
+  const set = {
+    body: change.body,
+    data: change.data,
+    extra: change.extra === undefined ? undefined : JSON.stringify(change.extra),
+    is_delivered: flag(change.isDelivered),
+    is_read: flag(change.isRead),
+    is_deleted: flag(change.isDeleted),
+    is_edited: flag(change.isEdited),
+    deleted_at: change.deleted,
+    seq,
+    updated_at: now,
+  };
+  await db
+    .updateTable('messages')
+    .set(Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)))
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,187 @@
+// Rooms and their members. Flags are stored as 0/1 and mapped to booleans here.
+import type { Kysely } from 'kysely';
+import type { DB, RoomRow } from '../storage/schema.ts';
+
+export interface Room {
+  projectId: string;
+  id: string;
+  type: number;
+  name: string;
+  xcRoomID: string;
+  imageThumbnail: string;
+  imageFullsize: string;
+  color: string;
+  isDeleted: boolean;
+  deletedAt: number;
+  seq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Member {
+  userId: number;
+  isAdmin: boolean;
+}
+
+export function toRoom(r: RoomRow): Room {
+  return {
+    projectId: r.project_id,
+    id: r.id,
+    type: r.type,
+    name: r.name,
+    xcRoomID: r.xc_room_id,
+    imageThumbnail: r.image_thumbnail,
+    imageFullsize: r.image_fullsize,
+    color: r.color,
+    isDeleted: r.is_deleted === 1,
+    deletedAt: r.deleted_at,
+    seq: r.seq,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function findRoom(db: Kysely<DB>, projectId: string, roomId: string): Promise<Room | undefined> {
+  const row = await db.selectFrom('rooms').selectAll().where('project_id', '=', projectId).where('id', '=', roomId).executeTakeFirst();
+  return row === undefined ? undefined : toRoom(row);
+}
+
+export async function findRoomByXcRoomId(db: Kysely<DB>, projectId: string, xcRoomID: string): Promise<Room | undefined> {
+  const row = await db
+    .selectFrom('rooms')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('xc_room_id', '=', xcRoomID)
+    .where('is_deleted', '=', 0)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRoom(row);
+}
+
+export interface NewRoom {
+  projectId: string;
+  id: string;
+  type: number;
+  name: string;
+  xcRoomID: string;
+  imageThumbnail: string;
+  imageFullsize: string;
+  color: string;
+  now: number;
+}
+
+/** Inserts the room unless it exists (two first messages of a personal room may race). */
+export async function insertRoom(db: Kysely<DB>, room: NewRoom): Promise<void> {
+  await db
+    .insertInto('rooms')
+    .values({
+      project_id: room.projectId,
+      id: room.id,
+      type: room.type,
+      name: room.name,
+      xc_room_id: room.xcRoomID,
+      image_thumbnail: room.imageThumbnail,
+      image_fullsize: room.imageFullsize,
+      color: room.color,
+      created_at: room.now,
+      updated_at: room.now,
+    })
+    .onConflict((oc) => oc.columns(['project_id', 'id']).doNothing())
+    .execute();
+}
+
+export async function updateRoom(
+  db: Kysely<DB>,
+  projectId: string,
+  roomId: string,
+  changes: Partial<{ name: string; image_thumbnail: string; image_fullsize: string; color: string; is_deleted: number; deleted_at: number }>,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('rooms')
+    .set({ ...changes, updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('id', '=', roomId)
+    .execute();
+}
+
+/**
+ * Takes the room's next event sequence number (and its row lock, on PostgreSQL, until the
+ * transaction ends, so a room's events commit in sequence order). Undefined if there is no room.
+ */
+export async function nextRoomSeq(db: Kysely<DB>, projectId: string, roomId: string): Promise<number | undefined> {
+  const rows = await db
+    .updateTable('rooms')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('project_id', '=', projectId)
+    .where('id', '=', roomId)
+    .returning('seq')
+    .execute();
+  return rows[0]?.seq;
+}
+
+export async function listMembers(db: Kysely<DB>, projectId: string, roomId: string): Promise<Member[]> {
+  const rows = await db
+    .selectFrom('room_members')
+    .select(['user_id', 'is_admin'])
+    .where('project_id', '=', projectId)
+    .where('room_id', '=', roomId)
+    .orderBy('joined_at')
+    .orderBy('user_id')
+    .execute();
+  return rows.map((r) => ({ userId: r.user_id, isAdmin: r.is_admin === 1 }));
+}
+
+export async function addMembers(db: Kysely<DB>, projectId: string, roomId: string, members: Member[], now: number): Promise<void> {
+  if (members.length === 0) return;
+  await db
+    .insertInto('room_members')
+    .values(members.map((m) => ({ project_id: projectId, room_id: roomId, user_id: m.userId, is_admin: m.isAdmin ? 1 : 0, joined_at: now })))
+    .onConflict((oc) => oc.columns(['project_id', 'room_id', 'user_id']).doNothing())
+    .execute();
+}
+
+export async function removeMembers(db: Kysely<DB>, projectId: string, roomId: string, userIds: number[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .deleteFrom('room_members')
+    .where('project_id', '=', projectId)
+    .where('room_id', '=', roomId)
+    .where('user_id', 'in', userIds)
+    .execute();
+}
+
+export async function setAdmins(db: Kysely<DB>, projectId: string, roomId: string, userIds: number[], isAdmin: boolean): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .updateTable('room_members')
+    .set({ is_admin: isAdmin ? 1 : 0 })
+    .where('project_id', '=', projectId)
+    .where('room_id', '=', roomId)
+    .where('user_id', 'in', userIds)
+    .execute();
+}
+
+/** Ids of the rooms a user is in. */
+export async function roomIdsOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('room_members')
+    .select('room_id')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .execute();
+  return rows.map((r) => r.room_id);
+}
+
+/** Everyone who shares a room with the user (for presence). */
+export async function roomPeersOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('room_members as mine')
+    .innerJoin('room_members as other', (j) => j.onRef('other.project_id', '=', 'mine.project_id').onRef('other.room_id', '=', 'mine.room_id'))
+    .select('other.user_id')
+    .distinct()
+    .where('mine.project_id', '=', projectId)
+    .where('mine.user_id', '=', userId)
+    .where('other.user_id', '<>', userId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}

@@ -1,0 +1,443 @@
+// Messages: sending, changing, delivery and read state, and the lists the SDKs load (spec §4.4, §7.3,
+// §7.4). Every change is stored first, with the room's next sequence number, then delivered.
+import type { Kysely } from 'kysely';
+import type { Target } from '../chat/hub.ts';
+import { encryptContent, newLocalId } from '../chat/cipher.ts';
+import { type ClientMessage, readClientMessage } from '../chat/message-input.ts';
+import { type MessageView, ROOM_PERSONAL, type RoomView, eventFrame, messageView, personalRoomUsers, roomView } from '../chat/views.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import * as messages from '../repos/messages.ts';
+import type { MessageChange, StoredMessage } from '../repos/messages.ts';
+import * as rooms from '../repos/rooms.ts';
+import type { Member, Room } from '../repos/rooms.ts';
+import { findUsersByIds } from '../repos/users.ts';
+import type { DB } from '../storage/schema.ts';
+import { type ClientUser, toClientUser } from './user-view.ts';
+
+/** Who is acting: a PowerTalk user of a project. */
+export interface ChatActor {
+  projectId: string;
+  userId: number;
+}
+
+export interface RoomState {
+  room: Room;
+  members: Member[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and rooms, cached briefly (names in deliveries may lag a profile change by a few seconds)
+
+export async function userViews(deps: Deps, projectId: string, ids: number[]): Promise<Map<number, ClientUser>> {
+  const found = new Map<number, ClientUser>();
+  const missing: number[] = [];
+  for (const id of new Set(ids)) {
+    const cached = deps.chat.users.get(`${projectId}\0${id}`);
+    if (cached === undefined) missing.push(id);
+    else found.set(id, cached);
+  }
+  for (const row of await findUsersByIds(deps.db, projectId, missing)) {
+    const view = toClientUser(row);
+    deps.chat.users.set(`${projectId}\0${row.id}`, view);
+    found.set(row.id, view);
+  }
+  return found;
+}
+
+async function userView(deps: Deps, projectId: string, id: number): Promise<ClientUser> {
+  const view = (await userViews(deps, projectId, [id])).get(id);
+  if (view === undefined) throw new ApiError('UserNotFound');
+  return view;
+}
+
+/** A user who no longer exists still appears on old messages. */
+function unknownUser(id: number): ClientUser {
+  return { ...toClientUser({ id, xc_user_id: '', fullname: '' } as Parameters<typeof toClientUser>[0]) };
+}
+
+function personalRoom(projectId: string, roomId: string, now: number): Room {
+  return {
+    projectId,
+    id: roomId,
+    type: ROOM_PERSONAL,
+    name: '',
+    xcRoomID: '',
+    imageThumbnail: '',
+    imageFullsize: '',
+    color: '',
+    isDeleted: false,
+    deletedAt: 0,
+    seq: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * The room and its members. A personal room exists implicitly for any two users of the project
+ * (spec §6): its first message creates the row. Throws 40402 for an unknown or deleted room.
+ */
+export async function roomState(deps: Deps, projectId: string, roomId: string): Promise<RoomState> {
+  const key = `${projectId}\0${roomId}`;
+  const cached = deps.chat.rooms.get(key);
+  if (cached !== undefined) return cached;
+  const pair = personalRoomUsers(roomId);
+  let state: RoomState;
+  if (pair !== undefined) {
+    const users = await userViews(deps, projectId, pair);
+    if (!users.has(pair[0]) || !users.has(pair[1])) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const room = (await rooms.findRoom(deps.db, projectId, roomId)) ?? personalRoom(projectId, roomId, deps.clock.now());
+    const members = pair[0] === pair[1] ? [{ userId: pair[0], isAdmin: false }] : pair.map((userId) => ({ userId, isAdmin: false }));
+    state = { room, members };
+  } else {
+    const room = await rooms.findRoom(deps.db, projectId, roomId);
+    if (room === undefined || room.isDeleted) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    state = { room, members: await rooms.listMembers(deps.db, projectId, roomId) };
+  }
+  deps.chat.rooms.set(key, state);
+  return state;
+}
+
+/** The room state, or 40301 when the actor is not in it. */
+export async function roomOfMember(deps: Deps, actor: ChatActor, roomId: string): Promise<RoomState> {
+  const state = await roomState(deps, actor.projectId, roomId);
+  if (!state.members.some((m) => m.userId === actor.userId)) throw new ApiError('PermissionDenied', { field: 'roomID', message: 'Not a participant of this room' });
+  return state;
+}
+
+/** The room as each member sees it (personal rooms are named after the other participant). */
+async function roomViewsFor(deps: Deps, state: RoomState, viewers: number[]): Promise<Map<number, RoomView>> {
+  const views = new Map<number, RoomView>();
+  if (state.room.type === ROOM_PERSONAL) {
+    const pair = personalRoomUsers(state.room.id) as [number, number];
+    const users = await userViews(deps, state.room.projectId, pair);
+    for (const viewer of viewers) {
+      const other = viewer === pair[0] ? pair[1] : pair[0];
+      views.set(viewer, roomView(state.room, users.get(other) ?? unknownUser(other)));
+    }
+  } else {
+    const view = roomView(state.room, undefined, state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)));
+    for (const viewer of viewers) views.set(viewer, view);
+  }
+  return views;
+}
+
+/** Frames of one event about `m` for `users` (default: every member of its room). */
+async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Promise<Target[]> {
+  const recipients = users ?? state.members.map((member) => member.userId);
+  const sender = (await userViews(deps, state.room.projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId);
+  const views = await roomViewsFor(deps, state, recipients);
+  if (state.room.type !== ROOM_PERSONAL) {
+    const view = views.get(recipients[0] as number);
+    return view === undefined ? [] : [{ users: recipients, frame: eventFrame(eventName, messageView(m, view, sender)) }];
+  }
+  return recipients.map((userId) => ({ users: [userId], frame: eventFrame(eventName, messageView(m, views.get(userId) as RoomView, sender)) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+/** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
+async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<StoredMessage> {
+  const seq = await rooms.nextRoomSeq(trx, m.projectId, m.roomId);
+  if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  await messages.updateMessage(trx, m.id, change, seq, now);
+  return { ...m, ...change, seq, updated: now };
+}
+
+/** chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. */
+export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<void> {
+  const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
+  const state = await roomOfMember(deps, actor, input.roomID);
+  const now = deps.clock.now();
+  const outcome = await deps.chat.writes.run(async (trx) => {
+    let seq = await rooms.nextRoomSeq(trx, actor.projectId, input.roomID);
+    if (seq === undefined && state.room.type === ROOM_PERSONAL) {
+      await rooms.insertRoom(trx, { ...state.room, now });
+      await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
+      seq = await rooms.nextRoomSeq(trx, actor.projectId, input.roomID);
+    }
+    if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const message: messages.NewMessage = {
+      projectId: actor.projectId,
+      roomId: input.roomID,
+      senderId: actor.userId,
+      localID: input.localID,
+      type: input.type,
+      body: input.body,
+      data: input.data,
+      extra: input.extra,
+      isHidden: input.isHidden,
+      isDelivered: false,
+      isRead: false,
+      isDeleted: false,
+      isEdited: false,
+      createdSeq: seq,
+      seq,
+      created: now,
+      updated: now,
+      deleted: 0,
+    };
+    const id = await messages.insertMessage(trx, message);
+    if (id !== undefined) return { stored: { ...message, id }, replay: false };
+    // The client replayed its queue after a reconnect: answer with what is stored.
+    const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
+    if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
+    return { stored, replay: true };
+  });
+  deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
+  if (outcome.replay) {
+    deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]));
+    return;
+  }
+  deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.stored.seq, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
+}
+
+/**
+ * chat/updateMessage from a client: the sender may edit content or delete; others may only mark
+ * delivered or read. Anything else in the message is ignored; a message that ends up unchanged
+ * produces no event.
+ */
+export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw: unknown): Promise<void> {
+  if (typeof raw !== 'object' || raw === null) throw new ApiError('ParamValidationFailed', { field: 'data', message: 'data must be a message object' });
+  const m = raw as Record<string, unknown>;
+  const stored = await findTargetMessage(deps, actor, m);
+  const state = await roomOfMember(deps, actor, stored.roomId);
+  const now = deps.clock.now();
+  const change: MessageChange = {};
+  if (stored.senderId === actor.userId) {
+    if (m.isDeleted === true && !stored.isDeleted) Object.assign(change, { isDeleted: true, deleted: now });
+    else if (!stored.isDeleted) {
+      const input = readClientMessage({ ...m, localID: stored.localID, type: stored.type, room: { roomID: stored.roomId } }, deps.chat.limits);
+      const quoteChanged = JSON.stringify(input.extra.quote) !== JSON.stringify(stored.extra.quote);
+      if (input.body !== stored.body || input.data !== stored.data || quoteChanged) {
+        Object.assign(change, { body: input.body, data: input.data, extra: { ...stored.extra, quote: input.extra.quote }, isEdited: true });
+      }
+    }
+  } else if (m.isRead === true && !stored.isRead) Object.assign(change, { isRead: true, isDelivered: true });
+  else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
+  if (Object.keys(change).length === 0) return;
+  const updated = await deps.chat.writes.run((trx) => storeChange(trx, stored, change, now));
+  deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
+  deps.chat.hub.roomEvent(actor.projectId, updated.roomId, updated.seq, await targetsFor(deps, state, updated, 'chat/updateMessage'));
+}
+
+async function findTargetMessage(deps: Deps, actor: ChatActor, m: Record<string, unknown>): Promise<StoredMessage> {
+  const messageID = typeof m.messageID === 'string' && /^[1-9][0-9]{0,15}$/.test(m.messageID) ? Number(m.messageID) : undefined;
+  let stored: StoredMessage | undefined;
+  if (messageID !== undefined) [stored] = await messages.findMessagesByIds(deps.db, actor.projectId, [messageID]);
+  else if (typeof m.localID === 'string') stored = await messages.findMessageByLocalId(deps.db, actor.projectId, actor.userId, m.localID);
+  const room = m.room as { roomID?: unknown } | undefined;
+  if (stored === undefined || (typeof room?.roomID === 'string' && room.roomID !== stored.roomId)) {
+    throw new ApiError('MessageNotFound', { field: 'messageID' });
+  }
+  return stored;
+}
+
+/** Message ids as the SDKs send them (strings); anything else is ignored, as the spec asks. */
+export function messageIdsOf(value: unknown, field = 'messageIDs'): number[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ApiError('ParamValidationFailed', { field, message: `${field} must be an array` });
+  if (value.length > 1000) throw new ApiError('ParamValidationFailed', { field, message: `${field} can hold at most 1000 IDs` });
+  const ids = new Set<number>();
+  for (const v of value) {
+    const text = typeof v === 'number' ? String(v) : v;
+    if (typeof text === 'string' && /^[1-9][0-9]{0,15}$/.test(text)) ids.add(Number(text));
+  }
+  return [...ids];
+}
+
+/**
+ * feedback/delivered and feedback/read (spec §7.3): IDs that are unknown, the caller's own, of
+ * rooms the caller is not in, or already marked are ignored. Each real change is one room event,
+ * delivered to every participant (the reader too) in ascending `created` order.
+ */
+export async function markMessages(deps: Deps, actor: ChatActor, ids: number[], read: boolean): Promise<string[]> {
+  const found = await messages.findMessagesByIds(deps.db, actor.projectId, ids);
+  const states = new Map<string, RoomState>();
+  const todo: StoredMessage[] = [];
+  for (const m of found) {
+    if (m.senderId === actor.userId || (read ? m.isRead : m.isDelivered)) continue;
+    let state = states.get(m.roomId);
+    if (state === undefined) {
+      state = await roomState(deps, actor.projectId, m.roomId).catch(() => undefined);
+      if (state === undefined) continue;
+      states.set(m.roomId, state);
+    }
+    if (state.members.some((member) => member.userId === actor.userId)) todo.push(m);
+  }
+  if (todo.length === 0) return [];
+  const now = deps.clock.now();
+  const change: MessageChange = read ? { isRead: true, isDelivered: true } : { isDelivered: true };
+  const updated = await deps.chat.writes.run(async (trx) => {
+    const out: StoredMessage[] = [];
+    for (const m of todo) out.push(await storeChange(trx, m, change, now));
+    return out;
+  });
+  deps.metrics.messages.inc({ event: read ? 'read' : 'delivered' }, updated.length);
+  for (const m of updated) {
+    deps.chat.hub.roomEvent(actor.projectId, m.roomId, m.seq, await targetsFor(deps, states.get(m.roomId) as RoomState, m, 'chat/updateMessage'));
+  }
+  return updated.map((m) => String(m.id));
+}
+
+/**
+ * message/delete: the sender (or a group admin) deletes for everyone. `forEveryone: false` changes
+ * nothing stored: only the caller's own sockets hear of it (see docs/decisions.md).
+ */
+export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[], forEveryone: boolean): Promise<string[]> {
+  const state = await roomOfMember(deps, actor, roomId);
+  const isAdmin = state.members.some((m) => m.userId === actor.userId && m.isAdmin);
+  const found = (await messages.findMessagesByIds(deps.db, actor.projectId, ids)).filter(
+    (m) => m.roomId === roomId && !m.isDeleted && (m.senderId === actor.userId || isAdmin),
+  );
+  if (found.length === 0) return [];
+  const now = deps.clock.now();
+  if (!forEveryone) {
+    for (const m of found) {
+      const hidden = { ...m, isDeleted: true, deleted: now, updated: now };
+      deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, hidden, 'chat/updateMessage', [actor.userId]));
+    }
+    return found.map((m) => String(m.id));
+  }
+  const updated = await deps.chat.writes.run(async (trx) => {
+    const out: StoredMessage[] = [];
+    for (const m of found) out.push(await storeChange(trx, m, { isDeleted: true, deleted: now }, now));
+    return out;
+  });
+  deps.metrics.messages.inc({ event: 'deleted' }, updated.length);
+  for (const m of updated) deps.chat.hub.roomEvent(actor.projectId, roomId, m.seq, await targetsFor(deps, state, m, 'chat/updateMessage'));
+  return updated.map((m) => String(m.id));
+}
+
+export interface ServerMessage {
+  /** 9001 for system messages (room changes), or any other type. */
+  type: number;
+  /** Plain text; encrypted here under a fresh localID (spec §5.3). */
+  text: string;
+  /** Optional object, sent as encrypted JSON text in `data`. */
+  data?: Record<string, unknown>;
+  action?: string;
+  target?: { targetType: string; targetID: string; targetXCID: string; targetName: string };
+}
+
+/**
+ * A message the server writes itself (system messages about room changes), on behalf of
+ * `senderId`: encrypted the way the SDKs decrypt (spec §5.3), stored, and delivered to the room's
+ * members as they are after the change, plus `alsoTo` (e.g. someone just removed).
+ */
+export async function sendServerMessage(deps: Deps, projectId: string, roomId: string, senderId: number, message: ServerMessage, alsoTo: number[] = []): Promise<void> {
+  deps.chat.rooms.delete(`${projectId}\0${roomId}`);
+  const state = await roomState(deps, projectId, roomId);
+  const localID = newLocalId();
+  const now = deps.clock.now();
+  const stored = await deps.chat.writes.run(async (trx) => {
+    const seq = await rooms.nextRoomSeq(trx, projectId, roomId);
+    if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const m: messages.NewMessage = {
+      projectId,
+      roomId,
+      senderId,
+      localID,
+      type: message.type,
+      body: encryptContent(message.text, localID),
+      data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
+      extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits).extra,
+      isHidden: false,
+      isDelivered: false,
+      isRead: false,
+      isDeleted: false,
+      isEdited: false,
+      createdSeq: seq,
+      seq,
+      created: now,
+      updated: now,
+      deleted: 0,
+    };
+    const id = await messages.insertMessage(trx, m);
+    if (id === undefined) throw new Error('a fresh localID collided');
+    return { ...m, id };
+  });
+  deps.metrics.messages.inc({ event: 'system' });
+  const users = [...new Set([...state.members.map((m) => m.userId), ...alsoTo])];
+  deps.chat.hub.roomEvent(projectId, roomId, stored.seq, await targetsFor(deps, state, stored, 'chat/sendMessage', users));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+/** Messages as `viewer` sees them, in the given order. */
+export async function viewsFor(deps: Deps, actor: ChatActor, list: StoredMessage[]): Promise<MessageView[]> {
+  const senders = await userViews(deps, actor.projectId, list.map((m) => m.senderId));
+  const roomViews = new Map<string, RoomView | undefined>();
+  const out: MessageView[] = [];
+  for (const m of list) {
+    if (!roomViews.has(m.roomId)) {
+      const state = await roomState(deps, actor.projectId, m.roomId).catch(() => undefined);
+      roomViews.set(m.roomId, state === undefined ? undefined : (await roomViewsFor(deps, state, [actor.userId])).get(actor.userId));
+    }
+    const view = roomViews.get(m.roomId);
+    if (view !== undefined) out.push(messageView(m, view, senders.get(m.senderId) ?? unknownUser(m.senderId)));
+  }
+  return out;
+}
+
+export async function listBefore(deps: Deps, actor: ChatActor, roomId: string, maxCreated: number, limit: number) {
+  await roomOfMember(deps, actor, roomId);
+  const page = await messages.listBefore(deps.db, actor.projectId, roomId, maxCreated, limit + 1);
+  return { messages: await viewsFor(deps, actor, page.slice(0, limit)), hasMore: page.length > limit };
+}
+
+export async function listAfter(deps: Deps, actor: ChatActor, roomId: string, minCreated: number, lastUpdated: number) {
+  await roomOfMember(deps, actor, roomId);
+  const list = await messages.listAfter(deps.db, actor.projectId, roomId, minCreated, lastUpdated, deps.chat.limits.listMax);
+  return { messages: await viewsFor(deps, actor, list) };
+}
+
+/** room_list_and_unread; also where `new_and_updated` of this session starts from. */
+export async function roomListAndUnread(deps: Deps, actor: ChatActor, sessionId: string) {
+  const now = deps.clock.now();
+  const list = await messages.roomListAndUnread(deps.db, actor.projectId, actor.userId);
+  await deps.db.updateTable('sessions').set({ sync_cursor: now }).where('id', '=', sessionId).execute();
+  return { messages: await viewsFor(deps, actor, list) };
+}
+
+/** new_and_updated: what changed since this session last asked (spec §7.4). */
+export async function newAndUpdated(deps: Deps, actor: ChatActor, sessionId: string) {
+  const now = deps.clock.now();
+  const session = await deps.db.selectFrom('sessions').select('sync_cursor').where('id', '=', sessionId).executeTakeFirst();
+  const list = await messages.changedBetween(deps.db, actor.projectId, actor.userId, session?.sync_cursor ?? 0, now, deps.chat.limits.listMax);
+  await deps.db.updateTable('sessions').set({ sync_cursor: now }).where('id', '=', sessionId).execute();
+  return { messages: await viewsFor(deps, actor, list) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hub callbacks
+
+/** The frames of a room's events with sequence numbers in (after, before), for a node that missed them. */
+export async function refillTargets(deps: Deps, projectId: string, roomId: string, after: number, before: number): Promise<Target[]> {
+  const missed = await messages.listBySeq(deps.db, projectId, roomId, after, before);
+  if (missed.length === 0) return [];
+  const state = await roomState(deps, projectId, roomId);
+  const targets: Target[] = [];
+  for (const m of missed) targets.push(...(await targetsFor(deps, state, m, m.createdSeq > after ? 'chat/sendMessage' : 'chat/updateMessage')));
+  return targets;
+}
+
+/** user/status to everyone who shares a room with the user. */
+export async function announcePresence(deps: Deps, projectId: string, userId: number, online: boolean): Promise<void> {
+  const peers = await rooms.roomPeersOfUser(deps.db, projectId, userId);
+  if (peers.length === 0) return;
+  const user = await userView(deps, projectId, userId);
+  const frame = eventFrame('user/status', { user, isOnline: online, lastActive: deps.clock.now() });
+  deps.chat.hub.ephemeral(projectId, [{ users: peers, frame }]);
+}
+
+/** chat/startTyping and chat/stopTyping: forwarded to the other participants. */
+export async function forwardTyping(deps: Deps, actor: ChatActor, sender: ClientUser, eventName: string, roomId: string): Promise<void> {
+  const state = await roomOfMember(deps, actor, roomId);
+  const others = state.members.map((m) => m.userId).filter((id) => id !== actor.userId);
+  if (others.length === 0) return;
+  deps.chat.hub.ephemeral(actor.projectId, [{ users: others, frame: eventFrame(eventName, { roomID: roomId, user: sender }) }]);
+}

@@ -1,0 +1,153 @@
+// The chat socket and message events (spec §4): echo to both sides, binary frames, idempotent
+// replays, edits, deletes, delivered/read, typing, presence, and refusals that hurt nobody else.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decryptContent } from '../src/chat/cipher.ts';
+import { type TestApp, createTestApp } from './support/app.ts';
+import { type ChatUser, ChatSocket, clientCall, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
+import { eachDialect } from './support/databases.ts';
+
+await eachDialect(describe, 'chat socket', (dialect) => {
+  let t: TestApp;
+  let base: string;
+  let alice: ChatUser;
+  let bob: ChatUser;
+  let aliceWs: ChatSocket;
+  let bobWs: ChatSocket;
+  const open = (u: ChatUser) => ChatSocket.open(socketUrl(base, t.project.appKey.header, u.accessToken));
+
+  before(async () => {
+    t = await createTestApp(dialect);
+    base = await listen(t);
+    alice = await loginUser(t, 'Alice');
+    bob = await loginUser(t, 'Bob');
+    aliceWs = await open(alice);
+    bobWs = await open(bob);
+  });
+  after(async () => {
+    await aliceWs.close();
+    await bobWs.close();
+    await t.close();
+  });
+
+  it('stores a message and echoes it to both participants, named per viewer', async () => {
+    const room = personalRoom(alice, bob);
+    const out = outgoingMessage(room, alice, 'Hello Bob 👋');
+    aliceWs.emit('chat/sendMessage', out);
+    const echo = await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    const received = await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    assert.match(echo.data.messageID, /^[1-9][0-9]*$/);
+    assert.equal(received.data.messageID, echo.data.messageID);
+    assert.equal(echo.data.isSending, false);
+    assert.equal(received.data.body, out.body, 'ciphertext is relayed untouched');
+    assert.equal(decryptContent(received.data.body, received.data.localID), 'Hello Bob 👋');
+    assert.equal(received.data.user.userID, alice.userID);
+    assert.equal(echo.data.room.name, 'Bob');
+    assert.equal(received.data.room.name, 'Alice');
+    assert.equal(received.data.room.roomID, room);
+    assert.deepEqual(aliceWs.problems, []);
+    assert.deepEqual(bobWs.problems, []);
+  });
+
+  it('answers a replayed localID with the stored message instead of a second one', async () => {
+    const room = personalRoom(alice, bob);
+    const out = outgoingMessage(room, alice, 'once');
+    aliceWs.emit('chat/sendMessage', out);
+    const first = await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    const mark = aliceWs.events.length;
+    aliceWs.emit('chat/sendMessage', out);
+    const again = await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID, 5000, mark);
+    assert.equal(again.data.messageID, first.data.messageID);
+    const history = await clientCall(t, bob, '/v1/chat/message/list_by_room/before', { roomID: room, maxCreated: 0, limit: 50 });
+    const copies = (history.data.messages as Array<{ localID: string }>).filter((m) => m.localID === out.localID);
+    assert.equal(copies.length, 1);
+  });
+
+  it('refuses a room the sender is not in, with an error event, and keeps the socket working', async () => {
+    const carol = await loginUser(t, 'Carol');
+    const out = outgoingMessage(personalRoom(bob, carol), alice, 'sneaky');
+    const mark = aliceWs.events.length;
+    aliceWs.emit('chat/sendMessage', out);
+    const error = await aliceWs.waitFor((e) => e.eventName === 'error', 5000, mark);
+    assert.equal(error.data.code, '40301');
+    aliceWs.ws.send('{not json');
+    const malformed = await aliceWs.waitFor((e) => e.eventName === 'error' && e.data.code === '40002', 5000, mark);
+    assert.equal(malformed.data.status, 400);
+    const ok = outgoingMessage(personalRoom(alice, bob), alice, 'still here');
+    aliceWs.emit('chat/sendMessage', ok);
+    await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === ok.localID);
+  });
+
+  it('marks delivered and read, telling both sides in order', async () => {
+    const room = personalRoom(alice, bob);
+    const out = outgoingMessage(room, alice, 'read me');
+    aliceWs.emit('chat/sendMessage', out);
+    const got = await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    const id = got.data.messageID as string;
+    const delivered = await clientCall(t, bob, '/v1/chat/message/feedback/delivered', { messageIDs: [id, '0', '999999999'] });
+    assert.deepEqual(delivered.data, { updatedMessageIDs: [id] });
+    const update = await aliceWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.messageID === id && e.data.isDelivered);
+    assert.equal(update.data.isRead, false);
+    // Alice's own message: ignored.
+    const own = await clientCall(t, alice, '/v1/chat/message/feedback/read', { messageIDs: [id] });
+    assert.deepEqual(own.data, { updatedMessageIDs: [] });
+    const read = await clientCall(t, bob, '/v1/chat/message/feedback/read', { messageIDs: [id] });
+    assert.deepEqual(read.data, { updatedMessageIDs: [id] });
+    await aliceWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.messageID === id && e.data.isRead);
+    await bobWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.messageID === id && e.data.isRead);
+  });
+
+  it('lets the sender edit and delete, and nobody else', async () => {
+    const room = personalRoom(alice, bob);
+    const out = outgoingMessage(room, alice, 'typo');
+    aliceWs.emit('chat/sendMessage', out);
+    const echo = await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    const edited = outgoingMessage(room, alice, 'fixed', { localID: out.localID, messageID: echo.data.messageID, isMessageEdited: true });
+    const { encryptContent } = await import('../src/chat/cipher.ts');
+    edited.body = encryptContent('fixed', out.localID);
+    aliceWs.emit('chat/updateMessage', edited);
+    const change = await bobWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.localID === out.localID && e.data.isMessageEdited);
+    assert.equal(decryptContent(change.data.body, out.localID), 'fixed');
+    const mark = bobWs.events.length;
+    bobWs.emit('chat/updateMessage', { ...edited, body: encryptContent('hijack', out.localID) });
+    // Bob may not edit: nothing changes (he gets no event; the stored body stays).
+    const del = await clientCall(t, bob, '/v1/chat/message/delete', { roomID: room, messageIDs: [echo.data.messageID], forEveryone: true });
+    assert.deepEqual(del.data, { deletedMessageIDs: [] });
+    const mine = await clientCall(t, alice, '/v1/chat/message/delete', { roomID: room, messageIDs: [echo.data.messageID], forEveryone: true });
+    assert.deepEqual(mine.data, { deletedMessageIDs: [echo.data.messageID] });
+    const gone = await bobWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.localID === out.localID && e.data.isDeleted, 5000, mark);
+    assert.equal(decryptContent(gone.data.body, out.localID), 'fixed');
+  });
+
+  it('forwards typing to the other participant only', async () => {
+    const room = personalRoom(alice, bob);
+    const mark = aliceWs.events.length;
+    aliceWs.emit('chat/startTyping', { roomID: room, user: alice.user });
+    const typing = await bobWs.waitFor((e) => e.eventName === 'chat/startTyping' && e.data.roomID === room);
+    assert.equal(typing.data.user.userID, alice.userID);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(aliceWs.events.slice(mark).some((e) => e.eventName === 'chat/startTyping'), false);
+  });
+
+  it('lists the room with the newest message and unread messages, newest first', async () => {
+    const res = await clientCall(t, bob, '/v1/chat/message/room_list_and_unread');
+    assert.equal(res.status, 200);
+    const list = res.data.messages as Array<{ created: number; room: { roomID: string; name: string } }>;
+    assert.ok(list.length > 0);
+    for (let i = 1; i < list.length; i++) assert.ok((list[i - 1] as { created: number }).created >= (list[i] as { created: number }).created);
+    assert.equal(list[0]?.room.name, 'Alice');
+  });
+
+  it('refuses an upgrade with a bad token, and closes sockets when the session ends', async () => {
+    await assert.rejects(ChatSocket.open(socketUrl(base, t.project.appKey.header, 'nonsense')), (err: { statusCode?: number; body?: string }) => {
+      assert.equal(err.statusCode, 401);
+      assert.equal(JSON.parse(err.body ?? '').error.code, '40103');
+      return true;
+    });
+    const dave = await loginUser(t, 'Dave');
+    const ws = await open(dave);
+    const closed = new Promise<number>((resolve) => ws.ws.once('close', (code) => resolve(code)));
+    await clientCall(t, dave, '/v1/client/logout');
+    assert.equal(await closed, 4001);
+  });
+});
