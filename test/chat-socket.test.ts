@@ -110,13 +110,38 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     assert.equal(decryptContent(change.data.body, out.localID), 'fixed');
     const mark = bobWs.events.length;
     bobWs.emit('chat/updateMessage', { ...edited, body: encryptContent('hijack', out.localID) });
-    // Bob may not edit: nothing changes (he gets no event; the stored body stays).
+    const refused = await bobWs.waitFor((e) => e.eventName === 'error' && e.data.eventName === 'chat/updateMessage', 5000, mark);
+    assert.equal(refused.data.code, '40301');
     const del = await clientCall(t, bob, '/v1/chat/message/delete', { roomID: room, messageIDs: [echo.data.messageID], forEveryone: true });
     assert.deepEqual(del.data, { deletedMessageIDs: [] });
     const mine = await clientCall(t, alice, '/v1/chat/message/delete', { roomID: room, messageIDs: [echo.data.messageID], forEveryone: true });
     assert.deepEqual(mine.data, { deletedMessageIDs: [echo.data.messageID] });
     const gone = await bobWs.waitFor((e) => e.eventName === 'chat/updateMessage' && e.data.localID === out.localID && e.data.isDeleted, 5000, mark);
     assert.equal(decryptContent(gone.data.body, out.localID), 'fixed');
+  });
+
+  it('refuses oversized messages and frames with an error event, and stays open', async () => {
+    const room = personalRoom(alice, bob);
+    const mark = aliceWs.events.length;
+    const big = outgoingMessage(room, alice, 'x');
+    big.body = 'A'.repeat(70_000);
+    aliceWs.emit('chat/sendMessage', big);
+    const tooLong = await aliceWs.waitFor((e) => e.eventName === 'error' && e.data.localID === big.localID, 5000, mark);
+    assert.equal(tooLong.data.code, '41300');
+    assert.equal(tooLong.data.field, 'body');
+    aliceWs.ws.send(JSON.stringify({ eventName: 'chat/sendMessage', data: { pad: 'B'.repeat(300_000) } }));
+    const frame = await aliceWs.waitFor((e) => e.eventName === 'error' && e.data.code === '41300' && e.data.field === '', 5000, mark);
+    assert.match(frame.data.message, /Frames are limited/);
+    for (const bad of ['[]', '42', '{"eventName":7}', '{"eventName":"chat/sendMessage","data":"x"}', '{"eventName":"chat/sendMessage","data":{"room":{}}}', '{"eventName":"nope"}']) {
+      const before = aliceWs.events.length;
+      aliceWs.ws.send(bad);
+      const e = await aliceWs.waitFor((ev) => ev.eventName === 'error', 5000, before);
+      assert.equal(e.data.code, '40002', bad);
+    }
+    const ok = outgoingMessage(room, alice, 'after the garbage');
+    aliceWs.emit('chat/sendMessage', ok);
+    await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === ok.localID);
+    assert.equal(await t.app.inject({ method: 'GET', url: '/healthz' }).then((r) => r.statusCode), 200);
   });
 
   it('forwards typing to the other participant only', async () => {

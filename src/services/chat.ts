@@ -196,8 +196,8 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
 
 /**
  * chat/updateMessage from a client: the sender may edit content or delete; others may only mark
- * delivered or read. Anything else in the message is ignored; a message that ends up unchanged
- * produces no event.
+ * delivered or read (trying to edit or delete someone else's message is refused with 40301).
+ * Anything else in the message is ignored; a message that ends up unchanged produces no event.
  */
 export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw: unknown): Promise<void> {
   if (typeof raw !== 'object' || raw === null) throw new ApiError('ParamValidationFailed', { field: 'data', message: 'data must be a message object' });
@@ -215,8 +215,14 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
         Object.assign(change, { body: input.body, data: input.data, extra: { ...stored.extra, quote: input.extra.quote }, isEdited: true });
       }
     }
-  } else if (m.isRead === true && !stored.isRead) Object.assign(change, { isRead: true, isDelivered: true });
-  else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
+  } else {
+    const touchesContent = (typeof m.body === 'string' && m.body !== stored.body) || (typeof m.data === 'string' && m.data !== stored.data);
+    if (touchesContent || (m.isDeleted === true && !stored.isDeleted)) {
+      throw new ApiError('PermissionDenied', { field: 'messageID', message: 'Only the sender can edit or delete a message' });
+    }
+    if (m.isRead === true && !stored.isRead) Object.assign(change, { isRead: true, isDelivered: true });
+    else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
+  }
   if (Object.keys(change).length === 0) return;
   const updated = await deps.chat.writes.run((trx) => storeChange(trx, stored, change, now));
   deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
