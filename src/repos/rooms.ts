@@ -185,3 +185,30 @@ export async function roomPeersOfUser(db: Kysely<DB>, projectId: string, userId:
     .execute();
   return rows.map((r) => r.user_id);
 }
+
+/** Rooms of the user, not deleted, holding a visible message from someone else that is not read. */
+export async function unreadRoomIdsOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('room_members as rm')
+    .innerJoin('rooms as r', (j) => j.onRef('r.project_id', '=', 'rm.project_id').onRef('r.id', '=', 'rm.room_id'))
+    .select('rm.room_id')
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where('r.is_deleted', '=', 0)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('messages as m')
+          .select('m.id')
+          .whereRef('m.project_id', '=', 'rm.project_id')
+          .whereRef('m.room_id', '=', 'rm.room_id')
+          .where('m.sender_id', '<>', userId)
+          .where('m.is_read', '=', 0)
+          .where('m.is_deleted', '=', 0)
+          .where('m.is_hidden', '=', 0),
+      ),
+    )
+    .orderBy('rm.room_id')
+    .execute();
+  return rows.map((r) => r.room_id);
+}

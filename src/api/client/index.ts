@@ -13,6 +13,21 @@ import { projectConfigs } from './project-configs.ts';
 import { chatSocket } from './socket.ts';
 import { userGetById } from './user.get-by-id.ts';
 import { userGetByXcUserId } from './user.get-by-xcuserid.ts';
+import { contactAdd } from './contact.add.ts';
+import { contactList } from './contact.list.ts';
+import { contactRemove } from './contact.remove.ts';
+import { roomAdminsDemote } from './room.admins.demote.ts';
+import { roomAdminsPromote } from './room.admins.promote.ts';
+import { roomCreate } from './room.create.ts';
+import { roomDelete } from './room.delete.ts';
+import { roomGetByXcRoomId } from './room.get-by-xc-room-id.ts';
+import { roomGet } from './room.get.ts';
+import { roomGetMutedRoomIds, roomGetPinnedRoomIds, roomGetUnreadRoomIds } from './room.id-lists.ts';
+import { roomLeave } from './room.leave.ts';
+import { roomParticipantsAdd } from './room.participants.add.ts';
+import { roomParticipantsRemove } from './room.participants.remove.ts';
+import { roomUpdate } from './room.update.ts';
+import { userGetByUsername } from './user.get-by-username.ts';
 
 export async function clientApi(app: FastifyInstance, deps: Deps): Promise<void> {
   useClientRealm(app, deps, 'powertalk', 'app-key');
@@ -31,4 +46,21 @@ export async function clientApi(app: FastifyInstance, deps: Deps): Promise<void>
   app.route(messageFeedback(deps, 'delivered'));
   app.route(messageFeedback(deps, 'read'));
   app.route(messageDelete(deps));
+  app.route(roomCreate(deps));
+  app.route(roomGet(deps));
+  app.route(roomGetByXcRoomId(deps));
+  app.route(roomUpdate(deps));
+  app.route(roomDelete(deps));
+  app.route(roomLeave(deps));
+  app.route(roomParticipantsAdd(deps));
+  app.route(roomParticipantsRemove(deps));
+  app.route(roomAdminsPromote(deps));
+  app.route(roomAdminsDemote(deps));
+  app.route(roomGetPinnedRoomIds());
+  app.route(roomGetMutedRoomIds());
+  app.route(roomGetUnreadRoomIds(deps));
+  app.route(contactList(deps));
+  app.route(contactAdd(deps));
+  app.route(contactRemove(deps));
+  app.route(userGetByUsername(deps));
 }
