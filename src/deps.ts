@@ -44,6 +44,11 @@ export interface Deps {
   authCache: AuthCache;
   /** Requests per minute per key on the server and integration APIs; 0 = off. */
   rateLimitPerMinute: number;
+  /**
+   * Transactions that many requests run at once (new users, chat messages): on SQLite the jobs of one
+   * event-loop turn share one transaction, one commit; on PostgreSQL each runs in its own.
+   */
+  writes: TransactionBatcher<Transaction<DB>>;
   /** Group commit for ticket records written outside a transaction. */
   tickets: InsertBatcher<TicketRow>;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
@@ -62,8 +67,6 @@ export interface ChatRuntime {
   users: TtlCache<string, ClientUser>;
   /** Room details and members; changes are announced to every node through the hub. */
   rooms: TtlCache<string, chatService.RoomState>;
-  /** Group commit of message writes (SQLite). */
-  writes: TransactionBatcher<Transaction<DB>>;
   limits: { content: number; frame: number; listMax: number };
 }
 
@@ -112,7 +115,6 @@ export async function createDeps(
     hub: new Hub(broker, authCache, logger),
     users: new TtlCache(5_000, 100_000, () => clock.now()),
     rooms: new TtlCache(60_000, 100_000, () => clock.now()),
-    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
     limits: { content: config.messageMaxChars, frame: config.socketMaxFrame, listMax: 1000 },
   };
   const deps: Deps = {
@@ -127,6 +129,7 @@ export async function createDeps(
     redisPrefix: config.redisPrefix,
     authCache,
     tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
+    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },

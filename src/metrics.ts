@@ -41,6 +41,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['event'] as const,
       registers,
     }),
+    fastPath: new Counter({
+      name: 'parley_fast_path_requests_total',
+      help: 'GET /connect?check=1 answered before routing, everything it needs being cached',
+      registers,
+    }),
     sockets: new Gauge({ name: 'parley_sockets', help: 'Open client sockets on this node', registers }),
     authFailures: new Counter({
       name: 'parley_auth_failures_total',

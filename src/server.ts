@@ -1,5 +1,6 @@
 // Builds the app. Never listens and never reads process.env, so a test can build one per database.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,6 +14,7 @@ import { ApiError, failure } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';
 import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
+import { connectCheckFastPath } from './http/fast-path.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 
 export interface ServerOptions {
@@ -30,7 +32,20 @@ export function listRoutes(app: FastifyInstance): Array<{ method: string; url: s
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<FastifyInstance> {
+  let fastPath: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   const app = Fastify({
+    // Fastify's own server, with one hot route answered before routing (http/fast-path.ts).
+    serverFactory: (handler, fastifyOptions) => {
+      // What Fastify itself would set on the server it creates.
+      const o = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      const server = http.createServer(o.http ?? {}, (req, res) => {
+        if (fastPath?.(req, res) !== true) handler(req, res);
+      });
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      return server;
+    },
     loggerInstance: deps.logger,
     bodyLimit: options.bodyLimit ?? 65536,
     trustProxy: options.trustProxy ?? false,
@@ -76,6 +91,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('preClose', async () => {
     closing = true;
   });
+  fastPath = connectCheckFastPath(deps, () => closing, options.trustProxy ?? false);
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   app.addHook('onRequest', async (request, reply) => {

@@ -15,6 +15,8 @@ export interface AuthGuardLimits {
 export interface AuthGuard {
   /** Seconds until the first blocked subject may try again, or 0. */
   blockedFor(subjects: string[]): Promise<number>;
+  /** The same answer without waiting, where it is known here (memory); undefined otherwise (Redis). */
+  blockedForNow(subjects: string[]): number | undefined;
   recordFailure(subjects: string[]): Promise<void>;
 }
 
@@ -30,14 +32,18 @@ export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): Aut
     }
     return w;
   };
+  const blockedForNow = (subjects: string[]) => {
+    let wait = 0;
+    for (const s of subjects) {
+      const w = live(s);
+      if (w !== undefined && w.count >= limitOf(limits, s)) wait = Math.max(wait, Math.ceil((w.resetAt - now()) / 1000));
+    }
+    return wait;
+  };
   return {
+    blockedForNow,
     async blockedFor(subjects) {
-      let wait = 0;
-      for (const s of subjects) {
-        const w = live(s);
-        if (w !== undefined && w.count >= limitOf(limits, s)) wait = Math.max(wait, Math.ceil((w.resetAt - now()) / 1000));
-      }
-      return wait;
+      return blockedForNow(subjects);
     },
     async recordFailure(subjects) {
       // Bound memory under a flood of distinct subjects: drop expired windows first, then the oldest.
@@ -59,6 +65,7 @@ export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): Aut
 
 export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string): AuthGuard {
   return {
+    blockedForNow: () => undefined,
     async blockedFor(subjects) {
       if (subjects.length === 0) return 0;
       const pipeline = redis.pipeline();

@@ -151,7 +151,7 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
   const now = deps.clock.now();
-  const outcome = await deps.chat.writes.run(async (trx) => {
+  const outcome = await deps.writes.run(async (trx) => {
     let seq = await rooms.nextRoomSeq(trx, actor.projectId, input.roomID);
     if (seq === undefined && state.room.type === ROOM_PERSONAL) {
       await rooms.insertRoom(trx, { ...state.room, now });
@@ -224,7 +224,7 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
     else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
   }
   if (Object.keys(change).length === 0) return;
-  const updated = await deps.chat.writes.run((trx) => storeChange(trx, stored, change, now));
+  const updated = await deps.writes.run((trx) => storeChange(trx, stored, change, now));
   deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
   deps.chat.hub.roomEvent(actor.projectId, updated.roomId, updated.seq, await targetsFor(deps, state, updated, 'chat/updateMessage'));
 }
@@ -276,7 +276,7 @@ export async function markMessages(deps: Deps, actor: ChatActor, ids: number[], 
   if (todo.length === 0) return [];
   const now = deps.clock.now();
   const change: MessageChange = read ? { isRead: true, isDelivered: true } : { isDelivered: true };
-  const updated = await deps.chat.writes.run(async (trx) => {
+  const updated = await deps.writes.run(async (trx) => {
     const out: StoredMessage[] = [];
     for (const m of todo) out.push(await storeChange(trx, m, change, now));
     return out;
@@ -307,7 +307,7 @@ export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: strin
     }
     return found.map((m) => String(m.id));
   }
-  const updated = await deps.chat.writes.run(async (trx) => {
+  const updated = await deps.writes.run(async (trx) => {
     const out: StoredMessage[] = [];
     for (const m of found) out.push(await storeChange(trx, m, { isDeleted: true, deleted: now }, now));
     return out;
@@ -338,7 +338,7 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
   const state = await roomState(deps, projectId, roomId);
   const localID = newLocalId();
   const now = deps.clock.now();
-  const stored = await deps.chat.writes.run(async (trx) => {
+  const stored = await deps.writes.run(async (trx) => {
     const seq = await rooms.nextRoomSeq(trx, projectId, roomId);
     if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
     const m: messages.NewMessage = {

@@ -38,12 +38,31 @@ export async function authenticateKey(deps: Deps, type: KeyType, headerValue: st
     throw new ApiError('KeyInvalid', { message: `Unknown or revoked key (${header})` });
   }
 
+  recordKeyUse(deps, parsed.id);
+  return { projectId: key.projectId, keyId: parsed.id, tier: key.tier };
+}
+
+/** Notes the key's use, writing last_used_at at most once a minute per process. */
+function recordKeyUse(deps: Deps, keyId: string): void {
   const now = deps.clock.now();
-  const last = deps.keyUsageWrites.get(parsed.id);
+  const last = deps.keyUsageWrites.get(keyId);
   if (last === undefined || now - last >= LAST_USED_RESOLUTION_MS) {
-    deps.keyUsageWrites.set(parsed.id, now);
-    touchKey(deps.db, parsed.id, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+    deps.keyUsageWrites.set(keyId, now);
+    touchKey(deps.db, keyId, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
   }
+}
+
+/**
+ * authenticateKey without waiting, for fast paths: the key when the cache holds it and it checks
+ * out; undefined in every other case (the caller then takes the full path, which explains why).
+ */
+export function cachedKey(deps: Deps, type: KeyType, headerValue: string | string[] | undefined): KeyAuth | undefined {
+  if (typeof headerValue !== 'string') return undefined;
+  const parsed = type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim());
+  if (parsed === undefined) return undefined;
+  const key = deps.authCache.keys.get(`${type}:${parsed.id}`);
+  if (key === undefined || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;
+  recordKeyUse(deps, parsed.id);
   return { projectId: key.projectId, keyId: parsed.id, tier: key.tier };
 }
 

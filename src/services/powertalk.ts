@@ -26,8 +26,9 @@ export async function requestAuthTicket(
     return { userID, ticket: token };
   }
 
-  // One transaction: one commit for the user and the ticket record.
-  return deps.db.transaction().execute(async (trx) => {
+  // One transaction for the user and the ticket record; on SQLite it shares its commit with the
+  // other new users of this event-loop turn.
+  return deps.writes.run(async (trx) => {
     const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
     // When only the ticket record is written, losing it in a crash just makes that ticket
     // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user

@@ -93,7 +93,7 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
   const now = deps.clock.now();
   if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
   if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
-  const bundle = await deps.db.transaction().execute(async (trx) => {
+  const bundle = await deps.writes.run(async (trx) => {
     if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
       throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
     }
@@ -118,7 +118,7 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
   const now = deps.clock.now();
   // Either the new bundle, or the id of a session whose refresh token was presented again.
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+  const outcome = await deps.writes.run(async (trx) => {
     const row = await sessions.findRefreshToken(trx, parsed.id);
     if (row === undefined || !secretMatches(parsed.secret, row.secret_hash) || row.kind !== kind) {
       throw new ApiError('TokenInvalid');
@@ -155,17 +155,40 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
 export async function authenticateAccess(deps: Deps, kind: SessionKind, projectId: string, token: string): Promise<AccessAuth> {
   if (parseApiKey(token)?.id.startsWith('rft_')) throw new ApiError('TokenExpired', { message: 'Not an access token' });
   const claims = verifiedClaims(deps, token);
-  if (claims.pur !== ACCESS_PURPOSE[kind] || claims.sid === undefined) {
-    throw new ApiError('TokenExpired', { message: 'Not an access token' });
-  }
-  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
-  if (claims.exp * 1000 <= deps.clock.now()) throw new ApiError('TokenExpired');
-  const state = await sessionState(deps, claims.sid);
-  if (state === undefined || state.revoked || state.projectId !== projectId) {
-    throw new ApiError('TokenExpired', { message: 'Session has ended' });
-  }
-  if (state.generation !== claims.gen) throw new ApiError('TokenExpired', { message: 'Access token superseded by a refresh' });
-  return { projectId, kind, sessionId: claims.sid, subject: claims.sub };
+  const problem = claimsProblem(deps, claims, kind, projectId);
+  if (problem !== undefined) throw problem;
+  const sid = claims.sid as string;
+  const stateProblem = sessionProblem(await sessionState(deps, sid), claims, projectId);
+  if (stateProblem !== undefined) throw stateProblem;
+  return { projectId, kind, sessionId: sid, subject: claims.sub };
+}
+
+function claimsProblem(deps: Deps, claims: TokenClaims, kind: SessionKind, projectId: string): ApiError | undefined {
+  if (claims.pur !== ACCESS_PURPOSE[kind] || claims.sid === undefined) return new ApiError('TokenExpired', { message: 'Not an access token' });
+  if (claims.pid !== projectId) return new ApiError('TokenWrongProject');
+  if (claims.exp * 1000 <= deps.clock.now()) return new ApiError('TokenExpired');
+  return undefined;
+}
+
+function sessionProblem(state: SessionState | undefined, claims: TokenClaims, projectId: string): ApiError | undefined {
+  if (state === undefined || state.revoked || state.projectId !== projectId) return new ApiError('TokenExpired', { message: 'Session has ended' });
+  if (state.generation !== claims.gen) return new ApiError('TokenExpired', { message: 'Access token superseded by a refresh' });
+  return undefined;
+}
+
+/**
+ * authenticateAccess without waiting, for fast paths: the session when the token checks out and its
+ * state is cached; undefined in every other case (the caller then takes the full path).
+ */
+export function cachedAccess(deps: Deps, kind: SessionKind, projectId: string, authorization: string | string[] | undefined): AccessAuth | undefined {
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^Bearer +(\S+)$/i.exec(authorization.trim());
+  const claims = match === null ? undefined : deps.signer.verify(match[1] as string);
+  if (claims === undefined || claimsProblem(deps, claims, kind, projectId) !== undefined) return undefined;
+  const sid = claims.sid as string;
+  const state = deps.authCache.sessions.get(sid);
+  if (state === undefined || sessionProblem(state, claims, projectId) !== undefined) return undefined;
+  return { projectId, kind, sessionId: sid, subject: claims.sub };
 }
 
 /** The session's state from the cache, or from its row (one primary-key read). */

@@ -1,0 +1,60 @@
+// GET /connect?check=1 over real HTTP: answered before routing when everything is cached, with the
+// very response the Fastify route gives, and handed to the full path (which refuses properly)
+// whenever anything is not right.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type TestApp, createTestApp } from './support/app.ts';
+import { type ChatUser, clientCall, listen, loginUser } from './support/chat.ts';
+import { eachDialect } from './support/databases.ts';
+
+await eachDialect(describe, 'connect check fast path', (dialect) => {
+  let t: TestApp;
+  let base: string;
+  let user: ChatUser;
+  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values[0]?.value ?? 0;
+  const check = (headers: Record<string, string>) => fetch(`${base}/connect?check=1`, { headers });
+
+  before(async () => {
+    t = await createTestApp(dialect, { PARLEY_AUTH_FAILURES_PER_ADDRESS: '3' });
+    base = await listen(t);
+    user = await loginUser(t, 'Fast');
+  });
+  after(() => t.close());
+
+  it('answers a cached token before routing, exactly as the route does', async () => {
+    const headers = { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` };
+    // The first check may fill the caches through the full path; later ones are fast on SQLite.
+    await check(headers);
+    const before = await fastCount();
+    const res = await check(headers);
+    const routed = await t.app.inject({ method: 'GET', url: '/connect?check=1', headers });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), routed.body);
+    const names = (h: Iterable<[string, string]>) => [...h].map(([k]) => k).filter((k) => !['date', 'connection', 'keep-alive'].includes(k)).sort();
+    assert.deepEqual(names(res.headers), names(Object.entries(routed.headers).map(([k, v]) => [k, String(v)])));
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    if (dialect === 'sqlite') assert.equal(await fastCount(), before + 1, 'served by the fast path');
+  });
+
+  it('leaves refusals to the full path: wrong key, bad token, ended session', async () => {
+    const wrongKey = await check({ 'app-key': Buffer.from('app_x:y').toString('base64'), authorization: `Bearer ${user.accessToken}` });
+    assert.equal(((await wrongKey.json()) as { error: { code: string } }).error.code, '49102');
+    const badToken = await check({ 'app-key': t.project.appKey.header, authorization: 'Bearer nope' });
+    assert.equal(((await badToken.json()) as { error: { code: string } }).error.code, '40103');
+    const other = await loginUser(t, 'Leaving');
+    const headers = { 'app-key': t.project.appKey.header, authorization: `Bearer ${other.accessToken}` };
+    assert.equal(((await (await check(headers)).json()) as { status: number }).status, 200);
+    await clientCall(t, other, '/v1/client/logout');
+    const ended = (await (await check(headers)).json()) as { status: number; error: { code: string } };
+    assert.equal(ended.status, 401);
+    assert.equal(ended.error.code, '40104');
+  });
+
+  it('refuses even a good token from an address blocked after failures', async () => {
+    for (let i = 0; i < 3; i++) await check({ 'app-key': t.project.appKey.header, authorization: 'Bearer wrong' });
+    const res = (await (await check({ 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` })).json()) as { status: number; error: { code: string } };
+    assert.equal(res.status, 429);
+    assert.equal(res.error.code, '42900');
+  });
+});
