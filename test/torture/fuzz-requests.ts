@@ -9,6 +9,33 @@ export type Realm = 'server' | 'api' | 'app' | 'secret';
 export type TokenKind = 'ticket' | 'access' | 'refresh' | 'liveTicket' | 'liveAccess' | 'liveRefresh';
 const TICKET_FIELDS = ['userIPAddress', 'userAgent', 'userPlatform', 'userDeviceID', 'xcUserID', 'fullName', 'email', 'phone', 'username', 'photoThumbnailURL', 'photoFullsizeURL', 'userRoleCode'];
 const CONTACT_FIELDS = ['customerUserID', 'fullName', 'alias', 'email', 'phone', 'photoURL'];
+/** The chat endpoints of the client API (an access token each) and their body fields. */
+const CHAT_ENDPOINTS: Array<[string, string[]]> = [
+  ['/v1/chat/message/room_list_and_unread', []],
+  ['/v1/chat/message/new_and_updated', []],
+  ['/v1/chat/message/list_by_room/before', ['roomID', 'maxCreated', 'limit']],
+  ['/v1/chat/message/list_by_room/after', ['roomID', 'minCreated', 'lastUpdated']],
+  ['/v1/chat/message/feedback/delivered', ['messageIDs']],
+  ['/v1/chat/message/feedback/read', ['messageIDs']],
+  ['/v1/chat/message/delete', ['roomID', 'messageIDs', 'forEveryone']],
+  ['/v1/client/room/create', ['name', 'type', 'userIDs']],
+  ['/v1/client/room/get', ['roomID']],
+  ['/v1/client/room/get_by_xc_room_id', ['xcRoomID']],
+  ['/v1/client/room/update', ['roomID', 'name']],
+  ['/v1/client/room/delete', ['roomID', 'checksum']],
+  ['/v1/client/room/leave', ['roomID']],
+  ['/v1/client/room/participants/add', ['roomID', 'userIDs']],
+  ['/v1/client/room/participants/remove', ['roomID', 'userIDs']],
+  ['/v1/client/room/admins/promote', ['roomID', 'userIDs']],
+  ['/v1/client/room/admins/demote', ['roomID', 'userIDs']],
+  ['/v1/client/room/get_pinned_room_ids', []],
+  ['/v1/client/room/get_muted_room_ids', []],
+  ['/v1/client/room/get_unread_room_ids', []],
+  ['/v1/client/contact/list', []],
+  ['/v1/client/contact/add', ['userID']],
+  ['/v1/client/contact/remove', ['userID']],
+  ['/v1/client/user/get_by_username', ['username', 'ignoreCase']],
+];
 /** Every endpoint, with its key header's realm, its body fields and the token it takes as Bearer. */
 export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fields?: string[]; token?: TokenKind }> = [
   { path: TICKET_PATH, realm: 'server', fields: TICKET_FIELDS },
@@ -23,6 +50,7 @@ export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fie
   { path: '/v1/client/logout', realm: 'app', token: 'access' },
   { path: '/v1/client/user/get_by_id', realm: 'app', fields: ['id'], token: 'access' },
   { path: '/v1/client/user/get_by_xcuserid', realm: 'app', fields: ['xcUserID'], token: 'access' },
+  ...CHAT_ENDPOINTS.map(([path, fields]) => ({ path, realm: 'app' as const, fields, token: 'access' as const })),
   { path: '/api/visitor/v1/auth/access_token/request', realm: 'secret', token: 'liveTicket' },
   { path: '/api/visitor/v1/auth/access_token/refresh', realm: 'secret', token: 'liveRefresh' },
   { path: '/api/visitor/v1/client/user/get', realm: 'secret', token: 'liveAccess' },
@@ -57,9 +85,25 @@ const VALID: Record<string, fc.Arbitrary<string>> = {
   id: fc.oneof(fc.nat(60).map(String), fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String)),
 };
 const BEFORE = fc.oneof(fc.nat(), fc.double(), fc.bigInt()).map(String);
+const userIds = fc.array(fc.oneof(fc.nat(60).map(String), fc.nat(60)), { maxLength: 5 }).map((a) => JSON.stringify(a));
+/** Plausible values that are not strings, already as JSON text. */
+const VALID_JSON: Record<string, fc.Arbitrary<string>> = {
+  before: BEFORE,
+  roomID: fc.oneof(fc.tuple(fc.nat(60), fc.nat(60)).map(([a, b]) => `${Math.min(a, b) + 1}-${Math.max(a, b) + 1}`), fc.stringMatching(/^[0-9a-z]{26}$/)).map((s) => JSON.stringify(s)),
+  messageIDs: userIds,
+  userIDs: userIds,
+  maxCreated: fc.oneof(fc.constant(0), fc.nat(), fc.double()).map(String),
+  minCreated: fc.nat().map(String),
+  lastUpdated: fc.nat().map(String),
+  limit: fc.integer({ min: -5, max: 300 }).map(String),
+  forEveryone: fc.boolean().map(String),
+  ignoreCase: fc.boolean().map(String),
+  type: fc.constantFrom('2', '1', '"2"'),
+  userID: fc.oneof(fc.nat(60).map(String), fc.nat(60).map((n) => JSON.stringify(String(n)))),
+};
 /** A plausible value for the field, as JSON text. */
 const plausible = (field: string): fc.Arbitrary<string> =>
-  field === 'before' ? BEFORE : (VALID[field] ?? fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })).map((s) => JSON.stringify(s));
+  VALID_JSON[field] ?? (VALID[field] ?? fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })).map((s) => JSON.stringify(s));
 /** Anything else, as JSON text (or not quite JSON). */
 const weird: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: edgeString.map((s) => JSON.stringify(s)) },
