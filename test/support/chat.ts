@@ -166,3 +166,40 @@ export function personalRoom(a: ChatUser, b: ChatUser): string {
   const [x, y] = [Number(a.userID), Number(b.userID)].sort((m, n) => m - n);
   return `${x}-${y}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same, over real HTTP: for servers in other processes (or in-process ones that listen).
+
+type Envelope = Awaited<ReturnType<typeof post>>['body'];
+
+/** A valid auth_ticket/request body for a test user. */
+function ticketRequest(xcUserID: string, fullName: string) {
+  return { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'device-1', xcUserID, fullName, email: 'user@example.com' };
+}
+
+async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Envelope> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  assert.equal(res.status, 200, `POST ${url}: HTTP ${res.status}`);
+  return (await res.json()) as Envelope;
+}
+
+/** An auth ticket from the server API of the server at `baseUrl`. */
+export async function requestTicketAt(baseUrl: string, serverKeyHeader: string, fullName: string, xcUserID = `xc-${Date.now()}-${++counter}`): Promise<{ userID: string; ticket: string }> {
+  const env = await postJson(`${baseUrl}/v1/server/auth_ticket/request`, { 'server-key': serverKeyHeader }, ticketRequest(xcUserID, fullName));
+  assert.equal(env.status, 200, JSON.stringify(env.error));
+  return env.data as { userID: string; ticket: string };
+}
+
+/** `loginUser` against a server at `baseUrl` (ticket from the server API, redeemed by the client API). */
+export async function loginUserAt(baseUrl: string, keys: { serverKeyHeader: string; appKeyHeader: string }, fullName: string, xcUserID?: string): Promise<ChatUser> {
+  const { ticket } = await requestTicketAt(baseUrl, keys.serverKeyHeader, fullName, xcUserID);
+  const env = await postJson(`${baseUrl}/v1/auth/access_token/request`, { 'app-key': keys.appKeyHeader, authorization: `Bearer ${ticket}` }, '""');
+  assert.equal(env.status, 200, JSON.stringify(env.error));
+  const data = env.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
+  return { userID: data.user.userID as string, ...data };
+}
+
+/** `clientCall` against a server at `baseUrl`; returns the envelope (HTTP 200 asserted). */
+export function clientCallAt(baseUrl: string, appKeyHeader: string, user: ChatUser, url: string, body: unknown = '""'): Promise<Envelope> {
+  return postJson(`${baseUrl}${url}`, { 'app-key': appKeyHeader, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' }, body);
+}

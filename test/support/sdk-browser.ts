@@ -254,3 +254,107 @@ export async function waitForProjectConfigs(page: Page, timeoutMs = 10_000): Pro
   await handle.dispose();
   return configs;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Recording what the SDK reports, for tests that assert through the SDK's own listeners and
+// callbacks: `installSdkRecorder` registers listeners that copy every event into the page, and
+// `runInPage` hands SDK calls a callback object that records its calls under a label.
+
+/** One call of a recording callback (deep-copied arguments). */
+export interface CallbackReport {
+  kind: 'success' | 'error' | 'close';
+  args: any[];
+}
+
+/** What the SDK told the page's listeners and callbacks so far, in order. */
+export interface SdkRecord<M = any> {
+  newMessages: M[];
+  updates: M[];
+  startTyping: Array<{ roomID: string; user: any }>;
+  stopTyping: Array<{ roomID: string; user: any }>;
+  onlineStatus: Array<{ user: any; isOnline: boolean; lastActive: number }>;
+  /** Calls of the callbacks handed out under each label by `runInPage`. */
+  results: Record<string, CallbackReport[]>;
+}
+
+/** The callback object SDK calls take (`{onSuccess, onError}`, and `onClose` for `connect`). */
+export interface SdkCallback {
+  onSuccess(...args: unknown[]): void;
+  onError(...args: unknown[]): void;
+  onClose(...args: unknown[]): void;
+}
+
+type RecordingGlobal = SdkGlobal & { __sdkRecord: SdkRecord & { callback(label: string): SdkCallback; vars: Record<string, any> } };
+
+/** Registers message, room-status and room-list listeners that record into the page. Call once per page, before connecting. */
+export async function installSdkRecorder(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as RecordingGlobal;
+    const copy = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
+    const rec = { newMessages: [], updates: [], startTyping: [], stopTyping: [], onlineStatus: [], results: {}, vars: {} } as unknown as RecordingGlobal['__sdkRecord'];
+    rec.callback = (label: string) => {
+      const push =
+        (kind: CallbackReport['kind']) =>
+        (...args: unknown[]) => {
+          rec.results[label] ??= [];
+          rec.results[label].push({ kind, args: copy(args) });
+        };
+      return { onSuccess: push('success'), onError: push('error'), onClose: push('close') };
+    };
+    g.__sdkRecord = rec;
+    const { tapCoreChatRoomManager: rooms, tapCoreRoomListManager: roomList } = g.TapTalkSDK;
+    // The SDK calls every method of a listener without checking it exists: all of them are here.
+    rooms.addMessageListener({
+      onReceiveNewMessage: (m: unknown) => rec.newMessages.push(copy(m)),
+      onReceiveUpdateMessage: (m: unknown) => rec.updates.push(copy(m)),
+    });
+    rooms.addRoomStatusListener({
+      onReceiveStartTyping: (roomID: string, user: unknown) => rec.startTyping.push(copy({ roomID, user })),
+      onReceiveStopTyping: (roomID: string, user: unknown) => rec.stopTyping.push(copy({ roomID, user })),
+      onReceiveOnlineStatus: (user: unknown, isOnline: boolean, lastActive: number) => rec.onlineStatus.push(copy({ user, isOnline, lastActive })),
+      onReceiveScheduledMessage: () => {},
+    });
+    roomList.addRoomListListener({ onChatRoomDeleted: () => {} });
+  });
+}
+
+/**
+ * Runs `fn(sdk, cb, arg, vars)` in the page: `cb` records its calls under `label` (read them with
+ * `callbackReports`), `vars` keeps page-side values between calls. `fn` must be self-contained (it
+ * is sent as source) and `arg` JSON. Resolves to what `fn` returns (JSON).
+ */
+export function runInPage<A>(page: Page, label: string, fn: (sdk: any, cb: SdkCallback, arg: A, vars: Record<string, any>) => unknown, arg?: A): Promise<any> {
+  const rec = 'globalThis.__sdkRecord';
+  return page.evaluate(`(${fn.toString()})(globalThis.TapTalkSDK, ${rec}.callback(${JSON.stringify(label)}), ${JSON.stringify(arg ?? null)}, ${rec}.vars)`);
+}
+
+export function readSdkRecord<M = any>(page: Page): Promise<SdkRecord<M>> {
+  return page.evaluate(() => (globalThis as RecordingGlobal).__sdkRecord as SdkRecord<M>);
+}
+
+/** Polls the page's record until `probe` returns something (not undefined or false), and returns it. */
+export async function untilRecorded<M, T>(page: SdkPage, what: string, probe: (r: SdkRecord<M>) => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await readSdkRecord<M>(page);
+    const found = probe(r);
+    if (found !== undefined && found !== false) return found;
+    if (Date.now() > deadline) {
+      const console = page.consoleLog.join('\n');
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}\nrecord: ${JSON.stringify(r).slice(0, 4000)}\nconsole:\n${console}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The calls of callback `label`, once there are at least `count`. */
+export function callbackReports(page: SdkPage, label: string, count = 1, timeoutMs?: number): Promise<CallbackReport[]> {
+  return untilRecorded(page, `callback '${label}' was called ${count} time(s)`, (r) => ((r.results[label]?.length ?? 0) >= count ? (r.results[label] as CallbackReport[]) : undefined), timeoutMs);
+}
+
+/** The arguments of the first call of callback `label`, which must be `onSuccess`. */
+export async function callbackSuccess(page: SdkPage, label: string, timeoutMs?: number): Promise<any[]> {
+  const [first] = await callbackReports(page, label, 1, timeoutMs);
+  if (first?.kind !== 'success') throw new Error(`callback '${label}' reported ${JSON.stringify(first)}, not success`);
+  return first.args;
+}
