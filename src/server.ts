@@ -5,6 +5,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
+import { demoApi } from './api/demo/index.ts';
 import { opsApi } from './api/ops/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Milliseconds a client has to send a whole request (slow clients are cut off with 408). */
   requestTimeout?: number;
+  /** Where the built demo page is (dist/demo/public/ by default); only read when the demo is on. */
+  demoAssets?: string;
 }
 
 const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
@@ -130,5 +133,6 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => onetalkApi(realm, deps));
   await app.register(async (realm) => clientApi(realm, deps));
   await app.register(async (realm) => visitorApi(realm, deps));
+  if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;
 }

@@ -39,3 +39,19 @@ it('describes the envelope and every error code', () => {
   const all = JSON.stringify(doc);
   for (const e of Object.values(ERRORS)) assert.ok(all.includes(`${e.code} (${e.status}) ${e.message}`), e.code);
 });
+
+it('documents the demo routes when the demo is on (and only then)', async () => {
+  const demo = await createTestApp('sqlite', { PARLEY_DEMO: 'true' });
+  try {
+    const demoDoc = (await demo.app.inject({ method: 'GET', url: '/openapi.json' })).json() as typeof doc;
+    for (const { method, url } of listRoutes(demo.app)) {
+      const op = demoDoc.paths[url]?.[method.toLowerCase()];
+      assert.ok(op?.summary && op.responses?.['200'], `${method} ${url} is documented`);
+    }
+    const demoPaths = Object.keys(demoDoc.paths).filter((p) => p.startsWith('/demo'));
+    assert.deepEqual(demoPaths.sort(), ['/demo', '/demo/page.js', '/demo/sdk.js', '/demo/ticket', '/demo/users']);
+    assert.deepEqual(Object.keys(doc.paths).filter((p) => p.startsWith('/demo')), [], 'absent when the demo is off');
+  } finally {
+    await demo.close();
+  }
+});

@@ -17,7 +17,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export const USAGE = `Usage: parley <command> [flags]
 
 Commands:
-  serve [--host H] [--port P] [--bootstrap]      serve the HTTP API (defaults 127.0.0.1:8080)
+  serve [--host H] [--port P] [--bootstrap] [--demo]
+                                                  serve the HTTP API (defaults 127.0.0.1:8080);
+                                                  --bootstrap creates the project "default" on an
+                                                  empty database, --demo serves /demo (never in
+                                                  production: it hands out tickets to anyone)
   migrate                                         run database migrations
   project create --name N [--tier T] [--json]     create a project with one key of each type
   project list [--json]                           list projects

@@ -10,8 +10,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 export const serve: Command = async (ctx) => {
-  const { values } = parseFlags(ctx.args, { host: { type: 'string' }, port: { type: 'string' }, bootstrap: { type: 'boolean' } });
-  const config = loadConfig(ctx.env, { databaseUrl: values.database, host: values.host, port: values.port });
+  const { values } = parseFlags(ctx.args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    bootstrap: { type: 'boolean' },
+    demo: { type: 'boolean' },
+  });
+  // --demo wins over PARLEY_DEMO, as every flag wins over the environment.
+  const env = values.demo ? { ...ctx.env, PARLEY_DEMO: 'true' } : ctx.env;
+  const config = loadConfig(env, { databaseUrl: values.database, host: values.host, port: values.port });
   const deps = await createDeps(config);
   // Any failure before listening closes what is open: an open pool or Redis client would keep the process alive.
   let app: FastifyInstance | undefined;
@@ -37,6 +44,10 @@ export const serve: Command = async (ctx) => {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   ctx.io.out(`Parley listening on http://${config.host}:${port} (database: ${deps.dialect})`);
+  if (config.demo) {
+    ctx.io.out(`Demo on: open http://${config.host}:${port}/demo in two tabs and sign in as two people.`);
+    ctx.io.out('  It hands out auth tickets to anyone who asks: never turn it on in production.');
+  }
 
   return new Promise<number>((resolve) => {
     let stopping = false;

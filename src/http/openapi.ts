@@ -67,7 +67,7 @@ export const STRING = str;
 export const INTEGER = { type: 'integer' };
 export const BOOLEAN = { type: 'boolean' };
 
-export type Realm = 'server' | 'integration' | 'client' | 'visitor' | 'ops';
+export type Realm = 'server' | 'integration' | 'client' | 'visitor' | 'ops' | 'demo';
 
 const SECURITY: Record<Realm, Array<Record<string, string[]>>> = {
   server: [{ ServerKey: [] }],
@@ -75,6 +75,7 @@ const SECURITY: Record<Realm, Array<Record<string, string[]>>> = {
   client: [{ AppKey: [], Bearer: [] }],
   visitor: [{ SecretKey: [], Bearer: [] }],
   ops: [],
+  demo: [],
 };
 
 const ERROR_TEXT = Object.values(ERRORS)

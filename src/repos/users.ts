@@ -181,3 +181,18 @@ export async function findUserByUsername(db: Kysely<DB>, projectId: string, user
   query = ignoreCase ? query.where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase())) : query.where('username', '=', username);
   return query.orderBy('id').executeTakeFirst();
 }
+
+/** Users whose xcUserID starts with `prefix` (no LIKE wildcards in it), by name. */
+export async function listUsersByXcUserIdPrefix(db: Kysely<DB>, projectId: string, prefix: string, limit: number) {
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'xc_user_id', 'fullname'])
+    .where('project_id', '=', projectId)
+    .where('xc_user_id', 'like', `${prefix}%`)
+    .orderBy('fullname')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  // SQLite's LIKE ignores ASCII case; the prefix is exact.
+  return rows.filter((r) => r.xc_user_id.startsWith(prefix)).map((r) => ({ id: Number(r.id), xcUserID: r.xc_user_id, fullname: r.fullname }));
+}

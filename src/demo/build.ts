@@ -1,0 +1,81 @@
+// Builds the /demo page at install time (`npm run build`, which `prepare` runs on `npm install` and
+// `npm ci`): TapTalk's web SDK, as installed in node_modules, bundled for the browser with esbuild,
+// next to the page's own files, into dist/demo/public/ (gitignored: never committed). Installed
+// without the dev dependencies (no esbuild, no SDK) it skips with a note, and /demo says so.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Message } from 'esbuild';
+
+// src/demo/ and dist/demo/ both sit two levels below the checkout.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SOURCE = join(ROOT, 'src', 'demo');
+const OUT = join(ROOT, 'dist', 'demo', 'public');
+const SDK = '@taptalk.io/web-sdk';
+
+type Esbuild = typeof import('esbuild');
+
+async function loadEsbuild(): Promise<Esbuild | undefined> {
+  try {
+    return await import('esbuild');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SDK's package.json path, or undefined when it is not installed. */
+function findSdk(): string | undefined {
+  try {
+    return createRequire(join(ROOT, 'package.json')).resolve(`${SDK}/package.json`);
+  } catch {
+    return undefined;
+  }
+}
+
+async function failOnProblems(esbuild: Esbuild, what: string, result: { errors?: Message[]; warnings: Message[] }) {
+  const problems = [
+    ...(await esbuild.formatMessages(result.errors ?? [], { kind: 'error' })),
+    ...(await esbuild.formatMessages(result.warnings, { kind: 'warning' })),
+  ];
+  if (problems.length > 0) throw new Error(`esbuild reported problems with ${what}:\n${problems.join('\n')}`);
+}
+
+async function main(): Promise<void> {
+  const esbuild = await loadEsbuild();
+  const sdkPackage = findSdk();
+  if (esbuild === undefined || sdkPackage === undefined) {
+    const missing = esbuild === undefined ? 'esbuild' : SDK;
+    console.warn(`parley: demo page not built (${missing} is not installed; it is a dev dependency). /demo will say so.`);
+    return;
+  }
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+
+  // The SDK is CommonJS that only runs in a browser: one IIFE that sets window.TapTalkSDK.
+  const { version } = JSON.parse(await readFile(sdkPackage, 'utf8')) as { version: string };
+  const license = await readFile(join(dirname(sdkPackage), 'LICENSE'), 'utf8');
+  const sdk = await esbuild.build({
+    stdin: { contents: `window.TapTalkSDK = require('${SDK}');`, resolveDir: ROOT, sourcefile: 'demo-sdk-entry.js', loader: 'js' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    banner: { js: `/*! ${SDK} ${version}, bundled by Parley for its /demo page.\n${license.replaceAll('*/', '* /')}*/` },
+  });
+  await failOnProblems(esbuild, SDK, sdk);
+  const bundle = sdk.outputFiles[0];
+  if (sdk.outputFiles.length !== 1 || bundle === undefined) throw new Error(`esbuild produced ${sdk.outputFiles.length} files for ${SDK}, expected 1`);
+  await writeFile(join(OUT, 'sdk.js'), bundle.contents);
+
+  // The page's script is served as written (comments and all, for whoever reads the source); esbuild
+  // parses it first, so a syntax error fails the build here rather than in a browser.
+  const script = await readFile(join(SOURCE, 'page.js'), 'utf8');
+  await failOnProblems(esbuild, 'src/demo/page.js', await esbuild.transform(script, { loader: 'js', sourcefile: 'src/demo/page.js', logLevel: 'silent' }));
+  await writeFile(join(OUT, 'page.js'), script);
+  await writeFile(join(OUT, 'index.html'), await readFile(join(SOURCE, 'page.html')));
+  console.log(`parley: demo page built into dist/demo/public/ (${SDK} ${version}, ${Math.round(bundle.contents.length / 1024)} KB)`);
+}
+
+await main();
