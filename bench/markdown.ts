@@ -58,26 +58,31 @@ export interface Meta {
   loadAverage: { start: string; end: string };
 }
 
-export function renderMarkdown(meta: Meta, figures: Figure[], baselines: Baselines, targets: Target[], problems: string[]): string {
-  const notes = figures.flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`));
+/** `chat`: the chat part's own section (bench/chat-report.ts) and notes, when it ran. */
+export function renderMarkdown(meta: Meta, figures: Figure[], baselines: Baselines, targets: Target[], problems: string[], chat?: { section: string; notes: string[] }): string {
+  const notes = [...figures.flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`)), ...(chat?.notes ?? [])];
+  // What only the wrk figures need is left out of a chat-only run.
+  const http = figures.length > 0;
   return [
     `# Parley benchmark, ${meta.date.slice(0, 10)} (${meta.mode})`,
     '',
     `Took ${meta.took}. Commit ${meta.commit}, Node ${meta.node}, ${meta.wrk}, ${meta.cpu}.`,
     '',
     `- Pinning: ${meta.pinning}.`,
-    `- Each figure: ${meta.settings}.`,
-    '- CPU %: share of one CPU used by the server process (its PostgreSQL backends not counted) and by wrk. Other work on this machine takes part of CPU 0 at times, ' +
-      'so each figure also shows requests per CPU-second of the server process and its ratio to node:http on that basis (meaningful where the server is CPU-bound: SQLite, the baselines).',
+    ...(http ? [`- Each figure: ${meta.settings}.`] : []),
+    ...(http
+      ? [
+          '- CPU %: share of one CPU used by the server process (its PostgreSQL backends not counted) and by wrk. Other work on this machine takes part of CPU 0 at times, ' +
+            'so each figure also shows requests per CPU-second of the server process and its ratio to node:http on that basis (meaningful where the server is CPU-bound: SQLite, the baselines).',
+        ]
+      : []),
     `- Parley: ${meta.server}.`,
-    `- Baselines: ${meta.baselines}.`,
-    `- Preloaded figures: ${meta.preloadedRows.toLocaleString('en-US')} users and as many contacts, inserted in bulk before the server starts.`,
+    ...(http ? [`- Baselines: ${meta.baselines}.`] : []),
+    ...(figures.some((f) => f.preloadedRows > 0) ? [`- Preloaded figures: ${meta.preloadedRows.toLocaleString('en-US')} users and as many contacts, inserted in bulk before the server starts.`] : []),
     `- Load average (other work on this machine) at start ${meta.loadAverage.start}, at end ${meta.loadAverage.end}.`,
     '',
-    '## Figures',
-    '',
-    figuresTable(figures, baselines),
-    '',
+    ...(figures.length > 0 ? ['## Figures', '', figuresTable(figures, baselines), ''] : []),
+    ...(chat === undefined ? [] : [chat.section]),
     '## Targets',
     '',
     targetsTable(targets),

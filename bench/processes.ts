@@ -5,6 +5,12 @@ import { createServer } from 'node:net';
 
 const live = new Set<ChildProcess>();
 
+/** Has killAll() end `child` too (processes the bench spawns itself, such as load generators). */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 /** Kills what is still running (the runner calls this when interrupted or failing). */
 export function killAll(): void {
   for (const child of live) child.kill('SIGKILL');

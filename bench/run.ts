@@ -6,6 +6,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBaselines } from './baselines.ts';
+import { CHAT_IDS, type ChatId, runChat } from './chat-phase.ts';
+import { type ChatResults, chatErrors, chatNotes, chatSection, chatTargets } from './chat-report.ts';
+import { redisProblem } from './chat-setup.ts';
 import { type BenchDatabase, type Dialect, postgresProblem } from './databases.ts';
 import { type Meta, renderMarkdown } from './markdown.ts';
 import { type PhaseContext, SERVER_CPU, SERVER_ENV, runPhase } from './phase.ts';
@@ -17,9 +20,11 @@ import { Wrk, checkTools, wrkVersion } from './wrk.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const GENERATOR_CPU = 1;
+const IDS: readonly string[] = [...SCENARIO_IDS, ...CHAT_IDS];
 const USAGE = `usage: npm run bench -- [--quick] [--only id[,id…]] [--db sqlite|postgres|both] [--no-build]
        [--duration s] [--warmup s] [--runs n] [--connections n] [--threads n] [--rows n]
-scenarios: ${SCENARIO_IDS.join(', ')}`;
+       [--chat-pairs n] [--chat-window n] [--chat-rate msg/s] [--idle-sockets n]
+scenarios: ${IDS.join(', ')} (the chat ones run on SQLite only)`;
 
 function options() {
   const { values } = parseArgs({
@@ -34,6 +39,10 @@ function options() {
       connections: { type: 'string' },
       threads: { type: 'string' },
       rows: { type: 'string' },
+      'chat-pairs': { type: 'string' },
+      'chat-window': { type: 'string' },
+      'chat-rate': { type: 'string' },
+      'idle-sockets': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -48,16 +57,29 @@ function options() {
   };
   const quick = values.quick === true;
   const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim());
-  for (const id of only ?? []) if (!(SCENARIO_IDS as readonly string[]).includes(id)) throw new Error(`unknown scenario "${id}"\n${USAGE}`);
-  const selected = new Set<ScenarioId>(only === undefined ? SCENARIO_IDS : (only as ScenarioId[]));
+  for (const id of only ?? []) if (!IDS.includes(id)) throw new Error(`unknown scenario "${id}"\n${USAGE}`);
+  const selected = new Set<ScenarioId>(only === undefined ? SCENARIO_IDS : (only.filter((id) => (SCENARIO_IDS as readonly string[]).includes(id)) as ScenarioId[]));
+  const chat = new Set<ChatId>(only === undefined ? CHAT_IDS : (only.filter((id) => (CHAT_IDS as readonly string[]).includes(id)) as ChatId[]));
   // A preloaded figure is compared with its empty-database one, so that one runs too.
   for (const s of SCENARIOS) if (selected.has(s.id) && s.reference !== undefined) selected.add(s.reference);
   const db = values.db ?? 'both';
   if (!['sqlite', 'postgres', 'both'].includes(db)) throw new Error(`--db: sqlite, postgres or both\n${USAGE}`);
+  // Two processes of 10,000: one process cannot hold 20,000 sockets (the hard open-files limit is 20,000).
+  const idleTwo = num(values['idle-sockets'], quick ? 4000 : 20_000, 2);
+  if (idleTwo > 38_000) throw new Error(`--idle-sockets: at most 38,000 (19,000 a process)\n${USAGE}`);
   return {
     quick,
     partial: only !== undefined || db !== 'both',
     selected,
+    // Chat figures are SQLite figures (the two-process one shares a SQLite file); --db postgres leaves them out.
+    chat: db === 'postgres' ? new Set<ChatId>() : chat,
+    chatOptions: {
+      pairs: num(values['chat-pairs'], 64, 1),
+      window: num(values['chat-window'], 8, 1),
+      rate: num(values['chat-rate'], 5000, 1),
+      idleTwo,
+      idleOne: Math.min(idleTwo, 19_000),
+    },
     dialects: (db === 'both' ? ['sqlite', 'postgres'] : [db]) as Dialect[],
     build: values['no-build'] !== true,
     timing: { warmupSeconds: num(values.warmup, quick ? 1 : 2, 1), runSeconds: num(values.duration, quick ? 2 : 5, 1), runs: num(values.runs, 3, 1) },
@@ -82,9 +104,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const problems = checkTools();
-  if (o.dialects.includes('postgres')) {
+  if (o.dialects.includes('postgres') && o.selected.size > 0) {
     const pg = await postgresProblem();
     if (pg !== undefined) problems.push(pg);
+  }
+  if (o.chat.has('chat_redis')) {
+    const redis = await redisProblem();
+    if (redis !== undefined) problems.push(redis);
   }
   if (problems.length > 0) {
     console.error(`Cannot run the benchmark:\n  ${problems.join('\n  ')}`);
@@ -126,12 +152,16 @@ async function main(): Promise<number> {
     baselines = await measureBaselines({ root: ROOT, wrk, timing: o.timing, parley, bytes, project });
   };
 
+  let chat: ChatResults = { settings: [], throughput: [], rate: [], idle: [] };
   try {
-    for (const dialect of o.dialects) {
+    for (const dialect of o.selected.size > 0 ? o.dialects : []) {
       const ctx: PhaseContext = { root: ROOT, tmpDir, wrk, timing: o.timing, rows: o.rows, figures, problems: runProblems, open, onPrimed };
       await runPhase(dialect, 'main', SCENARIOS.filter((s) => !s.scale && o.selected.has(s.id)), ctx);
       const scale = SCENARIOS.filter((s) => s.scale && o.selected.has(s.id));
       if (scale.length > 0) await runPhase(dialect, 'scale', scale, ctx);
+    }
+    if (o.chat.size > 0) {
+      chat = await runChat(o.chat, { root: ROOT, tmpDir, generatorCpu: GENERATOR_CPU, timing: o.timing, options: o.chatOptions, problems: runProblems, open });
     }
     // Again at the end: the machine's other load drifts over a run, and this shows how much.
     if (baselines.http !== undefined && baselines.fastify !== undefined) {
@@ -146,7 +176,7 @@ async function main(): Promise<number> {
   }
 
   const ordered = [baselines.http, baselines.fastify, ...figures].filter((f) => f !== undefined);
-  const targetList = targets(ordered, baselines);
+  const targetList = [...(o.selected.size > 0 ? targets(ordered, baselines) : []), ...(o.chat.size > 0 ? chatTargets(chat, o.chat) : [])];
   const took = elapsed(started);
   const commit = git(['rev-parse', '--short', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--', 'src']) !== '' ? ' (src/ modified)' : '';
@@ -165,7 +195,7 @@ async function main(): Promise<number> {
     preloadedRows: o.rows,
     loadAverage: { start: loadStart.map((l) => l.toFixed(2)).join(' '), end: loadavg().map((l) => l.toFixed(2)).join(' ') },
   };
-  const md = renderMarkdown(meta, ordered, baselines, targetList, runProblems);
+  const md = renderMarkdown(meta, ordered, baselines, targetList, runProblems, o.chat.size > 0 ? { section: chatSection(chat), notes: chatNotes(chat) } : undefined);
   console.log(`\n${md}`);
 
   const dir = join(ROOT, 'bench', 'results');
@@ -174,9 +204,9 @@ async function main(): Promise<number> {
   writeAtomically(`${base}.md`, md);
   // Two decimals are plenty and keep the committed file's diffs readable.
   const round = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v);
-  writeAtomically(`${base}.json`, `${JSON.stringify({ meta, figures: ordered, targets: targetList, problems: runProblems }, round, 2)}\n`);
+  writeAtomically(`${base}.json`, `${JSON.stringify({ meta, figures: ordered, chat, targets: targetList, problems: runProblems }, round, 2)}\n`);
   console.log(`Wrote ${base}.md and ${base}.json`);
-  const failed = runProblems.length > 0 || ordered.some((f) => f.errors > 0);
+  const failed = runProblems.length > 0 || ordered.some((f) => f.errors > 0) || chatErrors(chat) > 0;
   return failed ? 1 : 0;
 }
 

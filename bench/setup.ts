@@ -65,9 +65,10 @@ export class Client {
     return { ticket: envelope.data.ticket as string, bytes: Buffer.byteLength(text) };
   }
 
-  async redeem(ticket: string): Promise<{ accessToken: string; refreshToken: string }> {
+  async redeem(ticket: string): Promise<{ accessToken: string; refreshToken: string; user: Record<string, unknown> }> {
     const { envelope } = await this.call(PATHS.tokenRequest, { 'App-Key': this.project.appKey.header, Authorization: `Bearer ${ticket}` });
-    return { accessToken: envelope.data.accessToken as string, refreshToken: envelope.data.refreshToken as string };
+    const { accessToken, refreshToken, user } = envelope.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
+    return { accessToken, refreshToken, user };
   }
 
   async contact(path: string, customerUserID: string, phone: string): Promise<void> {
@@ -76,7 +77,7 @@ export class Client {
 }
 
 /** Runs `work` for 0..n-1 with `concurrency` at a time. */
-async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(n, concurrency) }, async () => {

@@ -1,0 +1,236 @@
+// The chat part: the bare ws relay, Parley on SQLite (one process), two Parley processes joined by Redis
+// on one SQLite file, and idle sockets. Servers run pinned to the server CPU; bench/chat-load.ts drives
+// them from the generator CPU. Each Parley deployment gets a fresh database.
+import { generator } from './chat-generator.ts';
+import { SOCKETS_PER_GENERATOR, idleSockets } from './chat-idle.ts';
+import type { LoadRun, LoadSpec, PairSpec } from './chat-load.ts';
+import { type ChatFigure, type ChatLabel, type ChatResults, type ChatRun, chatRun, pooledChat, summarizeChat } from './chat-report.ts';
+import { REDIS_URL, baselinePairs, loginUsers, parleyPairs, prime, startParley } from './chat-setup.ts';
+import { type BenchDatabase, createBenchDatabase } from './databases.ts';
+import type { Timing } from './measure.ts';
+import { SERVER_CPU } from './phase.ts';
+import { PeakSampler, PinnedProcess, cpuSeconds, freePort } from './processes.ts';
+import { Client, type Project, createProject } from './setup.ts';
+
+export const CHAT_IDS = ['chat_sqlite', 'chat_redis', 'chat_idle_sockets'] as const;
+export type ChatId = (typeof CHAT_IDS)[number];
+
+export interface ChatOptions {
+  pairs: number;
+  window: number;
+  rate: number;
+  /** Sockets of the two-process idle figure (half on each); the one-process figure holds `idleOne`. */
+  idleTwo: number;
+  idleOne: number;
+}
+
+export type Deployment = (
+  label: string,
+  processes: number,
+  work: (servers: PinnedProcess[], client: Client, project: Project, db: BenchDatabase) => Promise<void>,
+) => Promise<void>;
+
+export interface ChatContext {
+  root: string;
+  tmpDir: string;
+  generatorCpu: number;
+  timing: Timing;
+  options: ChatOptions;
+  problems: string[];
+  open: Set<BenchDatabase>;
+}
+
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): Promise<ChatResults> {
+  const o = ctx.options;
+  const t = ctx.timing;
+  const results: ChatResults = {
+    settings: [
+      `Load: bench/chat-load.ts, one Node process pinned to CPU ${ctx.generatorCpu}, ${o.pairs} pairs of users (a sender socket and a recipient socket each). ` +
+        `A message is complete when both echoes arrived: the sender's own chat/sendMessage event and the recipient's copy.`,
+      `As fast as it goes: each sender keeps ${o.window} messages in flight (${o.pairs * o.window} in all); latency from sending to the second echo. ` +
+        `Fixed rate: ${o.rate.toLocaleString('en-US')} msg/s spread round-robin over the senders, open loop, latency from when each message was due.`,
+      `Each figure: ${t.warmupSeconds} s warm-up, then ${t.runs} runs of ${t.runSeconds} s; median (min–max). CPU %: the server processes (summed) and the generator.`,
+      'ws relay: bench/ws-baseline-server.ts, a bare `ws` server with the same URLs and frames: it parses each text frame, adds a messageID and answers one binary frame ' +
+        "as long as Parley's echo to the sender and to the other user of the room (no auth, no storage).",
+      `Two processes: two \`parley serve\` on one SQLite file (the storage of the one-process figure, so what differs is the Redis hop), both pinned to CPU ${SERVER_CPU}, ` +
+        `joined by Redis (${REDIS_URL}); senders on process 1, recipients on process 2. CPU % and per CPU-second count both processes; redis-server is not pinned and not counted.`,
+      'Idle sockets: each Parley socket a distinct user with its own access token; every figure in a fresh server process. VmRSS from /proc, read once it stopped moving, ' +
+        'after a warm-up round of sockets opened and closed, after half of the sockets and after all: KB per socket = (after − before) / sockets, ' +
+        `and the second half alone as a check (the heap's own growth is in both; no GC is forced). Client sockets come from generator processes of ≤ ${SOCKETS_PER_GENERATOR.toLocaleString('en-US')} sockets each ` +
+        '(the hard open-files limit is 20,000 a process, hence 19,000 sockets for one process and 2 × 10,000 for 20,000).',
+    ],
+    throughput: [],
+    rate: [],
+    idle: [],
+  };
+  let relayStart: ChatFigure | undefined;
+  let relayPairs: PairSpec[] = [];
+  let echoBytes = 0;
+
+  /** Measured once, while the first primed Parley deployment is stopped (SIGSTOP). */
+  const relayOnce = async (parley: PinnedProcess[], pairs: PairSpec[], bytes: number) => {
+    if (relayStart !== undefined) return;
+    echoBytes = bytes;
+    relayPairs = pairs;
+    for (const p of parley) p.pause();
+    try {
+      const [max, fixed] = await measureRelay(ctx, pairs, bytes, true);
+      relayStart = max;
+      if (fixed !== undefined) results.rate.push(fixed);
+    } finally {
+      for (const p of parley) p.resume();
+    }
+  };
+
+  const deployment: Deployment = async (label, processes, work) => {
+    const started = Date.now();
+    console.log(`\n== chat: ${label}`);
+    const db = await createBenchDatabase('sqlite', ctx.tmpDir, `chat-${label.replace(/\W+/g, '-')}`);
+    ctx.open.add(db);
+    let servers: PinnedProcess[] = [];
+    try {
+      const project = await createProject(ctx.root, db.url);
+      servers = await startParley(ctx.root, db, processes, label);
+      console.log(`  server pid${servers.length > 1 ? 's' : ''} ${servers.map((s) => s.pid).join(', ')} on CPU ${SERVER_CPU}`);
+      await work(servers, new Client(servers[0]?.url as string, project), project, db);
+    } catch (err) {
+      ctx.problems.push(`chat ${label}: ${(err as Error).message}`);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop(500)));
+      for (const s of servers) {
+        const logs = s.takeLogs();
+        if (logs.length > 0) ctx.problems.push(`chat ${s.name} logged ${logs.length} lines; first: ${logs[0]?.slice(0, 300)}`);
+      }
+      await db.drop();
+      ctx.open.delete(db);
+      console.log(`  (chat ${label}: ${seconds(started)})`);
+    }
+  };
+
+  const messaging = async (id: 'chat_sqlite' | 'chat_redis', servers: PinnedProcess[], client: Client, project: Project) => {
+    const t0 = Date.now();
+    const users = await loginUsers(client, 2 * o.pairs, id);
+    const [first, second] = [servers[0] as PinnedProcess, (servers[1] ?? servers[0]) as PinnedProcess];
+    const pairs = parleyPairs(users, project.appKey.header, first.url, second.url);
+    const bytes = await prime(pairs);
+    console.log(`  ${users.length} users logged in, ${pairs.length} rooms primed in ${seconds(t0)}; echo ${bytes.senderBytes} bytes, recipient's copy ${bytes.recipientBytes}`);
+    await relayOnce(servers, pairs, bytes.senderBytes);
+    const title = id === 'chat_sqlite' ? 'Parley, SQLite, one process' : 'Parley, SQLite file shared by two processes, through Redis';
+    const base = { id, title, processes: servers.length };
+    results.throughput.push(await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${id}/max`, mode: 'throughput', targetRate: null }));
+    results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${id}/rate`, mode: 'rate', targetRate: o.rate }));
+  };
+
+  if (selected.has('chat_sqlite')) await deployment('SQLite, one process', 1, (servers, client, project) => messaging('chat_sqlite', servers, client, project));
+  if (selected.has('chat_redis')) await deployment('SQLite file, two processes, Redis', 2, (servers, client, project) => messaging('chat_redis', servers, client, project));
+
+  if (selected.has('chat_idle_sockets')) {
+    await idleSockets(ctx, results.idle, deployment);
+  }
+
+  if (relayStart !== undefined) {
+    console.log('\n== chat: ws relay again');
+    try {
+      const [end] = await measureRelay(ctx, relayPairs, echoBytes, false);
+      results.throughput.unshift(end === undefined ? relayStart : pooledChat(relayStart, end));
+    } catch (err) {
+      ctx.problems.push(`chat ws relay (end): ${(err as Error).message}`);
+      results.throughput.unshift(relayStart);
+    }
+  }
+  return results;
+}
+
+async function measureRelay(ctx: ChatContext, parleyPairsList: PairSpec[], bytes: number, withRate: boolean): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
+  console.log(`  ws relay (answers ${bytes} bytes)`);
+  const port = await freePort();
+  const server = await PinnedProcess.start({
+    name: 'ws relay',
+    cpu: SERVER_CPU,
+    cwd: ctx.root,
+    command: 'node',
+    args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes)],
+    port,
+    readyPath: '/',
+  });
+  try {
+    const appKey = new URL(parleyPairsList[0]?.sender ?? 'ws://x/?app_key=x').searchParams.get('app_key') || 'bench';
+    const pairs = baselinePairs(parleyPairsList, appKey, server.url);
+    const base = { id: 'ws_relay' as const, title: 'baseline: bare ws relay', processes: 1 };
+    const max = await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/max', mode: 'throughput', targetRate: null });
+    const fixed = withRate ? await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/rate', mode: 'rate', targetRate: ctx.options.rate }) : undefined;
+    return [max, fixed];
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (r: ChatRun, label: ChatLabel) =>
+  `${Math.round(r.mps).toLocaleString('en-US').padStart(7)} msg/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
+  `  CPU server ${r.serverCpuPct.toFixed(0)}% gen ${r.generatorCpuPct.toFixed(0)}%` +
+  (label.mode === 'rate' && r.skipped > 0 ? `  not sent ${r.skipped}` : '') +
+  (r.errors > 0 ? `  ERRORS ${r.errors}` : '');
+
+async function measureLoad(ctx: ChatContext, servers: PinnedProcess[], pairs: PairSpec[], label: ChatLabel): Promise<ChatFigure> {
+  const t = ctx.timing;
+  console.log(`  ${label.key}: ${label.mode === 'rate' ? `${(label.targetRate ?? 0).toLocaleString('en-US')} msg/s` : `window ${ctx.options.window} per sender`}`);
+  const spec: LoadSpec = {
+    mode: label.mode,
+    pairs,
+    window: ctx.options.window,
+    rate: label.targetRate ?? 0,
+    warmupSeconds: t.warmupSeconds,
+    runSeconds: t.runSeconds,
+    runs: t.runs,
+    serverPids: servers.map((s) => s.pid),
+    urls: [],
+    stages: [],
+    connectConcurrency: 0,
+  };
+  const samplers = servers.map((s) => new PeakSampler(s.pid, undefined));
+  for (const s of servers) s.takeLogs();
+  const runs: LoadRun[] = [];
+  let failure: string | undefined;
+  for (const s of samplers) s.start();
+  const gen = generator(ctx, spec, label.key.replace(/\W+/g, '-'), (line) => {
+    if (line.type === 'run') {
+      runs.push(line.run);
+      console.log(`    ${line.run.index === 0 ? 'warm-up' : `run ${line.run.index}/${t.runs}`.padEnd(7)}  ${fmt(chatRun(line.run), label)}`);
+    } else if (line.type === 'failed') failure = line.message;
+  });
+  const code = await gen.done;
+  const rssPeakMb = Math.max(...samplers.map((s) => s.stop().rssMb));
+  const notes: string[] = [];
+  // What the server still has queued would run into the next figure (or into its shutdown).
+  const drained = await quiet(servers.map((s) => s.pid));
+  if (!drained) notes.push('the server was still busy 30 s after the generator stopped');
+  for (const s of servers) {
+    const logs = s.takeLogs();
+    if (logs.length > 0) notes.push(`${s.name} logged ${logs.length} lines at warn or above; first: ${logs[0]?.slice(0, 300)}`);
+    if (s.exited !== null) notes.push(`${s.name} died (${s.exited})`);
+  }
+  const [warmup, ...measured] = runs.map(chatRun);
+  if (warmup === undefined || measured.length === 0) throw new Error(`${label.key}: no measured run (generator exit ${code}${failure ? `: ${failure}` : ''}). ${notes.join('; ')}`);
+  if (failure !== undefined) notes.push(`the generator stopped: ${failure}`);
+  const sample = runs.find((r) => r.errorSample !== null)?.errorSample;
+  if (sample) notes.push(`first error: ${sample}`);
+  if (warmup.errors > 0) notes.push(`warm-up: ${warmup.errors} errors`);
+  return summarizeChat(label, warmup, measured, rssPeakMb, notes);
+}
+
+/** Waits until the processes use under 5% of a CPU (over 250 ms), at most `maxMs`; false when they never did. */
+async function quiet(pids: number[], maxMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  const used = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  while (Date.now() < deadline) {
+    const before = used();
+    await sleep(250);
+    if (used() - before < 0.0125) return true;
+  }
+  return false;
+}
+

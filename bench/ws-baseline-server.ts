@@ -1,0 +1,60 @@
+// The chat baseline, run as its own process pinned to the server CPU:
+//   node --import tsx bench/ws-baseline-server.ts <port> <echo bytes>
+// A bare `ws` relay with Parley's socket URL and frames, minus auth and storage: the user is whatever
+// follows "Bearer " in the query string; each text frame is parsed, given a messageID, and sent back
+// as one binary frame of Parley's echo size to the sender and to the other user of its personal room.
+import { createServer } from 'node:http';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+
+const [portArg, bytesArg] = process.argv.slice(2);
+const port = Number(portArg);
+const echoBytes = Number(bytesArg);
+if (!Number.isInteger(port) || !Number.isInteger(echoBytes)) {
+  console.error('usage: ws-baseline-server.ts <port> <echo bytes>');
+  process.exit(2);
+}
+
+const sockets = new Map<string, WebSocket>();
+const pads = new Map<number, string>();
+let nextId = 0;
+
+/** The echo, grown to Parley's size with a pad field inside `data`, as Parley's frames carry more fields. */
+function echoFrame(eventName: string, data: Record<string, unknown>): Buffer {
+  data.messageID = String(++nextId);
+  data.isSending = false;
+  const text = JSON.stringify({ eventName, data });
+  const missing = echoBytes - Buffer.byteLength(text) - ',"pad":""'.length;
+  if (missing <= 0) return Buffer.from(text);
+  let pad = pads.get(missing);
+  if (pad === undefined) pads.set(missing, (pad = 'x'.repeat(missing)));
+  return Buffer.from(`${text.slice(0, -2)},"pad":"${pad}"}}`);
+}
+
+function relay(user: string, ws: WebSocket, raw: RawData): void {
+  const event = JSON.parse(raw.toString()) as { eventName: string; data: Record<string, unknown> & { room: { roomID: string } } };
+  const [a, b] = event.data.room.roomID.split('-');
+  const frame = echoFrame(event.eventName, event.data);
+  ws.send(frame, { binary: true });
+  sockets.get(a === user ? (b as string) : (a as string))?.send(frame, { binary: true });
+}
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+const server = createServer((_req, res) => res.end('{}'));
+server.on('upgrade', (req, socket, head) => {
+  socket.on('error', () => socket.destroy());
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const user = (query.get('authorization') ?? '').replace(/^Bearer /, '');
+  if (user === '' || query.get('app_key') === null) {
+    socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    sockets.set(user, ws);
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      if (sockets.get(user) === ws) sockets.delete(user);
+    });
+    ws.on('message', (raw: RawData) => relay(user, ws, raw));
+  });
+});
+server.listen(port, '127.0.0.1');
