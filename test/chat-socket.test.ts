@@ -144,6 +144,27 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     assert.equal(await t.app.inject({ method: 'GET', url: '/healthz' }).then((r) => r.statusCode), 200);
   });
 
+  it('gives messages of one room distinct times, so paging by created finds every one', async () => {
+    // The test clock stands still: every message is sent "in the same millisecond".
+    const carol = await loginUser(t, 'Carol2');
+    const carolWs = await open(carol);
+    const room = personalRoom(alice, carol);
+    const sent = Array.from({ length: 7 }, (_, i) => outgoingMessage(room, alice, `burst ${i}`));
+    for (const m of sent) aliceWs.emit('chat/sendMessage', m);
+    for (const m of sent) await carolWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === m.localID);
+    const seen: string[] = [];
+    let maxCreated = 0;
+    for (let page = 0; page < 10; page++) {
+      const res = await clientCall(t, carol, '/v1/chat/message/list_by_room/before', { roomID: room, maxCreated, limit: 2 });
+      const list = res.data.messages as Array<{ localID: string; created: number }>;
+      seen.push(...list.map((m) => m.localID));
+      if (res.data.hasMore !== true) break;
+      maxCreated = (list.at(-1) as { created: number }).created;
+    }
+    assert.deepEqual(seen, sent.map((m) => m.localID).reverse());
+    await carolWs.close();
+  });
+
   it('forwards typing to the other participant only', async () => {
     const room = personalRoom(alice, bob);
     const mark = aliceWs.events.length;

@@ -1,5 +1,5 @@
 // Rooms and their members. Flags are stored as 0/1 and mapped to booleans here.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, RoomRow } from '../storage/schema.ts';
 
 export interface Room {
@@ -105,18 +105,24 @@ export async function updateRoom(
 }
 
 /**
- * Takes the room's next event sequence number (and its row lock, on PostgreSQL, until the
- * transaction ends, so a room's events commit in sequence order). Undefined if there is no room.
+ * Takes the room's next event: its sequence number, and its time — `now`, or just after the room's
+ * previous event, so a room's events never share a millisecond (the SDKs page history by
+ * `created`). On PostgreSQL this holds the room's row lock until the transaction ends, so a room's
+ * events commit in sequence order. Undefined if there is no room.
  */
-export async function nextRoomSeq(db: Kysely<DB>, projectId: string, roomId: string): Promise<number | undefined> {
+export async function nextRoomEvent(db: Kysely<DB>, projectId: string, roomId: string, now: number): Promise<{ seq: number; at: number } | undefined> {
   const rows = await db
     .updateTable('rooms')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .set((eb) => ({
+      seq: eb('seq', '+', 1),
+      last_event_at: sql<number>`case when last_event_at >= ${now} then last_event_at + 1 else ${now} end`,
+    }))
     .where('project_id', '=', projectId)
     .where('id', '=', roomId)
-    .returning('seq')
+    .returning(['seq', 'last_event_at'])
     .execute();
-  return rows[0]?.seq;
+  const row = rows[0];
+  return row === undefined ? undefined : { seq: row.seq, at: row.last_event_at };
 }
 
 export async function listMembers(db: Kysely<DB>, projectId: string, roomId: string): Promise<Member[]> {

@@ -140,10 +140,10 @@ async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventN
 
 /** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
 async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<StoredMessage> {
-  const seq = await rooms.nextRoomSeq(trx, m.projectId, m.roomId);
-  if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-  await messages.updateMessage(trx, m.id, change, seq, now);
-  return { ...m, ...change, seq, updated: now };
+  const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
+  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  await messages.updateMessage(trx, m.id, change, event.seq, event.at);
+  return { ...m, ...change, seq: event.seq, updated: event.at };
 }
 
 /** chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. */
@@ -152,13 +152,14 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   const state = await roomOfMember(deps, actor, input.roomID);
   const now = deps.clock.now();
   const outcome = await deps.writes.run(async (trx) => {
-    let seq = await rooms.nextRoomSeq(trx, actor.projectId, input.roomID);
-    if (seq === undefined && state.room.type === ROOM_PERSONAL) {
+    let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
+    if (event === undefined && state.room.type === ROOM_PERSONAL) {
       await rooms.insertRoom(trx, { ...state.room, now });
       await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
-      seq = await rooms.nextRoomSeq(trx, actor.projectId, input.roomID);
+      event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
     }
-    if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const { seq, at } = event;
     const message: messages.NewMessage = {
       projectId: actor.projectId,
       roomId: input.roomID,
@@ -175,8 +176,8 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
       isEdited: false,
       createdSeq: seq,
       seq,
-      created: now,
-      updated: now,
+      created: at,
+      updated: at,
       deleted: 0,
     };
     const id = await messages.insertMessage(trx, message);
@@ -339,8 +340,9 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
   const localID = newLocalId();
   const now = deps.clock.now();
   const stored = await deps.writes.run(async (trx) => {
-    const seq = await rooms.nextRoomSeq(trx, projectId, roomId);
-    if (seq === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
+    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const { seq, at } = event;
     const m: messages.NewMessage = {
       projectId,
       roomId,
@@ -357,8 +359,8 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
       isEdited: false,
       createdSeq: seq,
       seq,
-      created: now,
-      updated: now,
+      created: at,
+      updated: at,
       deleted: 0,
     };
     const id = await messages.insertMessage(trx, m);

@@ -126,6 +126,8 @@ export interface RoomTable {
   deleted_at: Generated<number>;
   /** Bumped by every stored event of the room. */
   seq: Generated<number>;
+  /** Time of the latest event, strictly increasing (epoch ms). */
+  last_event_at: Generated<number>;
   created_at: number;
   updated_at: number;
 }

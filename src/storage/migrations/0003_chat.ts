@@ -22,6 +22,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', ms, (c) => c.notNull().defaultTo(0))
     // Bumped by every stored event of the room; carried by broker notes for gap detection.
     .addColumn('seq', ms, (c) => c.notNull().defaultTo(0))
+    // Time of the latest event, kept strictly increasing so no two messages of a room share a
+    // `created` (the SDKs page history by it).
+    .addColumn('last_event_at', ms, (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', ms, (c) => c.notNull())
     .addColumn('updated_at', ms, (c) => c.notNull())
     .addPrimaryKeyConstraint('rooms_pk', ['project_id', 'id'])
