@@ -48,7 +48,8 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
           cpu: SERVER_CPU,
           cwd: root,
           command: 'node',
-          args: ['bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
+          // PARLEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
+          args: [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
           env,
           port,
           readyPath: '/healthz',

@@ -1,15 +1,16 @@
 // The socket hub: which sockets of which users this process holds, and delivery of events to them,
 // here and, through the broker, on every other node.
 //
-// A stored room event (new message, message change) carries the room's sequence number. Each node
-// remembers the last number it delivered per room; a jump means the broker lost notes (it is
-// at-most-once), and the node refills the gap from the database before going on, the way
-// Centrifugo and Synapse recover. Typing and presence are ephemeral: no number, no refill.
+// A stored room event (new message, message change) carries the room's sequence number and time.
+// Each node remembers the last event it delivered per room; a jump in numbers means the broker lost
+// notes (it is at-most-once), and the node refills the gap — the changes stored between the two
+// events' times — from the database before going on, the way Centrifugo and Synapse recover. Typing and presence are ephemeral: no number, no refill.
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AuthCache, Invalidation } from '../security/auth-cache.ts';
 import type { ClientUser } from '../services/user-view.ts';
+import type { RoomEvent } from '../repos/rooms.ts';
 import type { Broker } from './broker.ts';
 
 /** One frame's text for some users. */
@@ -31,13 +32,13 @@ export interface ClientSocket {
 }
 
 type Note =
-  | { n: string; k: 'room'; p: string; r: string; s: number; t: Target[] }
+  | { n: string; k: 'room'; p: string; r: string; s: number; a: number; t: Target[] }
   | { n: string; k: 'eph'; p: string; t: Target[] }
   | { n: string; k: 'members'; p: string; r: string }
   | { n: string; k: 'inv'; m: Invalidation };
 
 export interface HubHandlers {
-  /** The events of a room with sequence numbers in (after, before), as frames for their users. */
+  /** The changes of a room stored between two events' times (exclusive), as frames for their users. */
   refill(projectId: string, roomId: string, after: number, before: number): Promise<Target[]>;
   /** A user's first socket opened or last socket closed on this node. */
   presence(projectId: string, userId: number, online: boolean): void;
@@ -58,10 +59,11 @@ export class Hub {
   readonly node = randomUUID();
   readonly #byUser = new Map<string, Set<ClientSocket>>();
   readonly #bySession = new Map<string, Set<ClientSocket>>();
-  /** Last delivered sequence number per room (`project \0 room`). */
-  readonly #seqs = new Map<string, number>();
+  /** The last event delivered per room (`project \0 room`). */
+  readonly #seqs = new Map<string, RoomEvent>();
   /** Rooms being refilled, with the notes that arrived meanwhile. */
   readonly #filling = new Map<string, Array<Extract<Note, { k: 'room' }>>>();
+  readonly #ownPrefix = `{"n":${JSON.stringify(this.node)}`;
   #handlers: HubHandlers | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #sockets = 0;
@@ -136,9 +138,9 @@ export class Hub {
     return this.#byUser.has(`${projectId}\0${userId}`);
   }
 
-  /** A stored room event with its sequence number: delivered here and on every node. */
-  roomEvent(projectId: string, roomId: string, seq: number, targets: Target[]): void {
-    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: seq, t: targets };
+  /** A stored room event: delivered here and on every node. */
+  roomEvent(projectId: string, roomId: string, event: RoomEvent, targets: Target[]): void {
+    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: event.seq, a: event.at, t: targets };
     this.#publish(note);
     this.#roomNote(note);
   }
@@ -171,15 +173,33 @@ export class Hub {
     await this.broker.close();
   }
 
+  /**
+   * On the wire a note is its header as JSON, then each target's frame on a line of its own (frames
+   * are JSON, so they hold no raw newline): frames travel unescaped and are never re-parsed.
+   */
   #publish(note: Note): void {
     if (this.broker.name === 'none') return;
-    this.broker.publish(JSON.stringify(note));
+    if (note.k !== 'room' && note.k !== 'eph') {
+      this.broker.publish(JSON.stringify(note));
+      return;
+    }
+    const { t, ...header } = note;
+    this.broker.publish(`${JSON.stringify({ ...header, u: t.map((x) => x.users) })}\n${t.map((x) => x.frame).join('\n')}`);
   }
 
   #receive(text: string): void {
+    // The header starts with the sender's node id: our own notes are dropped unread.
+    if (text.startsWith(this.#ownPrefix)) return;
     let note: Note;
     try {
-      note = JSON.parse(text) as Note;
+      const newline = text.indexOf('\n');
+      const header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Note & { u?: number[][] };
+      if (header.u !== undefined) {
+        const frames = text.slice(newline + 1).split('\n');
+        const users = header.u;
+        delete header.u;
+        note = { ...header, t: users.map((u, i) => ({ users: u, frame: frames[i] ?? '' })) } as Note;
+      } else note = header;
     } catch {
       this.logger.warn('unreadable broker note');
       return;
@@ -201,18 +221,18 @@ export class Hub {
       return;
     }
     const last = this.#seqs.get(key);
-    if (last !== undefined && note.s <= last) return; // already delivered (by a refill)
-    if (last === undefined || note.s === last + 1) {
+    if (last !== undefined && note.s <= last.seq) return; // already delivered (by a refill)
+    if (last === undefined || note.s === last.seq + 1) {
       if (this.#seqs.size >= MAX_TRACKED_ROOMS && last === undefined) this.#seqs.clear();
-      this.#seqs.set(key, note.s);
+      this.#seqs.set(key, { seq: note.s, at: note.a });
       this.#deliver(note.p, note.t);
       return;
     }
-    // A gap: refill (last, note.s) from the database, then go on in order.
+    // A gap: refill what was stored between the two events, then go on in order.
     const queue = [note];
     this.#filling.set(key, queue);
     const handlers = this.#handlers;
-    const refill = handlers === undefined ? Promise.resolve([]) : handlers.refill(note.p, note.r, last, note.s);
+    const refill = handlers === undefined ? Promise.resolve([]) : handlers.refill(note.p, note.r, last.at, note.a);
     refill
       .then(
         (targets) => this.#deliver(note.p, targets),
@@ -220,7 +240,7 @@ export class Hub {
       )
       .finally(() => {
         this.#filling.delete(key);
-        this.#seqs.set(key, note.s - 1);
+        this.#seqs.set(key, { seq: note.s - 1, at: last.at });
         for (const n of queue.sort((a, b) => a.s - b.s)) this.#roomNote(n);
       });
   }

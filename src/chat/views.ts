@@ -76,6 +76,20 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
 
 export type MessageView = ReturnType<typeof messageView>;
 
+/**
+ * The frames of one message event, one per room view, with the message serialised once: the views
+ * differ only in `room` (a personal room is named per viewer). Each frame is exactly
+ * `eventFrame(eventName, messageView(m, room, sender))`.
+ */
+export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomView[]): string[] {
+  const { room: _, user, recipientID, action, target, isSending, isFailedSend, isDelivered, isRead, isDeleted, isMessageEdited, created, updated, deleted, ...head } =
+    messageView(m, rooms[0] as RoomView, sender);
+  const tail = { user, recipientID, action, target, isSending, isFailedSend, isDelivered, isRead, isDeleted, isMessageEdited, created, updated, deleted };
+  const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(head).slice(0, -1)},"room":`;
+  const after = `,${JSON.stringify(tail).slice(1)}}`;
+  return rooms.map((room) => before + JSON.stringify(room) + after);
+}
+
 /** One socket event as the text of one binary frame (spec §4.2): no newline inside or after. */
 export function eventFrame(eventName: string, data: unknown): string {
   // JSON.stringify escapes newlines inside strings, so the text never holds a raw "\n".

@@ -28,8 +28,6 @@ export interface StoredMessage {
   isRead: boolean;
   isDeleted: boolean;
   isEdited: boolean;
-  createdSeq: number;
-  seq: number;
   created: number;
   updated: number;
   deleted: number;
@@ -51,8 +49,6 @@ export function toMessage(r: MessageRow): StoredMessage {
     isRead: r.is_read === 1,
     isDeleted: r.is_deleted === 1,
     isEdited: r.is_edited === 1,
-    createdSeq: r.created_seq,
-    seq: r.seq,
     created: r.created_at,
     updated: r.updated_at,
     deleted: r.deleted_at,
@@ -79,8 +75,6 @@ export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<numb
       is_read: m.isRead ? 1 : 0,
       is_deleted: m.isDeleted ? 1 : 0,
       is_edited: m.isEdited ? 1 : 0,
-      created_seq: m.createdSeq,
-      seq: m.seq,
       created_at: m.created,
       updated_at: m.updated,
       deleted_at: m.deleted,
@@ -138,16 +132,16 @@ export async function listAfter(db: Kysely<DB>, projectId: string, roomId: strin
   return rows.map(toMessage);
 }
 
-/** A room's messages whose latest event falls in (afterSeq, beforeSeq): what a node missed on the broker. */
-export async function listBySeq(db: Kysely<DB>, projectId: string, roomId: string, afterSeq: number, beforeSeq: number): Promise<StoredMessage[]> {
+/** A room's messages whose latest event fell in (after, before) (epoch ms): what a node missed on the broker. */
+export async function listChangedBetween(db: Kysely<DB>, projectId: string, roomId: string, after: number, before: number): Promise<StoredMessage[]> {
   const rows = await db
     .selectFrom('messages')
     .selectAll()
     .where('project_id', '=', projectId)
     .where('room_id', '=', roomId)
-    .where('seq', '>', afterSeq)
-    .where('seq', '<', beforeSeq)
-    .orderBy('seq')
+    .where('updated_at', '>', after)
+    .where('updated_at', '<', before)
+    .orderBy('updated_at')
     .execute();
   return rows.map(toMessage);
 }
@@ -215,8 +209,8 @@ export type MessageChange = Partial<{
   deleted: number;
 }>;
 
-/** Applies a change as the room's event `seq`. */
-export async function updateMessage(db: Kysely<DB>, id: number, change: MessageChange, seq: number, now: number): Promise<void> {
+/** Applies a change made at `now` (the room event's time). */
+export async function updateMessage(db: Kysely<DB>, id: number, change: MessageChange, now: number): Promise<void> {
   const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0);
   const set = {
     body: change.body,
@@ -227,7 +221,6 @@ export async function updateMessage(db: Kysely<DB>, id: number, change: MessageC
     is_deleted: flag(change.isDeleted),
     is_edited: flag(change.isEdited),
     deleted_at: change.deleted,
-    seq,
     updated_at: now,
   };
   await db

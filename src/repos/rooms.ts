@@ -104,13 +104,19 @@ export async function updateRoom(
     .execute();
 }
 
+/** A room's event: its sequence number and its time (both strictly increasing per room). */
+export interface RoomEvent {
+  seq: number;
+  at: number;
+}
+
 /**
  * Takes the room's next event: its sequence number, and its time — `now`, or just after the room's
  * previous event, so a room's events never share a millisecond (the SDKs page history by
  * `created`). On PostgreSQL this holds the room's row lock until the transaction ends, so a room's
  * events commit in sequence order. Undefined if there is no room.
  */
-export async function nextRoomEvent(db: Kysely<DB>, projectId: string, roomId: string, now: number): Promise<{ seq: number; at: number } | undefined> {
+export async function nextRoomEvent(db: Kysely<DB>, projectId: string, roomId: string, now: number): Promise<RoomEvent | undefined> {
   const rows = await db
     .updateTable('rooms')
     .set((eb) => ({

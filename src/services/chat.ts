@@ -1,16 +1,17 @@
 // Messages: sending, changing, delivery and read state, and the lists the SDKs load (spec §4.4, §7.3,
-// §7.4). Every change is stored first, with the room's next sequence number, then delivered.
+// §7.4). Every change is stored first, as the room's next event (sequence number and time), then
+// delivered.
 import type { Kysely } from 'kysely';
 import type { Target } from '../chat/hub.ts';
 import { encryptContent, newLocalId } from '../chat/cipher.ts';
 import { type ClientMessage, readClientMessage } from '../chat/message-input.ts';
-import { type MessageView, ROOM_PERSONAL, type RoomView, eventFrame, messageView, personalRoomUsers, roomView } from '../chat/views.ts';
+import { type MessageView, ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, messageView, personalRoomUsers, roomView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as messages from '../repos/messages.ts';
 import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
-import type { Member, Room } from '../repos/rooms.ts';
+import type { Member, Room, RoomEvent } from '../repos/rooms.ts';
 import { findUsersByIds } from '../repos/users.ts';
 import type { DB } from '../storage/schema.ts';
 import { type ClientUser, toClientUser } from './user-view.ts';
@@ -126,32 +127,43 @@ async function roomViewsFor(deps: Deps, state: RoomState, viewers: number[]): Pr
 /** Frames of one event about `m` for `users` (default: every member of its room). */
 async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Promise<Target[]> {
   const recipients = users ?? state.members.map((member) => member.userId);
+  if (recipients.length === 0) return [];
   const sender = (await userViews(deps, state.room.projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId);
   const views = await roomViewsFor(deps, state, recipients);
   if (state.room.type !== ROOM_PERSONAL) {
-    const view = views.get(recipients[0] as number);
-    return view === undefined ? [] : [{ users: recipients, frame: eventFrame(eventName, messageView(m, view, sender)) }];
+    return [{ users: recipients, frame: messageFrames(eventName, m, sender, [views.get(recipients[0] as number) as RoomView])[0] as string }];
   }
-  return recipients.map((userId) => ({ users: [userId], frame: eventFrame(eventName, messageView(m, views.get(userId) as RoomView, sender)) }));
+  const frames = messageFrames(eventName, m, sender, recipients.map((userId) => views.get(userId) as RoomView));
+  return recipients.map((userId, i) => ({ users: [userId], frame: frames[i] as string }));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-/** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
-async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<StoredMessage> {
-  const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
-  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-  await messages.updateMessage(trx, m.id, change, event.seq, event.at);
-  return { ...m, ...change, seq: event.seq, updated: event.at };
+/** A stored message with the room event that last changed it. */
+interface Changed {
+  message: StoredMessage;
+  event: RoomEvent;
 }
 
-/** chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. */
-export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<void> {
+/** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
+async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<Changed> {
+  const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
+  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  await messages.updateMessage(trx, m.id, change, event.at);
+  return { message: { ...m, ...change, updated: event.at }, event };
+}
+
+/**
+ * chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. Resolves
+ * once the message is checked and queued for storage, so a client's next messages can join the
+ * same commit; `done` settles after it is stored and delivered (or refused).
+ */
+export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
   const now = deps.clock.now();
-  const outcome = await deps.writes.run(async (trx) => {
+  const written = deps.writes.run(async (trx) => {
     let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
     if (event === undefined && state.room.type === ROOM_PERSONAL) {
       await rooms.insertRoom(trx, { ...state.room, now });
@@ -159,7 +171,7 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
       event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
     }
     if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-    const { seq, at } = event;
+    const { at } = event;
     const message: messages.NewMessage = {
       projectId: actor.projectId,
       roomId: input.roomID,
@@ -174,25 +186,28 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
       isRead: false,
       isDeleted: false,
       isEdited: false,
-      createdSeq: seq,
-      seq,
       created: at,
       updated: at,
       deleted: 0,
     };
     const id = await messages.insertMessage(trx, message);
-    if (id !== undefined) return { stored: { ...message, id }, replay: false };
+    if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
     // The client replayed its queue after a reconnect: answer with what is stored.
     const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
     if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
-    return { stored, replay: true };
+    return { stored, event, replay: true };
   });
-  deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
-  if (outcome.replay) {
-    deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]));
-    return;
-  }
-  deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.stored.seq, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
+  const done = written.then(async (outcome) => {
+    deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
+    if (outcome.replay) {
+      // The event number was taken: keep the room's sequence whole for other nodes.
+      deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, []);
+      deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]), false);
+      return;
+    }
+    deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
+  });
+  return { done };
 }
 
 /**
@@ -225,9 +240,9 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
     else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
   }
   if (Object.keys(change).length === 0) return;
-  const updated = await deps.writes.run((trx) => storeChange(trx, stored, change, now));
+  const { message: updated, event } = await deps.writes.run((trx) => storeChange(trx, stored, change, now));
   deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
-  deps.chat.hub.roomEvent(actor.projectId, updated.roomId, updated.seq, await targetsFor(deps, state, updated, 'chat/updateMessage'));
+  deps.chat.hub.roomEvent(actor.projectId, updated.roomId, event, await targetsFor(deps, state, updated, 'chat/updateMessage'));
 }
 
 async function findTargetMessage(deps: Deps, actor: ChatActor, m: Record<string, unknown>): Promise<StoredMessage> {
@@ -278,15 +293,15 @@ export async function markMessages(deps: Deps, actor: ChatActor, ids: number[], 
   const now = deps.clock.now();
   const change: MessageChange = read ? { isRead: true, isDelivered: true } : { isDelivered: true };
   const updated = await deps.writes.run(async (trx) => {
-    const out: StoredMessage[] = [];
+    const out: Changed[] = [];
     for (const m of todo) out.push(await storeChange(trx, m, change, now));
     return out;
   });
   deps.metrics.messages.inc({ event: read ? 'read' : 'delivered' }, updated.length);
-  for (const m of updated) {
-    deps.chat.hub.roomEvent(actor.projectId, m.roomId, m.seq, await targetsFor(deps, states.get(m.roomId) as RoomState, m, 'chat/updateMessage'));
+  for (const { message: m, event } of updated) {
+    deps.chat.hub.roomEvent(actor.projectId, m.roomId, event, await targetsFor(deps, states.get(m.roomId) as RoomState, m, 'chat/updateMessage'));
   }
-  return updated.map((m) => String(m.id));
+  return updated.map(({ message }) => String(message.id));
 }
 
 /**
@@ -309,13 +324,13 @@ export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: strin
     return found.map((m) => String(m.id));
   }
   const updated = await deps.writes.run(async (trx) => {
-    const out: StoredMessage[] = [];
+    const out: Changed[] = [];
     for (const m of found) out.push(await storeChange(trx, m, { isDeleted: true, deleted: now }, now));
     return out;
   });
   deps.metrics.messages.inc({ event: 'deleted' }, updated.length);
-  for (const m of updated) deps.chat.hub.roomEvent(actor.projectId, roomId, m.seq, await targetsFor(deps, state, m, 'chat/updateMessage'));
-  return updated.map((m) => String(m.id));
+  for (const { message: m, event } of updated) deps.chat.hub.roomEvent(actor.projectId, roomId, event, await targetsFor(deps, state, m, 'chat/updateMessage'));
+  return updated.map(({ message }) => String(message.id));
 }
 
 export interface ServerMessage {
@@ -342,7 +357,7 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
   const stored = await deps.writes.run(async (trx) => {
     const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
     if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-    const { seq, at } = event;
+    const { at } = event;
     const m: messages.NewMessage = {
       projectId,
       roomId,
@@ -357,19 +372,17 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
       isRead: false,
       isDeleted: false,
       isEdited: false,
-      createdSeq: seq,
-      seq,
       created: at,
       updated: at,
       deleted: 0,
     };
     const id = await messages.insertMessage(trx, m);
     if (id === undefined) throw new Error('a fresh localID collided');
-    return { ...m, id };
+    return { stored: { ...m, id }, event };
   });
   deps.metrics.messages.inc({ event: 'system' });
   const users = [...new Set([...state.members.map((m) => m.userId), ...alsoTo])];
-  deps.chat.hub.roomEvent(projectId, roomId, stored.seq, await targetsFor(deps, state, stored, 'chat/sendMessage', users));
+  deps.chat.hub.roomEvent(projectId, roomId, stored.event, await targetsFor(deps, state, stored.stored, 'chat/sendMessage', users));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,13 +436,16 @@ export async function newAndUpdated(deps: Deps, actor: ChatActor, sessionId: str
 // ---------------------------------------------------------------------------------------------
 // Hub callbacks
 
-/** The frames of a room's events with sequence numbers in (after, before), for a node that missed them. */
+/**
+ * The frames of a room's events between two it delivered (times exclusive), for a node that missed
+ * them: a message created in the gap is new to its clients; one changed in it is an update.
+ */
 export async function refillTargets(deps: Deps, projectId: string, roomId: string, after: number, before: number): Promise<Target[]> {
-  const missed = await messages.listBySeq(deps.db, projectId, roomId, after, before);
+  const missed = await messages.listChangedBetween(deps.db, projectId, roomId, after, before);
   if (missed.length === 0) return [];
   const state = await roomState(deps, projectId, roomId);
   const targets: Target[] = [];
-  for (const m of missed) targets.push(...(await targetsFor(deps, state, m, m.createdSeq > after ? 'chat/sendMessage' : 'chat/updateMessage')));
+  for (const m of missed) targets.push(...(await targetsFor(deps, state, m, m.created > after ? 'chat/sendMessage' : 'chat/updateMessage')));
   return targets;
 }
 

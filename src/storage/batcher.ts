@@ -52,6 +52,11 @@ export class TransactionBatcher<Trx> {
     private readonly maxBatch = 256,
   ) {}
 
+  /** True when jobs are committed in the order they were queued (one batch after another). */
+  get ordered(): boolean {
+    return this.enabled;
+  }
+
   run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
     if (!this.enabled) return this.transaction(work);
     return new Promise<T>((resolve, reject) => {

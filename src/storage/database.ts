@@ -33,20 +33,25 @@ const pgTypes = {
 
 /**
  * Kysely prepares every query anew; preparing costs more than running a small indexed query. The
- * few distinct SQL texts Parley issues are prepared once and reused (statements run synchronously,
- * so one statement is never used by two queries at a time).
+ * SQL texts Parley issues are prepared once and reused (statements run synchronously, so one
+ * statement is never used by two queries at a time). Least recently used first out: queries with a
+ * varying number of parameters (`in (…)`, multi-row inserts) make many one-off texts, and they must
+ * not crowd out the hot ones.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, capacity = 500): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       let stmt = statements.get(sql);
-      if (stmt === undefined) {
+      if (stmt !== undefined) {
+        // Maps keep insertion order: re-inserting marks it as the most recently used.
+        statements.delete(sql);
+      } else {
         stmt = sqlite.prepare(sql);
-        // Queries built with a varying number of parameters could grow this without bound.
-        if (statements.size < 1000) statements.set(sql, stmt);
+        if (statements.size >= capacity) statements.delete(statements.keys().next().value as string);
       }
+      statements.set(sql, stmt);
       return stmt;
     },
   };

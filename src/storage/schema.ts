@@ -157,8 +157,6 @@ export interface MessageTable {
   is_read: Flag;
   is_deleted: Flag;
   is_edited: Flag;
-  created_seq: number;
-  seq: number;
   created_at: number;
   updated_at: number;
   deleted_at: number;

@@ -24,15 +24,28 @@ export function chatSocket(app: FastifyInstance, deps: Deps): void {
   // The hard limit closes the socket (1009); below it, an oversized frame is answered with an error.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: deps.chat.limits.frame * 4 });
   let closing = false;
+  /** Frames being handled: shutdown waits for them before the database goes away. */
+  const working = new Set<Promise<void>>();
   app.addHook('preClose', async () => {
     closing = true;
     // Upgraded connections keep the HTTP server from closing: end them first.
     deps.chat.hub.closeSockets();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+    await Promise.race([Promise.allSettled([...working]), timeout]);
   });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (closing) return refuse(socket, new ApiError('ServiceUnavailable'));
-    upgrade(deps, wss, req, socket, head).catch((err: Error) => {
+    const track = (work: Promise<void>) => {
+      working.add(work);
+      void work.finally(() => working.delete(work));
+    };
+    upgrade(deps, wss, req, socket, head, (client, data) => {
+      // Frames that arrive once shutdown began are not taken on.
+      if (closing) return;
+      client.chain = client.chain.then(() => onFrame(deps, client, data, track));
+      track(client.chain);
+    }).catch((err: Error) => {
       app.log.error({ err }, 'socket upgrade failed');
       refuse(socket, new ApiError('InternalError'));
     });
@@ -49,7 +62,9 @@ function refuse(socket: Duplex, err: ApiError): void {
   );
 }
 
-async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+type FrameHandler = (client: ClientSocket, data: RawData) => void;
+
+async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
@@ -73,10 +88,10 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, s
     return refuse(socket, err);
   }
   if (socket.destroyed) return;
-  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, user));
+  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, user, onMessage));
 }
 
-function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser): void {
+function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser, onMessage: FrameHandler): void {
   const client: ClientSocket = {
     ws,
     projectId: auth.projectId,
@@ -90,13 +105,15 @@ function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser): vo
   ws.on('close', () => deps.metrics.sockets.dec());
   // A protocol error (e.g. a frame over the hard limit) closes this socket only; nothing to add.
   ws.on('error', () => {});
-  ws.on('message', (data: RawData) => {
-    client.chain = client.chain.then(() => onFrame(deps, client, data));
-  });
+  ws.on('message', (data: RawData) => onMessage(client, data));
   deps.chat.hub.attach(client);
 }
 
-async function onFrame(deps: Deps, client: ClientSocket, data: RawData): Promise<void> {
+/**
+ * Handles one frame. Frames of a socket are taken in order; a message only needs to be queued for
+ * storage before the next frame is taken (`track` follows the rest until it is delivered).
+ */
+async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (work: Promise<void>) => void): Promise<void> {
   const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
   let eventName = '';
   let localID = '';
@@ -113,8 +130,16 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData): Promise
     if (isObject(event.data) && typeof event.data.localID === 'string') localID = event.data.localID.slice(0, 64);
     const actor = { projectId: client.projectId, userId: client.userId };
     switch (eventName) {
-      case 'chat/sendMessage':
-        return await chat.sendMessage(deps, actor, event.data);
+      case 'chat/sendMessage': {
+        const { done } = await chat.sendMessage(deps, actor, event.data);
+        const id = localID;
+        const reported = done.catch((err: unknown) => reportError(deps, client, err, 'chat/sendMessage', id));
+        // Batched writes commit in queue order, so the next frame may go; otherwise (PostgreSQL,
+        // where transactions overlap) a client's messages are stored one after the other.
+        if (deps.writes.ordered) track(reported);
+        else await reported;
+        return;
+      }
       case 'chat/updateMessage':
         return await chat.updateMessageFromClient(deps, actor, event.data);
       case 'chat/startTyping':
@@ -127,10 +152,14 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData): Promise
         throw new ApiError('ParamValidationFailed', { field: 'eventName', message: `Unknown event ${eventName}` });
     }
   } catch (err) {
-    const apiError = err instanceof ApiError ? err : new ApiError('InternalError');
-    if (!(err instanceof ApiError)) deps.logger.error({ err }, 'socket event failed');
-    // The SDKs ignore event names they do not know, so this reaches the app without stalling them.
-    const { error } = failure(apiError);
-    deps.chat.hub.send(client, eventFrame('error', { ...error, status: apiError.status, eventName, localID }));
+    reportError(deps, client, err, eventName, localID);
   }
+}
+
+/** An error event to the client whose frame failed; the SDKs ignore event names they do not know. */
+function reportError(deps: Deps, client: ClientSocket, err: unknown, eventName: string, localID: string): void {
+  const apiError = err instanceof ApiError ? err : new ApiError('InternalError');
+  if (!(err instanceof ApiError)) deps.logger.error({ err }, 'socket event failed');
+  const { error } = failure(apiError);
+  deps.chat.hub.send(client, eventFrame('error', { ...error, status: apiError.status, eventName, localID }));
 }

@@ -60,9 +60,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('is_read', bool, (c) => c.notNull())
     .addColumn('is_deleted', bool, (c) => c.notNull())
     .addColumn('is_edited', bool, (c) => c.notNull())
-    // The room sequence of the event that created this message, and of its latest change.
-    .addColumn('created_seq', ms, (c) => c.notNull())
-    .addColumn('seq', ms, (c) => c.notNull())
     .addColumn('created_at', ms, (c) => c.notNull())
     .addColumn('updated_at', ms, (c) => c.notNull())
     .addColumn('deleted_at', ms, (c) => c.notNull())
@@ -71,7 +68,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('messages_sender_local_id', ['project_id', 'sender_id', 'local_id'])
     .execute();
   await db.schema.createIndex('messages_room_created').on('messages').columns(['project_id', 'room_id', 'created_at']).execute();
-  await db.schema.createIndex('messages_room_seq').on('messages').columns(['project_id', 'room_id', 'seq']).execute();
+  // A room's event times strictly increase, so this index also finds the events a node missed.
   await db.schema.createIndex('messages_room_updated').on('messages').columns(['project_id', 'room_id', 'updated_at']).execute();
 
   await db.schema

@@ -1,0 +1,27 @@
+// The frames built with the message serialised once are exactly the frames built whole.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import type { StoredMessage } from '../src/repos/messages.ts';
+import { eventFrame, messageFrames, messageView, roomView } from '../src/chat/views.ts';
+import { toClientUser } from '../src/services/user-view.ts';
+
+const user = (id: number, name: string) =>
+  toClientUser({ id, xc_user_id: `xc${id}`, fullname: name, email: null, phone: null, username: null, photo_thumbnail_url: null, photo_fullsize_url: null, user_role_code: null, last_ip_address: null, last_user_agent: null, last_platform: null, last_device_id: null, created_at: 1, updated_at: 2, last_login_at: null, project_id: 'p' });
+
+it('messageFrames matches eventFrame(messageView) for every viewer, whatever the content', () => {
+  const room = { projectId: 'p', id: '1-2', type: 1, name: '', xcRoomID: '', imageThumbnail: '', imageFullsize: '', color: '', isDeleted: false, deletedAt: 0, seq: 3, createdAt: 1, updatedAt: 1 };
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), fc.string(), fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), (body, localID, quote, read) => {
+      const m: StoredMessage = {
+        id: 7, projectId: 'p', roomId: '1-2', senderId: 1, localID, type: 1001, body, data: '',
+        extra: { filterID: '', quote, replyTo: {}, forwardFrom: {}, target: {}, recipientID: '2', action: '' },
+        isHidden: false, isDelivered: read, isRead: read, isDeleted: false, isEdited: false, created: 10, updated: 11, deleted: 0,
+      };
+      const sender = user(1, 'Alice');
+      const views = [roomView(room, user(2, 'Bob')), roomView(room, sender)];
+      const frames = messageFrames('chat/sendMessage', m, sender, views);
+      views.forEach((v, i) => assert.equal(frames[i], eventFrame('chat/sendMessage', messageView(m, v, sender))));
+    }),
+  );
+});
