@@ -61,7 +61,7 @@ export async function runPhase(dialect: Dialect, kind: 'main' | 'scale', scenari
       cpu: SERVER_CPU,
       cwd: ctx.root,
       command: 'node',
-      args: ['bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
+      args: [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
       env: SERVER_ENV,
       port,
       readyPath: '/healthz',

@@ -1,6 +1,7 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
-import type { Kysely } from 'kysely';
-import type { DB, MessageRow } from '../storage/schema.ts';
+import type { Insertable, Kysely } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
+import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
 
 /** The client fields kept as sent, beyond body and data (spec §5.1). */
 export interface MessageExtra {
@@ -57,31 +58,43 @@ export function toMessage(r: MessageRow): StoredMessage {
 
 export type NewMessage = Omit<StoredMessage, 'id'>;
 
+const MESSAGE_FIELDS = [
+  'project_id', 'room_id', 'sender_id', 'local_id', 'type', 'body', 'data', 'extra', 'is_hidden', 'is_delivered',
+  'is_read', 'is_deleted', 'is_edited', 'created_at', 'updated_at', 'deleted_at',
+] as const;
+type MessageField = (typeof MESSAGE_FIELDS)[number];
+
+// The hottest write of the chat: compiled once (storage/precompiled.ts).
+const INSERT_MESSAGE = new Precompiled<MessageField, { id: number }>((db, slot) =>
+  db
+    .insertInto('messages')
+    .values(Object.fromEntries(MESSAGE_FIELDS.map((f) => [f, slot(f)])) as Insertable<MessageTable>)
+    .onConflict((oc) => oc.columns(['project_id', 'sender_id', 'local_id']).doNothing())
+    .returning('id'),
+);
+
 /** Inserts a message; undefined when the sender already sent this localID (a replay). */
 export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<number | undefined> {
-  const rows = await db
-    .insertInto('messages')
-    .values({
-      project_id: m.projectId,
-      room_id: m.roomId,
-      sender_id: m.senderId,
-      local_id: m.localID,
-      type: m.type,
-      body: m.body,
-      data: m.data,
-      extra: JSON.stringify(m.extra),
-      is_hidden: m.isHidden ? 1 : 0,
-      is_delivered: m.isDelivered ? 1 : 0,
-      is_read: m.isRead ? 1 : 0,
-      is_deleted: m.isDeleted ? 1 : 0,
-      is_edited: m.isEdited ? 1 : 0,
-      created_at: m.created,
-      updated_at: m.updated,
-      deleted_at: m.deleted,
-    })
-    .onConflict((oc) => oc.columns(['project_id', 'sender_id', 'local_id']).doNothing())
-    .returning('id')
-    .execute();
+  const values: Record<MessageField, unknown> = {
+    project_id: m.projectId,
+    room_id: m.roomId,
+    sender_id: m.senderId,
+    local_id: m.localID,
+    type: m.type,
+    body: m.body,
+    data: m.data,
+    extra: JSON.stringify(m.extra),
+    is_hidden: m.isHidden ? 1 : 0,
+    is_delivered: m.isDelivered ? 1 : 0,
+    is_read: m.isRead ? 1 : 0,
+    is_deleted: m.isDeleted ? 1 : 0,
+    is_edited: m.isEdited ? 1 : 0,
+    created_at: m.created,
+    updated_at: m.updated,
+    deleted_at: m.deleted,
+  };
+  // Runs to completion (better-sqlite3 `.all()`): a half-stepped INSERT … RETURNING pins the WAL.
+  const { rows } = await INSERT_MESSAGE.execute(db, values);
   return rows[0]?.id;
 }
 

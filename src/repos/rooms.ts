@@ -1,5 +1,6 @@
 // Rooms and their members. Flags are stored as 0/1 and mapped to booleans here.
 import { type Kysely, sql } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, RoomRow } from '../storage/schema.ts';
 
 export interface Room {
@@ -110,6 +111,19 @@ export interface RoomEvent {
   at: number;
 }
 
+// Runs once per chat message: compiled once (storage/precompiled.ts).
+const NEXT_ROOM_EVENT = new Precompiled<'now' | 'projectId' | 'roomId', { seq: number; last_event_at: number }>((db, slot) =>
+  db
+    .updateTable('rooms')
+    .set((eb) => ({
+      seq: eb('seq', '+', 1),
+      last_event_at: sql<number>`case when last_event_at >= ${slot('now')} then last_event_at + 1 else ${slot('now')} end`,
+    }))
+    .where('project_id', '=', slot('projectId'))
+    .where('id', '=', slot('roomId'))
+    .returning(['seq', 'last_event_at']),
+);
+
 /**
  * Takes the room's next event: its sequence number, and its time — `now`, or just after the room's
  * previous event, so a room's events never share a millisecond (the SDKs page history by
@@ -117,16 +131,7 @@ export interface RoomEvent {
  * events commit in sequence order. Undefined if there is no room.
  */
 export async function nextRoomEvent(db: Kysely<DB>, projectId: string, roomId: string, now: number): Promise<RoomEvent | undefined> {
-  const rows = await db
-    .updateTable('rooms')
-    .set((eb) => ({
-      seq: eb('seq', '+', 1),
-      last_event_at: sql<number>`case when last_event_at >= ${now} then last_event_at + 1 else ${now} end`,
-    }))
-    .where('project_id', '=', projectId)
-    .where('id', '=', roomId)
-    .returning(['seq', 'last_event_at'])
-    .execute();
+  const { rows } = await NEXT_ROOM_EVENT.execute(db, { now, projectId, roomId });
   const row = rows[0];
   return row === undefined ? undefined : { seq: row.seq, at: row.last_event_at };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, UserRow } from '../storage/schema.ts';
 
 export interface UserProfile {
@@ -36,13 +37,14 @@ const PROFILE_COLUMNS = [
 
 export type StoredProfile = Pick<UserRow, (typeof PROFILE_COLUMNS)[number]>;
 
+// Read on every ticket request: compiled once (storage/precompiled.ts).
+const FIND_USER_PROFILE = new Precompiled<'projectId' | 'xcUserID', StoredProfile>((db, slot) =>
+  db.selectFrom('users').select(PROFILE_COLUMNS).where('project_id', '=', slot('projectId')).where('xc_user_id', '=', slot('xcUserID')),
+);
+
 export async function findUserProfile(db: Kysely<DB>, projectId: string, xcUserID: string): Promise<StoredProfile | undefined> {
-  return db
-    .selectFrom('users')
-    .select(PROFILE_COLUMNS)
-    .where('project_id', '=', projectId)
-    .where('xc_user_id', '=', xcUserID)
-    .executeTakeFirst();
+  const { rows } = await FIND_USER_PROFILE.execute(db, { projectId, xcUserID });
+  return rows[0];
 }
 
 /** The row values after applying a request (optional fields not given keep theirs), or undefined if unchanged. */
