@@ -178,17 +178,6 @@ export async function setAdmins(db: Kysely<DB>, projectId: string, roomId: strin
     .execute();
 }
 
-/** Ids of the rooms a user is in. */
-export async function roomIdsOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('room_members')
-    .select('room_id')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .execute();
-  return rows.map((r) => r.room_id);
-}
-
 /** Everyone who shares a room with the user (for presence). */
 export async function roomPeersOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<number[]> {
   const rows = await db

@@ -154,6 +154,11 @@ async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageCha
   return { message: { ...m, ...change, updated: event.at }, event };
 }
 
+/** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
+function freshMessage(content: Omit<messages.NewMessage, 'isDelivered' | 'isRead' | 'isDeleted' | 'isEdited' | 'created' | 'updated' | 'deleted'>, at: number): messages.NewMessage {
+  return { ...content, isDelivered: false, isRead: false, isDeleted: false, isEdited: false, created: at, updated: at, deleted: 0 };
+}
+
 /**
  * chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. Resolves
  * once the message is checked and queued for storage, so a client's next messages can join the
@@ -172,24 +177,8 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
     }
     if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
     const { at } = event;
-    const message: messages.NewMessage = {
-      projectId: actor.projectId,
-      roomId: input.roomID,
-      senderId: actor.userId,
-      localID: input.localID,
-      type: input.type,
-      body: input.body,
-      data: input.data,
-      extra: input.extra,
-      isHidden: input.isHidden,
-      isDelivered: false,
-      isRead: false,
-      isDeleted: false,
-      isEdited: false,
-      created: at,
-      updated: at,
-      deleted: 0,
-    };
+    const { roomID: _, ...content } = input;
+    const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
     const id = await messages.insertMessage(trx, message);
     if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
     // The client replayed its queue after a reconnect: answer with what is stored.
@@ -358,24 +347,20 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
     const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
     if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
     const { at } = event;
-    const m: messages.NewMessage = {
-      projectId,
-      roomId,
-      senderId,
-      localID,
-      type: message.type,
-      body: encryptContent(message.text, localID),
-      data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
-      extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits).extra,
-      isHidden: false,
-      isDelivered: false,
-      isRead: false,
-      isDeleted: false,
-      isEdited: false,
-      created: at,
-      updated: at,
-      deleted: 0,
-    };
+    const m = freshMessage(
+      {
+        projectId,
+        roomId,
+        senderId,
+        localID,
+        type: message.type,
+        body: encryptContent(message.text, localID),
+        data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
+        extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits).extra,
+        isHidden: false,
+      },
+      at,
+    );
     const id = await messages.insertMessage(trx, m);
     if (id === undefined) throw new Error('a fresh localID collided');
     return { stored: { ...m, id }, event };

@@ -2,31 +2,9 @@
 // Users already in the group are skipped; each added user gets a room/addParticipant message.
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
-import { ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
-import { STRING, bodyFromRules, describeRoute } from '../../http/openapi.ts';
 import { addParticipants } from '../../services/rooms.ts';
-import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
-import { ROOM_ID_RULE, userIdsParam } from './chat-params.ts';
-import { ROOM_DETAILS } from './room.get.ts';
-
-const RULES = [ROOM_ID_RULE] as const;
-const BODY = bodyFromRules(RULES);
+import { roomMembersRoute } from './room-members-route.ts';
 
 export function roomParticipantsAdd(deps: Deps): RouteOptions {
-  return {
-    method: 'POST',
-    url: '/v1/client/room/participants/add',
-    schema: describeRoute({
-      summary: 'Add participants to a group (admins)',
-      realm: 'client',
-      body: { ...BODY, properties: { ...(BODY.properties as object), userIDs: { type: 'array', items: STRING } }, required: ['roomID', 'userIDs'] },
-      data: ROOM_DETAILS,
-    }),
-    handler: async (request) => {
-      const body = clientBody(request.body);
-      const { roomID } = validate(body, RULES, POWERTALK_MESSAGES);
-      return ok(await addParticipants(deps, chatActorOf(request), roomID, userIdsParam(body, 'userIDs')));
-    },
-  };
+  return roomMembersRoute(deps, '/v1/client/room/participants/add', 'Add participants to a group (admins)', addParticipants);
 }
