@@ -26,6 +26,10 @@ export function chatSocket(app: FastifyInstance, deps: Deps): void {
   let closing = false;
   /** Frames being handled: shutdown waits for them before the database goes away. */
   const working = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    working.add(work);
+    void work.finally(() => working.delete(work));
+  };
   app.addHook('preClose', async () => {
     closing = true;
     // Upgraded connections keep the HTTP server from closing: end them first.
@@ -36,10 +40,6 @@ export function chatSocket(app: FastifyInstance, deps: Deps): void {
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (closing) return refuse(socket, new ApiError('ServiceUnavailable'));
-    const track = (work: Promise<void>) => {
-      working.add(work);
-      void work.finally(() => working.delete(work));
-    };
     upgrade(deps, wss, req, socket, head, (client, data) => {
       // Frames that arrive once shutdown began are not taken on.
       if (closing) return;
