@@ -3,6 +3,7 @@
 // round that checks both echoes arrive and measures their size (the ws baseline answers as much).
 import { createConnection } from 'node:net';
 import WebSocket from 'ws';
+import { socketUrl } from '../test/support/chat.ts';
 import { encryptContent, newLocalId } from '../src/chat/cipher.ts';
 import type { PairSpec } from './chat-load.ts';
 import type { BenchDatabase } from './databases.ts';
@@ -73,18 +74,8 @@ export async function loginUsers(client: Client, count: number, tag: string): Pr
   return users;
 }
 
-/** The web SDK's socket URL (test/support/chat.ts socketUrl). */
-export function socketUrl(baseUrl: string, appKeyHeader: string, token: string): string {
-  const q = new URLSearchParams({
-    content_type: 'undefined',
-    app_key: appKeyHeader,
-    authorization: `Bearer ${token}`,
-    device_identifier: 'bench-device',
-    device_model: 'Netscape',
-    device_platform: 'web',
-  });
-  return `${baseUrl.replace(/^http/, 'ws')}/connect?${q.toString().replace(/\+/g, '%20')}`;
-}
+// The web SDK's socket URL: the tests' own builder, so both speak to /connect alike.
+export { socketUrl };
 
 const personalRoom = (a: string, b: string) => (Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
 

@@ -58,17 +58,7 @@ export async function findRoomByXcRoomId(db: Kysely<DB>, projectId: string, xcRo
   return row === undefined ? undefined : toRoom(row);
 }
 
-export interface NewRoom {
-  projectId: string;
-  id: string;
-  type: number;
-  name: string;
-  xcRoomID: string;
-  imageThumbnail: string;
-  imageFullsize: string;
-  color: string;
-  now: number;
-}
+export type NewRoom = Pick<Room, 'projectId' | 'id' | 'type' | 'name' | 'xcRoomID' | 'imageThumbnail' | 'imageFullsize' | 'color'> & { now: number };
 
 /** Inserts the room unless it exists (two first messages of a personal room may race). */
 export async function insertRoom(db: Kysely<DB>, room: NewRoom): Promise<void> {
