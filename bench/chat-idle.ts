@@ -7,9 +7,8 @@ import { type Generator, generator } from './chat-generator.ts';
 import type { LoadLine, LoadSpec } from './chat-load.ts';
 import type { ChatContext, Deployment } from './chat-phase.ts';
 import type { IdleFigure } from './chat-report.ts';
-import { loginUsers, socketUrl, startParley } from './chat-setup.ts';
-import { SERVER_CPU } from './phase.ts';
-import { PinnedProcess, freePort } from './processes.ts';
+import { loginUsers, socketUrl, startParley, startRelay } from './chat-setup.ts';
+import type { PinnedProcess } from './processes.ts';
 
 export const SOCKETS_PER_GENERATOR = 5000;
 /** Upgrades in flight per generator: four generators stay below Node's default listen backlog (511). */
@@ -153,16 +152,7 @@ export async function idleSockets(ctx: ChatContext, out: IdleFigure[], deploymen
     const urls = (base: string, from: number, n: number) => logged.slice(from, from + n).map((u) => socketUrl(base, project.appKey.header, u.accessToken));
 
     // The bare relay first: what an idle `ws` socket costs by itself.
-    const port = await freePort();
-    const relay = await PinnedProcess.start({
-      name: 'ws relay',
-      cpu: SERVER_CPU,
-      cwd: ctx.root,
-      command: 'node',
-      args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), '0'],
-      port,
-      readyPath: '/',
-    });
+    const relay = await startRelay(ctx.root, 0);
     try {
       const fake = Array.from({ length: o.idleOne }, (_, i) => socketUrl(relay.url, project.appKey.header, String(i + 1)));
       out.push(await idleFigure(ctx, 'chat/idle/ws_relay', 'baseline: bare ws relay', false, [relay], [fake]));

@@ -5,11 +5,11 @@ import { generator } from './chat-generator.ts';
 import { SOCKETS_PER_GENERATOR, idleSockets } from './chat-idle.ts';
 import type { LoadRun, LoadSpec, PairSpec } from './chat-load.ts';
 import { type ChatFigure, type ChatLabel, type ChatResults, type ChatRun, chatRun, pooledChat, summarizeChat } from './chat-report.ts';
-import { REDIS_URL, baselinePairs, loginUsers, parleyPairs, prime, startParley } from './chat-setup.ts';
+import { REDIS_URL, baselinePairs, loginUsers, parleyPairs, prime, startParley, startRelay } from './chat-setup.ts';
 import { type BenchDatabase, createBenchDatabase } from './databases.ts';
 import type { Timing } from './measure.ts';
 import { SERVER_CPU } from './phase.ts';
-import { PeakSampler, PinnedProcess, cpuSeconds, freePort } from './processes.ts';
+import { PeakSampler, PinnedProcess, cpuSeconds } from './processes.ts';
 import { Client, type Project, createProject } from './setup.ts';
 
 export const CHAT_IDS = ['chat_sqlite', 'chat_redis', 'chat_idle_sockets'] as const;
@@ -147,16 +147,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
 
 async function measureRelay(ctx: ChatContext, parleyPairsList: PairSpec[], bytes: number, withRate: boolean): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
   console.log(`  ws relay (answers ${bytes} bytes)`);
-  const port = await freePort();
-  const server = await PinnedProcess.start({
-    name: 'ws relay',
-    cpu: SERVER_CPU,
-    cwd: ctx.root,
-    command: 'node',
-    args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes)],
-    port,
-    readyPath: '/',
-  });
+  const server = await startRelay(ctx.root, bytes);
   try {
     const appKey = new URL(parleyPairsList[0]?.sender ?? 'ws://x/?app_key=x').searchParams.get('app_key') || 'bench';
     const pairs = baselinePairs(parleyPairsList, appKey, server.url);

@@ -3,7 +3,7 @@
 // round that checks both echoes arrive and measures their size (the ws baseline answers as much).
 import { createConnection } from 'node:net';
 import WebSocket from 'ws';
-import { socketUrl } from '../test/support/chat.ts';
+import { outgoingMessage, socketUrl } from '../test/support/chat.ts';
 import { encryptContent, newLocalId } from '../src/chat/cipher.ts';
 import type { PairSpec } from './chat-load.ts';
 import type { BenchDatabase } from './databases.ts';
@@ -64,6 +64,21 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
   return servers;
 }
 
+/** The bare `ws` relay (bench/ws-baseline-server.ts), answering frames of `bytes` bytes (0: idle only). */
+export function startRelay(root: string, bytes: number): Promise<PinnedProcess> {
+  return freePort().then((port) =>
+    PinnedProcess.start({
+      name: 'ws relay',
+      cpu: SERVER_CPU,
+      cwd: root,
+      command: 'node',
+      args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes)],
+      port,
+      readyPath: '/',
+    }),
+  );
+}
+
 /** `count` new users, each logged in once (ticket, then redemption). */
 export async function loginUsers(client: Client, count: number, tag: string): Promise<ChatUser[]> {
   const users = new Array<ChatUser>(count);
@@ -79,30 +94,10 @@ export { socketUrl };
 
 const personalRoom = (a: string, b: string) => (Number(a) < Number(b) ? `${a}-${b}` : `${b}-${a}`);
 
-/** A text message as the web SDK sends it (test/support/chat.ts outgoingMessage), without localID and body. */
+/** A text message as the web SDK sends it (the tests' builder), without localID and body: the generator adds those. */
 function messageData(roomID: string, sender: Record<string, unknown>): Record<string, unknown> {
-  const now = Date.now();
-  return {
-    messageID: '0',
-    type: 1001,
-    data: '',
-    filterID: '',
-    isHidden: false,
-    quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-    replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-    forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-    room: { roomID, name: '', type: 1, imageURL: { thumbnail: '', fullsize: '' }, color: '', xcRoomID: '' },
-    user: sender,
-    recipientID: '0',
-    action: '',
-    target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
-    isSending: true,
-    isDelivered: false,
-    isRead: false,
-    isDeleted: false,
-    created: now,
-    updated: now,
-  };
+  const { localID: _, body: __, ...data } = outgoingMessage(roomID, { userID: String(sender.userID), accessToken: '', refreshToken: '', user: sender }, '');
+  return data;
 }
 
 /** Pair i: users 2i (sender, on `senderBase`) and 2i+1 (recipient, on `recipientBase`). */

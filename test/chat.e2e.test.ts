@@ -18,18 +18,16 @@ import { createTestDatabase, dialectAvailable } from './support/databases.ts';
 import {
   type SdkGlobal,
   type SdkPage,
-  type SdkPageServer,
   type SdkRecord,
   browserAvailable,
   callbackReports,
   callbackSuccess as success,
   installSdkRecorder,
-  launchBrowser,
+  sharedHarness,
   newUserPage,
   readSdkRecord,
   runInPage as run,
   sdkInit,
-  startSdkPage,
   untilRecorded,
   waitForProjectConfigs,
 } from './support/sdk-browser.ts';
@@ -124,17 +122,7 @@ interface Person {
 }
 
 const hasBrowser = browserAvailable();
-let shared: Promise<{ browser: Browser; sdkPage: SdkPageServer }> | undefined;
-const harness = () => {
-  shared ??= Promise.all([launchBrowser(), startSdkPage()]).then(([browser, sdkPage]) => ({ browser, sdkPage }));
-  return shared;
-};
-after(async () => {
-  if (shared === undefined) return;
-  const { browser, sdkPage } = await shared;
-  await browser.close();
-  await sdkPage.close();
-});
+const harness = sharedHarness();
 
 const BACKENDS: Array<{ name: string; needsPostgres: boolean; start: () => Promise<Backend> }> = [
   { name: 'one in-process node, SQLite', needsPostgres: false, start: inProcessSqlite },

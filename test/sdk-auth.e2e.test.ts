@@ -13,7 +13,6 @@
 import { strict as assert } from 'node:assert';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { type Envelope, type TestApp, createTestApp } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 import {
@@ -21,10 +20,9 @@ import {
   type SdkPage,
   type SdkPageServer,
   browserAvailable,
-  launchBrowser,
+  sharedHarness,
   newUserPage,
   sdkInit,
-  startSdkPage,
   waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 
@@ -108,17 +106,7 @@ async function call(baseUrl: string, method: 'GET' | 'POST', path: string, heade
 
 // One browser and one SDK page server for the whole file, shared by both databases' suites.
 const hasBrowser = browserAvailable();
-let shared: Promise<{ browser: Browser; sdkPage: SdkPageServer }> | undefined;
-const harness = () => {
-  shared ??= Promise.all([launchBrowser(), startSdkPage()]).then(([browser, sdkPage]) => ({ browser, sdkPage }));
-  return shared;
-};
-after(async () => {
-  if (shared === undefined) return;
-  const { browser, sdkPage } = await shared;
-  await browser.close();
-  await sdkPage.close();
-});
+const harness = sharedHarness();
 
 await eachDialect(
   (name, options, fn) => describe(name, { skip: hasBrowser ? options.skip : 'chromium missing' }, fn),

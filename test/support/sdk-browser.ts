@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { build, formatMessages } from 'esbuild';
 import { type Browser, type Page, chromium } from 'playwright-core';
 
@@ -159,6 +160,24 @@ export async function startSdkPage(): Promise<SdkPageServer> {
 
 // ---------------------------------------------------------------------------------------------
 // Browser and per-user pages
+
+/**
+ * One browser and one SDK page server for a whole test file, started on first use and closed after
+ * the file's tests. Call at the top level of the file; `await harness()` where they are needed.
+ */
+export function sharedHarness(): () => Promise<{ browser: Browser; sdkPage: SdkPageServer }> {
+  let shared: Promise<{ browser: Browser; sdkPage: SdkPageServer }> | undefined;
+  after(async () => {
+    if (shared === undefined) return;
+    const { browser, sdkPage } = await shared;
+    await browser.close();
+    await sdkPage.close();
+  });
+  return () => {
+    shared ??= Promise.all([launchBrowser(), startSdkPage()]).then(([browser, sdkPage]) => ({ browser, sdkPage }));
+    return shared;
+  };
+}
 
 /** Launches Debian's chromium headless. Close it with `browser.close()`. */
 export async function launchBrowser(): Promise<Browser> {
