@@ -1,8 +1,7 @@
 // A server-to-server realm: every route in it is authenticated by one key header.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseApiKey, parseKeyPairHeader } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
-import { KEY_HEADER, type KeyAuth, authenticateKey, requireTier } from '../services/key-auth.ts';
+import { KEY_HEADER, type KeyAuth, authenticateKey, parseKeyHeader, requireTier } from '../services/key-auth.ts';
 import type { KeyType } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
 import { guardCredentials, limitRequestRate } from './guard.ts';
@@ -23,8 +22,7 @@ const headerOf = (type: KeyType) => KEY_HEADER[type].toLowerCase();
 
 /** The key id a header names, unverified: used only to count failures against it. */
 function claimedKeyId(type: KeyType, value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  return (type === 'api' ? parseApiKey(value.trim()) : parseKeyPairHeader(value.trim()))?.id;
+  return parseKeyHeader(type, value)?.id;
 }
 
 /** Whom failures count against: the client address, and the key id the credential names. */

@@ -16,13 +16,22 @@ export const KEY_HEADER: Record<KeyType, string> = { server: 'Server-Key', api: 
 /** last_used_at is written at most this often per key and process, so it costs no write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * The id and secret a key header carries, unverified: `id.secret` for API keys, `base64(id:secret)`
+ * for the others. A repeated header arrives as an array: ambiguous, so undefined.
+ */
+export function parseKeyHeader(type: KeyType, headerValue: unknown): { id: string; secret: string } | undefined {
+  if (typeof headerValue !== 'string') return undefined;
+  return type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim());
+}
+
 export async function authenticateKey(deps: Deps, type: KeyType, headerValue: string | string[] | undefined): Promise<KeyAuth> {
   const header = KEY_HEADER[type];
   if (headerValue === undefined || headerValue === '') {
     throw new ApiError('HeaderValidationFailed', { message: `Request headers are required (${header})` });
   }
   // A repeated header arrives as an array: ambiguous, so refused as malformed.
-  const parsed = typeof headerValue === 'string' ? (type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim())) : undefined;
+  const parsed = parseKeyHeader(type, headerValue);
   if (parsed === undefined) throw new ApiError('KeyMalformed', { message: `Malformed key (${header})` });
 
   const cacheKey = `${type}:${parsed.id}`;
@@ -57,8 +66,7 @@ function recordKeyUse(deps: Deps, keyId: string): void {
  * out; undefined in every other case (the caller then takes the full path, which explains why).
  */
 export function cachedKey(deps: Deps, type: KeyType, headerValue: string | string[] | undefined): KeyAuth | undefined {
-  if (typeof headerValue !== 'string') return undefined;
-  const parsed = type === 'api' ? parseApiKey(headerValue.trim()) : parseKeyPairHeader(headerValue.trim());
+  const parsed = parseKeyHeader(type, headerValue);
   if (parsed === undefined) return undefined;
   const key = deps.authCache.keys.get(`${type}:${parsed.id}`);
   if (key === undefined || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;

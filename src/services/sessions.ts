@@ -67,13 +67,17 @@ async function issueTokens(deps: Deps, db: Kysely<DB>, session: { id: string; pr
   };
 }
 
+/** The token of `Bearer <token>`, or undefined. */
+function parseBearer(header: unknown): string | undefined {
+  return typeof header === 'string' ? /^Bearer +(\S+)$/i.exec(header.trim())?.[1] : undefined;
+}
+
 /** Splits `Bearer <token>`; throws 40101 / 40102. */
 export function bearerToken(header: string | string[] | undefined): string {
   if (header === undefined || header === '') throw new ApiError('AuthorizationMissing');
-  if (typeof header !== 'string') throw new ApiError('AuthorizationInvalid');
-  const match = /^Bearer +(\S+)$/i.exec(header.trim());
-  if (!match) throw new ApiError('AuthorizationInvalid');
-  return match[1] as string;
+  const token = parseBearer(header);
+  if (token === undefined) throw new ApiError('AuthorizationInvalid');
+  return token;
 }
 
 function verifiedClaims(deps: Deps, token: string): TokenClaims {
@@ -181,9 +185,8 @@ function sessionProblem(state: SessionState | undefined, claims: TokenClaims, pr
  * state is cached; undefined in every other case (the caller then takes the full path).
  */
 export function cachedAccess(deps: Deps, kind: SessionKind, projectId: string, authorization: string | string[] | undefined): AccessAuth | undefined {
-  if (typeof authorization !== 'string') return undefined;
-  const match = /^Bearer +(\S+)$/i.exec(authorization.trim());
-  const claims = match === null ? undefined : deps.signer.verify(match[1] as string);
+  const token = parseBearer(authorization);
+  const claims = token === undefined ? undefined : deps.signer.verify(token);
   if (claims === undefined || claimsProblem(deps, claims, kind, projectId) !== undefined) return undefined;
   const sid = claims.sid as string;
   const state = deps.authCache.sessions.get(sid);
