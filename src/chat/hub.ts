@@ -204,7 +204,6 @@ export class Hub {
       this.logger.warn('unreadable broker note');
       return;
     }
-    if (note.n === this.node) return;
     if (note.k === 'room') this.#roomNote(note);
     else if (note.k === 'eph') this.#deliver(note.p, note.t);
     else if (note.k === 'members') this.#handlers?.roomChanged(note.p, note.r);
