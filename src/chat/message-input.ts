@@ -1,7 +1,7 @@
 // Reads a message a client sends over the socket (spec §4.3, §5.1). The client's content fields are
 // kept exactly as sent; missing sub-objects get the SDK's defaults so every stored message is complete.
 import { ApiError } from '../errors.ts';
-import type { MessageExtra } from '../repos/messages.ts';
+import { EXTRA_DEFAULTS, MAX_EXTRA_CHARS, MAX_SUB_OBJECT_DEPTH, type MessageExtra, type SubObject, nestsDeeperThan } from './message-extra.ts';
 
 export interface MessageLimits {
   /** Characters of `body` and of `data` (ciphertext). */
@@ -18,16 +18,6 @@ export interface ClientMessage {
   extra: MessageExtra;
 }
 
-const DEFAULTS = {
-  quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-  replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-  forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-  target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
-};
-
-/** Sub-objects (quote, replyTo, …) together stay small: they are copied into every delivery. */
-const MAX_EXTRA_CHARS = 16_384;
-
 const invalid = (field: string, message: string) => new ApiError('ParamValidationFailed', { field, message });
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -42,11 +32,13 @@ function optionalString(m: Record<string, unknown>, field: string, max: number):
   return v;
 }
 
-function subObject(m: Record<string, unknown>, field: keyof typeof DEFAULTS): Record<string, unknown> {
+function subObject(m: Record<string, unknown>, field: SubObject): Record<string, unknown> {
   const v = m[field];
-  if (v === undefined || v === null) return { ...DEFAULTS[field] };
+  if (v === undefined || v === null) return { ...EXTRA_DEFAULTS[field] };
   if (!isObject(v)) throw invalid(field, `${field} must be an object`);
-  return { ...DEFAULTS[field], ...v };
+  // Checked before anything serialises it: a structure thousands of levels deep overflows the stack.
+  if (nestsDeeperThan(v, MAX_SUB_OBJECT_DEPTH)) throw invalid(field, `${field} nests too deeply (at most ${MAX_SUB_OBJECT_DEPTH} levels)`);
+  return { ...EXTRA_DEFAULTS[field], ...v };
 }
 
 /** The room id a client event names: `room.roomID` in messages, `roomID` in typing events. */

@@ -1,18 +1,9 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
 import type { Insertable, Kysely } from 'kysely';
+import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
 
-/** The client fields kept as sent, beyond body and data (spec §5.1). */
-export interface MessageExtra {
-  filterID: string;
-  quote: Record<string, unknown>;
-  replyTo: Record<string, unknown>;
-  forwardFrom: Record<string, unknown>;
-  target: Record<string, unknown>;
-  recipientID: string;
-  action: string;
-}
 
 export interface StoredMessage {
   id: number;
@@ -44,7 +35,7 @@ export function toMessage(r: MessageRow): StoredMessage {
     type: r.type,
     body: r.body,
     data: r.data,
-    extra: JSON.parse(r.extra) as MessageExtra,
+    extra: readStoredExtra(r.extra),
     isHidden: r.is_hidden === 1,
     isDelivered: r.is_delivered === 1,
     isRead: r.is_read === 1,
