@@ -76,4 +76,36 @@ await eachDialect(describe, 'chat: hostile members', (dialect) => {
     const del = await clientCall(t, alice, '/v1/chat/message/delete', { roomID: room, messageIDs: [echo.data.messageID], forEveryone: true });
     assert.equal(del.status, 200, JSON.stringify(del.error));
   });
+
+  it('refuses system messages and system actions from members: only the server writes them', async () => {
+    const created = await clientCall(t, alice, '/v1/client/room/create', { name: 'Team', type: 2, userIDs: [bob.userID] });
+    assert.equal(created.status, 200, JSON.stringify(created.error));
+    const team = (created.data.room as { roomID: string }).roomID;
+    const bobWs = await open(bob);
+    try {
+      const forged = [
+        { field: 'type', message: outgoingMessage(team, bob, 'Room deleted', { type: 9001, action: 'room/delete' }) },
+        { field: 'action', message: outgoingMessage(team, bob, 'Renamed', { action: 'room/update' }) },
+      ];
+      for (const { field, message } of forged) {
+        const mark = bobWs.events.length;
+        bobWs.emit('chat/sendMessage', message);
+        const error = await errorFor(bobWs, message.localID, mark);
+        assert.equal(error.data.code, '40301');
+        assert.equal(error.data.field, field);
+      }
+      // A message sent after them arrives; the forged ones never did, and the room is still there.
+      const fine = outgoingMessage(team, bob, 'still here');
+      bobWs.emit('chat/sendMessage', fine);
+      await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === fine.localID);
+      for (const { message } of forged) assert.equal(aliceWs.events.some((e) => e.data?.localID === message.localID), false);
+      const page = await clientCall(t, alice, '/v1/chat/message/list_by_room/before', { roomID: team, maxCreated: 0, limit: 50 });
+      const stored = page.data.messages as Array<{ localID: string }>;
+      for (const { message } of forged) assert.equal(stored.some((m) => m.localID === message.localID), false);
+      const room = await clientCall(t, alice, '/v1/client/room/get', { roomID: team });
+      assert.equal(room.status, 200, JSON.stringify(room.error));
+    } finally {
+      await bobWs.close();
+    }
+  });
 });

@@ -19,6 +19,7 @@ export interface ClientMessage {
 }
 
 const invalid = (field: string, message: string) => new ApiError('ParamValidationFailed', { field, message });
+const forbidden = (field: string, message: string) => new ApiError('PermissionDenied', { field, message });
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -47,7 +48,14 @@ export function roomIdOf(value: unknown, field = 'room.roomID'): string {
   return value;
 }
 
-export function readClientMessage(raw: unknown, limits: MessageLimits): ClientMessage {
+/** Types the SDKs act on as the server's own (9001 system messages: room deleted, member left, …). */
+const SERVER_TYPES = { min: 9000, max: 9999 };
+
+/**
+ * Reads a message. From a client (`origin` 'client'), system types and a system `action` are refused:
+ * the SDKs act on them (a `room/delete` removes the room), so only the server may write them.
+ */
+export function readClientMessage(raw: unknown, limits: MessageLimits, origin: 'client' | 'server' = 'client'): ClientMessage {
   if (!isObject(raw)) throw invalid('data', 'data must be a message object');
   const room = raw.room;
   if (!isObject(room)) throw invalid('room', 'room is required');
@@ -68,6 +76,10 @@ export function readClientMessage(raw: unknown, limits: MessageLimits): ClientMe
     recipientID: optionalString(raw, 'recipientID', 32) || '0',
     action: optionalString(raw, 'action', 100),
   };
+  if (origin === 'client') {
+    if (type >= SERVER_TYPES.min && type <= SERVER_TYPES.max) throw forbidden('type', `Message types ${SERVER_TYPES.min}-${SERVER_TYPES.max} are written by the server only`);
+    if (extra.action !== '') throw forbidden('action', 'action is written by the server only');
+  }
   if (JSON.stringify(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });
   return {
     roomID,

@@ -356,7 +356,7 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
         type: message.type,
         body: encryptContent(message.text, localID),
         data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
-        extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits).extra,
+        extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits, 'server').extra,
         isHidden: false,
       },
       at,
