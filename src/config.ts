@@ -35,6 +35,8 @@ export interface Config {
   readonly messageMaxChars: number;
   /** Largest socket frame a client may send, in bytes. */
   readonly socketMaxFrame: number;
+  /** Characters of message content in one room-list answer (room_list_and_unread, new_and_updated). */
+  readonly listMaxChars: number;
   /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
   readonly demo: boolean;
 }
@@ -84,7 +86,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   }
   const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
 
-  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'demo'> = {
+  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo'> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -114,6 +116,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     natsUrl: get('PARLEY_NATS_URL') ?? 'nats://127.0.0.1:4222',
     messageMaxChars: int('PARLEY_MESSAGE_MAX_CHARS', get('PARLEY_MESSAGE_MAX_CHARS'), 65536, 1024, 4 * 1024 * 1024),
     socketMaxFrame: int('PARLEY_SOCKET_MAX_FRAME', get('PARLEY_SOCKET_MAX_FRAME'), 262144, 4096, 16 * 1024 * 1024),
+    listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);

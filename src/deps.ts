@@ -67,7 +67,19 @@ export interface ChatRuntime {
   users: TtlCache<string, ClientUser>;
   /** Room details and members; changes are announced to every node through the hub. */
   rooms: TtlCache<string, chatService.RoomState>;
-  limits: { content: number; frame: number; listMax: number };
+  /** Sync-cursor writes in progress, by session (a session's next list waits for its last write). */
+  cursorWrites: Map<string, Promise<void>>;
+  limits: {
+    content: number;
+    frame: number;
+    listMax: number;
+    /** Rooms in room_list_and_unread (the most recently active). */
+    roomListRooms: number;
+    /** Unread messages per room in room_list_and_unread (the SDK counts them: the badge stops there). */
+    roomListUnreadPerRoom: number;
+    /** Characters of message content in one list answer (room_list_and_unread, new_and_updated). */
+    roomListChars: number;
+  };
 }
 
 export async function createDeps(
@@ -115,7 +127,15 @@ export async function createDeps(
     hub: new Hub(broker, authCache, logger),
     users: new TtlCache(5_000, 100_000, () => clock.now()),
     rooms: new TtlCache(60_000, 100_000, () => clock.now()),
-    limits: { content: config.messageMaxChars, frame: config.socketMaxFrame, listMax: 1000 },
+    cursorWrites: new Map(),
+    limits: {
+      content: config.messageMaxChars,
+      frame: config.socketMaxFrame,
+      listMax: 1000,
+      roomListRooms: 1000,
+      roomListUnreadPerRoom: 100,
+      roomListChars: config.listMaxChars,
+    },
   };
   const deps: Deps = {
     db: database.db,

@@ -108,4 +108,30 @@ await eachDialect(describe, 'chat: hostile members', (dialect) => {
       await bobWs.close();
     }
   });
+
+  it('answers an update of a message in a room one is not in exactly as an unknown id', async () => {
+    const room = personalRoom(alice, bob);
+    const out = outgoingMessage(room, alice, 'private');
+    aliceWs.emit('chat/sendMessage', out);
+    const echo = await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    const carol = await loginUser(t, 'Carol');
+    const carolWs = await open(carol);
+    try {
+      const answers = [];
+      for (const messageID of [echo.data.messageID, '999999999']) {
+        const probe = { ...outgoingMessage(room, carol, 'edited'), messageID, isRead: true };
+        const mark = carolWs.events.length;
+        carolWs.emit('chat/updateMessage', probe);
+        const { eventName, localID: _, ...error } = (await errorFor(carolWs, probe.localID, mark)).data;
+        answers.push(error);
+      }
+      assert.equal(answers[0].code, '40403');
+      assert.deepEqual(answers[0], answers[1]);
+      const page = await clientCall(t, alice, '/v1/chat/message/list_by_room/before', { roomID: room, maxCreated: 0, limit: 50 });
+      const m = (page.data.messages as Array<{ localID: string; isRead: boolean }>).find((x) => x.localID === out.localID);
+      assert.equal(m?.isRead, false, 'nothing changed');
+    } finally {
+      await carolWs.close();
+    }
+  });
 });

@@ -51,6 +51,8 @@ export function roomIdOf(value: unknown, field = 'room.roomID'): string {
 /** Types the SDKs act on as the server's own (9001 system messages: room deleted, member left, …). */
 const SERVER_TYPES = { min: 9000, max: 9999 };
 
+export const isServerType = (type: number) => type >= SERVER_TYPES.min && type <= SERVER_TYPES.max;
+
 /**
  * Reads a message. From a client (`origin` 'client'), system types and a system `action` are refused:
  * the SDKs act on them (a `room/delete` removes the room), so only the server may write them.
@@ -77,7 +79,7 @@ export function readClientMessage(raw: unknown, limits: MessageLimits, origin: '
     action: optionalString(raw, 'action', 100),
   };
   if (origin === 'client') {
-    if (type >= SERVER_TYPES.min && type <= SERVER_TYPES.max) throw forbidden('type', `Message types ${SERVER_TYPES.min}-${SERVER_TYPES.max} are written by the server only`);
+    if (isServerType(type)) throw forbidden('type', `Message types ${SERVER_TYPES.min}-${SERVER_TYPES.max} are written by the server only`);
     if (extra.action !== '') throw forbidden('action', 'action is written by the server only');
   }
   if (JSON.stringify(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });

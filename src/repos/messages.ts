@@ -1,5 +1,5 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
-import type { Insertable, Kysely } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
 import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
@@ -150,56 +150,105 @@ export async function listChangedBetween(db: Kysely<DB>, projectId: string, room
   return rows.map(toMessage);
 }
 
+/** A message the room list may include: what choosing needs, without its content. */
+export interface RoomListCandidate {
+  id: number;
+  roomId: string;
+  created: number;
+  /** Characters of body, data and the extra fields: roughly what it adds to the answer. */
+  size: number;
+}
+
+const contentSize = (eb: ExpressionBuilder<DB & { m: MessageTable }, 'm'>) =>
+  sql<number>`length(${eb.ref('m.body')}) + length(${eb.ref('m.data')}) + length(${eb.ref('m.extra')})`;
+
 /**
- * For the room list (spec §7.4): per room of the user, the newest visible message, plus every
- * visible message from others not read yet; newest first.
+ * For the room list (spec §7.4), without content: the newest visible message of each of the user's
+ * rooms (the most recently active `maxRooms`), newest first.
  */
-export async function roomListAndUnread(db: Kysely<DB>, projectId: string, userId: number): Promise<StoredMessage[]> {
+export async function newestPerRoom(db: Kysely<DB>, projectId: string, userId: number, maxRooms: number): Promise<RoomListCandidate[]> {
   const rows = await db
     .selectFrom('room_members as rm')
     .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
-    .selectAll('m')
+    .select((eb) => ['m.id', 'm.room_id', 'm.created_at', contentSize(eb).as('size')])
     .where('rm.project_id', '=', projectId)
     .where('rm.user_id', '=', userId)
     .where((eb) =>
-      eb.or([
-        eb(
-          'm.id',
-          '=',
-          eb
-            .selectFrom('messages as l')
-            .select('l.id')
-            .whereRef('l.project_id', '=', 'rm.project_id')
-            .whereRef('l.room_id', '=', 'rm.room_id')
-            .where('l.is_hidden', '=', 0)
-            .orderBy('l.created_at', 'desc')
-            .orderBy('l.id', 'desc')
-            .limit(1),
-        ),
-        eb.and([eb('m.sender_id', '<>', userId), eb('m.is_read', '=', 0), eb('m.is_deleted', '=', 0), eb('m.is_hidden', '=', 0)]),
-      ]),
+      eb(
+        'm.id',
+        '=',
+        eb
+          .selectFrom('messages as l')
+          .select('l.id')
+          .whereRef('l.project_id', '=', 'rm.project_id')
+          .whereRef('l.room_id', '=', 'rm.room_id')
+          .where('l.is_hidden', '=', 0)
+          .orderBy('l.created_at', 'desc')
+          .orderBy('l.id', 'desc')
+          .limit(1),
+      ),
     )
     .orderBy('m.created_at', 'desc')
     .orderBy('m.id', 'desc')
+    .limit(maxRooms)
     .execute();
-  return rows.map(toMessage);
+  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, size: Number(r.size) }));
 }
 
-/** Messages of the user's rooms created or changed in (after, upTo]; newest first. */
-export async function changedBetween(db: Kysely<DB>, projectId: string, userId: number, after: number, upTo: number, limit: number): Promise<StoredMessage[]> {
+/** Visible messages from others the user has not read, at most `perRoom` newest of each room; newest first. */
+export async function unreadFromOthers(db: Kysely<DB>, projectId: string, userId: number, perRoom: number): Promise<RoomListCandidate[]> {
+  const ranked = db
+    .selectFrom('room_members as rm')
+    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
+    .select((eb) => [
+      'm.id',
+      'm.room_id',
+      'm.created_at',
+      contentSize(eb).as('size'),
+      eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('m.room_id').orderBy('m.created_at', 'desc').orderBy('m.id', 'desc')).as('rank'),
+    ])
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where('m.sender_id', '<>', userId)
+    .where('m.is_read', '=', 0)
+    .where('m.is_deleted', '=', 0)
+    .where('m.is_hidden', '=', 0);
+  const rows = await db
+    .selectFrom(ranked.as('u'))
+    .selectAll()
+    .where('u.rank', '<=', perRoom)
+    .orderBy('u.created_at', 'desc')
+    .orderBy('u.id', 'desc')
+    .execute();
+  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, size: Number(r.size) }));
+}
+
+/** Messages of the user's rooms created or changed in (after, upTo], oldest change first, without content. */
+export async function changedBetween(db: Kysely<DB>, projectId: string, userId: number, after: number, upTo: number, limit: number): Promise<ChangeCandidate[]> {
   const rows = await db
     .selectFrom('room_members as rm')
     .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
-    .selectAll('m')
+    .select((eb) => ['m.id', 'm.room_id', 'm.created_at', 'm.updated_at', contentSize(eb).as('size')])
     .where('rm.project_id', '=', projectId)
     .where('rm.user_id', '=', userId)
     .where('m.updated_at', '>', after)
     .where('m.updated_at', '<=', upTo)
-    .orderBy('m.created_at', 'desc')
-    .orderBy('m.id', 'desc')
+    .orderBy('m.updated_at')
+    .orderBy('m.id')
     .limit(limit)
     .execute();
-  return rows.map(toMessage);
+  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, updated: r.updated_at, size: Number(r.size) }));
+}
+
+export interface ChangeCandidate extends RoomListCandidate {
+  updated: number;
+}
+
+/** Whole messages by id, newest first (ids in chunks, so any number may be asked for). */
+export async function findMessagesNewestFirst(db: Kysely<DB>, projectId: string, ids: number[]): Promise<StoredMessage[]> {
+  const out: StoredMessage[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await findMessagesByIds(db, projectId, ids.slice(i, i + 500))));
+  return out.sort((a, b) => b.created - a.created || b.id - a.id);
 }
 
 export type MessageChange = Partial<{

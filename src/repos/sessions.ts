@@ -156,3 +156,14 @@ export async function findSessionsRevoked(db: Kysely<DB>, ids: string[]): Promis
   }
   return out;
 }
+
+/** Where `new_and_updated` of this session starts from (epoch ms; 0 = from the beginning). */
+export async function findSyncCursor(db: Kysely<DB>, sessionId: string): Promise<number> {
+  const row = await db.selectFrom('sessions').select('sync_cursor').where('id', '=', sessionId).executeTakeFirst();
+  return row?.sync_cursor ?? 0;
+}
+
+/** Moves the session's sync cursor forward (never back: answers may finish out of order). */
+export async function advanceSyncCursor(db: Kysely<DB>, sessionId: string, to: number): Promise<void> {
+  await db.updateTable('sessions').set({ sync_cursor: to }).where('id', '=', sessionId).where('sync_cursor', '<', to).execute();
+}

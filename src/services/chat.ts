@@ -4,13 +4,14 @@
 import type { Kysely } from 'kysely';
 import type { Target } from '../chat/hub.ts';
 import { encryptContent, newLocalId } from '../chat/cipher.ts';
-import { type ClientMessage, readClientMessage } from '../chat/message-input.ts';
+import { type ClientMessage, isServerType, readClientMessage } from '../chat/message-input.ts';
 import { type MessageView, ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, messageView, personalRoomUsers, roomView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as messages from '../repos/messages.ts';
 import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
+import * as sessions from '../repos/sessions.ts';
 import type { Member, Room, RoomEvent } from '../repos/rooms.ts';
 import { findUsersByIds } from '../repos/users.ts';
 import type { DB } from '../storage/schema.ts';
@@ -208,12 +209,15 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
   if (typeof raw !== 'object' || raw === null) throw new ApiError('ParamValidationFailed', { field: 'data', message: 'data must be a message object' });
   const m = raw as Record<string, unknown>;
   const stored = await findTargetMessage(deps, actor, m);
-  const state = await roomOfMember(deps, actor, stored.roomId);
+  // A message of a room the caller is not in answers exactly as an unknown id: ids reveal nothing.
+  const state = await roomOfMember(deps, actor, stored.roomId).catch((err: unknown) => {
+    throw err instanceof ApiError ? new ApiError('MessageNotFound', { field: 'messageID' }) : err;
+  });
   const now = deps.clock.now();
   const change: MessageChange = {};
   if (stored.senderId === actor.userId) {
     if (m.isDeleted === true && !stored.isDeleted) Object.assign(change, { isDeleted: true, deleted: now });
-    else if (!stored.isDeleted) {
+    else if (!stored.isDeleted && !isServerType(stored.type)) {
       const input = readClientMessage({ ...m, localID: stored.localID, type: stored.type, room: { roomID: stored.roomId } }, deps.chat.limits);
       const quoteChanged = JSON.stringify(input.extra.quote) !== JSON.stringify(stored.extra.quote);
       if (input.body !== stored.body || input.data !== stored.data || quoteChanged) {
@@ -401,21 +405,81 @@ export async function listAfter(deps: Deps, actor: ChatActor, roomId: string, mi
   return { messages: await viewsFor(deps, actor, list) };
 }
 
-/** room_list_and_unread; also where `new_and_updated` of this session starts from. */
-export async function roomListAndUnread(deps: Deps, actor: ChatActor, sessionId: string) {
-  const now = deps.clock.now();
-  const list = await messages.roomListAndUnread(deps.db, actor.projectId, actor.userId);
-  await deps.db.updateTable('sessions').set({ sync_cursor: now }).where('id', '=', sessionId).execute();
-  return { messages: await viewsFor(deps, actor, list) };
+/** A list answer, and where this session's `new_and_updated` starts once the client has it. */
+export interface SyncedList {
+  messages: MessageView[];
+  syncedUpTo: number;
 }
 
-/** new_and_updated: what changed since this session last asked (spec §7.4). */
-export async function newAndUpdated(deps: Deps, actor: ChatActor, sessionId: string) {
+/**
+ * Takes candidates in order while their content fits `budget` characters (the first always fits):
+ * one user's list must never be able to take the server's memory, whatever was sent to them.
+ */
+function withinBudget<T extends { size: number }>(candidates: T[], budget: number, used = 0): { taken: T[]; used: number } {
+  const taken: T[] = [];
+  for (const c of candidates) {
+    if (used + c.size > budget && (taken.length > 0 || used > 0)) break;
+    taken.push(c);
+    used += c.size;
+  }
+  return { taken, used };
+}
+
+/**
+ * room_list_and_unread (spec §7.4): the newest visible message of each room, then the unread
+ * messages from others, newest first, at most `roomListUnreadPerRoom` per room and
+ * `roomListChars` of content in all (rooms first, so every recent room is listed).
+ */
+export async function roomListAndUnread(deps: Deps, actor: ChatActor): Promise<SyncedList> {
   const now = deps.clock.now();
-  const session = await deps.db.selectFrom('sessions').select('sync_cursor').where('id', '=', sessionId).executeTakeFirst();
-  const list = await messages.changedBetween(deps.db, actor.projectId, actor.userId, session?.sync_cursor ?? 0, now, deps.chat.limits.listMax);
-  await deps.db.updateTable('sessions').set({ sync_cursor: now }).where('id', '=', sessionId).execute();
-  return { messages: await viewsFor(deps, actor, list) };
+  const { roomListRooms, roomListUnreadPerRoom, roomListChars } = deps.chat.limits;
+  const newest = await messages.newestPerRoom(deps.db, actor.projectId, actor.userId, roomListRooms);
+  const rooms = withinBudget(newest, roomListChars);
+  const listed = new Set(rooms.taken.map((c) => c.id));
+  const unread = (await messages.unreadFromOthers(deps.db, actor.projectId, actor.userId, roomListUnreadPerRoom)).filter((c) => !listed.has(c.id));
+  const extra = withinBudget(unread, roomListChars, rooms.used);
+  const ids = [...rooms.taken, ...extra.taken].map((c) => c.id);
+  const list = await messages.findMessagesNewestFirst(deps.db, actor.projectId, ids);
+  // A change stored later in this same millisecond gets this time too: leave it to new_and_updated.
+  return { messages: await viewsFor(deps, actor, list), syncedUpTo: now - 1 };
+}
+
+/**
+ * new_and_updated: what changed since this session last asked (spec §7.4), oldest change first up to
+ * the list's bounds; the cursor then stops after the last change included (never inside a group of
+ * changes made at the same time), so what did not fit comes with the next call. Newest first.
+ */
+export async function newAndUpdated(deps: Deps, actor: ChatActor, sessionId: string): Promise<SyncedList> {
+  // Changes of this very millisecond may still be coming: they are left to the next call.
+  const upTo = deps.clock.now() - 1;
+  // The client may ask again as soon as it has the last answer, before its cursor is saved.
+  await deps.chat.cursorWrites.get(sessionId)?.catch(() => undefined);
+  const cursor = await sessions.findSyncCursor(deps.db, sessionId);
+  const max = deps.chat.limits.listMax;
+  const changed = await messages.changedBetween(deps.db, actor.projectId, actor.userId, cursor, upTo, max + 1);
+  let { taken } = withinBudget(changed, deps.chat.limits.roomListChars);
+  let syncedUpTo = upTo;
+  if (taken.length > max) taken = taken.slice(0, max);
+  if (taken.length < changed.length) {
+    const next = changed[taken.length] as messages.ChangeCandidate;
+    const whole = taken.filter((c) => c.updated < next.updated);
+    // Everything left changed at one instant: it goes out whole rather than never.
+    taken = whole.length > 0 ? whole : changed.filter((c) => c.updated === next.updated);
+    syncedUpTo = (taken.at(-1) as messages.ChangeCandidate).updated;
+  }
+  const list = await messages.findMessagesNewestFirst(deps.db, actor.projectId, taken.map((c) => c.id));
+  return { messages: await viewsFor(deps, actor, list), syncedUpTo };
+}
+
+/** The client has the list: its next `new_and_updated` starts after it. */
+export async function listDelivered(deps: Deps, sessionId: string, syncedUpTo: number): Promise<void> {
+  const write = sessions.advanceSyncCursor(deps.db, sessionId, syncedUpTo);
+  deps.chat.cursorWrites.set(sessionId, write);
+  try {
+    await write;
+  } finally {
+    if (deps.chat.cursorWrites.get(sessionId) === write) deps.chat.cursorWrites.delete(sessionId);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

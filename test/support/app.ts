@@ -1,4 +1,5 @@
 // Builds the real app on a real database, through the same composition functions as `parley serve`.
+// PARLEY_TEST_LOG=debug shows the apps' logs (silent otherwise).
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { type Clock, type Deps, createDeps } from '../../src/deps.ts';
@@ -35,7 +36,7 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
   // Suites send many wrong credentials on purpose from one address; the guard's own test sets low limits.
   const config = loadConfig({ PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000', ...env, PARLEY_DATABASE_URL: database.url });
   const clock = new TestClock();
-  const deps = await createDeps(config, { clock, logger: createLogger('silent') });
+  const deps = await createDeps(config, { clock, logger: createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
   const app = await buildServer(deps, { bodyLimit: config.bodyLimit });
   const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
   const project = await newProject();

@@ -3,7 +3,7 @@
 //   POST /v1/chat/message/new_and_updated       — what changed since this session last asked
 //   POST /v1/chat/message/list_by_room/before   — {roomID, maxCreated (0 = now), limit} → {messages, hasMore}
 //   POST /v1/chat/message/list_by_room/after    — {roomID, minCreated, lastUpdated} → {messages}
-import type { RouteOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf, clientAuthOf } from '../../http/client-realm.ts';
@@ -15,12 +15,27 @@ import { ROOM_ID_RULE, intParam } from './chat-params.ts';
 const MESSAGES = { type: 'array', items: { type: 'object', additionalProperties: true } };
 const MAX_TIME = 8_640_000_000_000_000;
 
+/**
+ * Sends a list and moves the session's cursor only once the whole answer has been handed to the
+ * connection, and only if the client was still there to take it: an answer that failed, was cut off
+ * or had nobody left to read it leaves its changes for the next call.
+ */
+function sendSyncedList(deps: Deps, request: FastifyRequest, reply: FastifyReply, list: chat.SyncedList) {
+  const { sessionId } = clientAuthOf(request);
+  if (!request.raw.destroyed) {
+    reply.raw.once('finish', () => {
+      chat.listDelivered(deps, sessionId, list.syncedUpTo).catch((err: Error) => request.log.warn({ err: { message: err.message } }, 'sync cursor not saved'));
+    });
+  }
+  return reply.send(ok({ messages: list.messages }));
+}
+
 export function roomListAndUnread(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/chat/message/room_list_and_unread',
     schema: describeRoute({ summary: 'Newest message of every room, and unread messages from others', realm: 'client', data: object({ messages: MESSAGES }) }),
-    handler: async (request) => ok(await chat.roomListAndUnread(deps, chatActorOf(request), clientAuthOf(request).sessionId)),
+    handler: async (request, reply) => sendSyncedList(deps, request, reply, await chat.roomListAndUnread(deps, chatActorOf(request))),
   };
 }
 
@@ -29,7 +44,8 @@ export function newAndUpdated(deps: Deps): RouteOptions {
     method: 'POST',
     url: '/v1/chat/message/new_and_updated',
     schema: describeRoute({ summary: 'Messages created or changed since this session last asked', realm: 'client', data: object({ messages: MESSAGES }) }),
-    handler: async (request) => ok(await chat.newAndUpdated(deps, chatActorOf(request), clientAuthOf(request).sessionId)),
+    handler: async (request, reply) =>
+      sendSyncedList(deps, request, reply, await chat.newAndUpdated(deps, chatActorOf(request), clientAuthOf(request).sessionId)),
   };
 }
 
