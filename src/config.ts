@@ -4,8 +4,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** HS256 secret for tickets; when unset, one is generated and kept in the database. */
+  /** HS256 secret for tickets and access tokens; when unset, read from (or created in) ticketSecretFile. */
   readonly ticketSecret: string | undefined;
+  /** Where the secret is kept when PARLEY_TICKET_SECRET is unset (default: beside the SQLite file, or ./data/). */
+  readonly ticketSecretFile: string | undefined;
+  /** Other secrets whose tokens are still accepted while rotating. */
+  readonly ticketSecretsAccepted: readonly string[];
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   readonly bodyLimit: number;
   /** Milliseconds a client has to send a whole request. */
@@ -84,6 +88,8 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   if (ticketSecret !== undefined && ticketSecret.length < 32) {
     problems.push('PARLEY_TICKET_SECRET: must be at least 32 characters');
   }
+  const ticketSecretsAccepted = (get('PARLEY_TICKET_SECRET_ACCEPTED') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (ticketSecretsAccepted.some((s) => s.length < 32)) problems.push('PARLEY_TICKET_SECRET_ACCEPTED: each secret must be at least 32 characters');
   const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
 
   const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo'> = {
@@ -92,6 +98,8 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
     logLevel: oneOf('PARLEY_LOG_LEVEL', get('PARLEY_LOG_LEVEL'), LOG_LEVELS, 'info'),
     ticketSecret,
+    ticketSecretFile: get('PARLEY_TICKET_SECRET_FILE'),
+    ticketSecretsAccepted,
     sqliteSynchronous: oneOf('PARLEY_SQLITE_SYNCHRONOUS', get('PARLEY_SQLITE_SYNCHRONOUS'), ['NORMAL', 'FULL'], 'NORMAL'),
     requestTimeout: int('PARLEY_REQUEST_TIMEOUT', get('PARLEY_REQUEST_TIMEOUT'), 30_000, 1000, 600_000),
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),

@@ -8,14 +8,13 @@ import { Hub } from './chat/hub.ts';
 import * as chatService from './services/chat.ts';
 import type { ClientUser } from './services/user-view.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
-import { newSecret } from './credentials.ts';
 import { createLogger } from './logging.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
-import { getOrCreateSetting } from './repos/settings.ts';
 import { type TicketRow, insertTickets } from './repos/tickets.ts';
 import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
@@ -91,9 +90,14 @@ export async function createDeps(
   const database =
     options.database ??
     (await openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize }));
-  let secret: string;
+  let secrets: SigningSecrets;
   try {
-    secret = config.ticketSecret ?? (await getOrCreateSetting(database.db, 'ticket_signing_secret', newSecret));
+    secrets = await loadSigningSecrets(database.db, {
+      databaseUrl: config.databaseUrl,
+      secret: config.ticketSecret,
+      secretFile: config.ticketSecretFile,
+      accepted: config.ticketSecretsAccepted,
+    });
   } catch (err) {
     await database.close();
     throw err;
@@ -142,7 +146,7 @@ export async function createDeps(
     dialect: database.dialect,
     clock,
     logger,
-    signer: createTokenSigner(secret),
+    signer: createTokenSigner(secrets),
     metrics: createMetrics({ processMetrics: config.metrics }),
     redis,
     authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),

@@ -43,9 +43,21 @@ export interface TokenSigner {
 
 const PURPOSES: readonly string[] = ['auth_ticket', 'livechat_ticket', 'access', 'livechat_access'];
 
-export function createTokenSigner(secret: string): TokenSigner {
-  const signer = createSigner({ key: secret, algorithm: 'HS256' });
-  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 });
+/** Signs with `current`; verifies tokens of `current` and of the `accepted` secrets (rotation). */
+export function createTokenSigner(secrets: { current: string; accepted: readonly string[] }): TokenSigner {
+  const signer = createSigner({ key: secrets.current, algorithm: 'HS256' });
+  const verifiers = [secrets.current, ...secrets.accepted].map((key) =>
+    createVerifier({ key, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 }),
+  );
+  const verifier = (token: string): unknown => {
+    for (let i = 0; ; i++) {
+      try {
+        return (verifiers[i] as (token: string) => unknown)(token);
+      } catch (err) {
+        if (i === verifiers.length - 1) throw err;
+      }
+    }
+  };
   return {
     sign({ pur, sub, pid, now, ttlSeconds, sid, gen }) {
       const iat = Math.floor(now / 1000);

@@ -5,10 +5,14 @@
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { KeyForAuth } from '../repos/projects.ts';
+import type { SessionKind } from '../storage/schema.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export interface SessionState {
   projectId: string;
+  kind: SessionKind;
+  /** Whom the session authenticates: a token naming anyone else is refused. */
+  subject: string;
   generation: number;
   revoked: boolean;
 }

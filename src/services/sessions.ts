@@ -162,7 +162,7 @@ export async function authenticateAccess(deps: Deps, kind: SessionKind, projectI
   const problem = claimsProblem(deps, claims, kind, projectId);
   if (problem !== undefined) throw problem;
   const sid = claims.sid as string;
-  const stateProblem = sessionProblem(await sessionState(deps, sid), claims, projectId);
+  const stateProblem = sessionProblem(await sessionState(deps, sid), claims, kind, projectId);
   if (stateProblem !== undefined) throw stateProblem;
   return { projectId, kind, sessionId: sid, subject: claims.sub };
 }
@@ -174,8 +174,10 @@ function claimsProblem(deps: Deps, claims: TokenClaims, kind: SessionKind, proje
   return undefined;
 }
 
-function sessionProblem(state: SessionState | undefined, claims: TokenClaims, projectId: string): ApiError | undefined {
+function sessionProblem(state: SessionState | undefined, claims: TokenClaims, kind: SessionKind, projectId: string): ApiError | undefined {
   if (state === undefined || state.revoked || state.projectId !== projectId) return new ApiError('TokenExpired', { message: 'Session has ended' });
+  // A session authenticates its own subject and kind only, whatever a token claims.
+  if (state.subject !== claims.sub || state.kind !== kind) return new ApiError('TokenInvalid');
   if (state.generation !== claims.gen) return new ApiError('TokenExpired', { message: 'Access token superseded by a refresh' });
   return undefined;
 }
@@ -190,7 +192,7 @@ export function cachedAccess(deps: Deps, kind: SessionKind, projectId: string, a
   if (claims === undefined || claimsProblem(deps, claims, kind, projectId) !== undefined) return undefined;
   const sid = claims.sid as string;
   const state = deps.authCache.sessions.get(sid);
-  if (state === undefined || sessionProblem(state, claims, projectId) !== undefined) return undefined;
+  if (state === undefined || sessionProblem(state, claims, kind, projectId) !== undefined) return undefined;
   return { projectId, kind, sessionId: sid, subject: claims.sub };
 }
 
@@ -201,7 +203,7 @@ async function sessionState(deps: Deps, sessionId: string): Promise<SessionState
   const epoch = deps.authCache.epoch();
   const row = await sessions.findSessionState(deps.db, sessionId);
   if (row === undefined) return undefined;
-  const state = { projectId: row.project_id, generation: row.generation, revoked: row.revoked_at !== null };
+  const state = { projectId: row.project_id, kind: row.kind, subject: row.subject, generation: row.generation, revoked: row.revoked_at !== null };
   if (epoch === deps.authCache.epoch()) deps.authCache.sessions.set(sessionId, state);
   return state;
 }
