@@ -17,6 +17,8 @@ export interface TokenClaims {
   jti: string;
   /** Seconds since the epoch. */
   iat: number;
+  /** Issued at, milliseconds since the epoch (revocations are compared with it; older tokens lack it). */
+  ims?: number;
   exp: number;
   /** Access tokens: the session and its generation (bumped by each refresh). */
   sid?: string;
@@ -62,6 +64,8 @@ export function createTokenSigner(secrets: { current: string; accepted: readonly
     sign({ pur, sub, pid, now, ttlSeconds, sid, gen }) {
       const iat = Math.floor(now / 1000);
       const claims: TokenClaims = { pur, sub, pid, jti: randomUUID(), iat, exp: iat + ttlSeconds };
+      // Tickets can be revoked before they are redeemed: a revocation is compared to the millisecond.
+      if (pur === 'auth_ticket' || pur === 'livechat_ticket') claims.ims = now;
       if (sid !== undefined) claims.sid = sid;
       if (gen !== undefined) claims.gen = gen;
       return { token: signer(claims), claims };
@@ -83,6 +87,7 @@ export function createTokenSigner(secrets: { current: string; accepted: readonly
         typeof c.jti !== 'string' ||
         typeof c.iat !== 'number' ||
         typeof c.exp !== 'number' ||
+        (c.ims !== undefined && typeof c.ims !== 'number') ||
         (c.sid !== undefined && typeof c.sid !== 'string') ||
         (c.gen !== undefined && typeof c.gen !== 'number')
       ) {

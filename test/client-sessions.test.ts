@@ -287,6 +287,29 @@ await eachDialect(describe, 'client sessions', (dialect) => {
     assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.field], [400, '40002', 'before']);
   });
 
+  it('revocation also refuses the tickets handed out before it, not the ones after', async () => {
+    const serverKey = { 'server-key': t.project.serverKey.header };
+    const redeem = (ticket: string) => client('/v1/auth/access_token/request', ticket);
+    const outstanding = await ticketFor('revoked-with-ticket');
+    const other = await ticketFor('not-revoked');
+    t.clock.advance(1);
+    const res = await post(t.app, '/v1/server/session/revoke_user', serverKey, { xcUserID: 'revoked-with-ticket' });
+    assert.equal(res.status, 200);
+    const refused = await redeem(outstanding.ticket);
+    assert.deepEqual([refused.status, refused.error.code, refused.error.message], [401, '40103', 'Auth ticket has been revoked']);
+    assert.equal((await redeem(other.ticket)).status, 200, "another user's ticket is untouched");
+    t.clock.advance(1);
+    assert.equal((await redeem((await ticketFor('revoked-with-ticket')).ticket)).status, 200, 'a ticket issued afterwards works');
+
+    const beforeAll = await ticketFor('everyone');
+    t.clock.advance(1);
+    const all = await post(t.app, '/v1/server/session/revoke_all', serverKey, { before: t.clock.now() });
+    assert.equal(all.status, 200);
+    assert.equal((await redeem(beforeAll.ticket)).error.code, '40103');
+    t.clock.advance(1);
+    assert.equal((await redeem((await ticketFor('everyone')).ticket)).status, 200);
+  });
+
   describe('OneTalk Live Chat (visitor API)', () => {
     const V = '/api/visitor/v1';
     let secret: Record<string, string>;

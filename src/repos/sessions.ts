@@ -167,3 +167,28 @@ export async function findSyncCursor(db: Kysely<DB>, sessionId: string): Promise
 export async function advanceSyncCursor(db: Kysely<DB>, sessionId: string, to: number): Promise<void> {
   await db.updateTable('sessions').set({ sync_cursor: to }).where('id', '=', sessionId).where('sync_cursor', '<', to).execute();
 }
+
+/**
+ * The time before which tickets of this subject are refused: the later of the project's and, for a
+ * PowerTalk user, the user's own (revocations set them).
+ */
+export async function ticketsValidAfter(db: Kysely<DB>, projectId: string, kind: SessionKind, subject: string): Promise<number> {
+  const userId = kind === 'powertalk' && /^[1-9][0-9]{0,15}$/.test(subject) ? Number(subject) : 0;
+  const row = await db
+    .selectFrom('projects as p')
+    .leftJoin('users as u', (j) => j.onRef('u.project_id', '=', 'p.id').on('u.id', '=', userId))
+    .select(['p.tickets_valid_after as project', 'u.tickets_valid_after as user'])
+    .where('p.id', '=', projectId)
+    .executeTakeFirst();
+  return Math.max(row?.project ?? 0, row?.user ?? 0);
+}
+
+/** Refuses every ticket of this user issued before `at`. */
+export async function revokeUserTickets(db: Kysely<DB>, projectId: string, userId: number, at: number): Promise<void> {
+  await db.updateTable('users').set({ tickets_valid_after: at }).where('project_id', '=', projectId).where('id', '=', userId).where('tickets_valid_after', '<', at).execute();
+}
+
+/** Refuses every ticket of the project issued before `at`. */
+export async function revokeProjectTickets(db: Kysely<DB>, projectId: string, at: number): Promise<void> {
+  await db.updateTable('projects').set({ tickets_valid_after: at }).where('id', '=', projectId).where('tickets_valid_after', '<', at).execute();
+}

@@ -101,6 +101,10 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
     if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
       throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
     }
+    // Tickets without a millisecond issue time (from before it existed) count from their second's start.
+    if ((claims.ims ?? claims.iat * 1000) < (await sessions.ticketsValidAfter(trx, projectId, kind, claims.sub))) {
+      throw new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
+    }
     const user = await loadUser(trx, kind, projectId, claims.sub);
     if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
     const session = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
@@ -218,7 +222,10 @@ export async function logout(deps: Deps, auth: AccessAuth): Promise<void> {
 export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID: string): Promise<number> {
   const user = await findUserByXcUserId(deps.db, projectId, xcUserID);
   if (user === undefined) throw new ApiError('UserNotFound', { field: 'xcUserID' });
-  const n = await sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), deps.clock.now(), 'server_revocation');
+  const now = deps.clock.now();
+  // Tickets handed out before now would otherwise start new sessions for the rest of their hour.
+  await sessions.revokeUserTickets(deps.db, projectId, user.id, now);
+  const n = await sessions.revokeSubjectSessions(deps.db, projectId, 'powertalk', String(user.id), now, 'server_revocation');
   deps.authCache.invalidate({ kind: 'sessions' });
   deps.metrics.revocations.inc({ reason: 'server_revocation' }, n);
   return n;
@@ -226,7 +233,9 @@ export async function revokeUserSessions(deps: Deps, projectId: string, xcUserID
 
 /** Server API: ends every session of the project created before `before` (epoch ms). */
 export async function revokeSessionsBefore(deps: Deps, projectId: string, before: number): Promise<number> {
-  const n = await sessions.revokeProjectSessionsBefore(deps.db, projectId, before, deps.clock.now());
+  const now = deps.clock.now();
+  await sessions.revokeProjectTickets(deps.db, projectId, Math.min(before, now));
+  const n = await sessions.revokeProjectSessionsBefore(deps.db, projectId, before, now);
   deps.authCache.invalidate({ kind: 'sessions' });
   deps.metrics.revocations.inc({ reason: 'project_revocation' }, n);
   return n;

@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_sessions.ts';
 import * as m0003 from './migrations/0003_chat.ts';
+import * as m0004 from './migrations/0004_ticket_watermarks.ts';
 
 // One explicit, ordered list: no folder scanning.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_sessions': m0002,
   '0003_chat': m0003,
+  '0004_ticket_watermarks': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -6,6 +6,8 @@ export interface ProjectTable {
   name: string;
   tier: string | null;
   created_at: number;
+  /** Tickets issued before this time (epoch ms) are refused: set by revoke_all. */
+  tickets_valid_after: Generated<number>;
 }
 
 export type KeyType = 'server' | 'api' | 'app';
@@ -41,6 +43,8 @@ export interface UserTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  /** Tickets of this user issued before this time (epoch ms) are refused: set by revoke_user. */
+  tickets_valid_after: Generated<number>;
 }
 
 /** OneTalk contacts, kept in sync by customer_user_id and phone. */
