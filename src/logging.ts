@@ -5,8 +5,9 @@ import type { Config } from './config.ts';
 /** Header names whose values are secrets: never logged. */
 export const SECRET_HEADERS = ['server-key', 'api-key', 'app-key', 'authorization', 'secret-key'];
 
-// Query parameters that may carry credentials (the SDK's WebSocket URL does).
-const SECRET_QUERY = /([?&](?:authorization|app_key|ticket|token)=)[^&]*/gi;
+// Query parameters that may carry credentials (the SDK's WebSocket URL does): any whose name speaks of
+// a token, key, secret, ticket, password, signature or authorization (access_token, app_key, …).
+const SECRET_QUERY = /([?&][^=&#]*(?:auth|token|key|secret|ticket|pass|sig|session)[^=&#]*=)[^&#]*/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[redacted]');

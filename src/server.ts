@@ -61,7 +61,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     http: { requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors: (err, request, reply) => {
-      request.log.info({ err: { code: err.code, message: err.message } }, 'malformed request');
+      // The framework's message may quote the URL, credentials and all: only its code is logged.
+      request.log.info({ err: { code: err.code } }, 'malformed request');
       sendError(reply, new ApiError('ParamValidationFailed', { message: 'Malformed request' }), 'status');
     },
   });

@@ -1,5 +1,7 @@
 // Secrets never reach the logs: a full flow at trace level, then every secret it created is grepped for.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
@@ -57,6 +59,23 @@ it('logs requests with ids but no key, ticket or token', async () => {
   // The socket URL carries credentials in its query string, as the SDK builds it.
   const query = `/connect?check=1&app_key=${encodeURIComponent(project.appKey.header)}&authorization=${encodeURIComponent(`Bearer ${next.accessToken}`)}`;
   await app.inject({ method: 'GET', url: query, headers: { ...appKey, authorization: `Bearer ${next.accessToken}` } });
+  // A malformed percent-escape makes the framework refuse the URL, with the URL in its error message.
+  // Sent over a real connection: an injected request's URL would be parsed (and mended) on the way in.
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  for (const path of [
+    `/connect?check=1&authorization=Bearer%20${next.accessToken}&x=%zz`,
+    `/v1/client/logout?app_key=${encodeURIComponent(project.appKey.header)}&bad=%E0%A4%A`,
+    `/v1/client/logout%zz?access_token=${next.accessToken}`,
+  ]) {
+    await new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+    });
+  }
+  // Query parameters of other names that carry credentials.
+  for (const name of ['access_token', 'refresh_token', 'api_key', 'secret', 'ticket', 'token', 'X-Amz-Signature']) {
+    await app.inject({ method: 'GET', url: `/healthz?${name}=${encodeURIComponent(next.refreshToken as string)}` });
+  }
   // Refusals and a reused refresh token log too.
   await post(app, '/v1/auth/access_token/refresh', { ...appKey, authorization: `Bearer ${bundle.refreshToken}` }, '');
   await post(app, '/v1/server/auth_ticket/request', { 'server-key': Buffer.from(`${project.serverKey.id}:wrong`).toString('base64') }, {});
