@@ -7,6 +7,7 @@ import { natsBroker } from './chat/broker-nats.ts';
 import { Hub } from './chat/hub.ts';
 import * as chatService from './services/chat.ts';
 import type { ClientUser } from './services/user-view.ts';
+import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
 import { createLogger } from './logging.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
@@ -173,6 +174,7 @@ export async function createDeps(
     },
     roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
     revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
+    revokedKeys: (ids) => findKeysRevoked(database.db, ids),
   });
   return deps;
 }

@@ -24,6 +24,8 @@ export interface ClientSocket {
   projectId: string;
   userId: number;
   sessionId: string;
+  /** The App-Key the socket was opened with: revoking it closes the socket. */
+  keyId: string;
   /** The user as of connecting: the sender of this socket's messages. */
   user: ClientUser;
   /** Events from one socket are handled in order. */
@@ -46,6 +48,8 @@ export interface HubHandlers {
   roomChanged(projectId: string, roomId: string): void;
   /** Sessions to close among `sessionIds` (after a bulk revocation). */
   revokedSessions(sessionIds: string[]): Promise<string[]>;
+  /** Keys revoked (or gone) among `keyIds`. */
+  revokedKeys(keyIds: string[]): Promise<string[]>;
 }
 
 /** Close codes: 4001 the session ended; 1013 the client reads too slowly; 1001 the server is going away. */
@@ -66,6 +70,7 @@ export class Hub {
   readonly #ownPrefix = `{"n":${JSON.stringify(this.node)}`;
   #handlers: HubHandlers | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #keySweep: NodeJS.Timeout | undefined;
   #sockets = 0;
 
   constructor(
@@ -74,7 +79,11 @@ export class Hub {
     private readonly logger: FastifyBaseLogger,
   ) {}
 
-  async start(handlers: HubHandlers, heartbeatMs = 30_000): Promise<void> {
+  /**
+   * `keySweepMs`: how often the App-Keys of open sockets are checked against the database, for
+   * revocations no note announced (a `parley key revoke` run on a deployment without a broker).
+   */
+  async start(handlers: HubHandlers, heartbeatMs = 30_000, keySweepMs = 5_000): Promise<void> {
     this.#handlers = handlers;
     await this.broker.subscribe((text) => this.#receive(text));
     this.authCache.onInvalidate((m, local) => {
@@ -96,6 +105,27 @@ export class Hub {
       }
     }, heartbeatMs);
     this.#heartbeat.unref();
+    this.#keySweep = setInterval(() => this.#closeRevokedKeys(), keySweepMs);
+    this.#keySweep.unref();
+  }
+
+  /** Closes the sockets opened with a key that is now revoked (of `only`, or of every key). */
+  #closeRevokedKeys(only?: string): void {
+    const byKey = new Map<string, ClientSocket[]>();
+    for (const set of this.#byUser.values()) {
+      for (const socket of set) if (only === undefined || socket.keyId === only) byKey.set(socket.keyId, [...(byKey.get(socket.keyId) ?? []), socket]);
+    }
+    if (byKey.size === 0 || this.#handlers === undefined) return;
+    const close = (ids: string[]) => {
+      for (const id of ids) {
+        // Found here before the key cache expired: REST calls with the key stop now too.
+        this.authCache.keys.delete(`app:${id}`);
+        for (const socket of byKey.get(id) ?? []) socket.ws.close(SESSION_ENDED, 'key revoked');
+      }
+    };
+    this.#handlers.revokedKeys([...byKey.keys()]).then(close, (err: unknown) =>
+      this.logger.warn({ err: { message: (err as Error).message } }, 'could not check the keys of open sockets'),
+    );
   }
 
   get socketCount(): number {
@@ -169,6 +199,7 @@ export class Hub {
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    clearInterval(this.#keySweep);
     this.closeSockets();
     await this.broker.close();
   }
@@ -267,7 +298,9 @@ export class Hub {
   }
 
   #invalidated(m: Invalidation): void {
-    if (m.kind === 'session') {
+    if (m.kind === 'key') this.#closeRevokedKeys(m.id);
+    else if (m.kind === 'keys') this.#closeRevokedKeys();
+    else if (m.kind === 'session') {
       for (const socket of this.#bySession.get(m.id) ?? []) socket.ws.close(SESSION_ENDED, 'session ended');
     } else if (m.kind === 'sessions' && this.#bySession.size > 0 && this.#handlers !== undefined) {
       const ids = [...this.#bySession.keys()];

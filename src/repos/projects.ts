@@ -124,3 +124,11 @@ export async function findAppKeyBySecretHash(db: Kysely<DB>, secretHash: string)
   if (!row) return undefined;
   return { id: row.id, projectId: row.project_id, revoked: row.revoked_at !== null, tier: row.tier };
 }
+
+/** Which of these keys are revoked (or gone). */
+export async function findKeysRevoked(db: Kysely<DB>, keyIds: string[]): Promise<string[]> {
+  if (keyIds.length === 0) return [];
+  const live = await db.selectFrom('api_keys').select('id').where('id', 'in', keyIds).where('revoked_at', 'is', null).execute();
+  const alive = new Set(live.map((r) => r.id));
+  return keyIds.filter((id) => !alive.has(id));
+}

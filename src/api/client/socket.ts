@@ -72,11 +72,13 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, s
   const authorization = req.headers.authorization ?? query.get('authorization') ?? undefined;
   const subjects = credentialSubjects('app', appKey, req.socket.remoteAddress ?? '');
   let auth: AccessAuth;
+  let keyId: string;
   let user: ClientUser;
   try {
     const wait = await deps.authGuard.blockedFor(subjects);
     if (wait > 0) throw new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter: wait });
     const key = await authenticateKey(deps, 'app', appKey);
+    keyId = key.keyId;
     auth = await authenticateAccess(deps, 'powertalk', key.projectId, bearerToken(authorization));
     user = (await getSessionUser(deps, auth)) as ClientUser;
   } catch (err) {
@@ -88,15 +90,16 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, s
     return refuse(socket, err);
   }
   if (socket.destroyed) return;
-  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, user, onMessage));
+  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, keyId, user, onMessage));
 }
 
-function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser, onMessage: FrameHandler): void {
+function open(deps: Deps, ws: WebSocket, auth: AccessAuth, keyId: string, user: ClientUser, onMessage: FrameHandler): void {
   const client: ClientSocket = {
     ws,
     projectId: auth.projectId,
     userId: Number(auth.subject),
     sessionId: auth.sessionId,
+    keyId,
     user,
     chain: Promise.resolve(),
     alive: true,
