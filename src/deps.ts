@@ -93,7 +93,7 @@ export async function createDeps(
   redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
   const limits = {
     perAddress: config.authFailuresPerAddress,
-    perKey: config.authFailuresPerKey,
+    perCredential: config.authFailuresPerCredential,
     windowMs: config.authFailureWindowSeconds * 1000,
   };
   const authCache = await createAuthCache({
@@ -125,7 +125,10 @@ export async function createDeps(
     signer: createTokenSigner(secret),
     metrics: createMetrics({ processMetrics: config.metrics }),
     redis,
-    authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),
+    authGuard:
+      redis === undefined
+        ? memoryAuthGuard(limits, () => clock.now())
+        : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
     redisPrefix: config.redisPrefix,
     authCache,
     tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
