@@ -25,6 +25,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key, so deployments can share one Redis. */
   readonly redisPrefix: string;
+  /** Milliseconds allowed for connecting to Redis and for each Redis command. */
+  readonly redisTimeout: number;
   /** Requests per minute per key on the server and integration APIs; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly authFailuresPerAddress: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
     redisUrl: get('PARLEY_REDIS_URL'),
     redisPrefix: get('PARLEY_REDIS_PREFIX') ?? 'parley:',
+    redisTimeout: int('PARLEY_REDIS_TIMEOUT', get('PARLEY_REDIS_TIMEOUT'), 1000, 50, 60_000),
     rateLimitPerMinute: int('PARLEY_RATE_LIMIT', get('PARLEY_RATE_LIMIT'), 60000, 0, 100_000_000),
     authFailuresPerAddress: int('PARLEY_AUTH_FAILURES_PER_ADDRESS', get('PARLEY_AUTH_FAILURES_PER_ADDRESS'), 30, 1, 1_000_000),
     authFailuresPerCredential: int('PARLEY_AUTH_FAILURES_PER_KEY', get('PARLEY_AUTH_FAILURES_PER_KEY'), 100, 1, 1_000_000),

@@ -88,7 +88,8 @@ export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: 
     max: deps.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: keyOf,
-    ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:` }),
+    // A Redis outage (logged once) lifts the limit rather than failing valid calls.
+    ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
     errorResponseBuilder: (_request, context) =>
       new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
   });

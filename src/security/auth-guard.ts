@@ -1,6 +1,7 @@
 // Counters of refused credentials, in fixed windows, per subject: `ip:<client address>` (who sends)
-// and `cred:<hash>` (what was sent). The rule that uses them is in http/guard.ts. Counters live in
-// Redis when configured (shared by every node) and in memory otherwise.
+// and `cred:<hash>` (what was sent). The rule that uses them is in http/guard.ts. Every process counts
+// in its own memory; with Redis the counts are also shared by every node, and a subject's count is
+// the larger of the two, so an unreachable Redis never reads as "no failures".
 import type { Redis } from 'ioredis';
 
 export interface AuthGuardLimits {
@@ -78,24 +79,34 @@ async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> 
   });
 }
 
-export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string, _now: () => number): AuthGuard {
+export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string, now: () => number): AuthGuard {
+  const memory = memoryCounts(limits, now);
   return {
     waitsNow: () => undefined,
     async waits(subjects) {
-      if (subjects.length === 0) return [];
+      const local = memory.waits(subjects);
+      if (subjects.length === 0) return local;
       const pipeline = redis.pipeline();
       for (const s of subjects) pipeline.get(prefix + s).pttl(prefix + s);
-      const shared = await run(pipeline);
+      let shared: unknown[];
+      try {
+        shared = await run(pipeline);
+      } catch {
+        // Redis is down or slow (its outage is logged once): this process's own counts decide.
+        return local;
+      }
       return subjects.map((s, i) => {
         const count = Number(shared[2 * i] ?? 0);
         const ttl = Number(shared[2 * i + 1] ?? 0);
-        return count >= limitOf(limits, s) && ttl > 0 ? Math.ceil(ttl / 1000) : 0;
+        const wait = count >= limitOf(limits, s) && ttl > 0 ? Math.ceil(ttl / 1000) : 0;
+        return Math.max(wait, local[i] ?? 0);
       });
     },
     async recordFailure(subjects) {
+      memory.record(subjects);
       const pipeline = redis.pipeline();
       for (const s of subjects) pipeline.incr(prefix + s).pexpire(prefix + s, limits.windowMs, 'NX');
-      await run(pipeline);
+      await run(pipeline).catch(() => {});
     },
   };
 }
