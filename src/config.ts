@@ -1,4 +1,9 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
+import proxyAddr from '@fastify/proxy-addr';
+
+/** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
+export type TrustProxy = false | number | readonly string[];
+
 export interface Config {
   readonly databaseUrl: string;
   readonly host: string;
@@ -15,7 +20,7 @@ export interface Config {
   /** Milliseconds a client has to send a whole request. */
   readonly requestTimeout: number;
   readonly pgPoolSize: number;
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   /** Lifetime of client access tokens, seconds. */
   readonly accessTokenTtl: number;
   /** Lifetime of client refresh tokens, seconds. */
@@ -24,10 +29,13 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key, so deployments can share one Redis. */
   readonly redisPrefix: string;
+  /** Milliseconds allowed for connecting to Redis and for each Redis command. */
+  readonly redisTimeout: number;
   /** Requests per minute per key on the server and integration APIs; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly authFailuresPerAddress: number;
-  readonly authFailuresPerKey: number;
+  /** Failures allowed per presented credential (PARLEY_AUTH_FAILURES_PER_KEY, named before the rule changed). */
+  readonly authFailuresPerCredential: number;
   readonly authFailureWindowSeconds: number;
   readonly metrics: boolean;
   /** How long a verified key stays cached (seconds); 0 reads the database on every request. */
@@ -90,7 +98,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   }
   const ticketSecretsAccepted = (get('PARLEY_TICKET_SECRET_ACCEPTED') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (ticketSecretsAccepted.some((s) => s.length < 32)) problems.push('PARLEY_TICKET_SECRET_ACCEPTED: each secret must be at least 32 characters');
-  const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
+  const trustProxy = parseTrustProxy(get('PARLEY_TRUST_PROXY'), problems);
 
   const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo'> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
@@ -108,9 +116,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
     redisUrl: get('PARLEY_REDIS_URL'),
     redisPrefix: get('PARLEY_REDIS_PREFIX') ?? 'parley:',
+    redisTimeout: int('PARLEY_REDIS_TIMEOUT', get('PARLEY_REDIS_TIMEOUT'), 1000, 50, 60_000),
     rateLimitPerMinute: int('PARLEY_RATE_LIMIT', get('PARLEY_RATE_LIMIT'), 60000, 0, 100_000_000),
     authFailuresPerAddress: int('PARLEY_AUTH_FAILURES_PER_ADDRESS', get('PARLEY_AUTH_FAILURES_PER_ADDRESS'), 30, 1, 1_000_000),
-    authFailuresPerKey: int('PARLEY_AUTH_FAILURES_PER_KEY', get('PARLEY_AUTH_FAILURES_PER_KEY'), 100, 1, 1_000_000),
+    authFailuresPerCredential: int('PARLEY_AUTH_FAILURES_PER_KEY', get('PARLEY_AUTH_FAILURES_PER_KEY'), 100, 1, 1_000_000),
     authFailureWindowSeconds: int('PARLEY_AUTH_FAILURE_WINDOW', get('PARLEY_AUTH_FAILURE_WINDOW'), 300, 1, 86400),
     keyCacheTtl: int('PARLEY_KEY_CACHE_TTL', get('PARLEY_KEY_CACHE_TTL'), 5, 0, 3600),
     metrics: oneOf('PARLEY_METRICS', get('PARLEY_METRICS'), ['true', 'false'], 'true') === 'true',
@@ -129,4 +138,33 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, ...extra });
+}
+
+/**
+ * `false`, a hop count, or a comma-separated list of proxy addresses / CIDR ranges (or proxy-addr's
+ * names `loopback`, `linklocal`, `uniquelocal`). `true` is refused: it trusted every hop, so any client
+ * could choose its own address by writing X-Forwarded-For.
+ */
+function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined || raw.toLowerCase() === 'false' || raw === '0') return false;
+  if (raw.toLowerCase() === 'true') {
+    problems.push(
+      'PARLEY_TRUST_PROXY: "true" (trust every hop) lets any client choose its address; give the number of proxies in front of Parley (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    );
+    return false;
+  }
+  if (/^[0-9]+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) problems.push(`PARLEY_TRUST_PROXY: expected at most 10 hops, got "${raw}"`);
+    return hops;
+  }
+  const list = raw.split(',').map((item) => item.trim());
+  for (const item of list) {
+    try {
+      proxyAddr.compile(item);
+    } catch {
+      problems.push(`PARLEY_TRUST_PROXY: "${item}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return Object.freeze(list);
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Kysely, Transaction } from 'kysely';
 import type { Config } from './config.ts';
 import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
@@ -10,6 +10,7 @@ import type { ClientUser } from './services/user-view.ts';
 import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
 import { createLogger } from './logging.ts';
+import { openRedis } from './redis.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
 import { type TicketRow, insertTickets } from './repos/tickets.ts';
 import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
@@ -37,7 +38,7 @@ export interface Deps {
   logger: FastifyBaseLogger;
   signer: TokenSigner;
   metrics: Metrics;
-  /** Shared counters across nodes, when configured. */
+  /** Shared counters across nodes, when configured: every command has a deadline and a fallback. */
   redis: Redis | undefined;
   redisPrefix: string;
   authGuard: AuthGuard;
@@ -103,28 +104,26 @@ export async function createDeps(
     await database.close();
     throw err;
   }
-  const redis =
-    config.redisUrl === undefined
-      ? undefined
-      : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-  redis?.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis error'));
+  // Connects in the background: a start with Redis down proceeds degraded (src/redis.ts).
+  const link = config.redisUrl === undefined ? undefined : openRedis(config.redisUrl, config.redisTimeout, logger);
+  const redis = link?.client;
   const limits = {
     perAddress: config.authFailuresPerAddress,
-    perKey: config.authFailuresPerKey,
+    perCredential: config.authFailuresPerCredential,
     windowMs: config.authFailureWindowSeconds * 1000,
   };
   const authCache = await createAuthCache({
     keyTtlMs: config.keyCacheTtl * 1000,
     // Sessions are cached only where every change reaches every node: one SQLite process, or Redis.
-    sessionTtlMs: database.dialect === 'sqlite' || redis !== undefined ? 60_000 : 0,
+    sessionTtlMs: database.dialect === 'sqlite' || link !== undefined ? 60_000 : 0,
     now: () => clock.now(),
-    redis,
+    redis: link,
     channel: `${config.redisPrefix}invalidate`,
     logger,
   });
   const broker: Broker =
-    config.broker === 'redis' && redis !== undefined
-      ? redisBroker(redis, `${config.redisPrefix}chat`, logger)
+    config.broker === 'redis' && link !== undefined
+      ? redisBroker(link, `${config.redisPrefix}chat`, logger)
       : config.broker === 'nats'
         ? await natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
         : localBroker();
@@ -150,7 +149,10 @@ export async function createDeps(
     signer: createTokenSigner(secrets),
     metrics: createMetrics({ processMetrics: config.metrics }),
     redis,
-    authGuard: redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`),
+    authGuard:
+      redis === undefined
+        ? memoryAuthGuard(limits, () => clock.now())
+        : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
     redisPrefix: config.redisPrefix,
     authCache,
     tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
@@ -164,7 +166,7 @@ export async function createDeps(
       await chat.hub.close();
       await authCache.close();
       await database.close();
-      if (redis !== undefined) await redis.quit().catch(() => redis.disconnect());
+      await link?.close();
     },
   };
   await chat.hub.start({

@@ -10,9 +10,11 @@ import { opsApi } from './api/ops/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
+import type { TrustProxy } from './config.ts';
 import type { Deps } from './deps.ts';
 import { ApiError, failure } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';
+import { clientAddress, proxyTrust } from './http/client-address.ts';
 import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
@@ -20,7 +22,8 @@ import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
-  trustProxy?: boolean;
+  /** The proxies whose X-Forwarded-For is believed (http/client-address.ts); none by default. */
+  trustProxy?: TrustProxy;
   /** Milliseconds a client has to send a whole request (slow clients are cut off with 408). */
   requestTimeout?: number;
   /** Where the built demo page is (dist/demo/public/ by default); only read when the demo is on. */
@@ -36,6 +39,8 @@ export function listRoutes(app: FastifyInstance): Array<{ method: string; url: s
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<FastifyInstance> {
   let fastPath: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+  // One trust function for request.ip and for socket upgrades, which Fastify never sees.
+  const trust = proxyTrust(options.trustProxy ?? false);
   const app = Fastify({
     // Fastify's own server, with one hot route answered before routing (http/fast-path.ts).
     serverFactory: (handler, fastifyOptions) => {
@@ -51,7 +56,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     },
     loggerInstance: deps.logger,
     bodyLimit: options.bodyLimit ?? 65536,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trust ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Refused during shutdown by our own hook below, in the envelope.
@@ -95,7 +100,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('preClose', async () => {
     closing = true;
   });
-  fastPath = connectCheckFastPath(deps, () => closing, options.trustProxy ?? false);
+  fastPath = connectCheckFastPath(deps, () => closing);
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   app.addHook('onRequest', async (request, reply) => {
@@ -132,7 +137,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => opsApi(realm, deps));
   await app.register(async (realm) => serverApi(realm, deps));
   await app.register(async (realm) => onetalkApi(realm, deps));
-  await app.register(async (realm) => clientApi(realm, deps));
+  await app.register(async (realm) => clientApi(realm, deps, (req) => clientAddress(req, trust)));
   await app.register(async (realm) => visitorApi(realm, deps));
   if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;

@@ -10,6 +10,7 @@ import { connect } from 'nats';
 import { pino } from 'pino';
 import { type Broker, redisBroker } from '../src/chat/broker.ts';
 import { natsBroker } from '../src/chat/broker-nats.ts';
+import { redisLink } from '../src/redis.ts';
 
 const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
 
@@ -44,7 +45,7 @@ const KINDS: Kind[] = [
     },
     async open(channel) {
       const redis = new Redis(this.url);
-      return { broker: redisBroker(redis, channel, logger), release: async () => { await redis.quit(); } };
+      return { broker: redisBroker(redisLink(redis, logger), channel, logger), release: async () => { await redis.quit(); } };
     },
   },
   {

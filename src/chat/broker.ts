@@ -2,7 +2,7 @@
 // "this happened" notes, at most once. A note carries the room's sequence number, so a node that
 // sees a gap refills it from the database (see hub.ts).
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisLink, Subscription } from '../redis.ts';
 
 /** One note, as JSON text. Every node receives every note, its own included (it ignores those). */
 export interface Broker {
@@ -18,21 +18,25 @@ export function localBroker(): Broker {
   return { name: 'none', publish: () => {}, subscribe: async () => {}, close: async () => {} };
 }
 
-/** Redis pub/sub on one channel. */
-export function redisBroker(redis: Redis, channel: string, logger: FastifyBaseLogger): Broker {
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'broker subscriber error'));
+/**
+ * Redis pub/sub on one channel. While Redis is down, notes are dropped (at most once, as always): a
+ * node that later sees a gap in a room's sequence numbers refills it from the database.
+ */
+export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger): Broker {
+  let subscription: Subscription | undefined;
   return {
     name: 'redis',
     publish(text) {
-      redis.publish(channel, text).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'broker publish failed'));
+      redis.client.publish(channel, text).catch((err: Error) => {
+        if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
+      });
     },
     async subscribe(handler) {
-      subscriber.on('message', (_channel, text: string) => handler(text));
-      await subscriber.subscribe(channel);
+      subscription = redis.subscribe(channel, { message: handler, live: () => {} });
+      await subscription.ready;
     },
     close: async () => {
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      await subscription?.close();
     },
   };
 }

@@ -5,9 +5,7 @@ import type { Deps } from '../deps.ts';
 import { authenticateAppSecret, authenticateKey } from '../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken } from '../services/sessions.ts';
 import type { SessionKind } from '../storage/schema.ts';
-import { errorHandler } from './errors.ts';
 import { guardCredentials } from './guard.ts';
-import { keySubjects } from './key-realm.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
 export type BearerKind = 'access' | 'own';
@@ -45,9 +43,8 @@ export function clientProjectOf(request: FastifyRequest): string {
 export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKind, appKey: 'app-key' | 'secret-key'): void {
   app.decorateRequest('clientProject', null);
   app.decorateRequest('clientAuth', null);
-  app.setErrorHandler(errorHandler('ok'));
-  // A Secret-Key names no key id: failures count against the address alone.
-  guardCredentials(app, deps, appKey === 'app-key' ? keySubjects('app') : (request) => [`ip:${request.ip}`]);
+  // The key and the token together are the credential: the key alone is public (it ships in the app).
+  guardCredentials(app, deps, (request) => [request.headers[appKey], request.headers.authorization], 'ok');
   app.addHook('onRequest', async (request) => {
     const key =
       appKey === 'app-key'

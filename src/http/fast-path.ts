@@ -1,29 +1,32 @@
 // The hottest client call, `GET /connect?check=1` (every SDK runs it before each socket, and
 // retries it every second while offline), answered before Fastify when everything it needs is in
-// memory: a cached key, a token whose session state is cached, no block on the caller, request
-// logging off. The answer is byte for byte what the Fastify route sends. Any other case — a cache
-// miss, a bad credential, shutdown — goes through Fastify, which checks again and explains.
+// memory: a cached key, a token whose session state is cached, a credential not over its failure
+// limit, request logging off. The caller's address plays no part: by the throttling rule
+// (http/guard.ts) valid credentials are served whatever their source's failures. The answer is byte
+// for byte what the Fastify route sends. Any other case — a cache miss, a bad credential, shutdown —
+// goes through Fastify, which checks again and explains.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../deps.ts';
 import { ok } from '../errors.ts';
 import { cachedKey } from '../services/key-auth.ts';
 import { cachedAccess } from '../services/sessions.ts';
-import { credentialSubjects } from './key-realm.ts';
+import { credentialSubject } from './guard.ts';
 
 const BODY = JSON.stringify(ok({}));
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 const LENGTH = String(Buffer.byteLength(BODY));
 
-export function connectCheckFastPath(deps: Deps, isClosing: () => boolean, trustProxy: boolean) {
+export function connectCheckFastPath(deps: Deps, isClosing: () => boolean) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.url !== '/connect?check=1' || req.method !== 'GET' || isClosing() || trustProxy) return false;
+    if (req.url !== '/connect?check=1' || req.method !== 'GET' || isClosing()) return false;
     // Fastify logs each request at info; keep those logs whole.
     if (REQUEST_LOG_LEVELS.has(deps.logger.level)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
-    const blocked = deps.authGuard.blockedForNow(credentialSubjects('app', appKey, req.socket.remoteAddress ?? ''));
-    if (blocked !== 0) return false;
+    // With Redis the shared counts decide (undefined here): Fastify asks them.
+    const waits = deps.authGuard.waitsNow([credentialSubject([appKey, req.headers.authorization])]);
+    if (waits === undefined || waits[0] !== 0) return false;
     const key = cachedKey(deps, 'app', appKey);
     if (key === undefined || cachedAccess(deps, 'powertalk', key.projectId, req.headers.authorization) === undefined) return false;
     res.writeHead(200, {

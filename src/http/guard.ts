@@ -1,27 +1,83 @@
-// Wires brute-force protection and rate limits into a realm.
+// Brute-force protection and rate limits, one rule for every realm and for the socket upgrade.
+//
+// The throttling rule. Refused credentials count against two subjects: the source (the client
+// address, by the trusted-proxy rule of http/client-address.ts) and the presented credential (a
+// SHA-256 of the credential values sent together, never the values). Never against a key id: App-Keys
+// ship inside every client app, so anyone can name one.
+// - A presented credential over its limit is refused outright (429) without being checked: it has
+//   failed that often, and only its holders send it.
+// - A source over its limit is not refused outright, because everyone behind one address (a NAT, a
+//   proxy) shares it: each request's credential is still checked, and only a request whose check
+//   fails gets 429 instead of its 4xx. The check itself is cheap for a guess (a malformed value, a
+//   signature, one primary-key read); nothing past authentication runs for it.
+// So a request whose credentials are valid is never refused because of anyone else's failures.
+import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { type StatusMode, sendError, toApiError } from './errors.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
 export const CREDENTIAL_FAILURES = new Set(['49102', '49103', '40102', '40103', '40105']);
 
-/** Who is trying: the client address, and the key id when the header names one. */
-export type SubjectsOf = (request: FastifyRequest) => string[];
+export interface Attempt {
+  /** `ip:<address>`, and `cred:<hash>` when a credential was presented. */
+  subjects: string[];
+  /** Seconds the source must still wait; 0 when it is under its limit. */
+  sourceWait: number;
+}
 
-export function guardCredentials(app: FastifyInstance, deps: Deps, subjectsOf: SubjectsOf): void {
+/** Whom a request's failures count against: its source address and the credential values it presents. */
+export function attemptSubjects(address: string, credentials: readonly unknown[]): string[] {
+  const subjects = [`ip:${address}`];
+  if (credentials.some((c) => c !== undefined && c !== '')) subjects.push(credentialSubject(credentials));
+  return subjects;
+}
+
+/** `cred:` + SHA-256 of the values (strings, or arrays of repeated headers), so no secret is kept. */
+export function credentialSubject(credentials: readonly unknown[]): string {
+  return `cred:${createHash('sha256').update(JSON.stringify(credentials)).digest('base64url')}`;
+}
+
+const tooMany = (retryAfter: number) => new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter });
+
+/** Before the credential is checked: refuses a credential over its limit; notes the source's state. */
+export async function admitAttempt(deps: Deps, subjects: string[]): Promise<Attempt> {
+  const waits = await deps.authGuard.waits(subjects);
+  const credentialWait = subjects.length > 1 ? (waits[1] ?? 0) : 0;
+  if (credentialWait > 0) throw tooMany(credentialWait);
+  return { subjects, sourceWait: waits[0] ?? 0 };
+}
+
+/** After a failed check: counts a credential failure, answered 429 when its source is over the limit. */
+export async function judgeFailure(deps: Deps, attempt: Attempt, err: ApiError): Promise<ApiError> {
+  if (!CREDENTIAL_FAILURES.has(err.code)) return err;
+  deps.metrics.authFailures.inc({ code: err.code });
+  await deps.authGuard.recordFailure(attempt.subjects);
+  return attempt.sourceWait > 0 ? tooMany(attempt.sourceWait) : err;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    attempt: Attempt | null;
+  }
+}
+
+/** The values a request presents as its credential (header values, as received). */
+export type CredentialsOf = (request: FastifyRequest) => unknown[];
+
+/** Installs the rule on a realm, with the realm's error handler (its status mode). */
+export function guardCredentials(app: FastifyInstance, deps: Deps, credentialsOf: CredentialsOf, mode: StatusMode): void {
+  app.decorateRequest('attempt', null);
   app.addHook('onRequest', async (request) => {
-    const wait = await deps.authGuard.blockedFor(subjectsOf(request));
-    if (wait > 0) {
-      throw new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter: wait });
-    }
+    request.attempt = await admitAttempt(deps, attemptSubjects(request.ip, credentialsOf(request)));
   });
-  app.addHook('onError', async (request, _reply, err) => {
-    if (err instanceof ApiError && CREDENTIAL_FAILURES.has(err.code)) {
-      deps.metrics.authFailures.inc({ code: err.code });
-      await deps.authGuard.recordFailure(subjectsOf(request));
-    }
+  // Credentials are also checked in handlers (tickets, refresh tokens): judged here, where every failure passes.
+  app.setErrorHandler(async (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let apiError = toApiError(err, request);
+    if (request.attempt !== null) apiError = await judgeFailure(deps, request.attempt, apiError);
+    return sendError(reply, apiError, mode);
   });
 }
 
@@ -32,7 +88,8 @@ export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: 
     max: deps.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: keyOf,
-    ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:` }),
+    // A Redis outage (logged once) lifts the limit rather than failing valid calls.
+    ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
     errorResponseBuilder: (_request, context) =>
       new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
   });

@@ -1,9 +1,10 @@
 // Hot credentials kept in memory so checking a key or an access token needs no database read.
 // Changes (revocation, logout, refresh, tier) invalidate the entries at once on this node and, through
 // Redis pub/sub when configured, on every node. Without Redis, sessions are cached only on SQLite
-// (one process); keys are cached for a few seconds everywhere.
-import type { Redis } from 'ioredis';
+// (one process); keys are cached for a few seconds everywhere. With Redis, nothing is cached while the
+// invalidation channel is not subscribed: a revocation made elsewhere meanwhile would go unnoticed.
 import type { FastifyBaseLogger } from 'fastify';
+import type { RedisLink } from '../redis.ts';
 import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionKind } from '../storage/schema.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -40,7 +41,7 @@ export interface AuthCacheOptions {
   keyTtlMs: number;
   sessionTtlMs: number;
   now: () => number;
-  redis?: Redis | undefined;
+  redis?: RedisLink | undefined;
   channel: string;
   logger: FastifyBaseLogger;
 }
@@ -65,24 +66,35 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     return { keys, sessions, epoch: () => epoch, invalidate: (m) => apply(m, true), apply, onInvalidate, close: async () => {} };
   }
 
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (err) => options.logger.warn({ err: { message: err.message } }, 'invalidation subscriber error'));
-  // Messages may have been missed while disconnected: start over from the database.
-  subscriber.on('ready', () => {
+  const forgetAll = () => {
     epoch++;
     keys.clear();
     sessions.clear();
+  };
+  // Until subscribed, and whenever the subscription is lost, nothing is cached; once (re)subscribed,
+  // start over from the database, as notes may have been missed.
+  keys.pause();
+  sessions.pause();
+  const subscription = redis.subscribe(options.channel, {
+    live(up) {
+      forgetAll();
+      if (up) {
+        keys.resume();
+        sessions.resume();
+      } else {
+        keys.pause();
+        sessions.pause();
+      }
+    },
+    message(text) {
+      try {
+        apply(JSON.parse(text) as Invalidation);
+      } catch {
+        forgetAll();
+      }
+    },
   });
-  subscriber.on('message', (_channel, text) => {
-    try {
-      apply(JSON.parse(text) as Invalidation);
-    } catch {
-      epoch++;
-      sessions.clear();
-      keys.clear();
-    }
-  });
-  await subscriber.subscribe(options.channel);
+  await subscription.ready;
   return {
     keys,
     sessions,
@@ -91,12 +103,12 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     onInvalidate,
     invalidate(message) {
       apply(message, true);
-      redis.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
-        options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
+      redis.client.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
+        // Lost while Redis is down (the outage is logged once): nodes that lost it too cache nothing
+        // meanwhile; a node that still reaches it keeps its entries until they expire.
+        if (!redis.isDown()) options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
       });
     },
-    close: async () => {
-      await subscriber.quit().catch(() => subscriber.disconnect());
-    },
+    close: () => subscription.close(),
   };
 }

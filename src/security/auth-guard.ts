@@ -1,28 +1,33 @@
-// Brute-force protection for every credential check: failures are counted per client address and per
-// key id in fixed windows; past the limit the subject is refused (429 + Retry-After) before any check,
-// so a correct guess during the block is worth nothing. Counters live in Redis when configured (shared
-// by every node) and in memory otherwise.
+// Counters of refused credentials, in fixed windows, per subject: `ip:<client address>` (who sends)
+// and `cred:<hash>` (what was sent). The rule that uses them is in http/guard.ts. Every process counts
+// in its own memory; with Redis the counts are also shared by every node, and a subject's count is
+// the larger of the two, so an unreachable Redis never reads as "no failures".
 import type { Redis } from 'ioredis';
 
 export interface AuthGuardLimits {
   /** Failures allowed per client address per window. */
   perAddress: number;
-  /** Failures allowed per key id per window. */
-  perKey: number;
+  /** Failures allowed per presented credential per window. */
+  perCredential: number;
   windowMs: number;
 }
 
 export interface AuthGuard {
-  /** Seconds until the first blocked subject may try again, or 0. */
-  blockedFor(subjects: string[]): Promise<number>;
-  /** The same answer without waiting, where it is known here (memory); undefined otherwise (Redis). */
-  blockedForNow(subjects: string[]): number | undefined;
-  recordFailure(subjects: string[]): Promise<void>;
+  /** Seconds until each subject is under its limit again (0 = under it now), in the order given. */
+  waits(subjects: readonly string[]): Promise<number[]>;
+  /** The same without waiting, where this process alone decides (memory); undefined with Redis. */
+  waitsNow(subjects: readonly string[]): number[] | undefined;
+  recordFailure(subjects: readonly string[]): Promise<void>;
 }
 
-const limitOf = (limits: AuthGuardLimits, subject: string) => (subject.startsWith('ip:') ? limits.perAddress : limits.perKey);
+const limitOf = (limits: AuthGuardLimits, subject: string) => (subject.startsWith('ip:') ? limits.perAddress : limits.perCredential);
 
-export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): AuthGuard {
+interface MemoryCounts {
+  waits(subjects: readonly string[]): number[];
+  record(subjects: readonly string[]): void;
+}
+
+function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts {
   const windows = new Map<string, { count: number; resetAt: number }>();
   const live = (subject: string) => {
     const w = windows.get(subject);
@@ -32,20 +37,13 @@ export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): Aut
     }
     return w;
   };
-  const blockedForNow = (subjects: string[]) => {
-    let wait = 0;
-    for (const s of subjects) {
-      const w = live(s);
-      if (w !== undefined && w.count >= limitOf(limits, s)) wait = Math.max(wait, Math.ceil((w.resetAt - now()) / 1000));
-    }
-    return wait;
-  };
   return {
-    blockedForNow,
-    async blockedFor(subjects) {
-      return blockedForNow(subjects);
-    },
-    async recordFailure(subjects) {
+    waits: (subjects) =>
+      subjects.map((s) => {
+        const w = live(s);
+        return w !== undefined && w.count >= limitOf(limits, s) ? Math.ceil((w.resetAt - now()) / 1000) : 0;
+      }),
+    record(subjects) {
       // Bound memory under a flood of distinct subjects: drop expired windows first, then the oldest.
       if (windows.size > 100_000) {
         for (const [s, w] of windows) if (w.resetAt <= now()) windows.delete(s);
@@ -63,26 +61,52 @@ export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): Aut
   };
 }
 
-export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string): AuthGuard {
+export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): AuthGuard {
+  const memory = memoryCounts(limits, now);
   return {
-    blockedForNow: () => undefined,
-    async blockedFor(subjects) {
-      if (subjects.length === 0) return 0;
+    waitsNow: (subjects) => memory.waits(subjects),
+    waits: async (subjects) => memory.waits(subjects),
+    recordFailure: async (subjects) => memory.record(subjects),
+  };
+}
+
+/** A pipeline's replies; throws when any command failed (ioredis reports those per command). */
+async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string, now: () => number): AuthGuard {
+  const memory = memoryCounts(limits, now);
+  return {
+    waitsNow: () => undefined,
+    async waits(subjects) {
+      const local = memory.waits(subjects);
+      if (subjects.length === 0) return local;
       const pipeline = redis.pipeline();
       for (const s of subjects) pipeline.get(prefix + s).pttl(prefix + s);
-      const results = (await pipeline.exec()) ?? [];
-      let wait = 0;
-      subjects.forEach((s, i) => {
-        const count = Number(results[2 * i]?.[1] ?? 0);
-        const ttl = Number(results[2 * i + 1]?.[1] ?? 0);
-        if (count >= limitOf(limits, s) && ttl > 0) wait = Math.max(wait, Math.ceil(ttl / 1000));
+      let shared: unknown[];
+      try {
+        shared = await run(pipeline);
+      } catch {
+        // Redis is down or slow (its outage is logged once): this process's own counts decide.
+        return local;
+      }
+      return subjects.map((s, i) => {
+        const count = Number(shared[2 * i] ?? 0);
+        const ttl = Number(shared[2 * i + 1] ?? 0);
+        const wait = count >= limitOf(limits, s) && ttl > 0 ? Math.ceil(ttl / 1000) : 0;
+        return Math.max(wait, local[i] ?? 0);
       });
-      return wait;
     },
     async recordFailure(subjects) {
+      memory.record(subjects);
       const pipeline = redis.pipeline();
       for (const s of subjects) pipeline.incr(prefix + s).pexpire(prefix + s, limits.windowMs, 'NX');
-      await pipeline.exec();
+      await run(pipeline).catch(() => {});
     },
   };
 }

@@ -1,6 +1,7 @@
 // A bounded map whose entries expire: small enough to hold hot credentials, never the source of truth.
 export class TtlCache<K, V> {
   readonly #entries = new Map<K, { value: V; expiresAt: number }>();
+  #paused = false;
 
   constructor(
     private readonly ttlMs: number,
@@ -9,7 +10,7 @@ export class TtlCache<K, V> {
   ) {}
 
   get(key: K): V | undefined {
-    if (this.ttlMs <= 0) return undefined;
+    if (this.ttlMs <= 0 || this.#paused) return undefined;
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -20,7 +21,7 @@ export class TtlCache<K, V> {
   }
 
   set(key: K, value: V): void {
-    if (this.ttlMs <= 0) return;
+    if (this.ttlMs <= 0 || this.#paused) return;
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest.
@@ -36,5 +37,15 @@ export class TtlCache<K, V> {
 
   clear(): void {
     this.#entries.clear();
+  }
+
+  /** Forgets everything and keeps nothing until `resume`: for when entries could go stale unnoticed. */
+  pause(): void {
+    this.#paused = true;
+    this.#entries.clear();
+  }
+
+  resume(): void {
+    this.#paused = false;
   }
 }

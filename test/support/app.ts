@@ -37,7 +37,7 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
   const config = loadConfig({ PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000', ...env, PARLEY_DATABASE_URL: database.url });
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
-  const app = await buildServer(deps, { bodyLimit: config.bodyLimit });
+  const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
   const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
   const project = await newProject();
   return {

@@ -2,7 +2,7 @@
 // /connect the way the web SDK does (query-string credentials, text frames out, binary frames in).
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 import { encryptContent, newLocalId } from '../../src/chat/cipher.ts';
 import { type TestApp, post } from './app.ts';
 
@@ -86,8 +86,8 @@ export class ChatSocket {
     });
   }
 
-  static async open(url: string, headers: Record<string, string> = {}): Promise<ChatSocket> {
-    const ws = new WebSocket(url, { headers });
+  static async open(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<ChatSocket> {
+    const ws = new WebSocket(url, { ...options, headers });
     const socket = new ChatSocket(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

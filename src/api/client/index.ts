@@ -1,4 +1,5 @@
 // The PowerTalk client realm: what TapTalk's chat SDKs call (App-Key + access token, HTTP 200 always).
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { useClientRealm } from '../../http/client-realm.ts';
@@ -29,7 +30,7 @@ import { roomParticipantsRemove } from './room.participants.remove.ts';
 import { roomUpdate } from './room.update.ts';
 import { userGetByUsername } from './user.get-by-username.ts';
 
-export async function clientApi(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): Promise<void> {
   useClientRealm(app, deps, 'powertalk', 'app-key');
   app.route(projectConfigs());
   app.route(accessTokenRequest(deps, 'powertalk'));
@@ -38,7 +39,7 @@ export async function clientApi(app: FastifyInstance, deps: Deps): Promise<void>
   app.route(clientLogout(deps, '/v1/client/logout'));
   app.route(userGetById(deps));
   app.route(userGetByXcUserId(deps));
-  chatSocket(app, deps);
+  chatSocket(app, deps, addressOf);
   app.route(roomListAndUnread(deps));
   app.route(newAndUpdated(deps));
   app.route(listBefore(deps));

@@ -10,8 +10,7 @@ import { isObject, roomIdOf } from '../../chat/message-input.ts';
 import { eventFrame } from '../../chat/views.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, failure } from '../../errors.ts';
-import { CREDENTIAL_FAILURES } from '../../http/guard.ts';
-import { credentialSubjects } from '../../http/key-realm.ts';
+import { type Attempt, admitAttempt, attemptSubjects, judgeFailure } from '../../http/guard.ts';
 import * as chat from '../../services/chat.ts';
 import { authenticateKey } from '../../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
@@ -20,7 +19,8 @@ import type { ClientUser } from '../../services/user-view.ts';
 /** Events clients may send that need nothing from the server (spec §4.3). */
 const IGNORED = new Set(['chat/openRoom', 'chat/closeRoom', 'chat/openMessage', 'user/authentication', 'user/updated']);
 
-export function chatSocket(app: FastifyInstance, deps: Deps): void {
+/** `addressOf` is the client address by the same trusted-proxy rule as Fastify's request.ip. */
+export function chatSocket(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): void {
   // The hard limit closes the socket (1009); below it, an oversized frame is answered with an error.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: deps.chat.limits.frame * 4 });
   let closing = false;
@@ -40,7 +40,7 @@ export function chatSocket(app: FastifyInstance, deps: Deps): void {
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (closing) return refuse(socket, new ApiError('ServiceUnavailable'));
-    upgrade(deps, wss, req, socket, head, (client, data) => {
+    upgrade(deps, wss, req, addressOf(req), socket, head, (client, data) => {
       // Frames that arrive once shutdown began are not taken on.
       if (closing) return;
       client.chain = client.chain.then(() => onFrame(deps, client, data, track));
@@ -64,30 +64,26 @@ function refuse(socket: Duplex, err: ApiError): void {
 
 type FrameHandler = (client: ClientSocket, data: RawData) => void;
 
-async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
+async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, address: string, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
   const appKey = req.headers['app-key'] ?? query.get('app_key') ?? undefined;
   const authorization = req.headers.authorization ?? query.get('authorization') ?? undefined;
-  const subjects = credentialSubjects('app', appKey, req.socket.remoteAddress ?? '');
   let auth: AccessAuth;
   let keyId: string;
   let user: ClientUser;
+  let attempt: Attempt | undefined;
   try {
-    const wait = await deps.authGuard.blockedFor(subjects);
-    if (wait > 0) throw new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter: wait });
+    // The client realm's rule (http/guard.ts), with the same credential values as its REST calls.
+    attempt = await admitAttempt(deps, attemptSubjects(address, [appKey, authorization]));
     const key = await authenticateKey(deps, 'app', appKey);
     keyId = key.keyId;
     auth = await authenticateAccess(deps, 'powertalk', key.projectId, bearerToken(authorization));
     user = (await getSessionUser(deps, auth)) as ClientUser;
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (CREDENTIAL_FAILURES.has(err.code)) {
-      deps.metrics.authFailures.inc({ code: err.code });
-      await deps.authGuard.recordFailure(subjects);
-    }
-    return refuse(socket, err);
+    return refuse(socket, attempt === undefined ? err : await judgeFailure(deps, attempt, err));
   }
   if (socket.destroyed) return;
   wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, keyId, user, onMessage));

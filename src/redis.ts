@@ -1,0 +1,121 @@
+// Redis connections that never make a request wait long. Redis holds only what has a fallback here
+// (shared failure counters, rate-limit counters, invalidation and chat notes between nodes), so a
+// command that cannot be sent fails at once instead of queueing, one that gets no answer fails after
+// the deadline, and the connection keeps retrying in the background. An outage is logged once when it
+// begins (warn) and once when it ends (info), however many connections and calls it touches.
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisLink {
+  readonly client: Redis;
+  /** Whether a connection is known to be down (callers then stay quiet: the outage is logged once). */
+  isDown(): boolean;
+  /**
+   * A connection of its own that stays subscribed to `channel`, subscribing again after every
+   * reconnection. `live(false)` as soon as it is lost, `live(true)` once subscribed again: notes sent
+   * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
+   * start with Redis down does not wait.
+   */
+  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void }): Subscription;
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connection options: a deadline on connecting and on every command, no unbounded queue. */
+export function redisOptions(timeoutMs: number): RedisOptions {
+  return {
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    // Fail a command at once while disconnected, rather than hold the request that sent it.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    // A command that timed out has been answered with a fallback: never send it again later.
+    autoResendUnfulfilledCommands: false,
+  };
+}
+
+export function openRedis(url: string, timeoutMs: number, logger: FastifyBaseLogger): RedisLink {
+  return redisLink(new Redis(url, redisOptions(timeoutMs)), logger);
+}
+
+/** Wraps a client (and the subscriber connections duplicated from it) with one outage log. */
+export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
+  const down = new Set<Redis>();
+  /** Connections being closed on purpose: their 'close' is no outage. */
+  const retired = new WeakSet<Redis>();
+  const watch = (connection: Redis) => {
+    const lost = (err?: Error) => {
+      if (retired.has(connection) || down.has(connection)) return;
+      if (down.size === 0) {
+        logger.warn(
+          { err: err === undefined ? undefined : { message: err.message } },
+          'Redis unreachable: failures counted per process, rate limit off, credential caches off, fan-out paused; retrying',
+        );
+      }
+      down.add(connection);
+    };
+    // Every connection needs an error listener: ioredis prints unhandled ones to the console.
+    connection.on('error', (err: Error) => lost(err));
+    connection.on('close', () => lost());
+    connection.on('ready', () => {
+      if (down.delete(connection) && down.size === 0) logger.info('Redis reachable again');
+    });
+  };
+  watch(client);
+  const subscriptions = new Set<Subscription>();
+  return {
+    client,
+    isDown: () => down.size > 0,
+    subscribe(channel, handlers) {
+      // Subscriptions are made by hand on each 'ready', so ioredis must not replay them itself.
+      const connection = client.duplicate({ autoResubscribe: false });
+      watch(connection);
+      let closed = false;
+      let settle: () => void = () => {};
+      const ready = new Promise<void>((resolve) => (settle = resolve));
+      connection.on('message', (_channel: string, text: string) => handlers.message(text));
+      const listen = () => {
+        if (closed || connection.status !== 'ready') return;
+        connection.subscribe(channel).then(
+          () => {
+            if (!closed) handlers.live(true);
+            settle();
+          },
+          () => {
+            settle();
+            // No answer in time on a live connection: try again (a lost one tries on its next 'ready').
+            setTimeout(listen, 1000).unref();
+          },
+        );
+      };
+      connection.on('ready', listen);
+      const lost = () => {
+        handlers.live(false);
+        settle();
+      };
+      connection.on('close', lost);
+      connection.on('error', lost);
+      const subscription: Subscription = {
+        ready,
+        close: async () => {
+          closed = true;
+          retired.add(connection);
+          down.delete(connection);
+          subscriptions.delete(subscription);
+          await connection.quit().catch(() => connection.disconnect());
+        },
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    },
+    close: async () => {
+      retired.add(client);
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
