@@ -93,7 +93,15 @@ await eachDialect(describe, 'throttling: stale tokens after the signing secret c
 
   before(async () => {
     old = await createTestApp(dialect, { ...PRODUCTION_LIMITS, PARLEY_TICKET_SECRET: 'a'.repeat(40) });
-    // The same deployment restarted with a new secret: every token signed before is now invalid.
+    // The same deployment after a rotation to a new secret (docs/security.md) once the old one is no
+    // longer accepted: every token signed before is now invalid.
+    const rotating = await createTestApp(dialect, {
+      ...PRODUCTION_LIMITS,
+      PARLEY_TICKET_SECRET: 'b'.repeat(40),
+      PARLEY_TICKET_SECRET_ACCEPTED: 'a'.repeat(40),
+      PARLEY_DATABASE_URL: old.databaseUrl,
+    });
+    await rotating.close();
     current = await createTestApp(dialect, { ...PRODUCTION_LIMITS, PARLEY_TICKET_SECRET: 'b'.repeat(40), PARLEY_DATABASE_URL: old.databaseUrl });
     base = await listen(current);
   });
