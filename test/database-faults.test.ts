@@ -4,6 +4,7 @@
 // envelope with Retry-After, logged at warn without a stack; nothing is half done.
 import assert from 'node:assert/strict';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,7 @@ import { buildServer } from '../src/server.ts';
 import { type CreatedProject, createProject } from '../src/services/projects.ts';
 import type { DialectName } from '../src/storage/dialect.ts';
 import { post } from './support/app.ts';
+import { type ChatUser, ChatSocket, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
 
 const TICKET = '/v1/server/auth_ticket/request';
@@ -94,6 +96,15 @@ async function holdLock(dialect: DialectName, url: string, tables = 'users, tick
   };
 }
 
+/** A user signed in through the ticket flow, as the chat helpers want it. */
+async function signIn(t: Booted, xcUserID: string): Promise<ChatUser> {
+  const ticket = await post(t.app, TICKET, { 'server-key': t.project.serverKey.header }, body(xcUserID));
+  const login = await post(t.app, REDEEM, { 'app-key': t.project.appKey.header, authorization: `Bearer ${String(ticket.body.data.ticket)}` }, '');
+  assert.equal(login.body.status, 200, JSON.stringify(login.body.error));
+  const data = login.body.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
+  return { userID: String(data.user.userID), ...data };
+}
+
 function assertQuietOutage(t: Booted): void {
   const logs = t.logs();
   assert.deepEqual(logs.filter((l) => l.level >= 50).map((l) => l.msg), [], 'nothing at error level');
@@ -133,6 +144,30 @@ await eachDialect(describe, 'database faults', (dialect) => {
     const login = await post(t.app, REDEEM, redeem, '');
     assert.equal(login.body.status, 200, JSON.stringify(login.body.error));
     assertQuietOutage(t);
+  });
+
+  it('a socket event that meets the lock gets an error event 503 / 50300; released, the same message is stored', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const [alice, bob] = [await signIn(t, 'socket-alice'), await signIn(t, 'socket-bob')];
+    const ws = await ChatSocket.open(socketUrl(base, t.project.appKey.header, alice.accessToken));
+    try {
+      const out = outgoingMessage(personalRoom(alice, bob), alice, 'during the lock');
+      const release = await holdLock(dialect, t.database.url, 'rooms, room_members, messages');
+      try {
+        ws.emit('chat/sendMessage', out);
+        const error = await ws.waitFor((e) => e.eventName === 'error' && e.data.localID === out.localID, 15_000);
+        assert.deepEqual([error.data.status, error.data.code, error.data.message], [503, '50300', 'Database unavailable']);
+      } finally {
+        await release();
+      }
+      ws.emit('chat/sendMessage', out);
+      const echo = await ws.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+      assert.match(echo.data.messageID, /^[1-9][0-9]*$/);
+      assertQuietOutage(t);
+    } finally {
+      await ws.close();
+    }
   });
 
   it('/readyz answers 503 within its own deadline while the database does not answer', { skip: dialect === 'sqlite' && 'SQLite readers never wait for a lock' }, async () => {
