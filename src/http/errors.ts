@@ -4,7 +4,7 @@ import { ApiError, failure } from '../errors.ts';
 import { databaseFault } from '../storage/dialect.ts';
 
 /** Seconds a client is asked to wait when the database is unavailable: a restart or failover takes a few. */
-export const DATABASE_RETRY_AFTER = 5;
+const DATABASE_RETRY_AFTER = 5;
 
 /**
  * A database that is unreachable, hung, overloaded or damaged, as 503 / 50300 with Retry-After;
