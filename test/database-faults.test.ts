@@ -232,6 +232,8 @@ describe('SQLite pages damaged while serving', () => {
     const path = t.database.url.replace(/^sqlite:/, '');
     const other = new BetterSqlite3(path);
     try {
+      // The server's checkpointer thread may be checkpointing at this very moment: wait for it.
+      other.pragma('busy_timeout = 5000');
       assert.equal((other.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy, 0);
       const pageSize = Number(other.pragma('page_size', { simple: true }));
       const roots = other.prepare("select rootpage from sqlite_schema where tbl_name = 'users' and rootpage > 0").pluck().all() as number[];
