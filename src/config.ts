@@ -3,6 +3,8 @@ import proxyAddr from '@fastify/proxy-addr';
 
 /** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
 export type TrustProxy = false | number | readonly string[];
+import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/postgres.ts';
+import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
 export interface Config {
   readonly databaseUrl: string;
@@ -20,6 +22,14 @@ export interface Config {
   /** Milliseconds a client has to send a whole request. */
   readonly requestTimeout: number;
   readonly pgPoolSize: number;
+  /** PostgreSQL time limits, milliseconds (storage/postgres.ts says what each bounds). */
+  readonly pgLimits: Readonly<PgLimits>;
+  /** Milliseconds a SQLite statement waits for another connection's lock before answering 503. */
+  readonly sqliteBusyTimeout: number;
+  /** How the SQLite file is checked before serving. */
+  readonly sqliteStartupCheck: SqliteStartupCheck;
+  /** Milliseconds /readyz waits for the database before answering 503. */
+  readonly readyTimeout: number;
   readonly trustProxy: TrustProxy;
   /** Lifetime of client access tokens, seconds. */
   readonly accessTokenTtl: number;
@@ -100,6 +110,22 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   if (ticketSecretsAccepted.some((s) => s.length < 32)) problems.push('PARLEY_TICKET_SECRET_ACCEPTED: each secret must be at least 32 characters');
   const trustProxy = parseTrustProxy(get('PARLEY_TRUST_PROXY'), problems);
 
+  const statementTimeout = int('PARLEY_PG_STATEMENT_TIMEOUT', get('PARLEY_PG_STATEMENT_TIMEOUT'), DEFAULT_PG_LIMITS.statement, 0, 3_600_000);
+  // The client's bound sits above the server's, so a slow statement is cancelled by the server (the
+  // connection stays usable) before the client gives up on the connection.
+  const queryDefault = statementTimeout === 0 ? DEFAULT_PG_LIMITS.query : statementTimeout + (DEFAULT_PG_LIMITS.query - DEFAULT_PG_LIMITS.statement);
+  const queryTimeout = int('PARLEY_PG_QUERY_TIMEOUT', get('PARLEY_PG_QUERY_TIMEOUT'), queryDefault, 100, 3_600_000);
+  if (statementTimeout > 0 && queryTimeout <= statementTimeout) {
+    problems.push(`PARLEY_PG_QUERY_TIMEOUT: must be more than PARLEY_PG_STATEMENT_TIMEOUT (${statementTimeout}), got "${queryTimeout}"`);
+  }
+  const pgLimits: PgLimits = Object.freeze({
+    connect: int('PARLEY_PG_CONNECT_TIMEOUT', get('PARLEY_PG_CONNECT_TIMEOUT'), DEFAULT_PG_LIMITS.connect, 100, 600_000),
+    statement: statementTimeout,
+    query: queryTimeout,
+    idleInTransaction: int('PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT', get('PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT'), DEFAULT_PG_LIMITS.idleInTransaction, 0, 3_600_000),
+    keepAliveDelay: int('PARLEY_PG_KEEPALIVE_DELAY', get('PARLEY_PG_KEEPALIVE_DELAY'), DEFAULT_PG_LIMITS.keepAliveDelay, 1000, 3_600_000),
+  });
+
   const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo'> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
@@ -112,6 +138,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     requestTimeout: int('PARLEY_REQUEST_TIMEOUT', get('PARLEY_REQUEST_TIMEOUT'), 30_000, 1000, 600_000),
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
     pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
+    pgLimits,
+    sqliteBusyTimeout: int('PARLEY_SQLITE_BUSY_TIMEOUT', get('PARLEY_SQLITE_BUSY_TIMEOUT'), 5000, 0, 600_000),
+    sqliteStartupCheck: oneOf('PARLEY_SQLITE_STARTUP_CHECK', get('PARLEY_SQLITE_STARTUP_CHECK'), ['quick', 'full', 'off'], 'quick'),
+    readyTimeout: int('PARLEY_READY_TIMEOUT', get('PARLEY_READY_TIMEOUT'), 2000, 100, 60_000),
     trustProxy,
     accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
     redisUrl: get('PARLEY_REDIS_URL'),

@@ -18,7 +18,7 @@ import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth
 import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
 import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
 import { TtlCache } from './security/ttl-cache.ts';
-import { type Database, openDatabase } from './storage/database.ts';
+import { type Database, type DatabaseHealth, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
 import { type TokenSigner, createTokenSigner } from './tokens.ts';
@@ -34,6 +34,10 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface Deps {
   db: Kysely<DB>;
   dialect: DialectName;
+  /** What is known about the database beyond one query (a damaged SQLite file). */
+  dbHealth: DatabaseHealth;
+  /** Milliseconds /readyz waits for the database. */
+  readyTimeout: number;
   clock: Clock;
   logger: FastifyBaseLogger;
   signer: TokenSigner;
@@ -91,7 +95,17 @@ export async function createDeps(
   const logger = options.logger ?? createLogger(config.logLevel);
   const database =
     options.database ??
-    (await openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, poolSize: config.pgPoolSize }));
+    (await openDatabase(config.databaseUrl, {
+      sqliteSynchronous: config.sqliteSynchronous,
+      sqliteBusyTimeout: config.sqliteBusyTimeout,
+      sqliteStartupCheck: config.sqliteStartupCheck,
+      poolSize: config.pgPoolSize,
+      pgLimits: config.pgLimits,
+      // A restart, a failover or a terminated backend: routine, and the pool replaces the connection.
+      onConnectionLost: (err) => logger.warn({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'database connection lost'),
+      // Not routine: every request touching the damaged pages fails until an operator restores the file.
+      onDamaged: (reason) => logger.error({ reason }, 'database file damaged: /readyz answers 503 until the file is restored and Parley restarted'),
+    }));
   let secrets: SigningSecrets;
   try {
     secrets = await loadSigningSecrets(database.db, {
@@ -144,6 +158,8 @@ export async function createDeps(
   const deps: Deps = {
     db: database.db,
     dialect: database.dialect,
+    dbHealth: database.health,
+    readyTimeout: config.readyTimeout,
     clock,
     logger,
     signer: createTokenSigner(secrets),

@@ -40,7 +40,7 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string;
-  /** Seconds, sent as Retry-After (429). */
+  /** Seconds, sent as Retry-After (429, 503). */
   readonly retryAfter: number | undefined;
 
   constructor(name: ErrorName, options: { field?: string; message?: string; retryAfter?: number } = {}) {

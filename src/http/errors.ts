@@ -1,6 +1,23 @@
 // The one error handler: every failure leaves as the wire envelope, never as a stack trace.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, failure } from '../errors.ts';
+import { databaseFault } from '../storage/dialect.ts';
+
+/** Seconds a client is asked to wait when the database is unavailable: a restart or failover takes a few. */
+const DATABASE_RETRY_AFTER = 5;
+
+/**
+ * A database that is unreachable, hung, overloaded or damaged, as 503 / 50300 with Retry-After;
+ * undefined for any other error. Logged at warn with the driver's code and message only: an outage
+ * fails many requests at once, and a stack says nothing about it (the cause is outside the process).
+ */
+export function unavailableError(err: unknown, log: FastifyBaseLogger): ApiError | undefined {
+  const fault = databaseFault(err);
+  if (fault === undefined) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  log.warn({ err: { code, message }, fault }, 'database unavailable');
+  return new ApiError('ServiceUnavailable', { message: 'Database unavailable', retryAfter: DATABASE_RETRY_AFTER });
+}
 
 /**
  * `status`: the HTTP status equals the envelope status (server-to-server APIs, as the seeds show).
@@ -24,6 +41,8 @@ export function toApiError(err: FastifyError | Error, request: FastifyRequest): 
     // Framework-detected request problems (bad content length, truncated body, …).
     return new ApiError('ParamValidationFailed', { message: 'Malformed request' });
   }
+  const unavailable = unavailableError(err, request.log);
+  if (unavailable !== undefined) return unavailable;
   request.log.error({ err }, 'unhandled error');
   return new ApiError('InternalError');
 }

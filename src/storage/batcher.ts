@@ -1,6 +1,8 @@
 // Group commit for rows that many concurrent requests insert into one table: the rows queued during
 // one turn of the event loop are written by one multi-row INSERT, one commit. Each caller still
 // waits for that commit, so nothing is acknowledged before it is stored.
+import { databaseFault } from './dialect.ts';
+
 export class InsertBatcher<Row> {
   #queue: Array<{ row: Row; resolve: () => void; reject: (err: unknown) => void }> = [];
   #scheduled = false;
@@ -39,7 +41,7 @@ export class InsertBatcher<Row> {
 /**
  * Group commit for whole units of work: the jobs queued during one turn of the event loop run one
  * after another in one transaction. If that transaction fails, each job is retried alone, so one
- * bad job never fails the others. Each caller still waits for its commit. With `enabled` false
+ * bad job never fails the others (unless the database itself failed: then every job fails at once). Each caller still waits for its commit. With `enabled` false
  * (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
  */
 export class TransactionBatcher<Trx> {
@@ -80,8 +82,9 @@ export class TransactionBatcher<Trx> {
         });
         batch.forEach((job, i) => job.resolve(results[i]));
       } catch (err) {
-        if (batch.length === 1) {
-          batch[0]?.reject(err);
+        // Alone, each job would meet the same outage (and wait out the same busy timeout): all fail now.
+        if (batch.length === 1 || databaseFault(err) !== undefined) {
+          for (const job of batch) job.reject(err);
           continue;
         }
         for (const job of batch) await this.transaction(job.work).then(job.resolve, job.reject);

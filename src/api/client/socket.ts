@@ -10,6 +10,7 @@ import { isObject, roomIdOf } from '../../chat/message-input.ts';
 import { eventFrame } from '../../chat/views.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, failure } from '../../errors.ts';
+import { unavailableError } from '../../http/errors.ts';
 import { type Attempt, admitAttempt, attemptSubjects, judgeFailure } from '../../http/guard.ts';
 import * as chat from '../../services/chat.ts';
 import { authenticateKey } from '../../services/key-auth.ts';
@@ -155,10 +156,16 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
   }
 }
 
-/** An error event to the client whose frame failed; the SDKs ignore event names they do not know. */
+/**
+ * An error event to the client whose frame failed; the SDKs ignore event names they do not know. The
+ * same mapping as the HTTP error handler: a database outage is 503 / 50300 logged at warn.
+ */
 function reportError(deps: Deps, client: ClientSocket, err: unknown, eventName: string, localID: string): void {
-  const apiError = err instanceof ApiError ? err : new ApiError('InternalError');
-  if (!(err instanceof ApiError)) deps.logger.error({ err }, 'socket event failed');
+  let apiError = err instanceof ApiError ? err : unavailableError(err, deps.logger);
+  if (apiError === undefined) {
+    deps.logger.error({ err }, 'socket event failed');
+    apiError = new ApiError('InternalError');
+  }
   const { error } = failure(apiError);
   deps.chat.hub.send(client, eventFrame('error', { ...error, status: apiError.status, eventName, localID }));
 }

@@ -17,14 +17,15 @@ export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
   // GET /healthz — the process is up and serving.
   app.get('/healthz', { schema: schema('Liveness', object({ status: STRING })) }, async () => ok({ status: 'ok' }));
 
-  // GET /readyz — the database answers and every migration has run.
+  // GET /readyz — the database answers within its deadline, every migration has run, and the file is
+  // not known to be damaged. Bounded, so a hung database answers 503 in time for the orchestrator.
   app.get('/readyz', { schema: schema('Readiness: database reachable, migrations current', object({ status: STRING, database: STRING })) }, async (request) => {
+    if (deps.dbHealth.damaged !== undefined) throw new ApiError('ServiceUnavailable', { message: 'Database damaged' });
     let current: boolean;
     try {
-      await sql`select 1`.execute(deps.db);
-      current = await migrationsCurrent(deps.db);
+      current = await withDeadline(checkDatabase(deps), deps.readyTimeout);
     } catch (err) {
-      request.log.warn({ err }, 'readiness check failed');
+      request.log.warn({ err: { code: (err as { code?: unknown }).code, message: (err as Error).message } }, 'readiness check failed');
       throw new ApiError('ServiceUnavailable', { message: 'Database unreachable' });
     }
     if (!current) throw new ApiError('ServiceUnavailable', { message: 'Database migrations pending' });
@@ -39,4 +40,19 @@ export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
 
   // GET /openapi.json — this API, generated from the route schemas.
   app.get('/openapi.json', { schema: { summary: 'OpenAPI 3 document of every endpoint', tags: ['ops'] } }, async () => app.swagger());
+}
+
+async function checkDatabase(deps: Deps): Promise<boolean> {
+  await sql`select 1`.execute(deps.db);
+  return migrationsCurrent(deps.db);
+}
+
+/** `work`, or a rejection once `ms` have passed; `work` goes on alone and its late failure is ignored. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => {});
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
