@@ -1,6 +1,7 @@
 // Reads a message a client sends over the socket (spec §4.3, §5.1). The client's content fields are
 // kept exactly as sent; missing sub-objects get the SDK's defaults so every stored message is complete.
 import { ApiError } from '../errors.ts';
+import { assertStorableText } from '../validation.ts';
 import type { MessageExtra } from '../repos/messages.ts';
 
 export interface MessageLimits {
@@ -57,6 +58,7 @@ export function roomIdOf(value: unknown, field = 'room.roomID'): string {
 
 export function readClientMessage(raw: unknown, limits: MessageLimits): ClientMessage {
   if (!isObject(raw)) throw invalid('data', 'data must be a message object');
+  assertStorableText(raw, '');
   const room = raw.room;
   if (!isObject(room)) throw invalid('room', 'room is required');
   const roomID = roomIdOf(room.roomID);

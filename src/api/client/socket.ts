@@ -16,6 +16,7 @@ import * as chat from '../../services/chat.ts';
 import { authenticateKey } from '../../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
 import type { ClientUser } from '../../services/user-view.ts';
+import { assertStorableText } from '../../validation.ts';
 
 /** Events clients may send that need nothing from the server (spec §4.3). */
 const IGNORED = new Set(['chat/openRoom', 'chat/closeRoom', 'chat/openMessage', 'user/authentication', 'user/updated']);
@@ -65,7 +66,14 @@ function refuse(socket: Duplex, err: ApiError): void {
 type FrameHandler = (client: ClientSocket, data: RawData) => void;
 
 async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    // Anyone can send this: no error level, and nothing of the URL, whose query may hold credentials.
+    deps.logger.debug('socket upgrade refused: unreadable URL');
+    return refuse(socket, new ApiError('ParamValidationFailed', { message: 'Malformed request URL' }));
+  }
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
   const appKey = req.headers['app-key'] ?? query.get('app_key') ?? undefined;
@@ -141,9 +149,12 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
         return;
       }
       case 'chat/updateMessage':
+        // Names its message by strings that reach the database before the message is read.
+        assertStorableText(event.data, '');
         return await chat.updateMessageFromClient(deps, actor, event.data);
       case 'chat/startTyping':
       case 'chat/stopTyping': {
+        assertStorableText(event.data, '');
         const roomID = roomIdOf(isObject(event.data) ? event.data.roomID : undefined, 'roomID');
         return await chat.forwardTyping(deps, actor, client.user, eventName, roomID);
       }
