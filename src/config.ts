@@ -37,6 +37,12 @@ export interface Config {
   readonly socketMaxFrame: number;
   /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
   readonly demo: boolean;
+  /** Chat sockets one user may hold on this process; 0 = no cap. */
+  readonly socketsPerUser: number;
+  /** Socket events per user per second (token bucket, this process), and the burst; 0 = no limit. */
+  readonly socketEventRate: { perSecond: number; burst: number };
+  /** Client API calls per user per second (token bucket, this process), and the burst; 0 = no limit. */
+  readonly clientCallRate: { perSecond: number; burst: number };
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -84,7 +90,19 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   }
   const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
 
-  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'demo'> = {
+  // What one user may take of a node (docs/configuration.md, "Limits").
+  const limits = {
+    socketsPerUser: int('PARLEY_SOCKETS_PER_USER', get('PARLEY_SOCKETS_PER_USER'), 20, 0, 100_000),
+    socketEventRate: {
+      perSecond: int('PARLEY_SOCKET_EVENT_RATE', get('PARLEY_SOCKET_EVENT_RATE'), 20, 0, 1_000_000),
+      burst: int('PARLEY_SOCKET_EVENT_BURST', get('PARLEY_SOCKET_EVENT_BURST'), 200, 1, 1_000_000),
+    },
+    clientCallRate: {
+      perSecond: int('PARLEY_CLIENT_CALL_RATE', get('PARLEY_CLIENT_CALL_RATE'), 10, 0, 1_000_000),
+      burst: int('PARLEY_CLIENT_CALL_BURST', get('PARLEY_CLIENT_CALL_BURST'), 100, 1, 1_000_000),
+    },
+  };
+  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'demo' | keyof typeof limits> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -117,5 +135,5 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...config, ...extra });
+  return Object.freeze({ ...config, ...extra, ...limits });
 }

@@ -16,6 +16,7 @@ import { type TicketRow, insertTickets } from './repos/tickets.ts';
 import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
@@ -58,6 +59,8 @@ export interface Deps {
   chat: ChatRuntime;
   /** The demo page and its ticket route are served. */
   demo: boolean;
+  /** Per-user rates in this process: socket events and client API calls. */
+  userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;
 }
 
@@ -67,7 +70,7 @@ export interface ChatRuntime {
   users: TtlCache<string, ClientUser>;
   /** Room details and members; changes are announced to every node through the hub. */
   rooms: TtlCache<string, chatService.RoomState>;
-  limits: { content: number; frame: number; listMax: number };
+  limits: { content: number; frame: number; listMax: number; socketsPerUser: number };
 }
 
 export async function createDeps(
@@ -115,7 +118,7 @@ export async function createDeps(
     hub: new Hub(broker, authCache, logger),
     users: new TtlCache(5_000, 100_000, () => clock.now()),
     rooms: new TtlCache(60_000, 100_000, () => clock.now()),
-    limits: { content: config.messageMaxChars, frame: config.socketMaxFrame, listMax: 1000 },
+    limits: { content: config.messageMaxChars, frame: config.socketMaxFrame, listMax: 1000, socketsPerUser: config.socketsPerUser },
   };
   const deps: Deps = {
     db: database.db,
@@ -135,6 +138,10 @@ export async function createDeps(
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     chat,
     demo: config.demo,
+    userRates: {
+      events: new TokenBuckets(config.socketEventRate, () => clock.now()),
+      calls: new TokenBuckets(config.clientCallRate, () => clock.now()),
+    },
     close: async () => {
       await chat.hub.close();
       await authCache.close();

@@ -133,6 +133,11 @@ export class Hub {
     }
   }
 
+  /** How many sockets the user holds on this node. */
+  socketsOf(projectId: string, userId: number): number {
+    return this.#byUser.get(`${projectId}\0${userId}`)?.size ?? 0;
+  }
+
   /** True when the user has a socket on this node. */
   isOnlineHere(projectId: string, userId: number): boolean {
     return this.#byUser.has(`${projectId}\0${userId}`);

@@ -6,7 +6,7 @@ import { authenticateAppSecret, authenticateKey } from '../services/key-auth.ts'
 import { type AccessAuth, authenticateAccess, bearerToken } from '../services/sessions.ts';
 import type { SessionKind } from '../storage/schema.ts';
 import { errorHandler } from './errors.ts';
-import { guardCredentials } from './guard.ts';
+import { guardCredentials, limitUserCalls } from './guard.ts';
 import { keySubjects } from './key-realm.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
@@ -19,6 +19,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     bearer?: BearerKind;
+    /** false: not counted against the user's call rate. */
+    userRate?: boolean;
   }
 }
 
@@ -58,6 +60,7 @@ export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKi
       request.clientAuth = await authenticateAccess(deps, kind, key.projectId, bearerToken(request.headers.authorization));
     }
   });
+  limitUserCalls(app, deps, kind);
 }
 
 export function deviceInfo(request: FastifyRequest) {

@@ -96,6 +96,11 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, s
     return refuse(socket, err);
   }
   if (socket.destroyed) return;
+  // Checked right before the upgrade, which attaches the socket synchronously: no race between the two.
+  const cap = deps.chat.limits.socketsPerUser;
+  if (cap > 0 && deps.chat.hub.socketsOf(auth.projectId, Number(auth.subject)) >= cap) {
+    return refuse(socket, new ApiError('TooManyRequests', { message: `At most ${cap} sockets per user`, retryAfter: 30 }));
+  }
   wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, user, onMessage));
 }
 
@@ -136,6 +141,8 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
     if (!isObject(event) || typeof event.eventName !== 'string') throw new ApiError('ParamValidationFailed', { field: 'eventName', message: 'eventName is required' });
     eventName = event.eventName.slice(0, 100);
     if (isObject(event.data) && typeof event.data.localID === 'string') localID = event.data.localID.slice(0, 64);
+    const wait = deps.userRates.events.take(`${client.projectId}\0${client.userId}`);
+    if (wait > 0) throw new ApiError('TooManyRequests', { message: `Too many events; try again in ${wait} s` });
     const actor = { projectId: client.projectId, userId: client.userId };
     switch (eventName) {
       case 'chat/sendMessage': {
