@@ -1,4 +1,6 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
+import { readFileSync } from 'node:fs';
+
 export interface Config {
   readonly databaseUrl: string;
   readonly host: string;
@@ -37,6 +39,10 @@ export interface Config {
   readonly socketMaxFrame: number;
   /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
   readonly demo: boolean;
+  /** TCP connections at once (HTTP and sockets); by default what the open-file limit leaves. */
+  readonly maxConnections: number;
+  /** Connections at once from one client address (IPv6: one /64); 0 = no cap; off behind a trusted proxy. */
+  readonly maxConnectionsPerAddress: number;
   /** Chat sockets one user may hold on this process; 0 = no cap. */
   readonly socketsPerUser: number;
   /** Socket events per user per second (token bucket, this process), and the burst; 0 = no limit. */
@@ -90,8 +96,12 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   }
   const trustProxy = oneOf('PARLEY_TRUST_PROXY', get('PARLEY_TRUST_PROXY'), ['true', 'false'], 'false') === 'true';
 
-  // What one user may take of a node (docs/configuration.md, "Limits").
+  // What one client or user may take of a node (docs/configuration.md, "Limits").
+  const pgPoolSize = int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000);
+  const maxConnections = connectionCap(get('PARLEY_MAX_CONNECTIONS'), pgPoolSize, readOpenFileLimit(), problems);
   const limits = {
+    maxConnections,
+    maxConnectionsPerAddress: int('PARLEY_MAX_CONNECTIONS_PER_ADDRESS', get('PARLEY_MAX_CONNECTIONS_PER_ADDRESS'), Math.min(256, Math.ceil(maxConnections / 4)), 0, 10_000_000),
     socketsPerUser: int('PARLEY_SOCKETS_PER_USER', get('PARLEY_SOCKETS_PER_USER'), 20, 0, 100_000),
     socketEventRate: {
       perSecond: int('PARLEY_SOCKET_EVENT_RATE', get('PARLEY_SOCKET_EVENT_RATE'), 20, 0, 1_000_000),
@@ -111,7 +121,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     sqliteSynchronous: oneOf('PARLEY_SQLITE_SYNCHRONOUS', get('PARLEY_SQLITE_SYNCHRONOUS'), ['NORMAL', 'FULL'], 'NORMAL'),
     requestTimeout: int('PARLEY_REQUEST_TIMEOUT', get('PARLEY_REQUEST_TIMEOUT'), 30_000, 1000, 600_000),
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
-    pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
+    pgPoolSize,
     trustProxy,
     accessTokenTtl: int('PARLEY_ACCESS_TOKEN_TTL', get('PARLEY_ACCESS_TOKEN_TTL'), 3600, 60, 86400),
     redisUrl: get('PARLEY_REDIS_URL'),
@@ -136,4 +146,43 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, ...extra, ...limits });
+}
+
+/** The soft open-file limit of this process (Linux: /proc/self/limits), or undefined where unknown. */
+export function readOpenFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors kept for everything but client connections: database, logs, Redis, NATS, Node itself. */
+export function descriptorReserve(openFiles: number, pgPoolSize: number): number {
+  return Math.max(64 + pgPoolSize, Math.ceil(openFiles / 10));
+}
+
+/**
+ * PARLEY_MAX_CONNECTIONS, or what the open-file limit leaves after the reserve: a server that runs out
+ * of descriptors cannot accept anyone, nor open its database. Where the limit is unknown, 10,000.
+ */
+function connectionCap(raw: string | undefined, pgPoolSize: number, openFiles: number | undefined, problems: string[]): number {
+  const room = openFiles === undefined ? undefined : openFiles - descriptorReserve(openFiles, pgPoolSize);
+  const limitText = openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
+  if (raw === undefined) {
+    if (room === undefined) return 10_000;
+    if (room < 16) problems.push(`PARLEY_MAX_CONNECTIONS: ${limitText}; raise it (ulimit -n)`);
+    return Math.max(room, 1);
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) {
+    problems.push(`PARLEY_MAX_CONNECTIONS: expected an integer from 1 to 10000000, got "${raw}"`);
+    return 1;
+  }
+  if (room !== undefined && n > room) problems.push(`PARLEY_MAX_CONNECTIONS: ${n} is more than ${limitText}; raise the limit (ulimit -n) or lower this`);
+  return n;
 }
