@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClientSocket } from '../../chat/hub.ts';
+import { Inbox } from '../../chat/inbox.ts';
 import { isObject, roomIdOf } from '../../chat/message-input.ts';
 import { eventFrame } from '../../chat/views.ts';
 import type { Deps } from '../../deps.ts';
@@ -44,8 +45,13 @@ export function chatSocket(app: FastifyInstance, deps: Deps): void {
     upgrade(deps, wss, req, socket, head, (client, data) => {
       // Frames that arrive once shutdown began are not taken on.
       if (closing) return;
-      client.chain = client.chain.then(() => onFrame(deps, client, data, track));
-      track(client.chain);
+      const handled = client.inbox.admit(byteLength(data));
+      const later: Array<Promise<void>> = [];
+      const step = client.chain.then(() => onFrame(deps, client, data, (work) => (later.push(work), track(work))));
+      client.chain = step;
+      track(step);
+      // A frame counts until all its work is done, a queued message's storage and delivery included.
+      void step.then(() => Promise.all(later)).then(handled, handled);
     }).catch((err: Error) => {
       app.log.error({ err }, 'socket upgrade failed');
       refuse(socket, new ApiError('InternalError'));
@@ -64,6 +70,12 @@ function refuse(socket: Duplex, err: ApiError): void {
 }
 
 type FrameHandler = (client: ClientSocket, data: RawData) => void;
+
+const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+
+/** Frames a socket may have waiting (count, and bytes as a multiple of the frame limit) before it is not read. */
+const INBOX_FRAMES = 32;
+const INBOX_FRAME_MULTIPLE = 4;
 
 async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
   let url: URL;
@@ -112,6 +124,7 @@ function open(deps: Deps, ws: WebSocket, auth: AccessAuth, user: ClientUser, onM
     sessionId: auth.sessionId,
     user,
     chain: Promise.resolve(),
+    inbox: new Inbox(ws, { frames: INBOX_FRAMES, bytes: INBOX_FRAME_MULTIPLE * deps.chat.limits.frame }),
     alive: true,
   };
   deps.metrics.sockets.inc();
