@@ -80,7 +80,9 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     http: { requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors: (err, request, reply) => {
-      request.log.info({ err: { code: err.code, message: err.message } }, 'malformed request');
+      // FST_ERR_BAD_URL's message quotes the URL, whose query may carry the app key and the token.
+      const message = err.code === 'FST_ERR_BAD_URL' ? 'unreadable URL' : err.message;
+      request.log.info({ err: { code: err.code, message } }, 'malformed request');
       sendError(reply, new ApiError('ParamValidationFailed', { message: 'Malformed request' }), 'status');
     },
   });
