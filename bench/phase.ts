@@ -20,6 +20,11 @@ export const SERVER_ENV = {
   PARLEY_RATE_LIMIT: '0',
   PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000',
   PARLEY_AUTH_FAILURES_PER_KEY: '1000000',
+  // Thousands of connections and sockets from one address, and senders faster than any person: the
+  // per-address and per-user limits would measure themselves, not the server.
+  PARLEY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+  PARLEY_SOCKET_EVENT_RATE: '0',
+  PARLEY_CLIENT_CALL_RATE: '0',
 };
 export const SERVER_CPU = 0;
 

@@ -1,4 +1,5 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
+import { readFileSync } from 'node:fs';
 import proxyAddr from '@fastify/proxy-addr';
 
 /** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
@@ -61,6 +62,16 @@ export interface Config {
   readonly listMaxChars: number;
   /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
   readonly demo: boolean;
+  /** TCP connections at once (HTTP and sockets); by default what the open-file limit leaves. */
+  readonly maxConnections: number;
+  /** Connections at once from one client address (IPv6: one /64); 0 = no cap; off behind a trusted proxy. */
+  readonly maxConnectionsPerAddress: number;
+  /** Chat sockets one user may hold on this process; 0 = no cap. */
+  readonly socketsPerUser: number;
+  /** Socket events per user per second (token bucket, this process), and the burst; 0 = no limit. */
+  readonly socketEventRate: { perSecond: number; burst: number };
+  /** Client API calls per user per second (token bucket, this process), and the burst; 0 = no limit. */
+  readonly clientCallRate: { perSecond: number; burst: number };
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -126,7 +137,23 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     keepAliveDelay: int('PARLEY_PG_KEEPALIVE_DELAY', get('PARLEY_PG_KEEPALIVE_DELAY'), DEFAULT_PG_LIMITS.keepAliveDelay, 1000, 3_600_000),
   });
 
-  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo'> = {
+  // What one client or user may take of a node (docs/configuration.md, "Limits").
+  const pgPoolSize = int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000);
+  const maxConnections = connectionCap(get('PARLEY_MAX_CONNECTIONS'), pgPoolSize, readOpenFileLimit(), problems);
+  const limits = {
+    maxConnections,
+    maxConnectionsPerAddress: int('PARLEY_MAX_CONNECTIONS_PER_ADDRESS', get('PARLEY_MAX_CONNECTIONS_PER_ADDRESS'), Math.min(256, Math.ceil(maxConnections / 4)), 0, 10_000_000),
+    socketsPerUser: int('PARLEY_SOCKETS_PER_USER', get('PARLEY_SOCKETS_PER_USER'), 20, 0, 100_000),
+    socketEventRate: {
+      perSecond: int('PARLEY_SOCKET_EVENT_RATE', get('PARLEY_SOCKET_EVENT_RATE'), 20, 0, 1_000_000),
+      burst: int('PARLEY_SOCKET_EVENT_BURST', get('PARLEY_SOCKET_EVENT_BURST'), 200, 1, 1_000_000),
+    },
+    clientCallRate: {
+      perSecond: int('PARLEY_CLIENT_CALL_RATE', get('PARLEY_CLIENT_CALL_RATE'), 10, 0, 1_000_000),
+      burst: int('PARLEY_CLIENT_CALL_BURST', get('PARLEY_CLIENT_CALL_BURST'), 100, 1, 1_000_000),
+    },
+  };
+  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | keyof typeof limits> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -137,7 +164,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     sqliteSynchronous: oneOf('PARLEY_SQLITE_SYNCHRONOUS', get('PARLEY_SQLITE_SYNCHRONOUS'), ['NORMAL', 'FULL'], 'NORMAL'),
     requestTimeout: int('PARLEY_REQUEST_TIMEOUT', get('PARLEY_REQUEST_TIMEOUT'), 30_000, 1000, 600_000),
     bodyLimit: int('PARLEY_BODY_LIMIT', get('PARLEY_BODY_LIMIT'), 65536, 1024, 16 * 1024 * 1024),
-    pgPoolSize: int('PARLEY_PG_POOL_SIZE', get('PARLEY_PG_POOL_SIZE'), 10, 1, 1000),
+    pgPoolSize,
     pgLimits,
     sqliteBusyTimeout: int('PARLEY_SQLITE_BUSY_TIMEOUT', get('PARLEY_SQLITE_BUSY_TIMEOUT'), 5000, 0, 600_000),
     sqliteStartupCheck: oneOf('PARLEY_SQLITE_STARTUP_CHECK', get('PARLEY_SQLITE_STARTUP_CHECK'), ['quick', 'full', 'off'], 'quick'),
@@ -167,7 +194,46 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...config, ...extra });
+  return Object.freeze({ ...config, ...extra, ...limits });
+}
+
+/** The soft open-file limit of this process (Linux: /proc/self/limits), or undefined where unknown. */
+export function readOpenFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors kept for everything but client connections: database, logs, Redis, NATS, Node itself. */
+export function descriptorReserve(openFiles: number, pgPoolSize: number): number {
+  return Math.max(64 + pgPoolSize, Math.ceil(openFiles / 10));
+}
+
+/**
+ * PARLEY_MAX_CONNECTIONS, or what the open-file limit leaves after the reserve: a server that runs out
+ * of descriptors cannot accept anyone, nor open its database. Where the limit is unknown, 10,000.
+ */
+function connectionCap(raw: string | undefined, pgPoolSize: number, openFiles: number | undefined, problems: string[]): number {
+  const room = openFiles === undefined ? undefined : openFiles - descriptorReserve(openFiles, pgPoolSize);
+  const limitText = openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
+  if (raw === undefined) {
+    if (room === undefined) return 10_000;
+    if (room < 16) problems.push(`PARLEY_MAX_CONNECTIONS: ${limitText}; raise it (ulimit -n)`);
+    return Math.max(room, 1);
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) {
+    problems.push(`PARLEY_MAX_CONNECTIONS: expected an integer from 1 to 10000000, got "${raw}"`);
+    return 1;
+  }
+  if (room !== undefined && n > room) problems.push(`PARLEY_MAX_CONNECTIONS: ${n} is more than ${limitText}; raise the limit (ulimit -n) or lower this`);
+  return n;
 }
 
 /**

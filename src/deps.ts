@@ -17,6 +17,7 @@ import { type AuthCache, createAuthCache } from './security/auth-cache.ts';
 import { type AuthGuard, memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
 import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
+import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { type Database, type DatabaseHealth, openDatabase } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
@@ -63,6 +64,8 @@ export interface Deps {
   chat: ChatRuntime;
   /** The demo page and its ticket route are served. */
   demo: boolean;
+  /** Per-user rates in this process: socket events and client API calls. */
+  userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export interface ChatRuntime {
     roomListUnreadPerRoom: number;
     /** Characters of message content in one list answer (room_list_and_unread, new_and_updated). */
     roomListChars: number;
+    socketsPerUser: number;
   };
 }
 
@@ -153,6 +157,7 @@ export async function createDeps(
       roomListRooms: 1000,
       roomListUnreadPerRoom: 100,
       roomListChars: config.listMaxChars,
+      socketsPerUser: config.socketsPerUser,
     },
   };
   const deps: Deps = {
@@ -178,6 +183,10 @@ export async function createDeps(
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     chat,
     demo: config.demo,
+    userRates: {
+      events: new TokenBuckets(config.socketEventRate, () => clock.now()),
+      calls: new TokenBuckets(config.clientCallRate, () => clock.now()),
+    },
     close: async () => {
       await chat.hub.close();
       await authCache.close();

@@ -47,6 +47,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       registers,
     }),
     sockets: new Gauge({ name: 'parley_sockets', help: 'Open client sockets on this node', registers }),
+    connectionsRefused: new Counter({
+      name: 'parley_connections_refused_total',
+      help: 'TCP connections closed on accept, by cap: total or address',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     authFailures: new Counter({
       name: 'parley_auth_failures_total',
       help: 'Refused credentials, by error code',

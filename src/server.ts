@@ -18,6 +18,7 @@ import { clientAddress, proxyTrust } from './http/client-address.ts';
 import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
+import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 
 export interface ServerOptions {
@@ -26,6 +27,10 @@ export interface ServerOptions {
   trustProxy?: TrustProxy;
   /** Milliseconds a client has to send a whole request (slow clients are cut off with 408). */
   requestTimeout?: number;
+  /** Connections at once (none when unset: tests); see http/connections.ts. */
+  maxConnections?: number;
+  /** Connections at once per client address; 0 or unset = no cap. Trusted proxies are exempt. */
+  maxConnectionsPerAddress?: number;
   /** Where the built demo page is (dist/demo/public/ by default); only read when the demo is on. */
   demoAssets?: string;
 }
@@ -46,12 +51,25 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     serverFactory: (handler, fastifyOptions) => {
       // What Fastify itself would set on the server it creates.
       const o = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
-      const server = http.createServer(o.http ?? {}, (req, res) => {
+      // Node checks request deadlines (also of connections that never sent a byte) every 30 s by
+      // default, which lets a silent connection hold its descriptor for twice the deadline: check often.
+      const checkEvery = Math.min(5000, Math.max(250, Math.floor(o.requestTimeout / 10)));
+      const server = http.createServer({ ...o.http, connectionsCheckingInterval: checkEvery }, (req, res) => {
         if (fastPath?.(req, res) !== true) handler(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.requestTimeout = o.requestTimeout;
+      // Node's default (60 s) would outlast the request deadline: the whole request gets one deadline.
+      server.headersTimeout = o.requestTimeout;
+      // Idle sockets (a response the client never reads, a stuck handler) are closed too; upgraded
+      // sockets are not (ws clears the timeout: the hub's heartbeat watches them).
       server.setTimeout(o.connectionTimeout);
+      if (options.maxConnections !== undefined) {
+        // A trusted proxy (every peer, when trusted by hop count) carries many clients: no per-address cap.
+        const exempt = (address: string) => trust !== undefined && trust(address, 0);
+        const limits = { max: options.maxConnections, perAddress: options.maxConnectionsPerAddress ?? 0, exempt };
+        limitConnections(server, limits, (reason) => deps.metrics.connectionsRefused.inc({ reason }));
+      }
       return server;
     },
     loggerInstance: deps.logger,
@@ -62,6 +80,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     // Refused during shutdown by our own hook below, in the envelope.
     return503OnClosing: false,
     requestTimeout: options.requestTimeout ?? 30_000,
+    // Twice the request deadline: an incomplete request gets its 408 from the deadline first.
+    connectionTimeout: 2 * (options.requestTimeout ?? 30_000),
     // An HTTP/1.1 request without Host is still answered (with the envelope), not dropped by Node.
     http: { requireHostHeader: false },
     clientErrorHandler,

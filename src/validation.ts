@@ -147,7 +147,7 @@ export function validate<const R extends readonly FieldRule[]>(body: unknown, ru
     if (value.length > rule.max && codePointLength(value) > rule.max) {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.length(rule) });
     }
-    if (value.includes('\u0000') || LONE_SURROGATE.test(value)) {
+    if (!isStorableText(value)) {
       throw new ApiError('ParamValidationFailed', { field: rule.field, message: style.nul(rule) });
     }
     if (rule.format === undefined) {
@@ -166,4 +166,31 @@ export function validate<const R extends readonly FieldRule[]>(body: unknown, ru
 /** Client APIs: an empty body, `""`, malformed JSON or any non-object reads as {} (spec §1). */
 export function clientBody(body: unknown): Record<string, unknown> {
   return isPlainObject(body) ? body : {};
+}
+
+/** False for a NUL or an unpaired surrogate (see `MessageStyle.nul`): the one text rule of REST and socket. */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+}
+
+/**
+ * Refuses (40002, naming the field: `body`, `quote.content`, `items[2]`) any string, value or key, in
+ * `value` that breaks the text rule. Iterative: a frame may nest thousands of levels deep.
+ */
+export function assertStorableText(value: unknown, field = 'data'): void {
+  const stack: Array<[unknown, string]> = [[value, field]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, path] = next;
+    if (typeof v === 'string') {
+      if (!isStorableText(v)) throw new ApiError('ParamValidationFailed', { field: path, message: `${path} must not contain NUL characters or unpaired surrogates` });
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v).reverse()) {
+        const childPath = path === '' ? key : `${path}.${key}`;
+        if (!isStorableText(key)) throw new ApiError('ParamValidationFailed', { field: path, message: `Keys of ${path || 'data'} must not contain NUL characters or unpaired surrogates` });
+        stack.push([child, childPath]);
+      }
+    }
+  }
 }

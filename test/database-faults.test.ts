@@ -170,6 +170,31 @@ await eachDialect(describe, 'database faults', (dialect) => {
     }
   });
 
+  // PostgreSQL only: sessions are read from the database there (no cache without Redis), and SQLite
+  // readers never wait for a lock.
+  if (dialect === 'postgres') it('a socket upgrade that meets the lock is refused 503 / 50300, quietly', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined);
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const carol = await signIn(t, 'upgrade-carol');
+    const release = await holdLock(dialect, t.database.url, 'sessions, users');
+    try {
+      const refused = await within(
+        ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken)).then(
+          () => assert.fail('the upgrade went through'),
+          (err: { statusCode?: number; body?: string }) => err,
+        ),
+        'socket upgrade',
+      );
+      assert.equal(refused.statusCode, 503);
+      assert.equal(JSON.parse(refused.body ?? '{}').error.code, '50300');
+    } finally {
+      await release();
+    }
+    const ws = await ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken));
+    await ws.close();
+    assertQuietOutage(t);
+  });
+
   // PostgreSQL only: SQLite readers never wait for a lock, so there is no hung SQLite to wait on.
   if (dialect === 'postgres') it('/readyz answers 503 within its own deadline while the database does not answer', async () => {
     const release = await holdLock(dialect, t.database.url, 'kysely_migration');

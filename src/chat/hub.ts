@@ -12,6 +12,7 @@ import type { AuthCache, Invalidation } from '../security/auth-cache.ts';
 import type { ClientUser } from '../services/user-view.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { Broker } from './broker.ts';
+import type { Inbox } from './inbox.ts';
 
 /** One frame's text for some users. */
 export interface Target {
@@ -30,6 +31,8 @@ export interface ClientSocket {
   user: ClientUser;
   /** Events from one socket are handled in order. */
   chain: Promise<void>;
+  /** What the socket has received and not yet handled, bounded (chat/inbox.ts). */
+  inbox: Inbox;
   alive: boolean;
 }
 
@@ -161,6 +164,11 @@ export class Hub {
       this.#byUser.delete(userKey);
       this.#handlers?.presence(socket.projectId, socket.userId, false);
     }
+  }
+
+  /** How many sockets the user holds on this node. */
+  socketsOf(projectId: string, userId: number): number {
+    return this.#byUser.get(`${projectId}\0${userId}`)?.size ?? 0;
   }
 
   /** True when the user has a socket on this node. */

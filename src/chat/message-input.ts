@@ -2,6 +2,7 @@
 // kept exactly as sent; missing sub-objects get the SDK's defaults so every stored message is complete.
 import { ApiError } from '../errors.ts';
 import { EXTRA_DEFAULTS, MAX_EXTRA_CHARS, MAX_SUB_OBJECT_DEPTH, type MessageExtra, type SubObject, nestsDeeperThan } from './message-extra.ts';
+import { assertStorableText } from '../validation.ts';
 
 export interface MessageLimits {
   /** Characters of `body` and of `data` (ciphertext). */
@@ -59,6 +60,7 @@ export const isServerType = (type: number) => type >= SERVER_TYPES.min && type <
  */
 export function readClientMessage(raw: unknown, limits: MessageLimits, origin: 'client' | 'server' = 'client'): ClientMessage {
   if (!isObject(raw)) throw invalid('data', 'data must be a message object');
+  assertStorableText(raw, '');
   const room = raw.room;
   if (!isObject(room)) throw invalid('room', 'room is required');
   const roomID = roomIdOf(room.roomID);

@@ -34,6 +34,8 @@ export const serve: Command = async (ctx) => {
       bodyLimit: config.bodyLimit,
       trustProxy: config.trustProxy,
       requestTimeout: config.requestTimeout,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     });
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

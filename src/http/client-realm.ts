@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { authenticateAppSecret, authenticateKey } from '../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken } from '../services/sessions.ts';
 import type { SessionKind } from '../storage/schema.ts';
-import { guardCredentials } from './guard.ts';
+import { guardCredentials, limitUserCalls } from './guard.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
 export type BearerKind = 'access' | 'own';
@@ -17,6 +17,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     bearer?: BearerKind;
+    /** false: not counted against the user's call rate. */
+    userRate?: boolean;
   }
 }
 
@@ -55,6 +57,7 @@ export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKi
       request.clientAuth = await authenticateAccess(deps, kind, key.projectId, bearerToken(request.headers.authorization));
     }
   });
+  limitUserCalls(app, deps, kind);
 }
 
 export function deviceInfo(request: FastifyRequest) {

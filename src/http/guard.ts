@@ -17,6 +17,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type StatusMode, sendError, toApiError } from './errors.ts';
+import type { SessionKind } from '../storage/schema.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
 export const CREDENTIAL_FAILURES = new Set(['49102', '49103', '40102', '40103', '40105']);
@@ -92,5 +93,18 @@ export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: 
     ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
     errorResponseBuilder: (_request, context) =>
       new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
+  });
+}
+
+/**
+ * Client calls per user (token bucket, this process), after the realm hook has named the user: over
+ * the rate, 429 / 42900 with Retry-After. Calls without an access token are not a user's.
+ */
+export function limitUserCalls(app: FastifyInstance, deps: Deps, kind: SessionKind): void {
+  app.addHook('onRequest', async (request) => {
+    const auth = request.clientAuth;
+    if (auth === null || request.routeOptions.config.userRate === false) return;
+    const wait = deps.userRates.calls.take(`${kind}\0${auth.projectId}\0${auth.subject}`);
+    if (wait > 0) throw new ApiError('TooManyRequests', { message: 'Too many calls; slow down', retryAfter: wait });
   });
 }

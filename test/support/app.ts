@@ -1,6 +1,6 @@
 // Builds the real app on a real database, through the same composition functions as `parley serve`.
 // PARLEY_TEST_LOG=debug shows the apps' logs (silent otherwise).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { type Clock, type Deps, createDeps } from '../../src/deps.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -30,13 +30,13 @@ export interface TestApp {
 }
 
 /** A second node on an existing test database: pass its URL as PARLEY_DATABASE_URL (it is not dropped). */
-export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<TestApp> {
   const shared = env.PARLEY_DATABASE_URL;
   const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };
   // Suites send many wrong credentials on purpose from one address; the guard's own test sets low limits.
   const config = loadConfig({ PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000', ...env, PARLEY_DATABASE_URL: database.url });
   const clock = new TestClock();
-  const deps = await createDeps(config, { clock, logger: createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
+  const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
   const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
   const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
   const project = await newProject();

@@ -69,9 +69,17 @@ function logLevel(line: string): number {
   }
 }
 
-/** Spawns `parley serve --port 0` and resolves once it prints its address. */
-export async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', databaseUrl], {
+/**
+ * Spawns `parley serve --port 0` and resolves once it prints its address. `openFiles` runs it under
+ * that open-file limit (soft and hard, so Node cannot raise it), through bash's ulimit.
+ */
+export async function startServer(databaseUrl: string, env: Record<string, string> = {}, options: { openFiles?: number } = {}): Promise<ServerProcess> {
+  const args = [BIN, 'serve', '--port', '0', '--database', databaseUrl];
+  const [command, argv] =
+    options.openFiles === undefined
+      ? [process.execPath, args]
+      : ['bash', ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,8 @@ export function connectCheck(): RouteOptions {
     method: 'GET',
     url: '/connect',
     schema: describeRoute({ summary: 'Check an access token (with ?check=1)', realm: 'client', data: object({}) }),
+    // Answered from memory (and mostly before routing, http/fast-path.ts): not worth a user's rate.
+    config: { userRate: false },
     // The realm hook has already verified the access token by the time we get here.
     handler: async () => ok({}),
   };

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { ClientSocket } from '../../chat/hub.ts';
+import { Inbox } from '../../chat/inbox.ts';
 import { isObject, roomIdOf } from '../../chat/message-input.ts';
 import { eventFrame } from '../../chat/views.ts';
 import type { Deps } from '../../deps.ts';
@@ -16,6 +17,7 @@ import * as chat from '../../services/chat.ts';
 import { authenticateKey } from '../../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
 import type { ClientUser } from '../../services/user-view.ts';
+import { assertStorableText } from '../../validation.ts';
 
 /** Events clients may send that need nothing from the server (spec §4.3). */
 const IGNORED = new Set(['chat/openRoom', 'chat/closeRoom', 'chat/openMessage', 'user/authentication', 'user/updated']);
@@ -44,11 +46,18 @@ export function chatSocket(app: FastifyInstance, deps: Deps, addressOf: (req: In
     upgrade(deps, wss, req, addressOf(req), socket, head, (client, data) => {
       // Frames that arrive once shutdown began are not taken on.
       if (closing) return;
-      client.chain = client.chain.then(() => onFrame(deps, client, data, track));
-      track(client.chain);
+      const handled = client.inbox.admit(byteLength(data));
+      const later: Array<Promise<void>> = [];
+      const step = client.chain.then(() => onFrame(deps, client, data, (work) => (later.push(work), track(work))));
+      client.chain = step;
+      track(step);
+      // A frame counts until all its work is done, a queued message's storage and delivery included.
+      void step.then(() => Promise.all(later)).then(handled, handled);
     }).catch((err: Error) => {
-      app.log.error({ err }, 'socket upgrade failed');
-      refuse(socket, new ApiError('InternalError'));
+      // A database outage is routine (503, logged at warn); anything else is a defect of ours.
+      const unavailable = unavailableError(err, app.log);
+      if (unavailable === undefined) app.log.error({ err }, 'socket upgrade failed');
+      refuse(socket, unavailable ?? new ApiError('InternalError'));
     });
   });
 }
@@ -65,8 +74,21 @@ function refuse(socket: Duplex, err: ApiError): void {
 
 type FrameHandler = (client: ClientSocket, data: RawData) => void;
 
+const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+
+/** Frames a socket may have waiting (count, and bytes as a multiple of the frame limit) before it is not read. */
+const INBOX_FRAMES = 32;
+const INBOX_FRAME_MULTIPLE = 4;
+
 async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, address: string, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    // Anyone can send this: no error level, and nothing of the URL, whose query may hold credentials.
+    deps.logger.debug('socket upgrade refused: unreadable URL');
+    return refuse(socket, new ApiError('ParamValidationFailed', { message: 'Malformed request URL' }));
+  }
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
   const appKey = req.headers['app-key'] ?? query.get('app_key') ?? undefined;
@@ -87,6 +109,11 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, a
     return refuse(socket, attempt === undefined ? err : await judgeFailure(deps, attempt, err));
   }
   if (socket.destroyed) return;
+  // Checked right before the upgrade, which attaches the socket synchronously: no race between the two.
+  const cap = deps.chat.limits.socketsPerUser;
+  if (cap > 0 && deps.chat.hub.socketsOf(auth.projectId, Number(auth.subject)) >= cap) {
+    return refuse(socket, new ApiError('TooManyRequests', { message: `At most ${cap} sockets per user`, retryAfter: 30 }));
+  }
   wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, keyId, user, onMessage));
 }
 
@@ -99,6 +126,7 @@ function open(deps: Deps, ws: WebSocket, auth: AccessAuth, keyId: string, user: 
     keyId,
     user,
     chain: Promise.resolve(),
+    inbox: new Inbox(ws, { frames: INBOX_FRAMES, bytes: INBOX_FRAME_MULTIPLE * deps.chat.limits.frame }),
     alive: true,
   };
   deps.metrics.sockets.inc();
@@ -128,6 +156,8 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
     if (!isObject(event) || typeof event.eventName !== 'string') throw new ApiError('ParamValidationFailed', { field: 'eventName', message: 'eventName is required' });
     eventName = event.eventName.slice(0, 100);
     if (isObject(event.data) && typeof event.data.localID === 'string') localID = event.data.localID.slice(0, 64);
+    const wait = deps.userRates.events.take(`${client.projectId}\0${client.userId}`);
+    if (wait > 0) throw new ApiError('TooManyRequests', { message: `Too many events; try again in ${wait} s` });
     const actor = { projectId: client.projectId, userId: client.userId };
     switch (eventName) {
       case 'chat/sendMessage': {
@@ -141,9 +171,12 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
         return;
       }
       case 'chat/updateMessage':
+        // Names its message by strings that reach the database before the message is read.
+        assertStorableText(event.data, '');
         return await chat.updateMessageFromClient(deps, actor, event.data);
       case 'chat/startTyping':
       case 'chat/stopTyping': {
+        assertStorableText(event.data, '');
         const roomID = roomIdOf(isObject(event.data) ? event.data.roomID : undefined, 'roomID');
         return await chat.forwardTyping(deps, actor, client.user, eventName, roomID);
       }
