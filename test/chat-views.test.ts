@@ -7,7 +7,7 @@ import { eventFrame, messageFrames, messageView, roomView } from '../src/chat/vi
 import { toClientUser } from '../src/services/user-view.ts';
 
 const user = (id: number, name: string) =>
-  toClientUser({ id, xc_user_id: `xc${id}`, fullname: name, email: null, phone: null, username: null, photo_thumbnail_url: null, photo_fullsize_url: null, user_role_code: null, last_ip_address: null, last_user_agent: null, last_platform: null, last_device_id: null, created_at: 1, updated_at: 2, last_login_at: null, tickets_valid_after: 0, project_id: 'p' });
+  toClientUser({ id, projectId: 'p', xcUserID: `xc${id}`, fullname: name, email: null, phone: null, username: null, photoThumbnailURL: null, photoFullsizeURL: null, userRoleCode: null, lastLoginAt: null, createdAt: 1, updatedAt: 2 });
 
 it('messageFrames matches eventFrame(messageView) for every viewer, whatever the content', () => {
   const room = { projectId: 'p', id: '1-2', type: 1, name: '', xcRoomID: '', imageThumbnail: '', imageFullsize: '', color: '', isDeleted: false, deletedAt: 0, seq: 3, createdAt: 1, updatedAt: 1 };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createDecoder } from 'fast-jwt';
 import { AUTH_TICKET_RULES } from '../src/api/server/auth-ticket.request.ts';
 import { findTicket } from '../src/repos/tickets.ts';
-import { countUsers, findUserByXcUserId } from '../src/repos/users.ts';
+import { countUsers, findUserByXcUserId, findUserProfile } from '../src/repos/users.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 import { POWERTALK_SEED_REQUEST } from './support/fixtures.ts';
@@ -54,7 +54,7 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
     assert.equal(second.body.data.userID, first.body.data.userID);
     const user = await findUserByXcUserId(t.deps.db, t.project.projectID, 'keep-1');
     assert.equal(user?.fullname, 'Jony Renamed');
-    assert.equal(user?.last_platform, 'web');
+    assert.equal((await findUserProfile(t.deps.db, t.project.projectID, 'keep-1'))?.last_platform, 'web');
     assert.equal(user?.email, 'jony@email.com');
     assert.equal(user?.phone, '08991234567');
     assert.notEqual(first.body.data.ticket, second.body.data.ticket);

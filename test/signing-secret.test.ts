@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { createDeps } from '../src/deps.ts';
+import { createDeps } from '../src/compose.ts';
 import { createLogger } from '../src/logging.ts';
 import { openDatabase } from '../src/storage/database.ts';
 import { createTokenSigner } from '../src/tokens.ts';

@@ -1,7 +1,8 @@
 // What every CLI command gets: its arguments, the environment, output streams, and a way to open deps.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Config, loadConfig } from '../config.ts';
-import { type Deps, createDeps } from '../deps.ts';
+import { createDeps } from '../compose.ts';
+import type { Deps } from '../deps.ts';
 import { createLogger } from '../logging.ts';
 
 export class UsageError extends Error {}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.ts';
-import { createDeps } from '../deps.ts';
+import { createDeps } from '../compose.ts';
 import { buildServer } from '../server.ts';
 import { ensureDefaultProject } from '../services/projects.ts';
 import { type Command, parseFlags } from './context.ts';

@@ -24,6 +24,12 @@ export interface Member {
   isAdmin: boolean;
 }
 
+/** A room with its members, as the chat services pass it around (and cache it). */
+export interface RoomState {
+  room: Room;
+  members: Member[];
+}
+
 export function toRoom(r: RoomRow): Room {
   return {
     projectId: r.project_id,
@@ -80,16 +86,21 @@ export async function insertRoom(db: Kysely<DB>, room: NewRoom): Promise<void> {
     .execute();
 }
 
-export async function updateRoom(
-  db: Kysely<DB>,
-  projectId: string,
-  roomId: string,
-  changes: Partial<{ name: string; image_thumbnail: string; image_fullsize: string; color: string; is_deleted: number; deleted_at: number }>,
-  now: number,
-): Promise<void> {
+/** What a room update may change: its details, or deleting it (at `now`). */
+export type RoomChange = Partial<Pick<Room, 'name' | 'imageThumbnail' | 'imageFullsize' | 'color'>> & { deleted?: true };
+
+export async function updateRoom(db: Kysely<DB>, projectId: string, roomId: string, change: RoomChange, now: number): Promise<void> {
+  const set = {
+    name: change.name,
+    image_thumbnail: change.imageThumbnail,
+    image_fullsize: change.imageFullsize,
+    color: change.color,
+    ...(change.deleted ? { is_deleted: 1, deleted_at: now } : {}),
+    updated_at: now,
+  };
   await db
     .updateTable('rooms')
-    .set({ ...changes, updated_at: now })
+    .set(Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)))
     .where('project_id', '=', projectId)
     .where('id', '=', roomId)
     .execute();

@@ -1,10 +1,11 @@
 // A PowerTalk user's own contact list (client API contact/*): pairs of user ids.
 import type { Kysely } from 'kysely';
-import type { DB, UserRow } from '../storage/schema.ts';
+import type { DB } from '../storage/schema.ts';
+import { type User, toUser } from './users.ts';
 
 /** The user's contacts, ordered by name (case-insensitively), then id. */
-export async function listContactUsers(db: Kysely<DB>, projectId: string, userId: number): Promise<UserRow[]> {
-  return db
+export async function listContactUsers(db: Kysely<DB>, projectId: string, userId: number): Promise<User[]> {
+  const rows = await db
     .selectFrom('user_contacts as c')
     .innerJoin('users as u', (j) => j.onRef('u.project_id', '=', 'c.project_id').onRef('u.id', '=', 'c.contact_user_id'))
     .selectAll('u')
@@ -13,6 +14,7 @@ export async function listContactUsers(db: Kysely<DB>, projectId: string, userId
     .orderBy((eb) => eb.fn('lower', ['u.fullname']))
     .orderBy('u.id')
     .execute();
+  return rows.map(toUser);
 }
 
 /** Adds the contact unless it is there already. */

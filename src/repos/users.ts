@@ -2,6 +2,41 @@ import type { Kysely } from 'kysely';
 import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, UserRow } from '../storage/schema.ts';
 
+/** A PowerTalk chat user as services see it. */
+export interface User {
+  id: number;
+  projectId: string;
+  xcUserID: string;
+  fullname: string;
+  email: string | null;
+  phone: string | null;
+  username: string | null;
+  photoThumbnailURL: string | null;
+  photoFullsizeURL: string | null;
+  userRoleCode: string | null;
+  lastLoginAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function toUser(r: UserRow): User {
+  return {
+    id: Number(r.id),
+    projectId: r.project_id,
+    xcUserID: r.xc_user_id,
+    fullname: r.fullname,
+    email: r.email,
+    phone: r.phone,
+    username: r.username,
+    photoThumbnailURL: r.photo_thumbnail_url,
+    photoFullsizeURL: r.photo_fullsize_url,
+    userRoleCode: r.user_role_code,
+    lastLoginAt: r.last_login_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
 export interface UserProfile {
   xcUserID: string;
   fullname: string;
@@ -147,13 +182,9 @@ export async function upsertUser(
   return Number(row.id);
 }
 
-export async function findUserByXcUserId(db: Kysely<DB>, projectId: string, xcUserID: string) {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('xc_user_id', '=', xcUserID)
-    .executeTakeFirst();
+export async function findUserByXcUserId(db: Kysely<DB>, projectId: string, xcUserID: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('xc_user_id', '=', xcUserID).executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
 }
 
 export async function countUsers(db: Kysely<DB>, projectId: string): Promise<number> {
@@ -165,23 +196,26 @@ export async function countUsers(db: Kysely<DB>, projectId: string): Promise<num
   return Number(row.n);
 }
 
-export async function findUserById(db: Kysely<DB>, projectId: string, id: number) {
-  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+export async function findUserById(db: Kysely<DB>, projectId: string, id: number): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
 }
 
 export async function recordLogin(db: Kysely<DB>, id: number, now: number): Promise<void> {
   await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
 }
 
-export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]) {
+export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', 'in', ids).execute();
+  const rows = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', 'in', ids).execute();
+  return rows.map(toUser);
 }
 
-export async function findUserByUsername(db: Kysely<DB>, projectId: string, username: string, ignoreCase: boolean) {
+export async function findUserByUsername(db: Kysely<DB>, projectId: string, username: string, ignoreCase: boolean): Promise<User | undefined> {
   let query = db.selectFrom('users').selectAll().where('project_id', '=', projectId);
   query = ignoreCase ? query.where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase())) : query.where('username', '=', username);
-  return query.orderBy('id').executeTakeFirst();
+  const row = await query.orderBy('id').executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
 }
 
 /** Users whose xcUserID starts with `prefix` (no LIKE wildcards in it), by name. */

@@ -9,7 +9,8 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { DB } from '../storage/schema.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomState, sendServerMessage, userViews } from './chat.ts';
+import { sendServerMessage } from './messages.ts';
+import { type ChatActor, type RoomState, roomOfMember, roomState, userViews } from './room-state.ts';
 import type { ClientUser } from './user-view.ts';
 
 export const SYSTEM_MESSAGE = 9001;
@@ -151,7 +152,7 @@ export async function deleteGroup(deps: Deps, actor: ChatActor, roomId: string):
   await changeGroup(deps, actor, roomId, true, async () => undefined);
   await announce(deps, actor, roomId, 'room/delete', `${await nameOf(deps, actor.projectId, actor.userId)} deleted this group`);
   const now = deps.clock.now();
-  await rooms.updateRoom(deps.db, actor.projectId, roomId, { is_deleted: 1, deleted_at: now }, now);
+  await rooms.updateRoom(deps.db, actor.projectId, roomId, { deleted: true }, now);
   deps.chat.hub.roomChanged(actor.projectId, roomId);
   return { success: true, message: 'Group deleted' };
 }
@@ -177,7 +178,7 @@ export async function leaveGroup(deps: Deps, actor: ChatActor, roomId: string): 
   }
   if (outcome.empty) {
     const now = deps.clock.now();
-    await rooms.updateRoom(deps.db, actor.projectId, roomId, { is_deleted: 1, deleted_at: now }, now);
+    await rooms.updateRoom(deps.db, actor.projectId, roomId, { deleted: true }, now);
     deps.chat.hub.roomChanged(actor.projectId, roomId);
   }
   return { success: true, message: 'You have left the group' };

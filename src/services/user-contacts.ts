@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as contacts from '../repos/user-contacts.ts';
 import { findUserById, findUserByUsername } from '../repos/users.ts';
-import type { ChatActor } from './chat.ts';
+import type { ChatActor } from './room-state.ts';
 import { type ClientUser, toClientUser } from './user-view.ts';
 
 export interface ContactEntry {

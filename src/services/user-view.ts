@@ -1,26 +1,26 @@
 // The user objects clients receive. Every field present, never null: the SDKs dereference them freely.
 import type { Contact } from '../repos/contacts.ts';
-import type { UserRow } from '../storage/schema.ts';
+import type { User } from '../repos/users.ts';
 
 /** PowerTalk user object (powertalk-client-protocol.md §3.6). */
-export function toClientUser(u: UserRow) {
+export function toClientUser(u: User) {
   return {
     userID: String(u.id),
-    xcUserID: u.xc_user_id,
+    xcUserID: u.xcUserID,
     fullname: u.fullname,
     email: u.email ?? '',
     phone: u.phone ?? '',
     username: u.username ?? '',
-    imageURL: { thumbnail: u.photo_thumbnail_url ?? '', fullsize: u.photo_fullsize_url ?? '' },
-    userRole: { code: u.user_role_code ?? '', name: u.user_role_code ?? '', iconURL: '' },
+    imageURL: { thumbnail: u.photoThumbnailURL ?? '', fullsize: u.photoFullsizeURL ?? '' },
+    userRole: { code: u.userRoleCode ?? '', name: u.userRoleCode ?? '', iconURL: '' },
     phoneWithCode: u.phone ?? '',
     countryCallingCode: '',
     countryID: 0,
     bio: '',
-    lastLogin: u.last_login_at ?? 0,
-    lastActivity: u.last_login_at ?? 0,
-    created: u.created_at,
-    updated: u.updated_at,
+    lastLogin: u.lastLoginAt ?? 0,
+    lastActivity: u.lastLoginAt ?? 0,
+    created: u.createdAt,
+    updated: u.updatedAt,
     deleted: 0,
     isOnline: false,
     isRequestPending: false,
@@ -32,6 +32,25 @@ export function toClientUser(u: UserRow) {
 }
 
 export type ClientUser = ReturnType<typeof toClientUser>;
+
+/** A user who no longer exists, as they still appear on old messages. */
+export function unknownUser(id: number, projectId: string): ClientUser {
+  return toClientUser({
+    id,
+    projectId,
+    xcUserID: '',
+    fullname: '',
+    email: null,
+    phone: null,
+    username: null,
+    photoThumbnailURL: null,
+    photoFullsizeURL: null,
+    userRoleCode: null,
+    lastLoginAt: null,
+    createdAt: 0,
+    updatedAt: 0,
+  });
+}
 
 /** OneTalk Live Chat user object (onetalk-protocol.md §2.4). */
 export function toLiveChatUser(c: Contact) {

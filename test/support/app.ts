@@ -2,7 +2,8 @@
 // PARLEY_TEST_LOG=debug shows the apps' logs (silent otherwise).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
-import { type Clock, type Deps, createDeps } from '../../src/deps.ts';
+import { createDeps } from '../../src/compose.ts';
+import type { Clock, Deps } from '../../src/deps.ts';
 import { createLogger } from '../../src/logging.ts';
 import { buildServer } from '../../src/server.ts';
 import { type CreatedProject, type Tier, createProject } from '../../src/services/projects.ts';

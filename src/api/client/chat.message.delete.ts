@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf } from '../../http/client-realm.ts';
 import { BOOLEAN, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
-import { deleteMessages, messageIdsOf } from '../../services/chat.ts';
+import { deleteMessages, messageIdsOf } from '../../services/messages.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
 import { ROOM_ID_RULE, boolParam } from './chat-params.ts';
 

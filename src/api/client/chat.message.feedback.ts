@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf } from '../../http/client-realm.ts';
 import { describeRoute, object } from '../../http/openapi.ts';
-import { markMessages, messageIdsOf } from '../../services/chat.ts';
+import { markMessages, messageIdsOf } from '../../services/messages.ts';
 import { clientBody } from '../../validation.ts';
 
 const IDS = { type: 'array', items: { type: 'string' } };

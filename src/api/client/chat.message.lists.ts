@@ -8,7 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf, clientAuthOf } from '../../http/client-realm.ts';
 import { BOOLEAN, INTEGER, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
-import * as chat from '../../services/chat.ts';
+import * as chat from '../../services/message-lists.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
 import { ROOM_ID_RULE, intParam } from './chat-params.ts';
 

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf } from '../../http/client-realm.ts';
 import { STRING, bodyFromRules, describeRoute } from '../../http/openapi.ts';
-import type { ChatActor } from '../../services/chat.ts';
+import type { ChatActor } from '../../services/room-state.ts';
 import type { RoomDetails } from '../../services/rooms.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
 import { ROOM_ID_RULE, userIdsParam } from './chat-params.ts';

@@ -13,7 +13,8 @@ import type { Deps } from '../../deps.ts';
 import { ApiError, failure } from '../../errors.ts';
 import { unavailableError } from '../../http/errors.ts';
 import { type Attempt, admitAttempt, attemptSubjects, judgeFailure } from '../../http/guard.ts';
-import * as chat from '../../services/chat.ts';
+import { forwardTyping } from '../../services/delivery.ts';
+import { sendMessage, updateMessageFromClient } from '../../services/messages.ts';
 import { authenticateKey } from '../../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
 import type { ClientUser } from '../../services/user-view.ts';
@@ -161,7 +162,7 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
     const actor = { projectId: client.projectId, userId: client.userId };
     switch (eventName) {
       case 'chat/sendMessage': {
-        const { done } = await chat.sendMessage(deps, actor, event.data);
+        const { done } = await sendMessage(deps, actor, event.data);
         const id = localID;
         const reported = done.catch((err: unknown) => reportError(deps, client, err, 'chat/sendMessage', id));
         // Batched writes commit in queue order, so the next frame may go; otherwise (PostgreSQL,
@@ -173,12 +174,12 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
       case 'chat/updateMessage':
         // Names its message by strings that reach the database before the message is read.
         assertStorableText(event.data, '');
-        return await chat.updateMessageFromClient(deps, actor, event.data);
+        return await updateMessageFromClient(deps, actor, event.data);
       case 'chat/startTyping':
       case 'chat/stopTyping': {
         assertStorableText(event.data, '');
         const roomID = roomIdOf(isObject(event.data) ? event.data.roomID : undefined, 'roomID');
-        return await chat.forwardTyping(deps, actor, client.user, eventName, roomID);
+        return await forwardTyping(deps, actor, client.user, eventName, roomID);
       }
       default:
         if (IGNORED.has(eventName)) return;

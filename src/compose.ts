@@ -1,0 +1,138 @@
+// The composition root: builds the Deps of one process from its configuration (the database, the
+// signing secret, Redis, the broker and the socket hub, with the hub's callbacks into the services).
+import type { FastifyBaseLogger } from 'fastify';
+import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
+import { natsBroker } from './chat/broker-nats.ts';
+import { Hub } from './chat/hub.ts';
+import type { Config } from './config.ts';
+import { type ChatRuntime, type Clock, type Deps, systemClock } from './deps.ts';
+import { createLogger } from './logging.ts';
+import { createMetrics } from './metrics.ts';
+import { openRedis } from './redis.ts';
+import { findKeysRevoked } from './repos/projects.ts';
+import { findSessionsRevoked } from './repos/sessions.ts';
+import { insertTickets } from './repos/tickets.ts';
+import { createAuthCache } from './security/auth-cache.ts';
+import { memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
+import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
+import { TokenBuckets } from './security/token-bucket.ts';
+import { TtlCache } from './security/ttl-cache.ts';
+import { announcePresence, refillTargets } from './services/delivery.ts';
+import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import { type Database, openDatabase } from './storage/database.ts';
+import { createTokenSigner } from './tokens.ts';
+
+export async function createDeps(
+  config: Config,
+  options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database } = {},
+): Promise<Deps> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database =
+    options.database ??
+    (await openDatabase(config.databaseUrl, {
+      sqliteSynchronous: config.sqliteSynchronous,
+      sqliteBusyTimeout: config.sqliteBusyTimeout,
+      sqliteStartupCheck: config.sqliteStartupCheck,
+      poolSize: config.pgPoolSize,
+      pgLimits: config.pgLimits,
+      // A restart, a failover or a terminated backend: routine, and the pool replaces the connection.
+      onConnectionLost: (err) => logger.warn({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'database connection lost'),
+      // Not routine: every request touching the damaged pages fails until an operator restores the file.
+      onDamaged: (reason) => logger.error({ reason }, 'database file damaged: /readyz answers 503 until the file is restored and Parley restarted'),
+    }));
+  let secrets: SigningSecrets;
+  try {
+    secrets = await loadSigningSecrets(database.db, {
+      databaseUrl: config.databaseUrl,
+      secret: config.ticketSecret,
+      secretFile: config.ticketSecretFile,
+      accepted: config.ticketSecretsAccepted,
+    });
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  // Connects in the background: a start with Redis down proceeds degraded (src/redis.ts).
+  const link = config.redisUrl === undefined ? undefined : openRedis(config.redisUrl, config.redisTimeout, logger);
+  const redis = link?.client;
+  const limits = {
+    perAddress: config.authFailuresPerAddress,
+    perCredential: config.authFailuresPerCredential,
+    windowMs: config.authFailureWindowSeconds * 1000,
+  };
+  const authCache = await createAuthCache({
+    keyTtlMs: config.keyCacheTtl * 1000,
+    // Sessions are cached only where every change reaches every node: one SQLite process, or Redis.
+    sessionTtlMs: database.dialect === 'sqlite' || link !== undefined ? 60_000 : 0,
+    now: () => clock.now(),
+    redis: link,
+    channel: `${config.redisPrefix}invalidate`,
+    logger,
+  });
+  const broker: Broker =
+    config.broker === 'redis' && link !== undefined
+      ? redisBroker(link, `${config.redisPrefix}chat`, logger)
+      : config.broker === 'nats'
+        ? await natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
+        : localBroker();
+  const chat: ChatRuntime = {
+    hub: new Hub(broker, authCache, logger),
+    users: new TtlCache(5_000, 100_000, () => clock.now()),
+    rooms: new TtlCache(60_000, 100_000, () => clock.now()),
+    cursorWrites: new Map(),
+    limits: {
+      content: config.messageMaxChars,
+      frame: config.socketMaxFrame,
+      listMax: 1000,
+      roomListRooms: 1000,
+      roomListUnreadPerRoom: 100,
+      roomListChars: config.listMaxChars,
+      socketsPerUser: config.socketsPerUser,
+    },
+  };
+  const deps: Deps = {
+    db: database.db,
+    dialect: database.dialect,
+    dbHealth: database.health,
+    readyTimeout: config.readyTimeout,
+    clock,
+    logger,
+    signer: createTokenSigner(secrets),
+    metrics: createMetrics({ processMetrics: config.metrics }),
+    redis,
+    authGuard:
+      redis === undefined
+        ? memoryAuthGuard(limits, () => clock.now())
+        : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
+    redisPrefix: config.redisPrefix,
+    authCache,
+    tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
+    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    keyUsageWrites: new Map(),
+    ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
+    chat,
+    demo: config.demo,
+    userRates: {
+      events: new TokenBuckets(config.socketEventRate, () => clock.now()),
+      calls: new TokenBuckets(config.clientCallRate, () => clock.now()),
+    },
+    close: async () => {
+      await chat.hub.close();
+      await authCache.close();
+      await database.close();
+      await link?.close();
+    },
+  };
+  await chat.hub.start({
+    refill: (projectId, roomId, after, before) => refillTargets(deps, projectId, roomId, after, before),
+    presence: (projectId, userId, online) => {
+      announcePresence(deps, projectId, userId, online).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'presence not announced'));
+    },
+    roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
+    revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
+    revokedKeys: (ids) => findKeysRevoked(database.db, ids),
+  });
+  return deps;
+}

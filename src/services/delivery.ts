@@ -1,0 +1,73 @@
+// Delivery: the frames of an event for each recipient (personal rooms are named per viewer), and the
+// hub's callbacks: refilling what a node missed, presence and typing.
+import type { Target } from '../chat/hub.ts';
+import { ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
+import type { Deps } from '../deps.ts';
+import * as messages from '../repos/messages.ts';
+import type { StoredMessage } from '../repos/messages.ts';
+import * as rooms from '../repos/rooms.ts';
+import { type ChatActor, type RoomState, roomOfMember, roomState, userView, userViews } from './room-state.ts';
+import { type ClientUser, unknownUser } from './user-view.ts';
+
+/** The room as each member sees it (personal rooms are named after the other participant). */
+export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number[]): Promise<Map<number, RoomView>> {
+  const views = new Map<number, RoomView>();
+  if (state.room.type === ROOM_PERSONAL) {
+    const pair = personalRoomUsers(state.room.id) as [number, number];
+    const users = await userViews(deps, state.room.projectId, pair);
+    for (const viewer of viewers) {
+      const other = viewer === pair[0] ? pair[1] : pair[0];
+      views.set(viewer, roomView(state.room, users.get(other) ?? unknownUser(other, state.room.projectId)));
+    }
+  } else {
+    const view = roomView(state.room, undefined, state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)));
+    for (const viewer of viewers) views.set(viewer, view);
+  }
+  return views;
+}
+
+/** Frames of one event about `m` for `users` (default: every member of its room). */
+export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Promise<Target[]> {
+  const recipients = users ?? state.members.map((member) => member.userId);
+  if (recipients.length === 0) return [];
+  const sender = (await userViews(deps, state.room.projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, state.room.projectId);
+  const views = await roomViewsFor(deps, state, recipients);
+  if (state.room.type !== ROOM_PERSONAL) {
+    return [{ users: recipients, frame: messageFrames(eventName, m, sender, [views.get(recipients[0] as number) as RoomView])[0] as string }];
+  }
+  const frames = messageFrames(eventName, m, sender, recipients.map((userId) => views.get(userId) as RoomView));
+  return recipients.map((userId, i) => ({ users: [userId], frame: frames[i] as string }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hub callbacks
+
+/**
+ * The frames of a room's events between two it delivered (times exclusive), for a node that missed
+ * them: a message created in the gap is new to its clients; one changed in it is an update.
+ */
+export async function refillTargets(deps: Deps, projectId: string, roomId: string, after: number, before: number): Promise<Target[]> {
+  const missed = await messages.listChangedBetween(deps.db, projectId, roomId, after, before);
+  if (missed.length === 0) return [];
+  const state = await roomState(deps, projectId, roomId);
+  const targets: Target[] = [];
+  for (const m of missed) targets.push(...(await targetsFor(deps, state, m, m.created > after ? 'chat/sendMessage' : 'chat/updateMessage')));
+  return targets;
+}
+
+/** user/status to everyone who shares a room with the user. */
+export async function announcePresence(deps: Deps, projectId: string, userId: number, online: boolean): Promise<void> {
+  const peers = await rooms.roomPeersOfUser(deps.db, projectId, userId);
+  if (peers.length === 0) return;
+  const user = await userView(deps, projectId, userId);
+  const frame = eventFrame('user/status', { user, isOnline: online, lastActive: deps.clock.now() });
+  deps.chat.hub.ephemeral(projectId, [{ users: peers, frame }]);
+}
+
+/** chat/startTyping and chat/stopTyping: forwarded to the other participants. */
+export async function forwardTyping(deps: Deps, actor: ChatActor, sender: ClientUser, eventName: string, roomId: string): Promise<void> {
+  const state = await roomOfMember(deps, actor, roomId);
+  const others = state.members.map((m) => m.userId).filter((id) => id !== actor.userId);
+  if (others.length === 0) return;
+  deps.chat.hub.ephemeral(actor.projectId, [{ users: others, frame: eventFrame(eventName, { roomID: roomId, user: sender }) }]);
+}

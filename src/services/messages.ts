@@ -1,0 +1,249 @@
+// Messages: sending, changing, delivered and read state, deleting, and the messages the server writes
+// itself (spec §4.4, §7.3). Every change is stored first, as the room's next event (sequence number
+// and time), then delivered.
+import type { Kysely } from 'kysely';
+import { encryptContent, newLocalId } from '../chat/cipher.ts';
+import { type ClientMessage, isServerType, readClientMessage } from '../chat/message-input.ts';
+import { ROOM_PERSONAL } from '../chat/views.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import * as messages from '../repos/messages.ts';
+import type { MessageChange, StoredMessage } from '../repos/messages.ts';
+import * as rooms from '../repos/rooms.ts';
+import type { RoomEvent } from '../repos/rooms.ts';
+import type { DB } from '../storage/schema.ts';
+import { targetsFor } from './delivery.ts';
+import { type ChatActor, type RoomState, roomOfMember, roomState, roomStateIfExists } from './room-state.ts';
+
+/** A stored message with the room event that last changed it. */
+interface Changed {
+  message: StoredMessage;
+  event: RoomEvent;
+}
+
+/** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
+async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<Changed> {
+  const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
+  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  await messages.updateMessage(trx, m.id, change, event.at);
+  return { message: { ...m, ...change, updated: event.at }, event };
+}
+
+/** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
+function freshMessage(content: Omit<messages.NewMessage, 'isDelivered' | 'isRead' | 'isDeleted' | 'isEdited' | 'created' | 'updated' | 'deleted'>, at: number): messages.NewMessage {
+  return { ...content, isDelivered: false, isRead: false, isDeleted: false, isEdited: false, created: at, updated: at, deleted: 0 };
+}
+
+/**
+ * chat/sendMessage (spec §4.4): persist, then echo to every socket of every participant. Resolves
+ * once the message is checked and queued for storage, so a client's next messages can join the
+ * same commit; `done` settles after it is stored and delivered (or refused).
+ */
+export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
+  const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
+  const state = await roomOfMember(deps, actor, input.roomID);
+  const now = deps.clock.now();
+  const written = deps.writes.run(async (trx) => {
+    let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
+    if (event === undefined && state.room.type === ROOM_PERSONAL) {
+      await rooms.insertRoom(trx, { ...state.room, now });
+      await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
+      event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
+    }
+    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const { at } = event;
+    const { roomID: _, ...content } = input;
+    const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
+    const id = await messages.insertMessage(trx, message);
+    if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
+    // The client replayed its queue after a reconnect: answer with what is stored.
+    const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
+    if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
+    return { stored, event, replay: true };
+  });
+  const done = written.then(async (outcome) => {
+    deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
+    if (outcome.replay) {
+      // The event number was taken: keep the room's sequence whole for other nodes.
+      deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, []);
+      deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]), false);
+      return;
+    }
+    deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
+  });
+  return { done };
+}
+
+/**
+ * chat/updateMessage from a client: the sender may edit content or delete; others may only mark
+ * delivered or read (trying to edit or delete someone else's message is refused with 40301).
+ * Anything else in the message is ignored; a message that ends up unchanged produces no event.
+ */
+export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw: unknown): Promise<void> {
+  if (typeof raw !== 'object' || raw === null) throw new ApiError('ParamValidationFailed', { field: 'data', message: 'data must be a message object' });
+  const m = raw as Record<string, unknown>;
+  const stored = await findTargetMessage(deps, actor, m);
+  // A message of a room the caller is not in answers exactly as an unknown id: ids reveal nothing.
+  const state = await roomOfMember(deps, actor, stored.roomId).catch((err: unknown) => {
+    throw err instanceof ApiError ? new ApiError('MessageNotFound', { field: 'messageID' }) : err;
+  });
+  const now = deps.clock.now();
+  const change: MessageChange = {};
+  if (stored.senderId === actor.userId) {
+    if (m.isDeleted === true && !stored.isDeleted) Object.assign(change, { isDeleted: true, deleted: now });
+    else if (!stored.isDeleted && !isServerType(stored.type)) {
+      const input = readClientMessage({ ...m, localID: stored.localID, type: stored.type, room: { roomID: stored.roomId } }, deps.chat.limits);
+      const quoteChanged = JSON.stringify(input.extra.quote) !== JSON.stringify(stored.extra.quote);
+      if (input.body !== stored.body || input.data !== stored.data || quoteChanged) {
+        Object.assign(change, { body: input.body, data: input.data, extra: { ...stored.extra, quote: input.extra.quote }, isEdited: true });
+      }
+    }
+  } else {
+    const touchesContent = (typeof m.body === 'string' && m.body !== stored.body) || (typeof m.data === 'string' && m.data !== stored.data);
+    if (touchesContent || (m.isDeleted === true && !stored.isDeleted)) {
+      throw new ApiError('PermissionDenied', { field: 'messageID', message: 'Only the sender can edit or delete a message' });
+    }
+    if (m.isRead === true && !stored.isRead) Object.assign(change, { isRead: true, isDelivered: true });
+    else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
+  }
+  if (Object.keys(change).length === 0) return;
+  const { message: updated, event } = await deps.writes.run((trx) => storeChange(trx, stored, change, now));
+  deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
+  deps.chat.hub.roomEvent(actor.projectId, updated.roomId, event, await targetsFor(deps, state, updated, 'chat/updateMessage'));
+}
+
+async function findTargetMessage(deps: Deps, actor: ChatActor, m: Record<string, unknown>): Promise<StoredMessage> {
+  const messageID = typeof m.messageID === 'string' && /^[1-9][0-9]{0,15}$/.test(m.messageID) ? Number(m.messageID) : undefined;
+  let stored: StoredMessage | undefined;
+  if (messageID !== undefined) [stored] = await messages.findMessagesByIds(deps.db, actor.projectId, [messageID]);
+  else if (typeof m.localID === 'string') stored = await messages.findMessageByLocalId(deps.db, actor.projectId, actor.userId, m.localID);
+  const room = m.room as { roomID?: unknown } | undefined;
+  if (stored === undefined || (typeof room?.roomID === 'string' && room.roomID !== stored.roomId)) {
+    throw new ApiError('MessageNotFound', { field: 'messageID' });
+  }
+  return stored;
+}
+
+/** Message ids as the SDKs send them (strings); anything else is ignored, as the spec asks. */
+export function messageIdsOf(value: unknown, field = 'messageIDs'): number[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ApiError('ParamValidationFailed', { field, message: `${field} must be an array` });
+  if (value.length > 1000) throw new ApiError('ParamValidationFailed', { field, message: `${field} can hold at most 1000 IDs` });
+  const ids = new Set<number>();
+  for (const v of value) {
+    const text = typeof v === 'number' ? String(v) : v;
+    if (typeof text === 'string' && /^[1-9][0-9]{0,15}$/.test(text)) ids.add(Number(text));
+  }
+  return [...ids];
+}
+
+/**
+ * feedback/delivered and feedback/read (spec §7.3): IDs that are unknown, the caller's own, of
+ * rooms the caller is not in, or already marked are ignored. Each real change is one room event,
+ * delivered to every participant (the reader too) in ascending `created` order.
+ */
+export async function markMessages(deps: Deps, actor: ChatActor, ids: number[], read: boolean): Promise<string[]> {
+  const found = await messages.findMessagesByIds(deps.db, actor.projectId, ids);
+  const states = new Map<string, RoomState>();
+  const todo: StoredMessage[] = [];
+  for (const m of found) {
+    if (m.senderId === actor.userId || (read ? m.isRead : m.isDelivered)) continue;
+    let state = states.get(m.roomId);
+    if (state === undefined) {
+      state = await roomStateIfExists(deps, actor.projectId, m.roomId);
+      if (state === undefined) continue;
+      states.set(m.roomId, state);
+    }
+    if (state.members.some((member) => member.userId === actor.userId)) todo.push(m);
+  }
+  if (todo.length === 0) return [];
+  const now = deps.clock.now();
+  const change: MessageChange = read ? { isRead: true, isDelivered: true } : { isDelivered: true };
+  const updated = await deps.writes.run(async (trx) => {
+    const out: Changed[] = [];
+    for (const m of todo) out.push(await storeChange(trx, m, change, now));
+    return out;
+  });
+  deps.metrics.messages.inc({ event: read ? 'read' : 'delivered' }, updated.length);
+  for (const { message: m, event } of updated) {
+    deps.chat.hub.roomEvent(actor.projectId, m.roomId, event, await targetsFor(deps, states.get(m.roomId) as RoomState, m, 'chat/updateMessage'));
+  }
+  return updated.map(({ message }) => String(message.id));
+}
+
+/**
+ * message/delete: the sender (or a group admin) deletes for everyone. `forEveryone: false` changes
+ * nothing stored: only the caller's own sockets hear of it (see docs/decisions.md).
+ */
+export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[], forEveryone: boolean): Promise<string[]> {
+  const state = await roomOfMember(deps, actor, roomId);
+  const isAdmin = state.members.some((m) => m.userId === actor.userId && m.isAdmin);
+  const found = (await messages.findMessagesByIds(deps.db, actor.projectId, ids)).filter(
+    (m) => m.roomId === roomId && !m.isDeleted && (m.senderId === actor.userId || isAdmin),
+  );
+  if (found.length === 0) return [];
+  const now = deps.clock.now();
+  if (!forEveryone) {
+    for (const m of found) {
+      const hidden = { ...m, isDeleted: true, deleted: now, updated: now };
+      deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, hidden, 'chat/updateMessage', [actor.userId]));
+    }
+    return found.map((m) => String(m.id));
+  }
+  const updated = await deps.writes.run(async (trx) => {
+    const out: Changed[] = [];
+    for (const m of found) out.push(await storeChange(trx, m, { isDeleted: true, deleted: now }, now));
+    return out;
+  });
+  deps.metrics.messages.inc({ event: 'deleted' }, updated.length);
+  for (const { message: m, event } of updated) deps.chat.hub.roomEvent(actor.projectId, roomId, event, await targetsFor(deps, state, m, 'chat/updateMessage'));
+  return updated.map(({ message }) => String(message.id));
+}
+
+export interface ServerMessage {
+  /** 9001 for system messages (room changes), or any other type. */
+  type: number;
+  /** Plain text; encrypted here under a fresh localID (spec §5.3). */
+  text: string;
+  /** Optional object, sent as encrypted JSON text in `data`. */
+  data?: Record<string, unknown>;
+  action?: string;
+  target?: { targetType: string; targetID: string; targetXCID: string; targetName: string };
+}
+
+/**
+ * A message the server writes itself (system messages about room changes), on behalf of
+ * `senderId`: encrypted the way the SDKs decrypt (spec §5.3), stored, and delivered to the room's
+ * members as they are after the change, plus `alsoTo` (e.g. someone just removed).
+ */
+export async function sendServerMessage(deps: Deps, projectId: string, roomId: string, senderId: number, message: ServerMessage, alsoTo: number[] = []): Promise<void> {
+  deps.chat.rooms.delete(`${projectId}\0${roomId}`);
+  const state = await roomState(deps, projectId, roomId);
+  const localID = newLocalId();
+  const now = deps.clock.now();
+  const stored = await deps.writes.run(async (trx) => {
+    const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
+    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const { at } = event;
+    const m = freshMessage(
+      {
+        projectId,
+        roomId,
+        senderId,
+        localID,
+        type: message.type,
+        body: encryptContent(message.text, localID),
+        data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
+        extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits, 'server').extra,
+        isHidden: false,
+      },
+      at,
+    );
+    const id = await messages.insertMessage(trx, m);
+    if (id === undefined) throw new Error('a fresh localID collided');
+    return { stored: { ...m, id }, event };
+  });
+  deps.metrics.messages.inc({ event: 'system' });
+  const users = [...new Set([...state.members.map((m) => m.userId), ...alsoTo])];
+  deps.chat.hub.roomEvent(projectId, roomId, stored.event, await targetsFor(deps, state, stored.stored, 'chat/sendMessage', users));
+}
