@@ -150,6 +150,14 @@ export async function listChangedBetween(db: Kysely<DB>, projectId: string, room
   return rows.map(toMessage);
 }
 
+/**
+ * The one rule of "unread" (for a query where the message table is `m`): a visible message, not
+ * deleted and not read, sent by someone other than `userId`.
+ */
+export function unreadFromOthersOf(userId: number) {
+  return sql<boolean>`m.sender_id <> ${userId} and m.is_read = 0 and m.is_deleted = 0 and m.is_hidden = 0`;
+}
+
 /** A message the room list may include: what choosing needs, without its content. */
 export interface RoomListCandidate {
   id: number;
@@ -209,10 +217,7 @@ export async function unreadFromOthers(db: Kysely<DB>, projectId: string, userId
     ])
     .where('rm.project_id', '=', projectId)
     .where('rm.user_id', '=', userId)
-    .where('m.sender_id', '<>', userId)
-    .where('m.is_read', '=', 0)
-    .where('m.is_deleted', '=', 0)
-    .where('m.is_hidden', '=', 0);
+    .where(unreadFromOthersOf(userId));
   const rows = await db
     .selectFrom(ranked.as('u'))
     .selectAll()

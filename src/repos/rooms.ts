@@ -1,6 +1,7 @@
 // Rooms and their members. Flags are stored as 0/1 and mapped to booleans here.
 import { type Kysely, sql } from 'kysely';
 import { Precompiled } from '../storage/precompiled.ts';
+import { unreadFromOthersOf } from './messages.ts';
 import type { DB, RoomRow } from '../storage/schema.ts';
 
 export interface Room {
@@ -209,10 +210,7 @@ export async function unreadRoomIdsOfUser(db: Kysely<DB>, projectId: string, use
           .select('m.id')
           .whereRef('m.project_id', '=', 'rm.project_id')
           .whereRef('m.room_id', '=', 'rm.room_id')
-          .where('m.sender_id', '<>', userId)
-          .where('m.is_read', '=', 0)
-          .where('m.is_deleted', '=', 0)
-          .where('m.is_hidden', '=', 0),
+          .where(unreadFromOthersOf(userId)),
       ),
     )
     .orderBy('rm.room_id')

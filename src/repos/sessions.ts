@@ -30,13 +30,24 @@ export async function insertSession(db: Kysely<DB>, s: NewSession): Promise<void
     .execute();
 }
 
-/** What an access-token check needs: one primary-key read. */
-export async function findSessionState(db: Kysely<DB>, sessionId: string) {
-  return db
+/** What an access-token check needs of a session (cached: security/auth-cache.ts). */
+export interface SessionState {
+  projectId: string;
+  kind: SessionKind;
+  subject: string;
+  generation: number;
+  revoked: boolean;
+}
+
+/** One primary-key read. */
+export async function findSessionState(db: Kysely<DB>, sessionId: string): Promise<SessionState | undefined> {
+  const row = await db
     .selectFrom('sessions')
     .select(['project_id', 'kind', 'subject', 'generation', 'revoked_at'])
     .where('id', '=', sessionId)
     .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { projectId: row.project_id, kind: row.kind, subject: row.subject, generation: row.generation, revoked: row.revoked_at !== null };
 }
 
 /** Bumps the generation (superseding older access tokens); false when the session is revoked. */
@@ -102,8 +113,20 @@ export async function insertRefreshToken(
     .execute();
 }
 
-export async function findRefreshToken(db: Kysely<DB>, id: string) {
-  return db
+/** A refresh token with what its check needs of the session. */
+export interface RefreshTokenRecord {
+  sessionId: string;
+  secretHash: string;
+  expiresAt: number;
+  used: boolean;
+  projectId: string;
+  kind: SessionKind;
+  subject: string;
+  sessionRevoked: boolean;
+}
+
+export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<RefreshTokenRecord | undefined> {
+  const row = await db
     .selectFrom('refresh_tokens')
     .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
     .select([
@@ -118,6 +141,17 @@ export async function findRefreshToken(db: Kysely<DB>, id: string) {
     ])
     .where('refresh_tokens.id', '=', id)
     .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    sessionId: row.session_id,
+    secretHash: row.secret_hash,
+    expiresAt: row.expires_at,
+    used: row.used_at !== null,
+    projectId: row.project_id,
+    kind: row.kind,
+    subject: row.subject,
+    sessionRevoked: row.revoked_at !== null,
+  };
 }
 
 /** Marks a refresh token used; false when another request used it first. */

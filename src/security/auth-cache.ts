@@ -6,17 +6,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink } from '../redis.ts';
 import type { KeyForAuth } from '../repos/projects.ts';
-import type { SessionKind } from '../storage/schema.ts';
+import type { SessionState } from '../repos/sessions.ts';
 import { TtlCache } from './ttl-cache.ts';
 
-export interface SessionState {
-  projectId: string;
-  kind: SessionKind;
-  /** Whom the session authenticates: a token naming anyone else is refused. */
-  subject: string;
-  generation: number;
-  revoked: boolean;
-}
 
 export type Invalidation = { kind: 'session'; id: string } | { kind: 'sessions' } | { kind: 'key'; id: string } | { kind: 'keys' };
 

@@ -1,10 +1,11 @@
 // OneTalk contacts, kept in sync by the keys customerUserID (required) and phone (optional).
 import { randomUUID } from 'node:crypto';
-import { type Transaction, sql } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type ContactFields, findBySyncKeys, insertContact, updateContact } from '../repos/contacts.ts';
 import { insertTicket } from '../repos/tickets.ts';
+import { commitWithoutFlush } from '../storage/dialect.ts';
 import type { DB } from '../storage/schema.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { ConcurrentChange, inRetriedTransaction } from './transactions.ts';
@@ -60,7 +61,7 @@ export async function requestLiveChatTicket(
   const issued = await inRetriedTransaction(deps, async (trx) => {
     const result = await saveContact(trx, projectId, fields, now);
     // As for PowerTalk tickets: a lost ticket record fails closed, so only a written contact waits for the flush.
-    if (!result.written && deps.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
+    if (!result.written) await commitWithoutFlush(trx, deps.dialect);
     const { token, claims } = deps.signer.sign({
       pur: 'livechat_ticket',
       sub: result.contactID,

@@ -1,8 +1,8 @@
 // PowerTalk server API: users found by xcUserID, and their 1-hour auth tickets.
-import { sql } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { insertTicket, ticketRow } from '../repos/tickets.ts';
 import { type UserDevice, type UserProfile, findUserProfile, profileChanges, saveUser } from '../repos/users.ts';
+import { commitWithoutFlush } from '../storage/dialect.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 
 export async function requestAuthTicket(
@@ -33,7 +33,7 @@ export async function requestAuthTicket(
     // When only the ticket record is written, losing it in a crash just makes that ticket
     // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
     // row is written, the commit is synchronous, so an acknowledged userID is never lost.
-    if (!written && deps.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
+    if (!written) await commitWithoutFlush(trx, deps.dialect);
     const userID = String(id);
     const { token, claims } = issue(userID);
     await insertTicket(trx, 'powertalk', claims);

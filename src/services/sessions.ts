@@ -7,7 +7,7 @@ import { findContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
 import { findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
-import type { SessionState } from '../security/auth-cache.ts';
+import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
 
@@ -128,19 +128,19 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   // Either the new bundle, or the id of a session whose refresh token was presented again.
   const outcome = await deps.writes.run(async (trx) => {
     const row = await sessions.findRefreshToken(trx, parsed.id);
-    if (row === undefined || !secretMatches(parsed.secret, row.secret_hash) || row.kind !== kind) {
+    if (row === undefined || !secretMatches(parsed.secret, row.secretHash) || row.kind !== kind) {
       throw new ApiError('TokenInvalid');
     }
-    if (row.project_id !== projectId) throw new ApiError('TokenWrongProject');
-    if (row.revoked_at !== null) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    if (row.used_at !== null) return row.session_id;
-    if (row.expires_at <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
-    if (!(await sessions.useRefreshToken(trx, parsed.id, now))) return row.session_id;
-    const generation = await sessions.advanceSession(trx, row.session_id, now);
+    if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
+    if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+    if (row.used) return row.sessionId;
+    if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
+    if (!(await sessions.useRefreshToken(trx, parsed.id, now))) return row.sessionId;
+    const generation = await sessions.advanceSession(trx, row.sessionId, now);
     if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
     const user = await loadUser(trx, kind, projectId, row.subject);
-    const session = { id: row.session_id, projectId, kind, subject: row.subject, generation };
-    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.session_id };
+    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
+    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
   });
   if (typeof outcome === 'string') {
     // Committed outside the failed path so the revocation sticks.
@@ -205,9 +205,8 @@ async function sessionState(deps: Deps, sessionId: string): Promise<SessionState
   const cached = deps.authCache.sessions.get(sessionId);
   if (cached !== undefined) return cached;
   const epoch = deps.authCache.epoch();
-  const row = await sessions.findSessionState(deps.db, sessionId);
-  if (row === undefined) return undefined;
-  const state = { projectId: row.project_id, kind: row.kind, subject: row.subject, generation: row.generation, revoked: row.revoked_at !== null };
+  const state = await sessions.findSessionState(deps.db, sessionId);
+  if (state === undefined) return undefined;
   if (epoch === deps.authCache.epoch()) deps.authCache.sessions.set(sessionId, state);
   return state;
 }
