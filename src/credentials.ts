@@ -1,6 +1,16 @@
 // Opaque credentials: prefixed time-sortable ids, random secrets, SHA-256 at rest, constant-time comparison.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { KeyType } from './storage/schema.ts';
+
+/** The header each kind of key travels in. */
+export const KEY_HEADER: Record<KeyType, string> = { server: 'Server-Key', api: 'API-Key', app: 'App-Key' };
+
+/** A key (or refresh token) as presented: its id and secret, unverified. */
+export interface PresentedKey {
+  id: string;
+  secret: string;
+}
 
 /** The closed table of id prefixes. */
 export const ID_PREFIX = {
@@ -49,7 +59,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Parses base64(id:secret); undefined when the value is not well-formed. */
-export function parseKeyPairHeader(value: string): { id: string; secret: string } | undefined {
+export function parseKeyPairHeader(value: string): PresentedKey | undefined {
   if (value.length === 0 || value.length > 512 || !BASE64.test(value)) return undefined;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -65,7 +75,7 @@ export function formatApiKey(id: string, secret: string): string {
   return `${id}.${secret}`;
 }
 
-export function parseApiKey(value: string): { id: string; secret: string } | undefined {
+export function parseApiKey(value: string): PresentedKey | undefined {
   const dot = value.indexOf('.');
   if (dot < 0) return undefined;
   const id = value.slice(0, dot);

@@ -2,19 +2,14 @@
 // statuses), the app's key on every call, and an access token unless the route says otherwise.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
-import { authenticateAppSecret, authenticateKey } from '../services/key-auth.ts';
-import { type AccessAuth, authenticateAccess, bearerToken } from '../services/sessions.ts';
-import type { SessionKind } from '../storage/schema.ts';
+import { type ClientRealm, authenticateClient } from './client-auth.ts';
 import { guardCredentials, limitUserCalls } from './guard.ts';
+import './request-auth.ts';
 
 /** What a client route needs in `Authorization`: an access token (default) or nothing we check here. */
 export type BearerKind = 'access' | 'own';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    clientProject: string | null;
-    clientAuth: AccessAuth | null;
-  }
   interface FastifyContextConfig {
     bearer?: BearerKind;
     /** false: not counted against the user's call rate. */
@@ -22,42 +17,17 @@ declare module 'fastify' {
   }
 }
 
-export function clientAuthOf(request: FastifyRequest): AccessAuth {
-  if (request.clientAuth === null) throw new Error('route without access-token authentication');
-  return request.clientAuth;
-}
-
-/** The PowerTalk user a client call acts as (chat endpoints). */
-export function chatActorOf(request: FastifyRequest): { projectId: string; userId: number } {
-  const auth = clientAuthOf(request);
-  return { projectId: auth.projectId, userId: Number(auth.subject) };
-}
-
-export function clientProjectOf(request: FastifyRequest): string {
-  if (request.clientProject === null) throw new Error('route outside a client realm');
-  return request.clientProject;
-}
-
-/**
- * `app-key`: PowerTalk's `App-Key: base64(id:secret)`. `secret-key`: OneTalk Live Chat's `Secret-Key`,
- * the app key's secret alone.
- */
-export function useClientRealm(app: FastifyInstance, deps: Deps, kind: SessionKind, appKey: 'app-key' | 'secret-key'): void {
-  app.decorateRequest('clientProject', null);
-  app.decorateRequest('clientAuth', null);
+export function useClientRealm(app: FastifyInstance, deps: Deps, realm: ClientRealm): void {
+  app.decorateRequest('auth', null);
+  const presented = (request: FastifyRequest) => ({ key: request.headers[realm.keyHeader], authorization: request.headers.authorization });
   // The key and the token together are the credential: the key alone is public (it ships in the app).
-  guardCredentials(app, deps, (request) => [request.headers[appKey], request.headers.authorization], 'ok');
+  guardCredentials(app, deps, (request) => [request.headers[realm.keyHeader], request.headers.authorization], 'ok');
   app.addHook('onRequest', async (request) => {
-    const key =
-      appKey === 'app-key'
-        ? await authenticateKey(deps, 'app', request.headers['app-key'])
-        : await authenticateAppSecret(deps, request.headers['secret-key']);
-    request.clientProject = key.projectId;
-    if ((request.routeOptions.config.bearer ?? 'access') === 'access') {
-      request.clientAuth = await authenticateAccess(deps, kind, key.projectId, bearerToken(request.headers.authorization));
-    }
+    const needs = (request.routeOptions.config.bearer ?? 'access') === 'access' ? 'required' : 'none';
+    const { key, session } = await authenticateClient(deps, realm, presented(request), needs);
+    request.auth = { realm: 'client', key, session };
   });
-  limitUserCalls(app, deps, kind);
+  limitUserCalls(app, deps, realm.kind);
 }
 
 export function deviceInfo(request: FastifyRequest) {

@@ -1,6 +1,6 @@
 // The one error handler: every failure leaves as the wire envelope, never as a stack trace.
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, failure } from '../errors.ts';
+import { ApiError, ERRORS, failure } from '../errors.ts';
 import { databaseFault } from '../storage/dialect.ts';
 
 /** Seconds a client is asked to wait when the database is unavailable: a restart or failover takes a few. */
@@ -47,9 +47,12 @@ export function toApiError(err: FastifyError | Error, request: FastifyRequest): 
   return new ApiError('InternalError');
 }
 
+/** A body too large (unread) or a server going away: the client should open a new connection. */
+const CLOSES_CONNECTION = new Set<string>([ERRORS.PayloadTooLarge.code, ERRORS.ServiceUnavailable.code]);
+
 export function sendError(reply: FastifyReply, err: ApiError, mode: StatusMode): FastifyReply {
   reply.request.outcome = err.code;
-  if (err.code === '41300' || err.code === '50300') reply.header('connection', 'close');
+  if (CLOSES_CONNECTION.has(err.code)) reply.header('connection', 'close');
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
   return reply.code(mode === 'status' ? err.status : 200).send(failure(err));
 }

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../deps.ts';
 import { ok } from '../errors.ts';
-import { cachedKey } from '../services/key-auth.ts';
-import { cachedAccess } from '../services/sessions.ts';
+import { cachedClientAuth } from './client-auth.ts';
 import { credentialSubject } from './guard.ts';
 
 const BODY = JSON.stringify(ok({}));
@@ -27,8 +26,7 @@ export function connectCheckFastPath(deps: Deps, isClosing: () => boolean) {
     // With Redis the shared counts decide (undefined here): Fastify asks them.
     const waits = deps.authGuard.waitsNow([credentialSubject([appKey, req.headers.authorization])]);
     if (waits === undefined || waits[0] !== 0) return false;
-    const key = cachedKey(deps, 'app', appKey);
-    if (key === undefined || cachedAccess(deps, 'powertalk', key.projectId, req.headers.authorization) === undefined) return false;
+    if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
     res.writeHead(200, {
       'x-request-id': randomUUID(),
       'access-control-allow-origin': '*',

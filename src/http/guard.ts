@@ -15,12 +15,14 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, ERRORS } from '../errors.ts';
 import { type StatusMode, sendError, toApiError } from './errors.ts';
 import type { SessionKind } from '../storage/schema.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
-export const CREDENTIAL_FAILURES = new Set(['49102', '49103', '40102', '40103', '40105']);
+export const CREDENTIAL_FAILURES = new Set<string>(
+  (['KeyMalformed', 'KeyInvalid', 'AuthorizationInvalid', 'TokenInvalid', 'TokenWrongProject'] as const).map((name) => ERRORS[name].code),
+);
 
 export interface Attempt {
   /** `ip:<address>`, and `cred:<hash>` when a credential was presented. */
@@ -102,7 +104,7 @@ export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: 
  */
 export function limitUserCalls(app: FastifyInstance, deps: Deps, kind: SessionKind): void {
   app.addHook('onRequest', async (request) => {
-    const auth = request.clientAuth;
+    const auth = request.auth?.realm === 'client' ? request.auth.session : null;
     if (auth === null || request.routeOptions.config.userRate === false) return;
     const wait = deps.userRates.calls.take(`${kind}\0${auth.projectId}\0${auth.subject}`);
     if (wait > 0) throw new ApiError('TooManyRequests', { message: 'Too many calls; slow down', retryAfter: wait });

@@ -67,19 +67,6 @@ async function issueTokens(deps: Deps, db: Kysely<DB>, session: { id: string; pr
   };
 }
 
-/** The token of `Bearer <token>`, or undefined. */
-function parseBearer(header: unknown): string | undefined {
-  return typeof header === 'string' ? /^Bearer +(\S+)$/i.exec(header.trim())?.[1] : undefined;
-}
-
-/** Splits `Bearer <token>`; throws 40101 / 40102. */
-export function bearerToken(header: string | string[] | undefined): string {
-  if (header === undefined || header === '') throw new ApiError('AuthorizationMissing');
-  const token = parseBearer(header);
-  if (token === undefined) throw new ApiError('AuthorizationInvalid');
-  return token;
-}
-
 function verifiedClaims(deps: Deps, token: string): TokenClaims {
   const claims = deps.signer.verify(token);
   if (claims === undefined) throw new ApiError('TokenInvalid');
@@ -190,8 +177,7 @@ function sessionProblem(state: SessionState | undefined, claims: TokenClaims, ki
  * authenticateAccess without waiting, for fast paths: the session when the token checks out and its
  * state is cached; undefined in every other case (the caller then takes the full path).
  */
-export function cachedAccess(deps: Deps, kind: SessionKind, projectId: string, authorization: string | string[] | undefined): AccessAuth | undefined {
-  const token = parseBearer(authorization);
+export function cachedAccess(deps: Deps, kind: SessionKind, projectId: string, token: string | undefined): AccessAuth | undefined {
   const claims = token === undefined ? undefined : deps.signer.verify(token);
   if (claims === undefined || claimsProblem(deps, claims, kind, projectId) !== undefined) return undefined;
   const sid = claims.sid as string;

@@ -2,8 +2,9 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { clientProjectOf } from '../../http/client-realm.ts';
-import { bearerToken, refreshSession } from '../../services/sessions.ts';
+import { clientProjectOf } from '../../http/request-auth.ts';
+import { bearerToken } from '../../http/credential-headers.ts';
+import { refreshSession } from '../../services/sessions.ts';
 import type { SessionKind } from '../../storage/schema.ts';
 import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 

@@ -3,8 +3,10 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { clientProjectOf, deviceInfo } from '../../http/client-realm.ts';
-import { bearerToken, redeemTicket } from '../../services/sessions.ts';
+import { deviceInfo } from '../../http/client-realm.ts';
+import { clientProjectOf } from '../../http/request-auth.ts';
+import { bearerToken } from '../../http/credential-headers.ts';
+import { redeemTicket } from '../../services/sessions.ts';
 import type { SessionKind } from '../../storage/schema.ts';
 import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 

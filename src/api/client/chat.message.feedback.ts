@@ -3,7 +3,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
+import { chatActorOf } from '../../http/request-auth.ts';
 import { describeRoute, object } from '../../http/openapi.ts';
 import { markMessages, messageIdsOf } from '../../services/messages.ts';
 import { clientBody } from '../../validation.ts';

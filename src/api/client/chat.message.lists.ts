@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { chatActorOf, clientAuthOf } from '../../http/client-realm.ts';
+import { chatActorOf, clientAuthOf } from '../../http/request-auth.ts';
 import { BOOLEAN, INTEGER, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
 import * as chat from '../../services/message-lists.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';

@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
+import { POWERTALK_CLIENTS } from '../../http/client-auth.ts';
 import { useClientRealm } from '../../http/client-realm.ts';
 import { accessTokenRefresh } from './auth.access-token.refresh.ts';
 import { accessTokenRequest } from './auth.access-token.request.ts';
@@ -31,7 +32,7 @@ import { roomUpdate } from './room.update.ts';
 import { userGetByUsername } from './user.get-by-username.ts';
 
 export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): Promise<void> {
-  useClientRealm(app, deps, 'powertalk', 'app-key');
+  useClientRealm(app, deps, POWERTALK_CLIENTS);
   app.route(projectConfigs());
   app.route(accessTokenRequest(deps, 'powertalk'));
   app.route(accessTokenRefresh(deps, 'powertalk'));

@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { clientAuthOf } from '../../http/client-realm.ts';
+import { clientAuthOf } from '../../http/request-auth.ts';
 import { logout } from '../../services/sessions.ts';
 import { BOOLEAN, STRING, describeRoute, object } from '../../http/openapi.ts';
 

@@ -3,7 +3,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
+import { chatActorOf } from '../../http/request-auth.ts';
 import { STRING, bodyFromRules, describeRoute } from '../../http/openapi.ts';
 import type { ChatActor } from '../../services/room-state.ts';
 import type { RoomDetails } from '../../services/rooms.ts';

@@ -3,7 +3,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
+import { chatActorOf } from '../../http/request-auth.ts';
 import { INTEGER, STRING, bodyFromRules, describeRoute } from '../../http/openapi.ts';
 import { ROOM_GROUP } from '../../chat/views.ts';
 import { createGroup } from '../../services/rooms.ts';

@@ -5,7 +5,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
+import { chatActorOf } from '../../http/request-auth.ts';
 import { INTEGER, STRING, describeRoute, object } from '../../http/openapi.ts';
 import { unreadRoomIds } from '../../services/rooms.ts';
 

@@ -12,11 +12,11 @@ import { eventFrame } from '../../chat/views.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, failure } from '../../errors.ts';
 import { unavailableError } from '../../http/errors.ts';
+import { POWERTALK_CLIENTS, authenticateClient } from '../../http/client-auth.ts';
 import { type Attempt, admitAttempt, attemptSubjects, judgeFailure } from '../../http/guard.ts';
 import { forwardTyping } from '../../services/delivery.ts';
 import { sendMessage, updateMessageFromClient } from '../../services/messages.ts';
-import { authenticateKey } from '../../services/key-auth.ts';
-import { type AccessAuth, authenticateAccess, bearerToken, getSessionUser } from '../../services/sessions.ts';
+import { type AccessAuth, getSessionUser } from '../../services/sessions.ts';
 import type { ClientUser } from '../../services/user-view.ts';
 import { assertStorableText } from '../../validation.ts';
 
@@ -92,18 +92,21 @@ async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, a
   }
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
-  const appKey = req.headers['app-key'] ?? query.get('app_key') ?? undefined;
-  const authorization = req.headers.authorization ?? query.get('authorization') ?? undefined;
+  // The web SDK puts its credentials in the query string; Android sends them as headers.
+  const presented = {
+    key: req.headers['app-key'] ?? query.get('app_key') ?? undefined,
+    authorization: req.headers.authorization ?? query.get('authorization') ?? undefined,
+  };
   let auth: AccessAuth;
   let keyId: string;
   let user: ClientUser;
   let attempt: Attempt | undefined;
   try {
-    // The client realm's rule (http/guard.ts), with the same credential values as its REST calls.
-    attempt = await admitAttempt(deps, attemptSubjects(address, [appKey, authorization]));
-    const key = await authenticateKey(deps, 'app', appKey);
-    keyId = key.keyId;
-    auth = await authenticateAccess(deps, 'powertalk', key.projectId, bearerToken(authorization));
+    // The client realm's rule (http/guard.ts) and authentication, with the same credential values as its REST calls.
+    attempt = await admitAttempt(deps, attemptSubjects(address, [presented.key, presented.authorization]));
+    const client = await authenticateClient(deps, POWERTALK_CLIENTS, presented, 'required');
+    keyId = client.key.keyId;
+    auth = client.session as AccessAuth;
     user = (await getSessionUser(deps, auth)) as ClientUser;
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;

@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { chatActorOf } from '../../http/client-realm.ts';
+import { chatActorOf } from '../../http/request-auth.ts';
 import { BOOLEAN, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
 import { getUserByUsername } from '../../services/user-contacts.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';

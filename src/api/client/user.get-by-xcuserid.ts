@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { clientAuthOf } from '../../http/client-realm.ts';
+import { clientAuthOf } from '../../http/request-auth.ts';
 import { getUser } from '../../services/sessions.ts';
 import { POWERTALK_MESSAGES, clientBody, validate } from '../../validation.ts';
 import { bodyFromRules, describeRoute, object } from '../../http/openapi.ts';

@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { keyAuthOf } from '../../http/key-realm.ts';
+import { keyAuthOf } from '../../http/request-auth.ts';
 import { syncContact } from '../../services/contacts.ts';
 import { ONETALK_MESSAGES, validate } from '../../validation.ts';
 import { SYNC_CONTACT_RULES, toContactFields } from './contact-rules.ts';

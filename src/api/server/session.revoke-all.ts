@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, ok } from '../../errors.ts';
-import { keyAuthOf } from '../../http/key-realm.ts';
+import { keyAuthOf } from '../../http/request-auth.ts';
 import { revokeSessionsBefore } from '../../services/sessions.ts';
 import { jsonObject } from '../../validation.ts';
 import { BOOLEAN, INTEGER, STRING, describeRoute, object } from '../../http/openapi.ts';

@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { keyAuthOf } from '../../http/key-realm.ts';
+import { keyAuthOf } from '../../http/request-auth.ts';
 import { revokeUserSessions } from '../../services/sessions.ts';
 import { POWERTALK_MESSAGES, validate } from '../../validation.ts';
 import { BOOLEAN, INTEGER, STRING, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';

@@ -2,7 +2,7 @@
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
-import { clientAuthOf } from '../../http/client-realm.ts';
+import { clientAuthOf } from '../../http/request-auth.ts';
 import { getSessionUser } from '../../services/sessions.ts';
 import { describeRoute, object } from '../../http/openapi.ts';
 

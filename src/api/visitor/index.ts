@@ -2,6 +2,7 @@
 // Authenticated by `Secret-Key` (the app key's secret), HTTP 200 always (onetalk-protocol.md §0.1, §2).
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
+import { LIVECHAT_VISITORS } from '../../http/client-auth.ts';
 import { useClientRealm } from '../../http/client-realm.ts';
 import { accessTokenRefresh } from '../client/auth.access-token.refresh.ts';
 import { accessTokenRequest } from '../client/auth.access-token.request.ts';
@@ -11,7 +12,7 @@ import { visitorUserGet } from './client.user.get.ts';
 const PREFIX = '/api/visitor';
 
 export async function visitorApi(app: FastifyInstance, deps: Deps): Promise<void> {
-  useClientRealm(app, deps, 'onetalk', 'secret-key');
+  useClientRealm(app, deps, LIVECHAT_VISITORS);
   app.route(accessTokenRequest(deps, 'onetalk', PREFIX));
   app.route(accessTokenRefresh(deps, 'onetalk', PREFIX));
   app.route(clientLogout(deps, `${PREFIX}/v1/client/logout`));
