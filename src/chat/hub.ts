@@ -13,12 +13,7 @@ import type { ClientUser } from '../services/user-view.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { Broker } from './broker.ts';
 import type { Inbox } from './inbox.ts';
-
-/** One frame's text for some users. */
-export interface Target {
-  users: number[];
-  frame: string;
-}
+import { type Note, type Target, decodeNote, encodeNote, notePrefix } from './notes.ts';
 
 export interface ClientSocket {
   ws: WebSocket;
@@ -35,12 +30,6 @@ export interface ClientSocket {
   inbox: Inbox;
   alive: boolean;
 }
-
-type Note =
-  | { n: string; k: 'room'; p: string; r: string; s: number; a: number; t: Target[] }
-  | { n: string; k: 'eph'; p: string; t: Target[] }
-  | { n: string; k: 'members'; p: string; r: string }
-  | { n: string; k: 'inv'; m: Invalidation };
 
 export interface HubHandlers {
   /** The changes of a room stored between two events' times (exclusive), as frames for their users. */
@@ -70,7 +59,7 @@ export class Hub {
   readonly #seqs = new Map<string, RoomEvent>();
   /** Rooms being refilled, with the notes that arrived meanwhile. */
   readonly #filling = new Map<string, Array<Extract<Note, { k: 'room' }>>>();
-  readonly #ownPrefix = `{"n":${JSON.stringify(this.node)}`;
+  readonly #ownPrefix = notePrefix(this.node);
   #handlers: HubHandlers | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #keySweep: NodeJS.Timeout | undefined;
@@ -212,33 +201,15 @@ export class Hub {
     await this.broker.close();
   }
 
-  /**
-   * On the wire a note is its header as JSON, then each target's frame on a line of its own (frames
-   * are JSON, so they hold no raw newline): frames travel unescaped and are never re-parsed.
-   */
   #publish(note: Note): void {
-    if (this.broker.name === 'none') return;
-    if (note.k !== 'room' && note.k !== 'eph') {
-      this.broker.publish(JSON.stringify(note));
-      return;
-    }
-    const { t, ...header } = note;
-    this.broker.publish(`${JSON.stringify({ ...header, u: t.map((x) => x.users) })}\n${t.map((x) => x.frame).join('\n')}`);
+    if (this.broker.name !== 'none') this.broker.publish(encodeNote(note));
   }
 
   #receive(text: string): void {
-    // The header starts with the sender's node id: our own notes are dropped unread.
     if (text.startsWith(this.#ownPrefix)) return;
     let note: Note;
     try {
-      const newline = text.indexOf('\n');
-      const header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Note & { u?: number[][] };
-      if (header.u !== undefined) {
-        const frames = text.slice(newline + 1).split('\n');
-        const users = header.u;
-        delete header.u;
-        note = { ...header, t: users.map((u, i) => ({ users: u, frame: frames[i] ?? '' })) } as Note;
-      } else note = header;
+      note = decodeNote(text);
     } catch {
       this.logger.warn('unreadable broker note');
       return;
@@ -246,9 +217,7 @@ export class Hub {
     if (note.k === 'room') this.#roomNote(note);
     else if (note.k === 'eph') this.#deliver(note.p, note.t);
     else if (note.k === 'members') this.#handlers?.roomChanged(note.p, note.r);
-    else if (note.k === 'inv') {
-      this.authCache.apply(note.m);
-    }
+    else if (note.k === 'inv') this.authCache.apply(note.m);
   }
 
   #roomNote(note: Extract<Note, { k: 'room' }>): void {

@@ -1,6 +1,6 @@
 // Delivery: the frames of an event for each recipient (personal rooms are named per viewer), and the
 // hub's callbacks: refilling what a node missed, presence and typing.
-import type { Target } from '../chat/hub.ts';
+import type { Target } from '../chat/notes.ts';
 import { ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import * as messages from '../repos/messages.ts';
