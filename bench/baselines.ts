@@ -14,7 +14,14 @@ const KINDS = [
 ] as const;
 
 /** `bytes`: the length of Parley's ticket response, which both baselines answer. */
-export async function measureBaselines(o: { root: string; wrk: Wrk; timing: Timing; parley?: PinnedProcess; bytes: number; project: Project }): Promise<Baselines> {
+export async function measureBaselines(o: {
+  root: string;
+  wrk: Wrk;
+  timing: Timing;
+  parley?: PinnedProcess;
+  bytes: number;
+  project: Project;
+}): Promise<Baselines> {
   const baselines: Baselines = { http: undefined, fastify: undefined };
   o.parley?.pause();
   try {

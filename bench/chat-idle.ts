@@ -50,7 +50,19 @@ function holdSockets(ctx: ChatContext, perServer: string[][], name: string, halv
       const slice = urls.slice(from, from + SOCKETS_PER_GENERATOR);
       const half = Math.floor(slice.length / 2);
       const stages = halves ? [half, slice.length - half] : [slice.length];
-      const spec: LoadSpec = { mode: 'idle', pairs: [], window: 0, rate: 0, warmupSeconds: 0, runSeconds: 0, runs: 0, serverPids: [], urls: slice, stages, connectConcurrency: CONNECT_CONCURRENCY };
+      const spec: LoadSpec = {
+        mode: 'idle',
+        pairs: [],
+        window: 0,
+        rate: 0,
+        warmupSeconds: 0,
+        runSeconds: 0,
+        runs: 0,
+        serverPids: [],
+        urls: slice,
+        stages,
+        connectConcurrency: CONNECT_CONCURRENCY,
+      };
       const reports: OpenReport[] = [];
       const gen = generator(ctx, spec, `${name}-${gens.length}`, (line) => {
         if (line.type === 'open') reports.push(line);
@@ -67,7 +79,8 @@ function holdSockets(ctx: ChatContext, perServer: string[][], name: string, halv
     for (;;) {
       const report = g.reports[i];
       if (report !== undefined) return report;
-      if (g.child.exitCode !== null || g.child.signalCode !== null) return { type: 'open', opened: 0, failed: g.stages[i] ?? 0, firstError: 'the generator exited' };
+      if (g.child.exitCode !== null || g.child.signalCode !== null)
+        return { type: 'open', opened: 0, failed: g.stages[i] ?? 0, firstError: 'the generator exited' };
       await new Promise<void>((resolve) => (g.wake = resolve));
     }
   };
@@ -100,7 +113,12 @@ function holdSockets(ctx: ChatContext, perServer: string[][], name: string, halv
 async function idleFigure(ctx: ChatContext, key: string, title: string, parley: boolean, servers: PinnedProcess[], perServer: string[][]): Promise<IdleFigure> {
   console.log(`  ${key}: ${perServer.map((u) => u.length.toLocaleString('en-US')).join(' + ')} sockets`);
   const tag = key.replace(/\W+/g, '-');
-  const warm = holdSockets(ctx, perServer.map((urls) => urls.slice(0, Math.min(1000, Math.ceil(urls.length / 20)))), `${tag}-warm`, false);
+  const warm = holdSockets(
+    ctx,
+    perServer.map((urls) => urls.slice(0, Math.min(1000, Math.ceil(urls.length / 20)))),
+    `${tag}-warm`,
+    false,
+  );
   await warm.stage();
   await warm.close();
   const before = await Promise.all(servers.map((s) => settledRssKb(s.pid)));
@@ -132,7 +150,9 @@ async function idleFigure(ctx: ChatContext, key: string, title: string, parley: 
       connectSeconds: connectMs / 1000,
       notes,
     };
-    const line = figure.processes.map((p) => `${p.perSocketKb.toFixed(2)} KB/socket, second half ${p.marginalKb.toFixed(2)} (${p.rssBeforeMb.toFixed(0)} → ${p.rssAfterMb.toFixed(0)} MB)`);
+    const line = figure.processes.map(
+      (p) => `${p.perSocketKb.toFixed(2)} KB/socket, second half ${p.marginalKb.toFixed(2)} (${p.rssBeforeMb.toFixed(0)} → ${p.rssAfterMb.toFixed(0)} MB)`,
+    );
     console.log(`    ${line.join('; ')}; opened in ${figure.connectSeconds.toFixed(1)} s${failed > 0 ? `; ${failed} FAILED` : ''}`);
     return figure;
   } finally {

@@ -83,9 +83,11 @@ function open(url: string): Promise<WebSocket> {
 /** Runs `work` for 0..n-1 with `concurrency` at a time. */
 async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, concurrency) }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -151,7 +153,10 @@ async function load(spec: LoadSpec): Promise<void> {
     const [sender, recipient] = await Promise.all([open(p.sender), open(p.recipient)]);
     const prefix = `${salt}${i.toString(36).padStart(4, '0')}benchmessage`;
     const placeholder = 'LOCALID_PLACEHOLDER_LOCALID_0000';
-    const text = JSON.stringify({ eventName: 'chat/sendMessage', data: { ...p.message, localID: placeholder, body: encryptContent(TEXT, `${prefix}00000000`, 5) } });
+    const text = JSON.stringify({
+      eventName: 'chat/sendMessage',
+      data: { ...p.message, localID: placeholder, body: encryptContent(TEXT, `${prefix}00000000`, 5) },
+    });
     const [head, tail] = text.split(placeholder) as [string, string];
     pairs[i] = { sender, recipient, head, tail, prefix, next: 0, pending: new Map() };
   });
@@ -240,7 +245,10 @@ async function load(spec: LoadSpec): Promise<void> {
     while (performance.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(100, end - performance.now())));
       if (outstanding > 0 && performance.now() - lastCompletion > STALL_MS) {
-        say({ type: 'failed', message: `no message completed for ${STALL_MS / 1000} s with ${outstanding} outstanding; last error: ${window.errorSample ?? 'none'}` });
+        say({
+          type: 'failed',
+          message: `no message completed for ${STALL_MS / 1000} s with ${outstanding} outstanding; last error: ${window.errorSample ?? 'none'}`,
+        });
         process.exit(1);
       }
     }

@@ -9,7 +9,7 @@ import { REDIS_URL, baselinePairs, loginUsers, parleyPairs, prime, startParley, 
 import { type BenchDatabase, createBenchDatabase } from './databases.ts';
 import type { Timing } from './measure.ts';
 import { SERVER_CPU } from './phase.ts';
-import { PeakSampler, PinnedProcess, cpuSeconds } from './processes.ts';
+import { PeakSampler, type PinnedProcess, cpuSeconds } from './processes.ts';
 import { Client, type Project, createProject } from './setup.ts';
 
 export const CHAT_IDS = ['chat_sqlite', 'chat_redis', 'chat_idle_sockets'] as const;
@@ -39,7 +39,6 @@ export interface ChatContext {
   problems: string[];
   open: Set<BenchDatabase>;
 }
-
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,7 +116,9 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     const [first, second] = [servers[0] as PinnedProcess, (servers[1] ?? servers[0]) as PinnedProcess];
     const pairs = parleyPairs(users, project.appKey.header, first.url, second.url);
     const bytes = await prime(pairs);
-    console.log(`  ${users.length} users logged in, ${pairs.length} rooms primed in ${seconds(t0)}; echo ${bytes.senderBytes} bytes, recipient's copy ${bytes.recipientBytes}`);
+    console.log(
+      `  ${users.length} users logged in, ${pairs.length} rooms primed in ${seconds(t0)}; echo ${bytes.senderBytes} bytes, recipient's copy ${bytes.recipientBytes}`,
+    );
     await relayOnce(servers, pairs, bytes.senderBytes);
     const title = id === 'chat_sqlite' ? 'Parley, SQLite, one process' : 'Parley, SQLite file shared by two processes, through Redis';
     const base = { id, title, processes: servers.length };
@@ -126,7 +127,8 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
   };
 
   if (selected.has('chat_sqlite')) await deployment('SQLite, one process', 1, (servers, client, project) => messaging('chat_sqlite', servers, client, project));
-  if (selected.has('chat_redis')) await deployment('SQLite file, two processes, Redis', 2, (servers, client, project) => messaging('chat_redis', servers, client, project));
+  if (selected.has('chat_redis'))
+    await deployment('SQLite file, two processes, Redis', 2, (servers, client, project) => messaging('chat_redis', servers, client, project));
 
   if (selected.has('chat_idle_sockets')) {
     await idleSockets(ctx, results.idle, deployment);
@@ -145,7 +147,12 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
   return results;
 }
 
-async function measureRelay(ctx: ChatContext, parleyPairsList: PairSpec[], bytes: number, withRate: boolean): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
+async function measureRelay(
+  ctx: ChatContext,
+  parleyPairsList: PairSpec[],
+  bytes: number,
+  withRate: boolean,
+): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
   console.log(`  ws relay (answers ${bytes} bytes)`);
   const server = await startRelay(ctx.root, bytes);
   try {
@@ -153,7 +160,9 @@ async function measureRelay(ctx: ChatContext, parleyPairsList: PairSpec[], bytes
     const pairs = baselinePairs(parleyPairsList, appKey, server.url);
     const base = { id: 'ws_relay' as const, title: 'baseline: bare ws relay', processes: 1 };
     const max = await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/max', mode: 'throughput', targetRate: null });
-    const fixed = withRate ? await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/rate', mode: 'rate', targetRate: ctx.options.rate }) : undefined;
+    const fixed = withRate
+      ? await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/rate', mode: 'rate', targetRate: ctx.options.rate })
+      : undefined;
     return [max, fixed];
   } finally {
     await server.stop();
@@ -168,7 +177,9 @@ const fmt = (r: ChatRun, label: ChatLabel) =>
 
 async function measureLoad(ctx: ChatContext, servers: PinnedProcess[], pairs: PairSpec[], label: ChatLabel): Promise<ChatFigure> {
   const t = ctx.timing;
-  console.log(`  ${label.key}: ${label.mode === 'rate' ? `${(label.targetRate ?? 0).toLocaleString('en-US')} msg/s` : `window ${ctx.options.window} per sender`}`);
+  console.log(
+    `  ${label.key}: ${label.mode === 'rate' ? `${(label.targetRate ?? 0).toLocaleString('en-US')} msg/s` : `window ${ctx.options.window} per sender`}`,
+  );
   const spec: LoadSpec = {
     mode: label.mode,
     pairs,
@@ -205,7 +216,8 @@ async function measureLoad(ctx: ChatContext, servers: PinnedProcess[], pairs: Pa
     if (s.exited !== null) notes.push(`${s.name} died (${s.exited})`);
   }
   const [warmup, ...measured] = runs.map(chatRun);
-  if (warmup === undefined || measured.length === 0) throw new Error(`${label.key}: no measured run (generator exit ${code}${failure ? `: ${failure}` : ''}). ${notes.join('; ')}`);
+  if (warmup === undefined || measured.length === 0)
+    throw new Error(`${label.key}: no measured run (generator exit ${code}${failure ? `: ${failure}` : ''}). ${notes.join('; ')}`);
   if (failure !== undefined) notes.push(`the generator stopped: ${failure}`);
   const sample = runs.find((r) => r.errorSample !== null)?.errorSample;
   if (sample) notes.push(`first error: ${sample}`);
@@ -224,4 +236,3 @@ async function quiet(pids: number[], maxMs = 30_000): Promise<boolean> {
   }
   return false;
 }
-

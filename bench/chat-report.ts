@@ -158,25 +158,27 @@ export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Targ
   if (selected.has('chat_sqlite')) list.push(vsRelay('Chat, SQLite: send → both echoes vs bare ws relay', 'chat_sqlite', 0.4));
   const rateOk = (f: ChatFigure) => f.kept === true && f.errors === 0;
   const rateWhy = (f: ChatFigure) => (f.errors > 0 ? 'with errors' : 'rate not kept');
-  if (selected.has('chat_sqlite')) list.push({
-    label: `Chat, SQLite: p99 of send → both echoes at ${sqliteRate?.targetRate?.toLocaleString('en-US') ?? '5,000'} msg/s`,
-    required: '≤ 10 ms, rate kept',
-    measured: sqliteRate === undefined ? NA : atMost(sqliteRate.p99Ms, 10, 'ms', rateOk(sqliteRate), rateWhy(sqliteRate)),
-    perCpu: NA,
-  });
+  if (selected.has('chat_sqlite'))
+    list.push({
+      label: `Chat, SQLite: p99 of send → both echoes at ${sqliteRate?.targetRate?.toLocaleString('en-US') ?? '5,000'} msg/s`,
+      required: '≤ 10 ms, rate kept',
+      measured: sqliteRate === undefined ? NA : atMost(sqliteRate.p99Ms, 10, 'ms', rateOk(sqliteRate), rateWhy(sqliteRate)),
+      perCpu: NA,
+    });
   const redisRate = rate('chat_redis');
   if (selected.has('chat_redis')) list.push(vsRelay('Chat, two processes through Redis vs bare ws relay', 'chat_redis', 0.3));
-  if (selected.has('chat_redis')) list.push({
-    label: 'Chat, Redis: p99 added to the one-process figure at the same rate',
-    required: '≤ 2 ms, rate kept',
-    measured:
-      redisRate === undefined || sqliteRate === undefined
-        ? NA
-        : !rateOk(sqliteRate)
-          ? { value: undefined, shown: 'n/a (the one-process figure missed the rate)', status: 'MISS' }
-          : atMost(redisRate.p99Ms - sqliteRate.p99Ms, 2, 'ms', rateOk(redisRate), rateWhy(redisRate)),
-    perCpu: NA,
-  });
+  if (selected.has('chat_redis'))
+    list.push({
+      label: 'Chat, Redis: p99 added to the one-process figure at the same rate',
+      required: '≤ 2 ms, rate kept',
+      measured:
+        redisRate === undefined || sqliteRate === undefined
+          ? NA
+          : !rateOk(sqliteRate)
+            ? { value: undefined, shown: 'n/a (the one-process figure missed the rate)', status: 'MISS' }
+            : atMost(redisRate.p99Ms - sqliteRate.p99Ms, 2, 'ms', rateOk(redisRate), rateWhy(redisRate)),
+      perCpu: NA,
+    });
   if (selected.has('chat_idle_sockets') && !c.idle.some((i) => i.parley)) {
     list.push({ label: 'Idle authenticated sockets: memory per socket', required: '≤ 10 KB', measured: NA, perCpu: NA });
   }
@@ -201,7 +203,18 @@ export function chatSection(c: ChatResults): string {
   const relay = c.throughput.find((f) => f.id === 'ws_relay');
   const ratio = (n: number, d: number | undefined) => (d === undefined || d === 0 ? 'n/a' : `${(n / d).toFixed(2)}×`);
   const throughput = table(
-    ['scenario', 'msg/s median (min–max)', 'p50 ms', 'p99 ms', '× ws relay', 'CPU % srv / gen', 'msg per srv CPU-s', '× ws relay per CPU-s', 'peak RSS MB', 'errors'],
+    [
+      'scenario',
+      'msg/s median (min–max)',
+      'p50 ms',
+      'p99 ms',
+      '× ws relay',
+      'CPU % srv / gen',
+      'msg per srv CPU-s',
+      '× ws relay per CPU-s',
+      'peak RSS MB',
+      'errors',
+    ],
     c.throughput.map((f) => [
       f.title,
       `${int(f.mps.median)} (${int(f.mps.min)}–${int(f.mps.max)})`,
@@ -256,5 +269,4 @@ export function chatNotes(c: ChatResults): string[] {
   return [...c.throughput, ...c.rate, ...c.idle].flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`));
 }
 
-export const chatErrors = (c: ChatResults) =>
-  [...c.throughput, ...c.rate].reduce((n, f) => n + f.errors, 0) + c.idle.reduce((n, f) => n + f.failed, 0);
+export const chatErrors = (c: ChatResults) => [...c.throughput, ...c.rate].reduce((n, f) => n + f.errors, 0) + c.idle.reduce((n, f) => n + f.failed, 0);

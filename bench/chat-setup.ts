@@ -50,7 +50,15 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
           cwd: root,
           command: 'node',
           // PARLEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
-          args: [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
+          args: [
+            ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+            'bin/parley.js',
+            'serve',
+            '--port',
+            String(port),
+            '--database',
+            db.url,
+          ],
           env,
           port,
           readyPath: '/healthz',
@@ -118,7 +126,11 @@ export function parleyPairs(users: ChatUser[], appKey: string, senderBase: strin
 export function baselinePairs(parley: PairSpec[], appKey: string, baseUrl: string): PairSpec[] {
   return parley.map((p, i) => {
     const [s, r] = [String(1_000_000 + 2 * i), String(1_000_001 + 2 * i)];
-    return { sender: socketUrl(baseUrl, appKey, s), recipient: socketUrl(baseUrl, appKey, r), message: { ...p.message, room: { ...(p.message.room as object), roomID: `${s}-${r}` } } };
+    return {
+      sender: socketUrl(baseUrl, appKey, s),
+      recipient: socketUrl(baseUrl, appKey, r),
+      message: { ...p.message, room: { ...(p.message.room as object), roomID: `${s}-${r}` } },
+    };
   });
 }
 

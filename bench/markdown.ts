@@ -33,7 +33,21 @@ export function figuresTable(figures: Figure[], b: Baselines): string {
     f.walPeakMb === null ? '—' : f.walPeakMb.toFixed(1),
     f.errors === 0 ? '0' : `**${int(f.errors)} ERRORS**`,
   ]);
-  const head = ['scenario', 'db', 'req/s median (min–max)', 'p50 ms', 'p99 ms', '× node:http', '× Fastify', 'CPU % srv / gen', 'req per srv CPU-s', '× node:http per CPU-s', 'peak RSS MB', 'peak WAL MB', 'errors'];
+  const head = [
+    'scenario',
+    'db',
+    'req/s median (min–max)',
+    'p50 ms',
+    'p99 ms',
+    '× node:http',
+    '× Fastify',
+    'CPU % srv / gen',
+    'req per srv CPU-s',
+    '× node:http per CPU-s',
+    'peak RSS MB',
+    'peak WAL MB',
+    'errors',
+  ];
   return table(head, rows);
 }
 
@@ -59,7 +73,14 @@ export interface Meta {
 }
 
 /** `chat`: the chat part's own section (bench/chat-report.ts) and notes, when it ran. */
-export function renderMarkdown(meta: Meta, figures: Figure[], baselines: Baselines, targets: Target[], problems: string[], chat?: { section: string; notes: string[] }): string {
+export function renderMarkdown(
+  meta: Meta,
+  figures: Figure[],
+  baselines: Baselines,
+  targets: Target[],
+  problems: string[],
+  chat?: { section: string; notes: string[] },
+): string {
   const notes = [...figures.flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`)), ...(chat?.notes ?? [])];
   // What only the wrk figures need is left out of a chat-only run.
   const http = figures.length > 0;
@@ -78,7 +99,9 @@ export function renderMarkdown(meta: Meta, figures: Figure[], baselines: Baselin
       : []),
     `- Parley: ${meta.server}.`,
     ...(http ? [`- Baselines: ${meta.baselines}.`] : []),
-    ...(figures.some((f) => f.preloadedRows > 0) ? [`- Preloaded figures: ${meta.preloadedRows.toLocaleString('en-US')} users and as many contacts, inserted in bulk before the server starts.`] : []),
+    ...(figures.some((f) => f.preloadedRows > 0)
+      ? [`- Preloaded figures: ${meta.preloadedRows.toLocaleString('en-US')} users and as many contacts, inserted in bulk before the server starts.`]
+      : []),
     `- Load average (other work on this machine) at start ${meta.loadAverage.start}, at end ${meta.loadAverage.end}.`,
     '',
     ...(figures.length > 0 ? ['## Figures', '', figuresTable(figures, baselines), ''] : []),

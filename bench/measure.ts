@@ -62,7 +62,9 @@ export async function measure(label: FigureLabel, o: MeasureOptions): Promise<Fi
   const [warmup, ...runs] = results;
   if (warmup === undefined || runs.length === 0) throw new Error(`${label.key}: no measured run. ${notes.join('; ')}`);
   if (warmup.badEnvelopes + warmup.socketErrors > 0) {
-    notes.push(`warm-up: ${warmup.badEnvelopes} non-200 envelopes, ${warmup.socketErrors} socket errors${warmup.badSample ? `; first bad body: ${warmup.badSample}` : ''}`);
+    notes.push(
+      `warm-up: ${warmup.badEnvelopes} non-200 envelopes, ${warmup.socketErrors} socket errors${warmup.badSample ? `; first bad body: ${warmup.badSample}` : ''}`,
+    );
   }
   return summarize({ ...label, warmup, runs, rssPeakMb: peak.rssMb, walPeakMb: peak.walMb, notes });
 }

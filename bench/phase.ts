@@ -43,7 +43,11 @@ export interface PhaseContext {
 }
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-const countLines = (text: string) => text.split('\n').filter((l) => l !== '').length.toLocaleString('en-US');
+const countLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .length.toLocaleString('en-US');
 
 export async function runPhase(dialect: Dialect, kind: 'main' | 'scale', scenarios: readonly Scenario[], ctx: PhaseContext): Promise<void> {
   const { wrk, timing, tmpDir } = ctx;

@@ -58,7 +58,9 @@ function options() {
   const quick = values.quick === true;
   const only = values.only?.flatMap((v) => v.split(',')).map((v) => v.trim());
   for (const id of only ?? []) if (!IDS.includes(id)) throw new Error(`unknown scenario "${id}"\n${USAGE}`);
-  const selected = new Set<ScenarioId>(only === undefined ? SCENARIO_IDS : (only.filter((id) => (SCENARIO_IDS as readonly string[]).includes(id)) as ScenarioId[]));
+  const selected = new Set<ScenarioId>(
+    only === undefined ? SCENARIO_IDS : (only.filter((id) => (SCENARIO_IDS as readonly string[]).includes(id)) as ScenarioId[]),
+  );
   const chat = new Set<ChatId>(only === undefined ? CHAT_IDS : (only.filter((id) => (CHAT_IDS as readonly string[]).includes(id)) as ChatId[]));
   // A preloaded figure is compared with its empty-database one, so that one runs too.
   for (const s of SCENARIOS) if (selected.has(s.id) && s.reference !== undefined) selected.add(s.reference);
@@ -156,7 +158,12 @@ async function main(): Promise<number> {
   try {
     for (const dialect of o.selected.size > 0 ? o.dialects : []) {
       const ctx: PhaseContext = { root: ROOT, tmpDir, wrk, timing: o.timing, rows: o.rows, figures, problems: runProblems, open, onPrimed };
-      await runPhase(dialect, 'main', SCENARIOS.filter((s) => !s.scale && o.selected.has(s.id)), ctx);
+      await runPhase(
+        dialect,
+        'main',
+        SCENARIOS.filter((s) => !s.scale && o.selected.has(s.id)),
+        ctx,
+      );
       const scale = SCENARIOS.filter((s) => s.scale && o.selected.has(s.id));
       if (scale.length > 0) await runPhase(dialect, 'scale', scale, ctx);
     }
@@ -190,12 +197,26 @@ async function main(): Promise<number> {
     cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`,
     pinning,
     settings,
-    server: `node bin/parley.js serve (dist), ${Object.entries(SERVER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}; other settings default`,
+    server: `node bin/parley.js serve (dist), ${Object.entries(SERVER_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}; other settings default`,
     baselines: `node:http and a Fastify route in their own processes, parsing the ticket scenario's JSON body and answering ${envelopeBytes} bytes (Parley's ticket response)`,
     preloadedRows: o.rows,
-    loadAverage: { start: loadStart.map((l) => l.toFixed(2)).join(' '), end: loadavg().map((l) => l.toFixed(2)).join(' ') },
+    loadAverage: {
+      start: loadStart.map((l) => l.toFixed(2)).join(' '),
+      end: loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    },
   };
-  const md = renderMarkdown(meta, ordered, baselines, targetList, runProblems, o.chat.size > 0 ? { section: chatSection(chat), notes: chatNotes(chat) } : undefined);
+  const md = renderMarkdown(
+    meta,
+    ordered,
+    baselines,
+    targetList,
+    runProblems,
+    o.chat.size > 0 ? { section: chatSection(chat), notes: chatNotes(chat) } : undefined,
+  );
   console.log(`\n${md}`);
 
   const dir = join(ROOT, 'bench', 'results');

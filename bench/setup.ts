@@ -15,11 +15,10 @@ export interface Project {
 }
 
 export async function createProject(root: string, databaseUrl: string): Promise<Project> {
-  const { stdout } = await run(
-    'node',
-    ['bin/parley.js', 'project', 'create', '--name', 'bench', '--tier', 'free', '--json', '--database', databaseUrl],
-    { cwd: root, env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' } },
-  );
+  const { stdout } = await run('node', ['bin/parley.js', 'project', 'create', '--name', 'bench', '--tier', 'free', '--json', '--database', databaseUrl], {
+    cwd: root,
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn' },
+  });
   return JSON.parse(stdout) as Project;
 }
 

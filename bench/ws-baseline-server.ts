@@ -26,7 +26,10 @@ function echoFrame(eventName: string, data: Record<string, unknown>): Buffer {
   const missing = echoBytes - Buffer.byteLength(text) - ',"pad":""'.length;
   if (missing <= 0) return Buffer.from(text);
   let pad = pads.get(missing);
-  if (pad === undefined) pads.set(missing, (pad = 'x'.repeat(missing)));
+  if (pad === undefined) {
+    pad = 'x'.repeat(missing);
+    pads.set(missing, pad);
+  }
   return Buffer.from(`${text.slice(0, -2)},"pad":"${pad}"}}`);
 }
 

@@ -22,10 +22,7 @@ import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import { createTokenSigner } from './tokens.ts';
 
-export async function createDeps(
-  config: Config,
-  options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database } = {},
-): Promise<Deps> {
+export async function createDeps(config: Config, options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database } = {}): Promise<Deps> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database =
@@ -102,9 +99,7 @@ export async function createDeps(
     metrics: createMetrics({ processMetrics: config.metrics }),
     redis,
     authGuard:
-      redis === undefined
-        ? memoryAuthGuard(limits, () => clock.now())
-        : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
+      redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
     redisPrefix: config.redisPrefix,
     authCache,
     tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),

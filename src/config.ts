@@ -117,7 +117,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   if (ticketSecret !== undefined && ticketSecret.length < 32) {
     problems.push('PARLEY_TICKET_SECRET: must be at least 32 characters');
   }
-  const ticketSecretsAccepted = (get('PARLEY_TICKET_SECRET_ACCEPTED') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const ticketSecretsAccepted = (get('PARLEY_TICKET_SECRET_ACCEPTED') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (ticketSecretsAccepted.some((s) => s.length < 32)) problems.push('PARLEY_TICKET_SECRET_ACCEPTED: each secret must be at least 32 characters');
   const trustProxy = parseTrustProxy(get('PARLEY_TRUST_PROXY'), problems);
 
@@ -133,7 +136,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     connect: int('PARLEY_PG_CONNECT_TIMEOUT', get('PARLEY_PG_CONNECT_TIMEOUT'), DEFAULT_PG_LIMITS.connect, 100, 600_000),
     statement: statementTimeout,
     query: queryTimeout,
-    idleInTransaction: int('PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT', get('PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT'), DEFAULT_PG_LIMITS.idleInTransaction, 0, 3_600_000),
+    idleInTransaction: int(
+      'PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT',
+      get('PARLEY_PG_IDLE_IN_TRANSACTION_TIMEOUT'),
+      DEFAULT_PG_LIMITS.idleInTransaction,
+      0,
+      3_600_000,
+    ),
     keepAliveDelay: int('PARLEY_PG_KEEPALIVE_DELAY', get('PARLEY_PG_KEEPALIVE_DELAY'), DEFAULT_PG_LIMITS.keepAliveDelay, 1000, 3_600_000),
   });
 
@@ -142,7 +151,13 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   const maxConnections = connectionCap(get('PARLEY_MAX_CONNECTIONS'), pgPoolSize, readOpenFileLimit(), problems);
   const limits = {
     maxConnections,
-    maxConnectionsPerAddress: int('PARLEY_MAX_CONNECTIONS_PER_ADDRESS', get('PARLEY_MAX_CONNECTIONS_PER_ADDRESS'), Math.min(256, Math.ceil(maxConnections / 4)), 0, 10_000_000),
+    maxConnectionsPerAddress: int(
+      'PARLEY_MAX_CONNECTIONS_PER_ADDRESS',
+      get('PARLEY_MAX_CONNECTIONS_PER_ADDRESS'),
+      Math.min(256, Math.ceil(maxConnections / 4)),
+      0,
+      10_000_000,
+    ),
     socketsPerUser: int('PARLEY_SOCKETS_PER_USER', get('PARLEY_SOCKETS_PER_USER'), 20, 0, 100_000),
     socketEventRate: {
       perSecond: int('PARLEY_SOCKET_EVENT_RATE', get('PARLEY_SOCKET_EVENT_RATE'), 20, 0, 1_000_000),
@@ -221,7 +236,8 @@ export function descriptorReserve(openFiles: number, pgPoolSize: number): number
  */
 function connectionCap(raw: string | undefined, pgPoolSize: number, openFiles: number | undefined, problems: string[]): number {
   const room = openFiles === undefined ? undefined : openFiles - descriptorReserve(openFiles, pgPoolSize);
-  const limitText = openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
+  const limitText =
+    openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
   if (raw === undefined) {
     if (room === undefined) return 10_000;
     if (room < 16) problems.push(`PARLEY_MAX_CONNECTIONS: ${limitText}; raise it (ulimit -n)`);

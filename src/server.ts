@@ -66,7 +66,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       server.setTimeout(o.connectionTimeout);
       if (options.maxConnections !== undefined) {
         // A trusted proxy (every peer, when trusted by hop count) carries many clients: no per-address cap.
-        const exempt = (address: string) => trust !== undefined && trust(address, 0);
+        const exempt = (address: string) => trust?.(address, 0) === true;
         const limits = { max: options.maxConnections, perAddress: options.maxConnectionsPerAddress ?? 0, exempt };
         limitConnections(server, limits, (reason) => deps.metrics.connectionsRefused.inc({ reason }));
       }
@@ -94,9 +94,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // Node answers an unknown Expect with an empty 417 unless someone listens: answer in the envelope.
   app.server.on('checkExpectation', (_req, res) => {
     const body = JSON.stringify(failure(new ApiError('ParamValidationFailed', { message: 'Unsupported Expect header' })));
-    res
-      .writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
-      .end(body);
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
   });
   const routes: Array<{ method: string; url: string }> = [];
   ROUTES.set(app, routes);

@@ -182,13 +182,18 @@ export function assertStorableText(value: unknown, field = 'data'): void {
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [v, path] = next;
     if (typeof v === 'string') {
-      if (!isStorableText(v)) throw new ApiError('ParamValidationFailed', { field: path, message: `${path} must not contain NUL characters or unpaired surrogates` });
+      if (!isStorableText(v))
+        throw new ApiError('ParamValidationFailed', { field: path, message: `${path} must not contain NUL characters or unpaired surrogates` });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
     } else if (typeof v === 'object' && v !== null) {
       for (const [key, child] of Object.entries(v).reverse()) {
         const childPath = path === '' ? key : `${path}.${key}`;
-        if (!isStorableText(key)) throw new ApiError('ParamValidationFailed', { field: path, message: `Keys of ${path || 'data'} must not contain NUL characters or unpaired surrogates` });
+        if (!isStorableText(key))
+          throw new ApiError('ParamValidationFailed', {
+            field: path,
+            message: `Keys of ${path || 'data'} must not contain NUL characters or unpaired surrogates`,
+          });
         stack.push([child, childPath]);
       }
     }

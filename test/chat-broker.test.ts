@@ -45,7 +45,12 @@ const KINDS: Kind[] = [
     },
     async open(channel) {
       const redis = new Redis(this.url);
-      return { broker: redisBroker(redisLink(redis, logger), channel, logger), release: async () => { await redis.quit(); } };
+      return {
+        broker: redisBroker(redisLink(redis, logger), channel, logger),
+        release: async () => {
+          await redis.quit();
+        },
+      };
     },
   },
   {

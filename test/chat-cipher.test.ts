@@ -76,7 +76,15 @@ describe('message cipher', () => {
   it('returns undefined for garbage, never throws', () => {
     const good = encryptContent('Hello', LOCAL_ID, 3);
     // Decryption ignores the salt char, so each case damages something else.
-    for (const wire of ['', '3', '0MqusgwK/DFXEY8Ck9LEx7Vw==', 'xMqusgwK/DFXEY8Ck9LEx7Vw==', '3Mqus!wK/DFXEY8Ck9LEx7Vw==', '3MqusgwK/DFXEY8Ck9LEx7V==', good.slice(0, -4)]) {
+    for (const wire of [
+      '',
+      '3',
+      '0MqusgwK/DFXEY8Ck9LEx7Vw==',
+      'xMqusgwK/DFXEY8Ck9LEx7Vw==',
+      '3Mqus!wK/DFXEY8Ck9LEx7Vw==',
+      '3MqusgwK/DFXEY8Ck9LEx7V==',
+      good.slice(0, -4),
+    ]) {
       assert.equal(decryptContent(wire, LOCAL_ID), undefined, wire);
     }
     assert.equal(decryptContent(good, 'ZZZZZZZZzzzzzzzzZZZZZZZZzzzzzzzz'), undefined, 'another localID');

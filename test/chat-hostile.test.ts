@@ -18,8 +18,7 @@ await eachDialect(describe, 'chat: hostile members', (dialect) => {
   let bob: ChatUser;
   let aliceWs: ChatSocket;
   const open = (u: ChatUser) => ChatSocket.open(socketUrl(base, t.project.appKey.header, u.accessToken));
-  const errorFor = (ws: ChatSocket, localID: string, from: number) =>
-    ws.waitFor((e) => e.eventName === 'error' && e.data.localID === localID, 5000, from);
+  const errorFor = (ws: ChatSocket, localID: string, from: number) => ws.waitFor((e) => e.eventName === 'error' && e.data.localID === localID, 5000, from);
 
   before(async () => {
     t = await createTestApp(dialect);
@@ -98,10 +97,18 @@ await eachDialect(describe, 'chat: hostile members', (dialect) => {
       const fine = outgoingMessage(team, bob, 'still here');
       bobWs.emit('chat/sendMessage', fine);
       await aliceWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === fine.localID);
-      for (const { message } of forged) assert.equal(aliceWs.events.some((e) => e.data?.localID === message.localID), false);
+      for (const { message } of forged)
+        assert.equal(
+          aliceWs.events.some((e) => e.data?.localID === message.localID),
+          false,
+        );
       const page = await clientCall(t, alice, '/v1/chat/message/list_by_room/before', { roomID: team, maxCreated: 0, limit: 50 });
       const stored = page.data.messages as Array<{ localID: string }>;
-      for (const { message } of forged) assert.equal(stored.some((m) => m.localID === message.localID), false);
+      for (const { message } of forged)
+        assert.equal(
+          stored.some((m) => m.localID === message.localID),
+          false,
+        );
       const room = await clientCall(t, alice, '/v1/client/room/get', { roomID: team });
       assert.equal(room.status, 200, JSON.stringify(room.error));
     } finally {

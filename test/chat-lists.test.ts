@@ -69,7 +69,10 @@ await eachDialect(describe, 'chat lists: bounded answers', (dialect) => {
     const listed = await list(t, alice, '/v1/chat/message/room_list_and_unread');
     assert.ok(contentChars(listed) <= BUDGET, `answer holds ${contentChars(listed)} characters of content`);
     assert.equal(listed[0]?.localID, sent.at(-1), 'the newest message comes first');
-    assert.ok(listed.some((m) => m.localID === quiet.localID), 'the quieter room is listed too');
+    assert.ok(
+      listed.some((m) => m.localID === quiet.localID),
+      'the quieter room is listed too',
+    );
     const fromBob = listed.filter((m) => m.room.roomID === personalRoom(alice, bob)).map((m) => m.localID);
     assert.deepEqual(fromBob, sent.slice(-fromBob.length).reverse(), 'the newest unread, newest first, none skipped between');
   });

@@ -68,7 +68,10 @@ for (const broker of ['redis', 'nats'] as const) {
       const next = outgoingMessage(room, alice, 'the next one');
       aliceWs.emit('chat/sendMessage', next);
       await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === next.localID);
-      const order = bobWs.events.slice(mark).filter((e) => e.eventName === 'chat/sendMessage').map((e) => e.data.localID);
+      const order = bobWs.events
+        .slice(mark)
+        .filter((e) => e.eventName === 'chat/sendMessage')
+        .map((e) => e.data.localID);
       assert.deepEqual(order, [lost.localID, next.localID]);
     });
 
@@ -85,7 +88,9 @@ for (const broker of ['redis', 'nats'] as const) {
 
     it("closes a session's socket on the other node when it logs out", async () => {
       const carol = await loginUser(a, 'Carol');
-      const carolWs = await ChatSocket.open(socketUrl(`http://127.0.0.1:${(b.app.server.address() as { port: number }).port}`, a.project.appKey.header, carol.accessToken));
+      const carolWs = await ChatSocket.open(
+        socketUrl(`http://127.0.0.1:${(b.app.server.address() as { port: number }).port}`, a.project.appKey.header, carol.accessToken),
+      );
       const closed = new Promise<number>((resolve) => carolWs.ws.once('close', (code) => resolve(code)));
       await clientCall(a, carol, '/v1/client/logout');
       assert.equal(await closed, 4001);

@@ -74,7 +74,7 @@ async function freezeBetweenStoreAndEcho(db: Kysely<DB>, node: ServerProcess, se
 
 /** What is wrong with an event Alice or Bob received here, if anything: Alice's messages and presence are expected. */
 function malformation(e: SocketEvent, roomId: string, sender: ChatUser, texts: Map<string, string>): string | undefined {
-  const d = e.data as Record<string, any> | null;
+  const d = e.data;
   const where = `${e.eventName} ${JSON.stringify(e).slice(0, 300)}`;
   if (typeof d !== 'object' || d === null) return `no data: ${where}`;
   if (e.eventName === 'user/status') {
@@ -177,7 +177,11 @@ describe('a node dies mid-stream [two processes, PostgreSQL + Redis]', { skip: a
     const alice2 = await open(node2, alice);
     for (const m of unechoed) emit(alice2, m);
     for (let i = 0; i < AFTER_RECONNECT; i++) emit(alice2, next());
-    await receivedAll(alice2, [...unechoed, ...outbox.slice(-AFTER_RECONNECT)].map((m) => m.localID), 'Alice (re-sends and later messages)');
+    await receivedAll(
+      alice2,
+      [...unechoed, ...outbox.slice(-AFTER_RECONNECT)].map((m) => m.localID),
+      'Alice (re-sends and later messages)',
+    );
 
     // The history, from node 2: everything once, and every pre-kill echo under the same messageID.
     const res = await clientCallAt(node2.url.origin, appKey, bob, '/v1/chat/message/list_by_room/before', { roomID: room, maxCreated: 0, limit: 200 });

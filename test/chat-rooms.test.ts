@@ -28,7 +28,11 @@ function succeeded<T = Details>(res: Envelope): T {
 }
 
 const isSystem = (roomID: string, action: string, targetID?: string) => (e: SocketEvent) =>
-  e.eventName === 'chat/sendMessage' && e.data.type === 9001 && e.data.room.roomID === roomID && e.data.action === action && (targetID === undefined || e.data.target.targetID === targetID);
+  e.eventName === 'chat/sendMessage' &&
+  e.data.type === 9001 &&
+  e.data.room.roomID === roomID &&
+  e.data.action === action &&
+  (targetID === undefined || e.data.target.targetID === targetID);
 
 const text = (e: SocketEvent) => decryptContent(e.data.body, e.data.localID);
 const ids = (users: ChatUser[]) => users.map((u) => u.userID).sort();
@@ -106,7 +110,17 @@ await eachDialect(describe, 'chat rooms', (dialect) => {
 
     it('is found by xcRoomID', async () => {
       const now = t.clock.now();
-      await roomsRepo.insertRoom(t.deps.db, { projectId: t.project.projectID, id: 'xcroom1', type: 2, name: 'Synced', xcRoomID: 'xc-synced', imageThumbnail: '', imageFullsize: '', color: '', now });
+      await roomsRepo.insertRoom(t.deps.db, {
+        projectId: t.project.projectID,
+        id: 'xcroom1',
+        type: 2,
+        name: 'Synced',
+        xcRoomID: 'xc-synced',
+        imageThumbnail: '',
+        imageFullsize: '',
+        color: '',
+        now,
+      });
       await roomsRepo.addMembers(t.deps.db, t.project.projectID, 'xcroom1', [{ userId: Number(alice.userID), isAdmin: true }], now);
       const res = succeeded(await call(alice, 'room/get_by_xc_room_id', { xcRoomID: 'xc-synced' }));
       assert.equal(res.room.roomID, 'xcroom1');
@@ -201,7 +215,10 @@ await eachDialect(describe, 'chat rooms', (dialect) => {
       await ws(alice).waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
       await ws(dave).waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal(ws(carol).events.some((e) => e.data?.localID === out.localID), false);
+      assert.equal(
+        ws(carol).events.some((e) => e.data?.localID === out.localID),
+        false,
+      );
       refused(await call(carol, 'room/get', { roomID: team }), 403, '40301');
     });
   });
@@ -291,13 +308,17 @@ await eachDialect(describe, 'chat rooms', (dialect) => {
   it('keeps a contact list: add, list by name, remove', async () => {
     const entry = (u: ChatUser) => ({ userID: u.userID, isRequestPending: false, isRequestAccepted: true });
     const list = async () =>
-      succeeded<{ contacts: Array<{ user: { userID: string }; isRequestPending: boolean; isRequestAccepted: boolean }> }>(await call(dave, 'contact/list')).contacts.map((c) => ({
+      succeeded<{ contacts: Array<{ user: { userID: string }; isRequestPending: boolean; isRequestAccepted: boolean }> }>(
+        await call(dave, 'contact/list'),
+      ).contacts.map((c) => ({
         userID: c.user.userID,
         isRequestPending: c.isRequestPending,
         isRequestAccepted: c.isRequestAccepted,
       }));
     assert.deepEqual(await list(), []);
-    const added = succeeded<{ success: boolean; message: string; user: { userID: string; fullname: string } }>(await call(dave, 'contact/add', { userID: carol.userID }));
+    const added = succeeded<{ success: boolean; message: string; user: { userID: string; fullname: string } }>(
+      await call(dave, 'contact/add', { userID: carol.userID }),
+    );
     assert.equal(added.success, true);
     assert.equal(added.user.fullname, 'Carol');
     succeeded(await call(dave, 'contact/add', { userID: Number(bob.userID) }));
@@ -316,17 +337,24 @@ await eachDialect(describe, 'chat rooms', (dialect) => {
   });
 
   it('finds a user by username, exactly or ignoring case', async () => {
-    const ticket = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': t.project.serverKey.header }, {
-      userIPAddress: '10.0.0.1',
-      userAgent: 'test',
-      userPlatform: 'web',
-      userDeviceID: 'device-1',
-      xcUserID: `xc-grace-${dialect}`,
-      fullName: 'Grace Hopper',
-      username: 'Grace.Hopper',
-    });
+    const ticket = await post(
+      t.app,
+      '/v1/server/auth_ticket/request',
+      { 'server-key': t.project.serverKey.header },
+      {
+        userIPAddress: '10.0.0.1',
+        userAgent: 'test',
+        userPlatform: 'web',
+        userDeviceID: 'device-1',
+        xcUserID: `xc-grace-${dialect}`,
+        fullName: 'Grace Hopper',
+        username: 'Grace.Hopper',
+      },
+    );
     assert.equal(ticket.body.status, 200, JSON.stringify(ticket.body.error));
-    const exact = succeeded<{ user: { username: string; fullname: string } }>(await call(alice, 'user/get_by_username', { username: 'Grace.Hopper', ignoreCase: false }));
+    const exact = succeeded<{ user: { username: string; fullname: string } }>(
+      await call(alice, 'user/get_by_username', { username: 'Grace.Hopper', ignoreCase: false }),
+    );
     assert.equal(exact.user.fullname, 'Grace Hopper');
     refused(await call(alice, 'user/get_by_username', { username: 'grace.hopper' }), 404, '40401', 'username');
     const loose = succeeded<{ user: { username: string } }>(await call(alice, 'user/get_by_username', { username: 'grace.hopper', ignoreCase: true }));

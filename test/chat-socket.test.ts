@@ -132,7 +132,14 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     aliceWs.ws.send(JSON.stringify({ eventName: 'chat/sendMessage', data: { pad: 'B'.repeat(300_000) } }));
     const frame = await aliceWs.waitFor((e) => e.eventName === 'error' && e.data.code === '41300' && e.data.field === '', 5000, mark);
     assert.match(frame.data.message, /Frames are limited/);
-    for (const bad of ['[]', '42', '{"eventName":7}', '{"eventName":"chat/sendMessage","data":"x"}', '{"eventName":"chat/sendMessage","data":{"room":{}}}', '{"eventName":"nope"}']) {
+    for (const bad of [
+      '[]',
+      '42',
+      '{"eventName":7}',
+      '{"eventName":"chat/sendMessage","data":"x"}',
+      '{"eventName":"chat/sendMessage","data":{"room":{}}}',
+      '{"eventName":"nope"}',
+    ]) {
       const before = aliceWs.events.length;
       aliceWs.ws.send(bad);
       const e = await aliceWs.waitFor((ev) => ev.eventName === 'error', 5000, before);
@@ -172,7 +179,10 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     const typing = await bobWs.waitFor((e) => e.eventName === 'chat/startTyping' && e.data.roomID === room);
     assert.equal(typing.data.user.userID, alice.userID);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(aliceWs.events.slice(mark).some((e) => e.eventName === 'chat/startTyping'), false);
+    assert.equal(
+      aliceWs.events.slice(mark).some((e) => e.eventName === 'chat/startTyping'),
+      false,
+    );
   });
 
   it('lists the room with the newest message and unread messages, newest first', async () => {

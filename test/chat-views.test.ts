@@ -7,21 +7,63 @@ import { eventFrame, messageFrames, messageView, roomView } from '../src/chat/vi
 import { toClientUser } from '../src/services/user-view.ts';
 
 const user = (id: number, name: string) =>
-  toClientUser({ id, projectId: 'p', xcUserID: `xc${id}`, fullname: name, email: null, phone: null, username: null, photoThumbnailURL: null, photoFullsizeURL: null, userRoleCode: null, lastLoginAt: null, createdAt: 1, updatedAt: 2 });
+  toClientUser({
+    id,
+    projectId: 'p',
+    xcUserID: `xc${id}`,
+    fullname: name,
+    email: null,
+    phone: null,
+    username: null,
+    photoThumbnailURL: null,
+    photoFullsizeURL: null,
+    userRoleCode: null,
+    lastLoginAt: null,
+    createdAt: 1,
+    updatedAt: 2,
+  });
 
 it('messageFrames matches eventFrame(messageView) for every viewer, whatever the content', () => {
-  const room = { projectId: 'p', id: '1-2', type: 1, name: '', xcRoomID: '', imageThumbnail: '', imageFullsize: '', color: '', isDeleted: false, deletedAt: 0, seq: 3, createdAt: 1, updatedAt: 1 };
+  const room = {
+    projectId: 'p',
+    id: '1-2',
+    type: 1,
+    name: '',
+    xcRoomID: '',
+    imageThumbnail: '',
+    imageFullsize: '',
+    color: '',
+    isDeleted: false,
+    deletedAt: 0,
+    seq: 3,
+    createdAt: 1,
+    updatedAt: 1,
+  };
   fc.assert(
     fc.property(fc.string({ unit: 'binary' }), fc.string(), fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), (body, localID, quote, read) => {
       const m: StoredMessage = {
-        id: 7, projectId: 'p', roomId: '1-2', senderId: 1, localID, type: 1001, body, data: '',
+        id: 7,
+        projectId: 'p',
+        roomId: '1-2',
+        senderId: 1,
+        localID,
+        type: 1001,
+        body,
+        data: '',
         extra: { filterID: '', quote, replyTo: {}, forwardFrom: {}, target: {}, recipientID: '2', action: '' },
-        isHidden: false, isDelivered: read, isRead: read, isDeleted: false, isEdited: false, created: 10, updated: 11, deleted: 0,
+        isHidden: false,
+        isDelivered: read,
+        isRead: read,
+        isDeleted: false,
+        isEdited: false,
+        created: 10,
+        updated: 11,
+        deleted: 0,
       };
       const sender = user(1, 'Alice');
       const views = [roomView(room, user(2, 'Bob')), roomView(room, sender)];
       const frames = messageFrames('chat/sendMessage', m, sender, views);
-      views.forEach((v, i) => assert.equal(frames[i], eventFrame('chat/sendMessage', messageView(m, v, sender))));
+      for (const [i, v] of views.entries()) assert.equal(frames[i], eventFrame('chat/sendMessage', messageView(m, v, sender)));
     }),
   );
 });

@@ -66,7 +66,13 @@ async function twoProcessesOnPostgres(): Promise<Backend> {
   const database = await createTestDatabase('postgres');
   const servers: Awaited<ReturnType<typeof startServer>>[] = [];
   const close = async () => {
-    await Promise.all(servers.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? (s.child.kill('SIGKILL'), s.exited) : undefined)));
+    await Promise.all(
+      servers.map((s) => {
+        if (s.child.exitCode !== null || s.child.signalCode !== null) return undefined;
+        s.child.kill('SIGKILL');
+        return s.exited;
+      }),
+    );
     await database.drop();
   };
   try {
@@ -157,7 +163,11 @@ for (const backend of BACKENDS) {
     };
 
     /** A fresh context for `name`: recorder, init, ticket, authenticate, room list, connect. */
-    async function signIn(name: Person['name'], base: string, xcUserID: string): Promise<{ person: Person; roomList: Record<string, { lastMessage: Msg; unreadCount: number }> }> {
+    async function signIn(
+      name: Person['name'],
+      base: string,
+      xcUserID: string,
+    ): Promise<{ person: Person; roomList: Record<string, { lastMessage: Msg; unreadCount: number }> }> {
       const page = await newUserPage(browser, pageUrl);
       pages.push(page);
       await installSdkRecorder(page);
@@ -185,7 +195,12 @@ for (const backend of BACKENDS) {
 
     /** Alice sends `text` to the personal room; resolves to her SDK's echo (the sent state). */
     async function aliceSends(label: string, text: string): Promise<Msg> {
-      await run(alice.page, label, (sdk, cb, t: string, vars) => sdk.tapCoreMessageManager.sendTextMessage(t, vars.personalRoom, (m: unknown) => cb.onSuccess(m)), text);
+      await run(
+        alice.page,
+        label,
+        (sdk, cb, t: string, vars) => sdk.tapCoreMessageManager.sendTextMessage(t, vars.personalRoom, (m: unknown) => cb.onSuccess(m)),
+        text,
+      );
       const [local] = (await success(alice.page, label)) as [Msg];
       assert.equal(local.messageID, '0', 'the local copy is pending');
       assert.equal(local.isSending, true);
@@ -203,7 +218,11 @@ for (const backend of BACKENDS) {
     });
 
     after(async () => {
-      for (const page of pages) await page.context().close().catch(() => {});
+      for (const page of pages)
+        await page
+          .context()
+          .close()
+          .catch(() => {});
       await b?.close();
     });
 
@@ -220,11 +239,14 @@ for (const backend of BACKENDS) {
     });
 
     it('Alice opens the personal room and sends: echo, delivery to Bob named "Alice", delivered receipt', async () => {
-      await run(alice.page, 'openRoom', (sdk, cb, id: string, vars) =>
-        sdk.tapCoreChatRoomManager.createRoomWithUserID(id, (r: { room: unknown }) => {
-          vars.personalRoom = r.room;
-          cb.onSuccess(r);
-        }),
+      await run(
+        alice.page,
+        'openRoom',
+        (sdk, cb, id: string, vars) =>
+          sdk.tapCoreChatRoomManager.createRoomWithUserID(id, (r: { room: unknown }) => {
+            vars.personalRoom = r.room;
+            cb.onSuccess(r);
+          }),
         bob.userID,
       );
       const [opened] = await success(alice.page, 'openRoom');
@@ -266,7 +288,7 @@ for (const backend of BACKENDS) {
       const stop = await until(alice.page, 'Alice sees Bob stop typing', (r) => r.stopTyping[0]);
       assert.deepEqual([stop.roomID, stop.user.userID], [personalRoomID, bob.userID]);
       const own = await readSdkRecord(bob.page);
-      assert.deepEqual([own.startTyping, own.stopTyping], [[], []], "Bob is not told of his own typing");
+      assert.deepEqual([own.startTyping, own.stopTyping], [[], []], 'Bob is not told of his own typing');
       assertNoPageErrors();
     });
 
@@ -362,7 +384,9 @@ for (const backend of BACKENDS) {
 
     it("a group's life: create, rename, add and remove Carol, promote and demote Bob, Bob writes, Bob leaves", async () => {
       const systemTo = (page: SdkPage, action: string, extra: (m: Msg) => boolean = () => true) =>
-        until(page, `a ${action} system message arrives`, (r) => r.newMessages.find((m) => m.type === 9001 && m.action === action && m.room.roomID === groupID && extra(m)));
+        until(page, `a ${action} system message arrives`, (r) =>
+          r.newMessages.find((m) => m.type === 9001 && m.action === action && m.room.roomID === groupID && extra(m)),
+        );
       const details = async (page: SdkPage, label: string) => {
         await run(page, label, (sdk, cb, id: string) => sdk.tapCoreChatRoomManager.getGroupChatRoom(id, cb), groupID);
         const [data] = await success(page, label);
@@ -391,22 +415,34 @@ for (const backend of BACKENDS) {
       assert.equal((await success(alice.page, 'rename'))[0].name, GROUP_RENAMED);
       assert.equal((await systemTo(bob.page, 'room/update')).room.name, GROUP_RENAMED);
 
-      await run(alice.page, 'add', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.addGroupChatMembers(a.id, a.users, cb), { id: groupID, users: [carolID] });
+      await run(alice.page, 'add', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.addGroupChatMembers(a.id, a.users, cb), {
+        id: groupID,
+        users: [carolID],
+      });
       assert.equal((await success(alice.page, 'add'))[0].roomID, groupID);
       await systemTo(bob.page, 'room/addParticipant', (m) => m.target.targetID === carolID);
       assert.deepEqual(ids((await details(alice.page, 'details1')).participants), sorted(alice.userID, bob.userID, carolID));
 
-      await run(alice.page, 'remove', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.removeGroupChatMembers(a.id, a.users, cb), { id: groupID, users: [carolID] });
+      await run(alice.page, 'remove', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.removeGroupChatMembers(a.id, a.users, cb), {
+        id: groupID,
+        users: [carolID],
+      });
       assert.equal((await success(alice.page, 'remove'))[0].roomID, groupID);
       await systemTo(bob.page, 'room/removeParticipant', (m) => m.target.targetID === carolID);
       assert.deepEqual(ids((await details(alice.page, 'details2')).participants), sorted(alice.userID, bob.userID));
 
-      await run(alice.page, 'promote', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.promoteGroupAdmins(a.id, a.users, cb), { id: groupID, users: [bob.userID] });
+      await run(alice.page, 'promote', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.promoteGroupAdmins(a.id, a.users, cb), {
+        id: groupID,
+        users: [bob.userID],
+      });
       assert.deepEqual([...((await success(alice.page, 'promote'))[0].admins as string[])].sort(), sorted(alice.userID, bob.userID));
       await systemTo(bob.page, 'room/promoteAdmin', (m) => m.target.targetID === bob.userID);
       assert.deepEqual([...(await details(bob.page, 'details3')).adminUserIDs].sort(), sorted(alice.userID, bob.userID), "Bob's SDK sees himself admin");
 
-      await run(alice.page, 'demote', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.demoteGroupAdmins(a.id, a.users, cb), { id: groupID, users: [bob.userID] });
+      await run(alice.page, 'demote', (sdk, cb, a: { id: string; users: string[] }) => sdk.tapCoreChatRoomManager.demoteGroupAdmins(a.id, a.users, cb), {
+        id: groupID,
+        users: [bob.userID],
+      });
       assert.deepEqual((await success(alice.page, 'demote'))[0].admins, [alice.userID]);
       await systemTo(bob.page, 'room/demoteAdmin', (m) => m.target.targetID === bob.userID);
 
@@ -414,10 +450,15 @@ for (const backend of BACKENDS) {
       const room = await details(bob.page, 'details4');
       assert.deepEqual(room.adminUserIDs, [alice.userID]);
       assert.equal(room.room.name, GROUP_RENAMED);
-      await run(bob.page, 'groupSend', (sdk, cb, a: { room: unknown; text: string }) => sdk.tapCoreMessageManager.sendTextMessage(a.text, a.room, (m: unknown) => cb.onSuccess(m)), {
-        room: room.room,
-        text: GROUP_TEXT,
-      });
+      await run(
+        bob.page,
+        'groupSend',
+        (sdk, cb, a: { room: unknown; text: string }) => sdk.tapCoreMessageManager.sendTextMessage(a.text, a.room, (m: unknown) => cb.onSuccess(m)),
+        {
+          room: room.room,
+          text: GROUP_TEXT,
+        },
+      );
       const [local] = (await success(bob.page, 'groupSend')) as [Msg];
       const got = await until(alice.page, "Alice receives Bob's group message", (r) => r.newMessages.find((m) => m.localID === local.localID));
       assert.equal(got.body, GROUP_TEXT);

@@ -279,7 +279,10 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
     assert.ok(res.stdout.includes(`(id ${server[0]}, secret ${server[1]})`));
     assert.ok(res.stdout.includes(`(id ${app[0]}, secret ${app[1]})`));
     const api = splitApiKey(keys.apiKey);
-    secrets.set(server[0] as string, server[1] as string).set(app[0] as string, app[1] as string).set(api.id, api.secret);
+    secrets
+      .set(server[0] as string, server[1] as string)
+      .set(app[0] as string, app[1] as string)
+      .set(api.id, api.secret);
   });
 
   it('project list --json: lists the projects with their tiers, oldest first', async () => {
@@ -343,7 +346,11 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
     const rows = parseJson<KeyRow[]>(res);
     const expected = [...secretsOf(project).map(([id]) => id), createdKeys.server?.id, createdKeys.api?.id, createdKeys.app?.id];
     assert.equal(rows.length, 7, 'three from project create, four from key create');
-    for (const id of expected) assert.ok(rows.some((r) => r.id === id), `${id} is listed`);
+    for (const id of expected)
+      assert.ok(
+        rows.some((r) => r.id === id),
+        `${id} is listed`,
+      );
     for (const row of rows) {
       assert.deepEqual(Object.keys(row), ['id', 'type', 'created', 'lastUsed', 'revoked']);
       assert.equal(row.type, { srv: 'server', api: 'api', app: 'app' }[row.id.slice(0, 3)]);
@@ -401,10 +408,7 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
           for (const s of secrets.values()) assert.ok(!String(value).includes(s), `api_keys.${column} of ${row.id} holds no secret`);
         }
       }
-      const other = [
-        ...(await opened.db.selectFrom('projects').selectAll().execute()),
-        ...(await opened.db.selectFrom('settings').selectAll().execute()),
-      ];
+      const other = [...(await opened.db.selectFrom('projects').selectAll().execute()), ...(await opened.db.selectFrom('settings').selectAll().execute())];
       for (const row of other) {
         for (const value of Object.values(row)) for (const s of secrets.values()) assert.ok(!String(value).includes(s));
       }
@@ -480,21 +484,14 @@ describe('parley admin CLI: wrong usage', () => {
   });
 
   it('key commands: a bad --type, a missing --project, no KEY_ID: exit 2', async () => {
-    const [type, project, keyId] = await Promise.all([
-      run('key', 'create', '--project', 'prj_x', '--type', 'root'),
-      run('key', 'list'),
-      run('key', 'revoke'),
-    ]);
+    const [type, project, keyId] = await Promise.all([run('key', 'create', '--project', 'prj_x', '--type', 'root'), run('key', 'list'), run('key', 'revoke')]);
     assertFails(type, 2, 'parley key create: --type must be one of: server, api, app\n');
     assertFails(project, 2, 'parley key list: missing required flag --project\n');
     assertFails(keyId, 2, 'parley key revoke: usage: parley key revoke KEY_ID\n');
   });
 
   it('--database ftp://x: exit 1, naming the supported schemes', async () => {
-    const [list, migrate] = await Promise.all([
-      parley(['project', 'list', '--database', 'ftp://x']),
-      parley(['migrate', '--database', 'ftp://x']),
-    ]);
+    const [list, migrate] = await Promise.all([parley(['project', 'list', '--database', 'ftp://x']), parley(['migrate', '--database', 'ftp://x'])]);
     assertFails(list, 1, 'parley project list: unsupported database URL scheme in "ftp://…" (use sqlite:PATH or postgres://…)\n');
     assertFails(migrate, 1, 'parley migrate: unsupported database URL scheme');
   });

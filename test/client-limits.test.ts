@@ -33,7 +33,10 @@ await eachDialect(describe, 'sockets per user (default cap)', (dialect) => {
     try {
       for (let i = 0; i < 20; i++) sockets.push(await ChatSocket.open(url(alice)));
       const refused = await ChatSocket.open(url(alice)).then(
-        (ws) => (sockets.push(ws), undefined),
+        (ws) => {
+          sockets.push(ws);
+          return undefined;
+        },
         (err: Error & { statusCode?: number; body?: string }) => err,
       );
       assert.ok(refused !== undefined, 'the 21st socket of one user is refused');
@@ -104,7 +107,11 @@ await eachDialect(describe, 'event and call rates per user', (dialect) => {
     const later = outgoingMessage(room, alice, 'later');
     aliceWs.emit('chat/sendMessage', later);
     await bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === later.localID);
-    assert.equal(bobWs.events.some((e) => e.data?.localID === over.localID), false, 'the refused message was never delivered');
+    assert.equal(
+      bobWs.events.some((e) => e.data?.localID === over.localID),
+      false,
+      'the refused message was never delivered',
+    );
     assert.equal(aliceWs.ws.readyState, aliceWs.ws.OPEN);
   });
 

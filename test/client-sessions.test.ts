@@ -33,7 +33,12 @@ await eachDialect(describe, 'client sessions', (dialect) => {
   }
   /** A client call: HTTP 200 is asserted for every outcome; the envelope is returned. */
   async function client(url: string, bearer: string | undefined, body: unknown = '""', headers: Record<string, string> = appKey) {
-    const res = await post(t.app, url, { ...headers, 'content-type': 'text/plain;charset=UTF-8', authorization: bearer === undefined ? '' : `Bearer ${bearer}` }, body);
+    const res = await post(
+      t.app,
+      url,
+      { ...headers, 'content-type': 'text/plain;charset=UTF-8', authorization: bearer === undefined ? '' : `Bearer ${bearer}` },
+      body,
+    );
     assert.equal(res.status, 200, 'client APIs always answer HTTP 200');
     assert.equal(res.headers['access-control-allow-origin'], '*');
     return res.body;
@@ -317,12 +322,17 @@ await eachDialect(describe, 'client sessions', (dialect) => {
       secret = { 'secret-key': t.project.appKey.secret };
     });
     async function liveChatTicket(customerUserID: string) {
-      const res = await post(t.app, '/api/integration/v1/user/request_auth_ticket', { 'api-key': t.project.apiKey }, {
-        customerUserID,
-        fullName: 'Visitor',
-        email: 'v@example.com',
-        phone: `6281234${String(++n).padStart(6, '0')}`,
-      });
+      const res = await post(
+        t.app,
+        '/api/integration/v1/user/request_auth_ticket',
+        { 'api-key': t.project.apiKey },
+        {
+          customerUserID,
+          fullName: 'Visitor',
+          email: 'v@example.com',
+          phone: `6281234${String(++n).padStart(6, '0')}`,
+        },
+      );
       assert.equal(res.status, 200);
       return res.body.data as { userID: string; ticket: string };
     }

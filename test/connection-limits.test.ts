@@ -87,7 +87,9 @@ describe('connections per address', () => {
 describe('connection configuration', () => {
   const openFiles = readOpenFileLimit();
 
-  it('derives the total cap from the open-file limit and the per-address cap from the total', { skip: openFiles === undefined && 'no /proc/self/limits' }, () => {
+  it('derives the total cap from the open-file limit and the per-address cap from the total', {
+    skip: openFiles === undefined && 'no /proc/self/limits',
+  }, () => {
     const config = loadConfig({});
     const limit = openFiles as number;
     assert.equal(config.maxConnections, limit - descriptorReserve(limit, config.pgPoolSize));

@@ -108,7 +108,11 @@ async function signIn(t: Booted, xcUserID: string): Promise<ChatUser> {
 
 function assertQuietOutage(t: Booted): void {
   const logs = t.logs();
-  assert.deepEqual(logs.filter((l) => l.level >= 50).map((l) => l.msg), [], 'nothing at error level');
+  assert.deepEqual(
+    logs.filter((l) => l.level >= 50).map((l) => l.msg),
+    [],
+    'nothing at error level',
+  );
   const outage = logs.filter((l) => l.msg === 'database unavailable');
   assert.ok(outage.length > 0, 'the outage is logged');
   for (const l of outage) assert.deepEqual([l.level, l.err?.stack ?? ''], [40, ''], 'at warn, without a stack');
@@ -173,41 +177,43 @@ await eachDialect(describe, 'database faults', (dialect) => {
 
   // PostgreSQL only: sessions are read from the database there (no cache without Redis), and SQLite
   // readers never wait for a lock.
-  if (dialect === 'postgres') it('a socket upgrade that meets the lock is refused 503 / 50300, quietly', async () => {
-    await t.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined);
-    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    const carol = await signIn(t, 'upgrade-carol');
-    const release = await holdLock(dialect, t.database.url, 'sessions, users');
-    try {
-      const refused = await within(
-        ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken)).then(
-          () => assert.fail('the upgrade went through'),
-          (err: { statusCode?: number; body?: string }) => err,
-        ),
-        'socket upgrade',
-      );
-      assert.equal(refused.statusCode, 503);
-      assert.equal(JSON.parse(refused.body ?? '{}').error.code, '50300');
-    } finally {
-      await release();
-    }
-    const ws = await ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken));
-    await ws.close();
-    assertQuietOutage(t);
-  });
+  if (dialect === 'postgres')
+    it('a socket upgrade that meets the lock is refused 503 / 50300, quietly', async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined);
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const carol = await signIn(t, 'upgrade-carol');
+      const release = await holdLock(dialect, t.database.url, 'sessions, users');
+      try {
+        const refused = await within(
+          ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken)).then(
+            () => assert.fail('the upgrade went through'),
+            (err: { statusCode?: number; body?: string }) => err,
+          ),
+          'socket upgrade',
+        );
+        assert.equal(refused.statusCode, 503);
+        assert.equal(JSON.parse(refused.body ?? '{}').error.code, '50300');
+      } finally {
+        await release();
+      }
+      const ws = await ChatSocket.open(socketUrl(base, t.project.appKey.header, carol.accessToken));
+      await ws.close();
+      assertQuietOutage(t);
+    });
 
   // PostgreSQL only: SQLite readers never wait for a lock, so there is no hung SQLite to wait on.
-  if (dialect === 'postgres') it('/readyz answers 503 within its own deadline while the database does not answer', async () => {
-    const release = await holdLock(dialect, t.database.url, 'kysely_migration');
-    try {
-      const res = await within(t.app.inject({ method: 'GET', url: '/readyz' }), '/readyz');
-      assert.equal(res.statusCode, 503);
-      assert.deepEqual(res.json().error, { code: '50300', message: 'Database unreachable', field: '' });
-    } finally {
-      await release();
-    }
-    assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
-  });
+  if (dialect === 'postgres')
+    it('/readyz answers 503 within its own deadline while the database does not answer', async () => {
+      const release = await holdLock(dialect, t.database.url, 'kysely_migration');
+      try {
+        const res = await within(t.app.inject({ method: 'GET', url: '/readyz' }), '/readyz');
+        assert.equal(res.statusCode, 503);
+        assert.deepEqual(res.json().error, { code: '50300', message: 'Database unreachable', field: '' });
+      } finally {
+        await release();
+      }
+      assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    });
 });
 
 describe('SQLite write lock held for a moment by another process', () => {
@@ -231,7 +237,12 @@ describe('SQLite write lock held for a moment by another process', () => {
       { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path: t.database.url.replace(/^sqlite:/, '') } },
     );
     const messages: string[] = [];
-    const released = new Promise<void>((resolve) => holder.on('message', (m: string) => (messages.push(m), m === 'released' && resolve())));
+    const released = new Promise<void>((resolve) =>
+      holder.on('message', (m: string) => {
+        messages.push(m);
+        if (m === 'released') resolve();
+      }),
+    );
     await new Promise<void>((resolve) => holder.once('message', () => resolve()));
     // A new name: the sign-in's transaction reads the user, then writes it (a read turning into a
     // write is what SQLite cannot wait for, unless the transaction took the lock at its start).
@@ -289,7 +300,10 @@ describe('SQLite pages damaged while serving', () => {
     assert.equal((await post(t.app, TICKET, server, body('user-2'))).status, 503);
     // Reported once at error level (an operator must act), each failed request at warn.
     const errors = t.logs().filter((l) => l.level >= 50);
-    assert.deepEqual(errors.map((l) => l.msg), ['database file damaged: /readyz answers 503 until the file is restored and Parley restarted']);
+    assert.deepEqual(
+      errors.map((l) => l.msg),
+      ['database file damaged: /readyz answers 503 until the file is restored and Parley restarted'],
+    );
     assert.ok(t.logs().some((l) => l.level === 40 && l.msg === 'database unavailable'));
   });
 });
@@ -297,7 +311,13 @@ describe('SQLite pages damaged while serving', () => {
 describe('database limits in the configuration', () => {
   it('names each bad variable', () => {
     assert.throws(
-      () => loadConfig({ PARLEY_PG_STATEMENT_TIMEOUT: '5000', PARLEY_PG_QUERY_TIMEOUT: '5000', PARLEY_SQLITE_STARTUP_CHECK: 'sometimes', PARLEY_READY_TIMEOUT: '2s' }),
+      () =>
+        loadConfig({
+          PARLEY_PG_STATEMENT_TIMEOUT: '5000',
+          PARLEY_PG_QUERY_TIMEOUT: '5000',
+          PARLEY_SQLITE_STARTUP_CHECK: 'sometimes',
+          PARLEY_READY_TIMEOUT: '2s',
+        }),
       (err: unknown) =>
         err instanceof ConfigError &&
         err.problems.length === 3 &&

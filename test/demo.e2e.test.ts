@@ -136,7 +136,12 @@ describe('demo off (the default)', () => {
   after(() => t.close());
 
   it('/demo and its routes do not exist: 404 in the envelope', async () => {
-    for (const [method, url] of [['GET', '/demo'], ['POST', '/demo/ticket'], ['GET', '/demo/sdk.js'], ['GET', '/demo/users']] as const) {
+    for (const [method, url] of [
+      ['GET', '/demo'],
+      ['POST', '/demo/ticket'],
+      ['GET', '/demo/sdk.js'],
+      ['GET', '/demo/users'],
+    ] as const) {
       const res = await t.app.inject({ method, url, payload: method === 'POST' ? { name: 'Alice' } : undefined });
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assert.deepEqual(res.json(), { status: 404, error: { code: '40400', message: 'Route not found', field: '' }, data: {} });

@@ -9,7 +9,12 @@ it('docs/errors.md lists exactly the codes of src/errors.ts', () => {
   const rows = doc
     .split('\n')
     .filter((line) => /^\| [A-Z][A-Za-z]+ \| \d{3} \|/.test(line))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   const documented = Object.fromEntries(rows.map(([name, status, code, message]) => [name, { status: Number(status), code, message }]));
   assert.deepEqual(documented, ERRORS);
 });

@@ -30,7 +30,11 @@ await eachDialect(describe, 'connect check fast path', (dialect) => {
     const routed = await t.app.inject({ method: 'GET', url: '/connect?check=1', headers });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), routed.body);
-    const names = (h: Iterable<[string, string]>) => [...h].map(([k]) => k).filter((k) => !['date', 'connection', 'keep-alive'].includes(k)).sort();
+    const names = (h: Iterable<[string, string]>) =>
+      [...h]
+        .map(([k]) => k)
+        .filter((k) => !['date', 'connection', 'keep-alive'].includes(k))
+        .sort();
     assert.deepEqual(names(res.headers), names(Object.entries(routed.headers).map(([k, v]) => [k, String(v)])));
     assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
@@ -54,7 +58,10 @@ await eachDialect(describe, 'connect check fast path', (dialect) => {
   // Issue #9 changed this: a good token from a blocked address is served (it was refused before).
   it('serves a good token from an address blocked after failures, and refuses its bad ones with 429', async () => {
     for (let i = 0; i < 3; i++) await check({ 'app-key': t.project.appKey.header, authorization: `Bearer wrong${i}` });
-    const bad = (await (await check({ 'app-key': t.project.appKey.header, authorization: 'Bearer wrong' })).json()) as { status: number; error: { code: string } };
+    const bad = (await (await check({ 'app-key': t.project.appKey.header, authorization: 'Bearer wrong' })).json()) as {
+      status: number;
+      error: { code: string };
+    };
     assert.equal(bad.status, 429);
     assert.equal(bad.error.code, '42900');
     const good = (await (await check({ 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` })).json()) as { status: number };

@@ -98,8 +98,17 @@ await eachDialect(describe, 'HTTP envelope and transport', (dialect) => {
   it('a NUL character in a field is refused with the field, on both databases', async () => {
     const res = await post(t.app, URL, headers, { customerUserID: 'nul\u0000byte', fullName: 'x' });
     assert.equal(res.status, 400);
-    assert.deepEqual(res.body.error, { code: '40002', message: 'Customer user ID must not contain NUL characters or unpaired surrogates', field: 'customerUserID' });
-    const pt = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': t.project.serverKey.header }, { userIPAddress: '1.2.3.4', userAgent: 'a\u0000' });
+    assert.deepEqual(res.body.error, {
+      code: '40002',
+      message: 'Customer user ID must not contain NUL characters or unpaired surrogates',
+      field: 'customerUserID',
+    });
+    const pt = await post(
+      t.app,
+      '/v1/server/auth_ticket/request',
+      { 'server-key': t.project.serverKey.header },
+      { userIPAddress: '1.2.3.4', userAgent: 'a\u0000' },
+    );
     assert.deepEqual(pt.body.error, { code: '40002', message: "Param 'userAgent' must not contain NUL characters or unpaired surrogates", field: '102' });
   });
 

@@ -35,12 +35,21 @@ for (const withRedis of [true, false]) {
 
     async function session(xcUserID: string) {
       const ticket = await post(a.app, '/v1/server/auth_ticket/request', { 'server-key': a.project.serverKey.header }, { ...BODY, xcUserID });
-      const res = await post(b.app, '/v1/auth/access_token/request', { 'app-key': a.project.appKey.header, authorization: `Bearer ${ticket.body.data.ticket}` }, '');
+      const res = await post(
+        b.app,
+        '/v1/auth/access_token/request',
+        { 'app-key': a.project.appKey.header, authorization: `Bearer ${ticket.body.data.ticket}` },
+        '',
+      );
       assert.equal(res.body.status, 200);
       return res.body.data as { accessToken: string; refreshToken: string };
     }
     async function check(node: TestApp, token: string): Promise<string> {
-      const res = await node.app.inject({ method: 'GET', url: '/connect?check=1', headers: { 'app-key': a.project.appKey.header, authorization: `Bearer ${token}` } });
+      const res = await node.app.inject({
+        method: 'GET',
+        url: '/connect?check=1',
+        headers: { 'app-key': a.project.appKey.header, authorization: `Bearer ${token}` },
+      });
       return res.json().error.code as string;
     }
 
@@ -76,7 +85,10 @@ for (const withRedis of [true, false]) {
         const headers = { 'server-key': project.serverKey.header };
         assert.equal((await post(b.app, '/v1/server/auth_ticket/request', headers, { ...BODY, xcUserID: 'k' })).status, 200);
         await revokeKey(a.deps, project.serverKey.id);
-        await eventually('b refuses the revoked key', async () => (await post(b.app, '/v1/server/auth_ticket/request', headers, { ...BODY, xcUserID: 'k' })).status === 491);
+        await eventually(
+          'b refuses the revoked key',
+          async () => (await post(b.app, '/v1/server/auth_ticket/request', headers, { ...BODY, xcUserID: 'k' })).status === 491,
+        );
       });
     }
   });

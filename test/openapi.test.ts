@@ -50,7 +50,11 @@ it('documents the demo routes when the demo is on (and only then)', async () => 
     }
     const demoPaths = Object.keys(demoDoc.paths).filter((p) => p.startsWith('/demo'));
     assert.deepEqual(demoPaths.sort(), ['/demo', '/demo/page.js', '/demo/sdk.js', '/demo/ticket', '/demo/users']);
-    assert.deepEqual(Object.keys(doc.paths).filter((p) => p.startsWith('/demo')), [], 'absent when the demo is off');
+    assert.deepEqual(
+      Object.keys(doc.paths).filter((p) => p.startsWith('/demo')),
+      [],
+      'absent when the demo is off',
+    );
   } finally {
     await demo.close();
   }

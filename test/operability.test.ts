@@ -26,9 +26,16 @@ await eachDialect(describe, 'operability', (dialect) => {
     });
 
     it('GET /readyz answers 503 / 50300 when a migration is pending', async () => {
-      const last = await t.deps.db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never, 'desc').executeTakeFirstOrThrow();
+      const last = await t.deps.db
+        .selectFrom('kysely_migration' as never)
+        .select('name' as never)
+        .orderBy('name' as never, 'desc')
+        .executeTakeFirstOrThrow();
       const name = (last as { name: string }).name;
-      await t.deps.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', name as never).execute();
+      await t.deps.db
+        .deleteFrom('kysely_migration' as never)
+        .where('name' as never, '=', name as never)
+        .execute();
       try {
         const res = await t.app.inject({ method: 'GET', url: '/readyz' });
         assert.equal(res.statusCode, 503);
@@ -93,7 +100,11 @@ await eachDialect(describe, 'operability', (dialect) => {
     });
 
     it('refuses a credential past its own limit outright, even from a fresh address', async () => {
-      const other = await createTestApp(dialect, { PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000', PARLEY_AUTH_FAILURES_PER_KEY: '3', PARLEY_AUTH_FAILURE_WINDOW: '60' });
+      const other = await createTestApp(dialect, {
+        PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000',
+        PARLEY_AUTH_FAILURES_PER_KEY: '3',
+        PARLEY_AUTH_FAILURE_WINDOW: '60',
+      });
       try {
         const wrong = Buffer.from(`${other.project.serverKey.id}:${'z'.repeat(43)}`).toString('base64');
         for (let i = 0; i < 3; i++) assert.equal((await post(other.app, TICKET, { 'server-key': wrong }, BODY)).body.error.code, '49103');
@@ -139,8 +150,7 @@ await eachDialect(describe, 'operability', (dialect) => {
 
     it('limits requests per key per minute across nodes, with rate-limit headers', async () => {
       const headers = { 'api-key': a.project.apiKey };
-      const sync = (app: TestApp) =>
-        post(app.app, '/api/integration/v1/user/sync_contact', headers, { customerUserID: 'rl', fullName: 'Rate' });
+      const sync = (app: TestApp) => post(app.app, '/api/integration/v1/user/sync_contact', headers, { customerUserID: 'rl', fullName: 'Rate' });
       const first = await sync(a);
       assert.equal(first.status, 200);
       assert.equal(first.headers['x-ratelimit-limit'], '6');

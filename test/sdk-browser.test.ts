@@ -47,14 +47,11 @@ async function startRecorder(): Promise<{ baseUrl: string; requests: RecordedReq
           .writeHead(204, {
             'access-control-allow-origin': '*',
             'access-control-allow-methods': 'GET, POST, OPTIONS',
-            'access-control-allow-headers':
-              'App-Key, Authorization, Device-Identifier, Device-Model, Device-Platform, Content-Type',
+            'access-control-allow-headers': 'App-Key, Authorization, Device-Identifier, Device-Model, Device-Platform, Content-Type',
           })
           .end();
       } else if (req.method === 'POST') {
-        res
-          .writeHead(200, { 'access-control-allow-origin': '*', 'content-type': 'application/json' })
-          .end(JSON.stringify(PROJECT_CONFIGS_RESPONSE));
+        res.writeHead(200, { 'access-control-allow-origin': '*', 'content-type': 'application/json' }).end(JSON.stringify(PROJECT_CONFIGS_RESPONSE));
       } else {
         res.writeHead(405, { 'access-control-allow-origin': '*' }).end();
       }
@@ -107,10 +104,13 @@ describe('web SDK in headless chromium (harness smoke test)', { skip: !hasBrowse
 
     assert.equal(preflight.headers.origin, sdkPage.origin);
     assert.equal(preflight.headers['access-control-request-method'], 'POST');
-    assert.deepEqual(
-      String(preflight.headers['access-control-request-headers']).split(',').sort(),
-      ['app-key', 'authorization', 'device-identifier', 'device-model', 'device-platform'],
-    );
+    assert.deepEqual(String(preflight.headers['access-control-request-headers']).split(',').sort(), [
+      'app-key',
+      'authorization',
+      'device-identifier',
+      'device-model',
+      'device-platform',
+    ]);
 
     assert.equal(post.headers.origin, sdkPage.origin);
     assert.equal(post.headers['app-key'], Buffer.from('app_id:app_secret').toString('base64'));

@@ -70,7 +70,9 @@ it('logs requests with ids but no key, ticket or token', async () => {
     `/v1/client/logout%zz?access_token=${next.accessToken}`,
   ]) {
     await new Promise<void>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+      request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end();
     });
   }
   // Query parameters of other names that carry credentials.

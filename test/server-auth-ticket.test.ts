@@ -68,7 +68,10 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
     }
     for (let i = 1; i < ids.length; i++) assert.ok((ids[i] as number) > (ids[i - 1] as number));
     // Delete the newest user; the next one must not get its id back.
-    await t.deps.db.deleteFrom('users').where('id', '=', ids.at(-1) as number).execute();
+    await t.deps.db
+      .deleteFrom('users')
+      .where('id', '=', ids.at(-1) as number)
+      .execute();
     const next = await post(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'seq-after-delete' });
     assert.ok(Number(next.body.data.userID) > (ids.at(-1) as number));
   });

@@ -47,7 +47,6 @@ await eachDialect(describe, 'signing secret and session subjects', (dialect) => 
     assert.equal(res.status, 401);
     assert.equal(res.error.code, '40103');
   });
-
 });
 
 await eachDialect(describe, 'signing secret: a copy of the database', (dialect) => {
@@ -74,8 +73,7 @@ await eachDialect(describe, 'signing secret: a copy of the database', (dialect) 
 describe('signing secret: file, upgrade, mismatch and rotation [sqlite]', () => {
   let dir: string;
   let url: string;
-  const open = (env: Record<string, string> = {}) =>
-    createDeps(loadConfig({ PARLEY_DATABASE_URL: url, ...env }), { logger: createLogger('silent') });
+  const open = (env: Record<string, string> = {}) => createDeps(loadConfig({ PARLEY_DATABASE_URL: url, ...env }), { logger: createLogger('silent') });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'parley-secret-'));
@@ -90,7 +88,13 @@ describe('signing secret: file, upgrade, mismatch and rotation [sqlite]', () => 
     await old.close();
     const deps = await open();
     try {
-      const token = createTokenSigner({ current: legacy, accepted: [] }).sign({ pur: 'auth_ticket', sub: '1', pid: 'prj_x', now: Date.now(), ttlSeconds: 60 }).token;
+      const token = createTokenSigner({ current: legacy, accepted: [] }).sign({
+        pur: 'auth_ticket',
+        sub: '1',
+        pid: 'prj_x',
+        now: Date.now(),
+        ttlSeconds: 60,
+      }).token;
       assert.equal(deps.signer.verify(token)?.sub, '1', 'a token of the old secret still verifies');
       assert.equal((await deps.db.selectFrom('settings').selectAll().where('name', '=', 'ticket_signing_secret').execute()).length, 0);
       assert.equal(statSync(join(dir, 'parley.secret')).mode & 0o777, 0o600);
@@ -110,7 +114,13 @@ describe('signing secret: file, upgrade, mismatch and rotation [sqlite]', () => 
   it('rotates: the new secret signs, tokens of the old one are still accepted, then the old one can go', async () => {
     const legacy = 'L'.repeat(43);
     const fresh = 'N'.repeat(43);
-    const oldToken = createTokenSigner({ current: legacy, accepted: [] }).sign({ pur: 'auth_ticket', sub: '7', pid: 'prj_x', now: Date.now(), ttlSeconds: 60 }).token;
+    const oldToken = createTokenSigner({ current: legacy, accepted: [] }).sign({
+      pur: 'auth_ticket',
+      sub: '7',
+      pid: 'prj_x',
+      now: Date.now(),
+      ttlSeconds: 60,
+    }).token;
     const during = await open({ PARLEY_TICKET_SECRET: fresh, PARLEY_TICKET_SECRET_ACCEPTED: legacy });
     try {
       assert.equal(during.signer.verify(oldToken)?.sub, '7');

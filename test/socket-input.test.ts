@@ -89,7 +89,11 @@ await eachDialect(describe, 'socket input', (dialect) => {
       const localIDs = (history.data.messages as Array<{ localID: string }>).map((m) => m.localID);
       assert.ok(localIDs.includes(ok.localID));
       assert.equal(localIDs.includes(bad.localID), false, 'the refused message is not stored');
-      assert.equal(bobWs.events.some((e) => e.data?.localID === bad.localID), false, 'nor delivered');
+      assert.equal(
+        bobWs.events.some((e) => e.data?.localID === bad.localID),
+        false,
+        'nor delivered',
+      );
       assert.deepEqual(errorLines(), []);
     });
   }

@@ -63,7 +63,13 @@ await eachDialect(describe, 'behind one trusted proxy', (dialect) => {
     }
     assert.deepEqual(codes, [...Array(LIMIT).fill('40103'), '42900', '42900', '42900']);
     // Another client behind the same proxy is its own source: its first failure is a plain 401.
-    const neighbour = await callFrom(proxy, base, '/v1/client/user/get_by_id', { 'app-key': appKey(), authorization: garbage(), ...forwarded('203.0.113.8') }, '{"id":"1"}');
+    const neighbour = await callFrom(
+      proxy,
+      base,
+      '/v1/client/user/get_by_id',
+      { 'app-key': appKey(), authorization: garbage(), ...forwarded('203.0.113.8') },
+      '{"id":"1"}',
+    );
     assert.equal(neighbour.body.error.code, '40103');
   });
 
@@ -72,7 +78,13 @@ await eachDialect(describe, 'behind one trusted proxy', (dialect) => {
     const quiet = '198.51.100.2';
     // Failures on REST and on the socket count against the same address: three and two reach the limit.
     for (let i = 0; i < 3; i++) {
-      const res = await callFrom(proxy, base, '/v1/client/user/get_by_id', { 'app-key': appKey(), authorization: garbage(), ...forwarded(noisy) }, '{"id":"1"}');
+      const res = await callFrom(
+        proxy,
+        base,
+        '/v1/client/user/get_by_id',
+        { 'app-key': appKey(), authorization: garbage(), ...forwarded(noisy) },
+        '{"id":"1"}',
+      );
       assert.equal(res.body.error.code, '40103');
     }
     for (let i = 0; i < LIMIT - 3; i++) {

@@ -115,9 +115,9 @@ export class Hub {
         for (const socket of byKey.get(id) ?? []) socket.ws.close(SESSION_ENDED, 'key revoked');
       }
     };
-    this.#handlers.revokedKeys([...byKey.keys()]).then(close, (err: unknown) =>
-      this.logger.warn({ err: { message: (err as Error).message } }, 'could not check the keys of open sockets'),
-    );
+    this.#handlers
+      .revokedKeys([...byKey.keys()])
+      .then(close, (err: unknown) => this.logger.warn({ err: { message: (err as Error).message } }, 'could not check the keys of open sockets'));
   }
 
   get socketCount(): number {
@@ -128,10 +128,16 @@ export class Hub {
     const userKey = `${socket.projectId}\0${socket.userId}`;
     let set = this.#byUser.get(userKey);
     const first = set === undefined;
-    if (set === undefined) this.#byUser.set(userKey, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.#byUser.set(userKey, set);
+    }
     set.add(socket);
     let sessions = this.#bySession.get(socket.sessionId);
-    if (sessions === undefined) this.#bySession.set(socket.sessionId, (sessions = new Set()));
+    if (sessions === undefined) {
+      sessions = new Set();
+      this.#bySession.set(socket.sessionId, sessions);
+    }
     sessions.add(socket);
     this.#sockets++;
     socket.ws.on('pong', () => {

@@ -16,10 +16,6 @@ export function personalRoomUsers(roomId: string): [number, number] | undefined 
   return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b ? [a, b] : undefined;
 }
 
-export function personalRoomId(a: number, b: number): string {
-  return a <= b ? `${a}-${b}` : `${b}-${a}`;
-}
-
 /**
  * The room as `viewer` sees it. A personal room is named after the other participant (the viewer
  * itself for saved messages `me-me`), whose user object the caller passes as `other`.
@@ -82,8 +78,23 @@ export type MessageView = ReturnType<typeof messageView>;
  * `eventFrame(eventName, messageView(m, room, sender))`.
  */
 export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomView[]): string[] {
-  const { room: _, user, recipientID, action, target, isSending, isFailedSend, isDelivered, isRead, isDeleted, isMessageEdited, created, updated, deleted, ...head } =
-    messageView(m, rooms[0] as RoomView, sender);
+  const {
+    room: _,
+    user,
+    recipientID,
+    action,
+    target,
+    isSending,
+    isFailedSend,
+    isDelivered,
+    isRead,
+    isDeleted,
+    isMessageEdited,
+    created,
+    updated,
+    deleted,
+    ...head
+  } = messageView(m, rooms[0] as RoomView, sender);
   const tail = { user, recipientID, action, target, isSending, isFailedSend, isDelivered, isRead, isDeleted, isMessageEdited, created, updated, deleted };
   const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(head).slice(0, -1)},"room":`;
   const after = `,${JSON.stringify(tail).slice(1)}}`;

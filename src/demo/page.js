@@ -161,7 +161,7 @@
       const item = el('li', mine ? 'message mine' : 'message');
       item.dataset.localId = m.localID;
       item.dataset.status = statusOf(m);
-      item.append(el('span', 'body', m.isDeleted ? '(deleted)' : m.body ?? ''));
+      item.append(el('span', 'body', m.isDeleted ? '(deleted)' : (m.body ?? '')));
       const meta = el('span', 'meta', new Date(m.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
       if (mine) {
         const mark = el('span', 'mark', MARKS[statusOf(m)]);

@@ -93,8 +93,7 @@ export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: 
     keyGenerator: keyOf,
     // A Redis outage (logged once) lifts the limit rather than failing valid calls.
     ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
-    errorResponseBuilder: (_request, context) =>
-      new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
+    errorResponseBuilder: (_request, context) => new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
   });
 }
 

@@ -83,13 +83,7 @@ const ERROR_TEXT = Object.values(ERRORS)
   .join('; ');
 
 /** The route's schema: summary, realm, body, and the `data` of its success envelope. */
-export function describeRoute(spec: {
-  summary: string;
-  realm: Realm;
-  body?: Schema;
-  data: Schema;
-  appKeyOnly?: boolean;
-}): FastifySchema {
+export function describeRoute(spec: { summary: string; realm: Realm; body?: Schema; data: Schema; appKeyOnly?: boolean }): FastifySchema {
   const clientStatus = spec.realm === 'client' || spec.realm === 'visitor';
   const security = spec.appKeyOnly ? [{ [spec.realm === 'visitor' ? 'SecretKey' : 'AppKey']: [] }] : SECURITY[spec.realm];
   return {

@@ -38,11 +38,7 @@ function toContact(r: ContactRow): Contact {
 }
 
 /** Contacts matching any of the sync keys (at most 3 are read: more than one is already a conflict). */
-export async function findBySyncKeys(
-  db: Kysely<DB>,
-  projectId: string,
-  keys: { customerUserID: string; phone?: string | undefined },
-): Promise<Contact[]> {
+export async function findBySyncKeys(db: Kysely<DB>, projectId: string, keys: { customerUserID: string; phone?: string | undefined }): Promise<Contact[]> {
   const rows = await db
     .selectFrom('contacts')
     .selectAll()
@@ -98,12 +94,7 @@ export async function updateContact(db: Kysely<DB>, id: string, fields: ContactF
 }
 
 export async function findContact(db: Kysely<DB>, projectId: string, id: string): Promise<Contact | undefined> {
-  const row = await db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('contacts').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
   return row ? toContact(row) : undefined;
 }
 

@@ -1,9 +1,8 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
-import { type ExpressionBuilder, type Insertable, type Kysely, sql } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
-
 
 export interface StoredMessage {
   id: number;
@@ -50,8 +49,22 @@ export function toMessage(r: MessageRow): StoredMessage {
 export type NewMessage = Omit<StoredMessage, 'id'>;
 
 const MESSAGE_FIELDS = [
-  'project_id', 'room_id', 'sender_id', 'local_id', 'type', 'body', 'data', 'extra', 'is_hidden', 'is_delivered',
-  'is_read', 'is_deleted', 'is_edited', 'created_at', 'updated_at', 'deleted_at',
+  'project_id',
+  'room_id',
+  'sender_id',
+  'local_id',
+  'type',
+  'body',
+  'data',
+  'extra',
+  'is_hidden',
+  'is_delivered',
+  'is_read',
+  'is_deleted',
+  'is_edited',
+  'created_at',
+  'updated_at',
+  'deleted_at',
 ] as const;
 type MessageField = (typeof MESSAGE_FIELDS)[number];
 
@@ -122,7 +135,14 @@ export async function listBefore(db: Kysely<DB>, projectId: string, roomId: stri
 }
 
 /** Created at/after `minCreated`, or changed after `lastUpdated`. */
-export async function listAfter(db: Kysely<DB>, projectId: string, roomId: string, minCreated: number, lastUpdated: number, limit: number): Promise<StoredMessage[]> {
+export async function listAfter(
+  db: Kysely<DB>,
+  projectId: string,
+  roomId: string,
+  minCreated: number,
+  lastUpdated: number,
+  limit: number,
+): Promise<StoredMessage[]> {
   const rows = await db
     .selectFrom('messages')
     .selectAll()
@@ -148,112 +168,6 @@ export async function listChangedBetween(db: Kysely<DB>, projectId: string, room
     .orderBy('updated_at')
     .execute();
   return rows.map(toMessage);
-}
-
-/**
- * The one rule of "unread" (for a query where the message table is `m`): a visible message, not
- * deleted and not read, sent by someone other than `userId`.
- */
-export function unreadFromOthersOf(userId: number) {
-  return sql<boolean>`m.sender_id <> ${userId} and m.is_read = 0 and m.is_deleted = 0 and m.is_hidden = 0`;
-}
-
-/** A message the room list may include: what choosing needs, without its content. */
-export interface RoomListCandidate {
-  id: number;
-  roomId: string;
-  created: number;
-  /** Characters of body, data and the extra fields: roughly what it adds to the answer. */
-  size: number;
-}
-
-const contentSize = (eb: ExpressionBuilder<DB & { m: MessageTable }, 'm'>) =>
-  sql<number>`length(${eb.ref('m.body')}) + length(${eb.ref('m.data')}) + length(${eb.ref('m.extra')})`;
-
-/**
- * For the room list (spec §7.4), without content: the newest visible message of each of the user's
- * rooms (the most recently active `maxRooms`), newest first.
- */
-export async function newestPerRoom(db: Kysely<DB>, projectId: string, userId: number, maxRooms: number): Promise<RoomListCandidate[]> {
-  const rows = await db
-    .selectFrom('room_members as rm')
-    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
-    .select((eb) => ['m.id', 'm.room_id', 'm.created_at', contentSize(eb).as('size')])
-    .where('rm.project_id', '=', projectId)
-    .where('rm.user_id', '=', userId)
-    .where((eb) =>
-      eb(
-        'm.id',
-        '=',
-        eb
-          .selectFrom('messages as l')
-          .select('l.id')
-          .whereRef('l.project_id', '=', 'rm.project_id')
-          .whereRef('l.room_id', '=', 'rm.room_id')
-          .where('l.is_hidden', '=', 0)
-          .orderBy('l.created_at', 'desc')
-          .orderBy('l.id', 'desc')
-          .limit(1),
-      ),
-    )
-    .orderBy('m.created_at', 'desc')
-    .orderBy('m.id', 'desc')
-    .limit(maxRooms)
-    .execute();
-  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, size: Number(r.size) }));
-}
-
-/** Visible messages from others the user has not read, at most `perRoom` newest of each room; newest first. */
-export async function unreadFromOthers(db: Kysely<DB>, projectId: string, userId: number, perRoom: number): Promise<RoomListCandidate[]> {
-  const ranked = db
-    .selectFrom('room_members as rm')
-    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
-    .select((eb) => [
-      'm.id',
-      'm.room_id',
-      'm.created_at',
-      contentSize(eb).as('size'),
-      eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('m.room_id').orderBy('m.created_at', 'desc').orderBy('m.id', 'desc')).as('rank'),
-    ])
-    .where('rm.project_id', '=', projectId)
-    .where('rm.user_id', '=', userId)
-    .where(unreadFromOthersOf(userId));
-  const rows = await db
-    .selectFrom(ranked.as('u'))
-    .selectAll()
-    .where('u.rank', '<=', perRoom)
-    .orderBy('u.created_at', 'desc')
-    .orderBy('u.id', 'desc')
-    .execute();
-  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, size: Number(r.size) }));
-}
-
-/** Messages of the user's rooms created or changed in (after, upTo], oldest change first, without content. */
-export async function changedBetween(db: Kysely<DB>, projectId: string, userId: number, after: number, upTo: number, limit: number): Promise<ChangeCandidate[]> {
-  const rows = await db
-    .selectFrom('room_members as rm')
-    .innerJoin('messages as m', (j) => j.onRef('m.project_id', '=', 'rm.project_id').onRef('m.room_id', '=', 'rm.room_id'))
-    .select((eb) => ['m.id', 'm.room_id', 'm.created_at', 'm.updated_at', contentSize(eb).as('size')])
-    .where('rm.project_id', '=', projectId)
-    .where('rm.user_id', '=', userId)
-    .where('m.updated_at', '>', after)
-    .where('m.updated_at', '<=', upTo)
-    .orderBy('m.updated_at')
-    .orderBy('m.id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ id: r.id, roomId: r.room_id, created: r.created_at, updated: r.updated_at, size: Number(r.size) }));
-}
-
-export interface ChangeCandidate extends RoomListCandidate {
-  updated: number;
-}
-
-/** Whole messages by id, newest first (ids in chunks, so any number may be asked for). */
-export async function findMessagesNewestFirst(db: Kysely<DB>, projectId: string, ids: number[]): Promise<StoredMessage[]> {
-  const out: StoredMessage[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...(await findMessagesByIds(db, projectId, ids.slice(i, i + 500))));
-  return out.sort((a, b) => b.created - a.created || b.id - a.id);
 }
 
 export type MessageChange = Partial<{

@@ -18,10 +18,7 @@ export interface KeyRecord {
 }
 
 export async function insertProject(db: Kysely<DB>, project: Project): Promise<void> {
-  await db
-    .insertInto('projects')
-    .values({ id: project.id, name: project.name, tier: project.tier, created_at: project.createdAt })
-    .execute();
+  await db.insertInto('projects').values({ id: project.id, name: project.name, tier: project.tier, created_at: project.createdAt }).execute();
 }
 
 export async function listProjects(db: Kysely<DB>): Promise<Project[]> {
@@ -35,7 +32,10 @@ export async function projectExists(db: Kysely<DB>, projectId: string): Promise<
 }
 
 export async function countProjects(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('projects').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('projects')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -80,12 +80,7 @@ export async function listKeys(db: Kysely<DB>, projectId: string): Promise<KeyRe
 
 /** Marks a key revoked; false when it does not exist or was already revoked. */
 export async function revokeKey(db: Kysely<DB>, keyId: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: now })
-    .where('id', '=', keyId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

@@ -1,7 +1,7 @@
 // Rooms and their members. Flags are stored as 0/1 and mapped to booleans here.
 import { type Kysely, sql } from 'kysely';
 import { Precompiled } from '../storage/precompiled.ts';
-import { unreadFromOthersOf } from './messages.ts';
+import { unreadFromOthersOf } from './message-lists.ts';
 import type { DB, RoomRow } from '../storage/schema.ts';
 
 export interface Room {
@@ -161,12 +161,7 @@ export async function addMembers(db: Kysely<DB>, projectId: string, roomId: stri
 
 export async function removeMembers(db: Kysely<DB>, projectId: string, roomId: string, userIds: number[]): Promise<void> {
   if (userIds.length === 0) return;
-  await db
-    .deleteFrom('room_members')
-    .where('project_id', '=', projectId)
-    .where('room_id', '=', roomId)
-    .where('user_id', 'in', userIds)
-    .execute();
+  await db.deleteFrom('room_members').where('project_id', '=', projectId).where('room_id', '=', roomId).where('user_id', 'in', userIds).execute();
 }
 
 export async function setAdmins(db: Kysely<DB>, projectId: string, roomId: string, userIds: number[], isAdmin: boolean): Promise<void> {

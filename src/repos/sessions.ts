@@ -63,12 +63,7 @@ export async function advanceSession(db: Kysely<DB>, sessionId: string, now: num
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string, now: number, reason: string): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: now, revoke_reason: reason })
-    .where('id', '=', sessionId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await db.updateTable('sessions').set({ revoked_at: now, revoke_reason: reason }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
 }
 
 /** Revokes every live session of one subject; returns how many. */
@@ -156,23 +151,13 @@ export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<Refr
 
 /** Marks a refresh token used; false when another request used it first. */
 export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('refresh_tokens')
-    .set({ used_at: now })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('refresh_tokens').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
 /** Marks a ticket redeemed; false when it was already redeemed (or never recorded). */
 export async function redeemTicket(db: Kysely<DB>, jti: string, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable('tickets')
-    .set({ redeemed_at: now })
-    .where('jti', '=', jti)
-    .where('redeemed_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.updateTable('tickets').set({ redeemed_at: now }).where('jti', '=', jti).where('redeemed_at', 'is', null).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
@@ -219,7 +204,13 @@ export async function ticketsValidAfter(db: Kysely<DB>, projectId: string, kind:
 
 /** Refuses every ticket of this user issued before `at`. */
 export async function revokeUserTickets(db: Kysely<DB>, projectId: string, userId: number, at: number): Promise<void> {
-  await db.updateTable('users').set({ tickets_valid_after: at }).where('project_id', '=', projectId).where('id', '=', userId).where('tickets_valid_after', '<', at).execute();
+  await db
+    .updateTable('users')
+    .set({ tickets_valid_after: at })
+    .where('project_id', '=', projectId)
+    .where('id', '=', userId)
+    .where('tickets_valid_after', '<', at)
+    .execute();
 }
 
 /** Refuses every ticket of the project issued before `at`. */

@@ -27,10 +27,5 @@ export async function addContact(db: Kysely<DB>, projectId: string, userId: numb
 }
 
 export async function removeContact(db: Kysely<DB>, projectId: string, userId: number, contactUserId: number): Promise<void> {
-  await db
-    .deleteFrom('user_contacts')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .where('contact_user_id', '=', contactUserId)
-    .execute();
+  await db.deleteFrom('user_contacts').where('project_id', '=', projectId).where('user_id', '=', userId).where('contact_user_id', '=', contactUserId).execute();
 }

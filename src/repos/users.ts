@@ -131,13 +131,7 @@ export async function saveUser(
  * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that
  * were not given keep their stored value. Returns the numeric user id.
  */
-export async function upsertUser(
-  db: Kysely<DB>,
-  projectId: string,
-  profile: UserProfile,
-  device: UserDevice,
-  now: number,
-): Promise<number> {
+export async function upsertUser(db: Kysely<DB>, projectId: string, profile: UserProfile, device: UserDevice, now: number): Promise<number> {
   const rows = await db
     .insertInto('users')
     .values({

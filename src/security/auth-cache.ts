@@ -9,7 +9,6 @@ import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import { TtlCache } from './ttl-cache.ts';
 
-
 export type Invalidation = { kind: 'session'; id: string } | { kind: 'sessions' } | { kind: 'key'; id: string } | { kind: 'keys' };
 
 export interface AuthCache {

@@ -52,11 +52,7 @@ export async function syncContact(deps: Deps, projectId: string, fields: Contact
 }
 
 /** Saves the contact as sync_contact does, then issues a Live Chat auth ticket for it. */
-export async function requestLiveChatTicket(
-  deps: Deps,
-  projectId: string,
-  fields: ContactFields,
-): Promise<SyncResult & { ticket: string }> {
+export async function requestLiveChatTicket(deps: Deps, projectId: string, fields: ContactFields): Promise<SyncResult & { ticket: string }> {
   const now = deps.clock.now();
   const issued = await inRetriedTransaction(deps, async (trx) => {
     const result = await saveContact(trx, projectId, fields, now);

@@ -20,7 +20,11 @@ export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number
       views.set(viewer, roomView(state.room, users.get(other) ?? unknownUser(other, state.room.projectId)));
     }
   } else {
-    const view = roomView(state.room, undefined, state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)));
+    const view = roomView(
+      state.room,
+      undefined,
+      state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)),
+    );
     for (const viewer of viewers) views.set(viewer, view);
   }
   return views;
@@ -35,7 +39,12 @@ export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage,
   if (state.room.type !== ROOM_PERSONAL) {
     return [{ users: recipients, frame: messageFrames(eventName, m, sender, [views.get(recipients[0] as number) as RoomView])[0] as string }];
   }
-  const frames = messageFrames(eventName, m, sender, recipients.map((userId) => views.get(userId) as RoomView));
+  const frames = messageFrames(
+    eventName,
+    m,
+    sender,
+    recipients.map((userId) => views.get(userId) as RoomView),
+  );
   return recipients.map((userId, i) => ({ users: [userId], frame: frames[i] as string }));
 }
 

@@ -3,6 +3,7 @@
 import type { MessageView, RoomView } from '../chat/views.ts';
 import { messageView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
+import * as lists from '../repos/message-lists.ts';
 import * as messages from '../repos/messages.ts';
 import type { StoredMessage } from '../repos/messages.ts';
 import * as sessions from '../repos/sessions.ts';
@@ -12,7 +13,11 @@ import { unknownUser } from './user-view.ts';
 
 /** Messages as `viewer` sees them, in the given order. */
 export async function viewsFor(deps: Deps, actor: ChatActor, list: StoredMessage[]): Promise<MessageView[]> {
-  const senders = await userViews(deps, actor.projectId, list.map((m) => m.senderId));
+  const senders = await userViews(
+    deps,
+    actor.projectId,
+    list.map((m) => m.senderId),
+  );
   const roomViews = new Map<string, RoomView | undefined>();
   const out: MessageView[] = [];
   for (const m of list) {
@@ -66,13 +71,13 @@ function withinBudget<T extends { size: number }>(candidates: T[], budget: numbe
 export async function roomListAndUnread(deps: Deps, actor: ChatActor): Promise<SyncedList> {
   const now = deps.clock.now();
   const { roomListRooms, roomListUnreadPerRoom, roomListChars } = deps.chat.limits;
-  const newest = await messages.newestPerRoom(deps.db, actor.projectId, actor.userId, roomListRooms);
+  const newest = await lists.newestPerRoom(deps.db, actor.projectId, actor.userId, roomListRooms);
   const rooms = withinBudget(newest, roomListChars);
   const listed = new Set(rooms.taken.map((c) => c.id));
-  const unread = (await messages.unreadFromOthers(deps.db, actor.projectId, actor.userId, roomListUnreadPerRoom)).filter((c) => !listed.has(c.id));
+  const unread = (await lists.unreadFromOthers(deps.db, actor.projectId, actor.userId, roomListUnreadPerRoom)).filter((c) => !listed.has(c.id));
   const extra = withinBudget(unread, roomListChars, rooms.used);
   const ids = [...rooms.taken, ...extra.taken].map((c) => c.id);
-  const list = await messages.findMessagesNewestFirst(deps.db, actor.projectId, ids);
+  const list = await lists.findMessagesNewestFirst(deps.db, actor.projectId, ids);
   // A change stored later in this same millisecond gets this time too: leave it to new_and_updated.
   return { messages: await viewsFor(deps, actor, list), syncedUpTo: now - 1 };
 }
@@ -89,18 +94,22 @@ export async function newAndUpdated(deps: Deps, actor: ChatActor, sessionId: str
   await deps.chat.cursorWrites.get(sessionId)?.catch(() => undefined); // its failure is logged where it was made
   const cursor = await sessions.findSyncCursor(deps.db, sessionId);
   const max = deps.chat.limits.listMax;
-  const changed = await messages.changedBetween(deps.db, actor.projectId, actor.userId, cursor, upTo, max + 1);
+  const changed = await lists.changedBetween(deps.db, actor.projectId, actor.userId, cursor, upTo, max + 1);
   let { taken } = withinBudget(changed, deps.chat.limits.roomListChars);
   let syncedUpTo = upTo;
   if (taken.length > max) taken = taken.slice(0, max);
   if (taken.length < changed.length) {
-    const next = changed[taken.length] as messages.ChangeCandidate;
+    const next = changed[taken.length] as lists.ChangeCandidate;
     const whole = taken.filter((c) => c.updated < next.updated);
     // Everything left changed at one instant: it goes out whole rather than never.
     taken = whole.length > 0 ? whole : changed.filter((c) => c.updated === next.updated);
-    syncedUpTo = (taken.at(-1) as messages.ChangeCandidate).updated;
+    syncedUpTo = (taken.at(-1) as lists.ChangeCandidate).updated;
   }
-  const list = await messages.findMessagesNewestFirst(deps.db, actor.projectId, taken.map((c) => c.id));
+  const list = await lists.findMessagesNewestFirst(
+    deps.db,
+    actor.projectId,
+    taken.map((c) => c.id),
+  );
   return { messages: await viewsFor(deps, actor, list), syncedUpTo };
 }
 

@@ -30,7 +30,10 @@ async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageCha
 }
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
-function freshMessage(content: Omit<messages.NewMessage, 'isDelivered' | 'isRead' | 'isDeleted' | 'isEdited' | 'created' | 'updated' | 'deleted'>, at: number): messages.NewMessage {
+function freshMessage(
+  content: Omit<messages.NewMessage, 'isDelivered' | 'isRead' | 'isDeleted' | 'isEdited' | 'created' | 'updated' | 'deleted'>,
+  at: number,
+): messages.NewMessage {
   return { ...content, isDelivered: false, isRead: false, isDeleted: false, isEdited: false, created: at, updated: at, deleted: 0 };
 }
 
@@ -216,7 +219,14 @@ export interface ServerMessage {
  * `senderId`: encrypted the way the SDKs decrypt (spec §5.3), stored, and delivered to the room's
  * members as they are after the change, plus `alsoTo` (e.g. someone just removed).
  */
-export async function sendServerMessage(deps: Deps, projectId: string, roomId: string, senderId: number, message: ServerMessage, alsoTo: number[] = []): Promise<void> {
+export async function sendServerMessage(
+  deps: Deps,
+  projectId: string,
+  roomId: string,
+  senderId: number,
+  message: ServerMessage,
+  alsoTo: number[] = [],
+): Promise<void> {
   deps.chat.rooms.delete(`${projectId}\0${roomId}`);
   const state = await roomState(deps, projectId, roomId);
   const localID = newLocalId();
@@ -234,7 +244,11 @@ export async function sendServerMessage(deps: Deps, projectId: string, roomId: s
         type: message.type,
         body: encryptContent(message.text, localID),
         data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
-        extra: readClientMessage({ localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target }, deps.chat.limits, 'server').extra,
+        extra: readClientMessage(
+          { localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target },
+          deps.chat.limits,
+          'server',
+        ).extra,
         isHidden: false,
       },
       at,

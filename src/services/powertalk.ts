@@ -11,8 +11,7 @@ export async function requestAuthTicket(
   input: { profile: UserProfile; device: UserDevice },
 ): Promise<{ userID: string; ticket: string }> {
   const now = deps.clock.now();
-  const issue = (userID: string) =>
-    deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
+  const issue = (userID: string) => deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
 
   // The common case, a returning user on the same device: nothing about the user changes, so the
   // ticket record is the only write; it joins the other requests' records of this event-loop turn in
@@ -28,18 +27,20 @@ export async function requestAuthTicket(
 
   // One transaction for the user and the ticket record; on SQLite it shares its commit with the
   // other new users of this event-loop turn.
-  return deps.writes.run(async (trx) => {
-    const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
-    // When only the ticket record is written, losing it in a crash just makes that ticket
-    // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
-    // row is written, the commit is synchronous, so an acknowledged userID is never lost.
-    if (!written) await commitWithoutFlush(trx, deps.dialect);
-    const userID = String(id);
-    const { token, claims } = issue(userID);
-    await insertTicket(trx, 'powertalk', claims);
-    return { userID, ticket: token };
-  }).then((result) => {
-    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
-    return result;
-  });
+  return deps.writes
+    .run(async (trx) => {
+      const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
+      // When only the ticket record is written, losing it in a crash just makes that ticket
+      // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
+      // row is written, the commit is synchronous, so an acknowledged userID is never lost.
+      if (!written) await commitWithoutFlush(trx, deps.dialect);
+      const userID = String(id);
+      const { token, claims } = issue(userID);
+      await insertTicket(trx, 'powertalk', claims);
+      return { userID, ticket: token };
+    })
+    .then((result) => {
+      deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+      return result;
+    });
 }

@@ -14,9 +14,7 @@ export function isTier(value: string): value is Tier {
 }
 
 /** A key as shown once, at creation. */
-export type CreatedKey =
-  | { type: 'server' | 'app'; id: string; secret: string; header: string }
-  | { type: 'api'; id: string; key: string };
+export type CreatedKey = { type: 'server' | 'app'; id: string; secret: string; header: string } | { type: 'api'; id: string; key: string };
 
 export interface CreatedProject {
   projectID: string;
@@ -60,9 +58,7 @@ async function createApiKey(db: Kysely<DB>, now: number, projectId: string): Pro
 export async function createKey(deps: Deps, projectId: string, type: KeyType): Promise<CreatedKey> {
   if (!(await projects.projectExists(deps.db, projectId))) throw new NotFoundError(`no project with id ${projectId}`);
   const now = deps.clock.now();
-  return type === 'api'
-    ? { type, ...(await createApiKey(deps.db, now, projectId)) }
-    : { type, ...(await createPairKey(deps.db, now, projectId, type)) };
+  return type === 'api' ? { type, ...(await createApiKey(deps.db, now, projectId)) } : { type, ...(await createPairKey(deps.db, now, projectId, type)) };
 }
 
 /** Creates a project with one key of each type; the secrets are returned once and never again. */

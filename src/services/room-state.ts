@@ -88,7 +88,8 @@ export async function roomState(deps: Deps, projectId: string, roomId: string): 
 /** The room state, or 40301 when the actor is not in it. */
 export async function roomOfMember(deps: Deps, actor: ChatActor, roomId: string): Promise<RoomState> {
   const state = await roomState(deps, actor.projectId, roomId);
-  if (!state.members.some((m) => m.userId === actor.userId)) throw new ApiError('PermissionDenied', { field: 'roomID', message: 'Not a participant of this room' });
+  if (!state.members.some((m) => m.userId === actor.userId))
+    throw new ApiError('PermissionDenied', { field: 'roomID', message: 'Not a participant of this room' });
   return state;
 }
 

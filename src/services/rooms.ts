@@ -87,7 +87,14 @@ async function nameOf(deps: Deps, projectId: string, userId: number): Promise<st
  */
 async function announce(deps: Deps, actor: ChatActor, roomId: string, action: string, text: string, target?: ClientUser, alsoTo: number[] = []): Promise<void> {
   const about = target === undefined ? undefined : { targetType: 'user', targetID: target.userID, targetXCID: target.xcUserID, targetName: target.fullname };
-  await sendServerMessage(deps, actor.projectId, roomId, actor.userId, { type: SYSTEM_MESSAGE, text, action, ...(about === undefined ? {} : { target: about }) }, alsoTo);
+  await sendServerMessage(
+    deps,
+    actor.projectId,
+    roomId,
+    actor.userId,
+    { type: SYSTEM_MESSAGE, text, action, ...(about === undefined ? {} : { target: about }) },
+    alsoTo,
+  );
 }
 
 function checkSize(count: number): void {
@@ -126,7 +133,17 @@ export async function createGroup(deps: Deps, actor: ChatActor, input: { name: s
   const id = ulid().toLowerCase();
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await rooms.insertRoom(trx, { projectId: actor.projectId, id, type: ROOM_GROUP, name: input.name, xcRoomID: '', imageThumbnail: '', imageFullsize: '', color: '', now });
+    await rooms.insertRoom(trx, {
+      projectId: actor.projectId,
+      id,
+      type: ROOM_GROUP,
+      name: input.name,
+      xcRoomID: '',
+      imageThumbnail: '',
+      imageFullsize: '',
+      color: '',
+      now,
+    });
     await rooms.addMembers(trx, actor.projectId, id, [{ userId: actor.userId, isAdmin: true }, ...others.map((userId) => ({ userId, isAdmin: false }))], now);
   });
   await announce(deps, actor, id, 'room/create', `${await nameOf(deps, actor.projectId, actor.userId)} created this group`);
@@ -190,7 +207,13 @@ export async function addParticipants(deps: Deps, actor: ChatActor, roomId: stri
   const added = await changeGroup(deps, actor, roomId, true, async (trx, state) => {
     const fresh = userIds.filter((id) => !state.members.some((m) => m.userId === id));
     checkSize(state.members.length + fresh.length);
-    await rooms.addMembers(trx, actor.projectId, roomId, fresh.map((userId) => ({ userId, isAdmin: false })), deps.clock.now());
+    await rooms.addMembers(
+      trx,
+      actor.projectId,
+      roomId,
+      fresh.map((userId) => ({ userId, isAdmin: false })),
+      deps.clock.now(),
+    );
     return fresh;
   });
   return tell(deps, actor, roomId, added, users, 'room/addParticipant', (me, target) => `${me} added ${target}`);

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
-import { findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
+import { type User, findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
@@ -39,7 +39,12 @@ async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, su
   return toLiveChatUser(contact);
 }
 
-async function issueTokens(deps: Deps, db: Kysely<DB>, session: { id: string; projectId: string; kind: SessionKind; subject: string; generation: number }, now: number) {
+async function issueTokens(
+  deps: Deps,
+  db: Kysely<DB>,
+  session: { id: string; projectId: string; kind: SessionKind; subject: string; generation: number },
+  now: number,
+) {
   const { token: accessToken, claims } = deps.signer.sign({
     pur: ACCESS_PURPOSE[session.kind],
     sub: session.subject,
@@ -227,7 +232,7 @@ export async function revokeSessionsBefore(deps: Deps, projectId: string, before
 }
 
 export async function getUser(deps: Deps, projectId: string, by: { id: string } | { xcUserID: string }) {
-  let row;
+  let row: User | undefined;
   if ('id' in by) {
     const id = /^[1-9][0-9]{0,15}$/.test(by.id) ? Number(by.id) : undefined;
     row = id === undefined ? undefined : await findUserById(deps.db, projectId, id);

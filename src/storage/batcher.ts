@@ -80,7 +80,7 @@ export class TransactionBatcher<Trx> {
           for (const job of batch) out.push(await job.work(trx));
           return out;
         });
-        batch.forEach((job, i) => job.resolve(results[i]));
+        for (const [i, job] of batch.entries()) job.resolve(results[i]);
       } catch (err) {
         // Alone, each job would meet the same outage (and wait out the same busy timeout): all fail now.
         if (batch.length === 1 || databaseFault(err) !== undefined) {

@@ -14,6 +14,7 @@ export class Precompiled<K extends string, R> {
    * `build` makes the query with `slot(name)` where each value goes (each slot exactly once, or more
    * times for the same value); every other parameter keeps what `build` gave it.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: a slot stands in for a value of any column type
   constructor(private readonly build: (db: Kysely<DB>, slot: (name: K) => any) => Compilable<R>) {}
 
   async execute(db: Kysely<DB>, values: Record<K, unknown>): Promise<QueryResult<R>> {

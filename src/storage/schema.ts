@@ -1,5 +1,5 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 export interface ProjectTable {
   id: string;
@@ -190,7 +190,6 @@ export interface DB {
 }
 
 export type UserRow = Selectable<UserTable>;
-export type NewUser = Insertable<UserTable>;
 export type ContactRow = Selectable<ContactTable>;
 export type RoomRow = Selectable<RoomTable>;
 export type MessageRow = Selectable<MessageTable>;

@@ -35,7 +35,12 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
   const shared = env.PARLEY_DATABASE_URL;
   const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };
   // Suites send many wrong credentials on purpose from one address; the guard's own test sets low limits.
-  const config = loadConfig({ PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000', ...env, PARLEY_DATABASE_URL: database.url });
+  const config = loadConfig({
+    PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000',
+    PARLEY_AUTH_FAILURES_PER_KEY: '1000000',
+    ...env,
+    PARLEY_DATABASE_URL: database.url,
+  });
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
   const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });

@@ -17,15 +17,20 @@ let counter = 0;
 
 /** A PowerTalk user of the test project, logged in (ticket → access token). */
 export async function loginUser(t: TestApp, fullName = `User ${++counter}`, xcUserID = `xc-${Date.now()}-${++counter}`): Promise<ChatUser> {
-  const ticketRes = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': t.project.serverKey.header }, {
-    userIPAddress: '10.0.0.1',
-    userAgent: 'test',
-    userPlatform: 'web',
-    userDeviceID: 'device-1',
-    xcUserID,
-    fullName,
-    email: 'user@example.com',
-  });
+  const ticketRes = await post(
+    t.app,
+    '/v1/server/auth_ticket/request',
+    { 'server-key': t.project.serverKey.header },
+    {
+      userIPAddress: '10.0.0.1',
+      userAgent: 'test',
+      userPlatform: 'web',
+      userDeviceID: 'device-1',
+      xcUserID,
+      fullName,
+      email: 'user@example.com',
+    },
+  );
   assert.equal(ticketRes.body.status, 200, JSON.stringify(ticketRes.body.error));
   const ticket = (ticketRes.body.data as { ticket: string }).ticket;
   const res = await post(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
@@ -36,7 +41,12 @@ export async function loginUser(t: TestApp, fullName = `User ${++counter}`, xcUs
 
 /** A client REST call as the SDK makes it; returns the envelope (HTTP 200 asserted). */
 export async function clientCall(t: TestApp, user: ChatUser, url: string, body: unknown = '""') {
-  const res = await post(t.app, url, { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' }, body);
+  const res = await post(
+    t.app,
+    url,
+    { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' },
+    body,
+  );
   assert.equal(res.status, 200);
   return res.body;
 }
@@ -48,6 +58,7 @@ export async function listen(t: TestApp): Promise<string> {
 
 export interface SocketEvent {
   eventName: string;
+  // biome-ignore lint/suspicious/noExplicitAny: an event as the server sent it; tests read its fields as they expect them
   data: any;
 }
 
@@ -178,20 +189,34 @@ function ticketRequest(xcUserID: string, fullName: string) {
 }
 
 async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Envelope> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   assert.equal(res.status, 200, `POST ${url}: HTTP ${res.status}`);
   return (await res.json()) as Envelope;
 }
 
 /** An auth ticket from the server API of the server at `baseUrl`. */
-export async function requestTicketAt(baseUrl: string, serverKeyHeader: string, fullName: string, xcUserID = `xc-${Date.now()}-${++counter}`): Promise<{ userID: string; ticket: string }> {
+export async function requestTicketAt(
+  baseUrl: string,
+  serverKeyHeader: string,
+  fullName: string,
+  xcUserID = `xc-${Date.now()}-${++counter}`,
+): Promise<{ userID: string; ticket: string }> {
   const env = await postJson(`${baseUrl}/v1/server/auth_ticket/request`, { 'server-key': serverKeyHeader }, ticketRequest(xcUserID, fullName));
   assert.equal(env.status, 200, JSON.stringify(env.error));
   return env.data as { userID: string; ticket: string };
 }
 
 /** `loginUser` against a server at `baseUrl` (ticket from the server API, redeemed by the client API). */
-export async function loginUserAt(baseUrl: string, keys: { serverKeyHeader: string; appKeyHeader: string }, fullName: string, xcUserID?: string): Promise<ChatUser> {
+export async function loginUserAt(
+  baseUrl: string,
+  keys: { serverKeyHeader: string; appKeyHeader: string },
+  fullName: string,
+  xcUserID?: string,
+): Promise<ChatUser> {
   const { ticket } = await requestTicketAt(baseUrl, keys.serverKeyHeader, fullName, xcUserID);
   const env = await postJson(`${baseUrl}/v1/auth/access_token/request`, { 'app-key': keys.appKeyHeader, authorization: `Bearer ${ticket}` }, '""');
   assert.equal(env.status, 200, JSON.stringify(env.error));
@@ -201,5 +226,9 @@ export async function loginUserAt(baseUrl: string, keys: { serverKeyHeader: stri
 
 /** `clientCall` against a server at `baseUrl`; returns the envelope (HTTP 200 asserted). */
 export function clientCallAt(baseUrl: string, appKeyHeader: string, user: ChatUser, url: string, body: unknown = '""'): Promise<Envelope> {
-  return postJson(`${baseUrl}${url}`, { 'app-key': appKeyHeader, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' }, body);
+  return postJson(
+    `${baseUrl}${url}`,
+    { 'app-key': appKeyHeader, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' },
+    body,
+  );
 }

@@ -54,9 +54,7 @@ function isCi(): boolean {
  */
 export function browserAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
-  const message =
-    `${CHROMIUM_PATH} not found: the TapTalk web SDK browser tests need Debian's chromium ` +
-    '(apt-get install -y chromium).';
+  const message = `${CHROMIUM_PATH} not found: the TapTalk web SDK browser tests need Debian's chromium (apt-get install -y chromium).`;
   if (isCi()) throw new Error(`${message} CI is set, so this is a failure, not a skip.`);
   console.warn(`\n!!!!!!!!!!\n!!! SKIPPING BROWSER TESTS: ${message}\n!!!!!!!!!!\n`);
   return false;
@@ -90,10 +88,7 @@ async function buildSdkBundle(): Promise<string> {
     write: false,
     logLevel: 'silent', // reported below instead, and treated as failures
   });
-  const problems = [
-    ...(await formatMessages(result.errors, { kind: 'error' })),
-    ...(await formatMessages(result.warnings, { kind: 'warning' })),
-  ];
+  const problems = [...(await formatMessages(result.errors, { kind: 'error' })), ...(await formatMessages(result.warnings, { kind: 'warning' }))];
   if (problems.length > 0) {
     throw new Error(`esbuild reported problems bundling @taptalk.io/web-sdk:\n${problems.join('\n')}`);
   }
@@ -247,13 +242,7 @@ export type SdkGlobal = typeof globalThis & { TapTalkSDK?: any };
  * the SDK then posts `/v1/client/project_configs` in the background (no callback) — use
  * `waitForProjectConfigs` to wait for it.
  */
-export async function sdkInit(
-  page: Page,
-  appKeyID: string,
-  appKeySecret: string,
-  baseUrl: string,
-  withoutRoomList = false,
-): Promise<void> {
+export async function sdkInit(page: Page, appKeyID: string, appKeySecret: string, baseUrl: string, withoutRoomList = false): Promise<void> {
   await page.evaluate(
     ([id, secret, base, without]) => {
       (globalThis as SdkGlobal).TapTalkSDK.taptalk.init(id, secret, base, without);
@@ -264,11 +253,7 @@ export async function sdkInit(
 
 /** Waits until the SDK stored a project-configs response and returns it. */
 export async function waitForProjectConfigs(page: Page, timeoutMs = 10_000): Promise<unknown> {
-  const handle = await page.waitForFunction(
-    () => (globalThis as SdkGlobal).TapTalkSDK.taptalk.getProjectConfigs() ?? false,
-    undefined,
-    { timeout: timeoutMs },
-  );
+  const handle = await page.waitForFunction(() => (globalThis as SdkGlobal).TapTalkSDK.taptalk.getProjectConfigs() ?? false, undefined, { timeout: timeoutMs });
   const configs: unknown = await handle.jsonValue();
   await handle.dispose();
   return configs;
@@ -310,7 +295,15 @@ export async function installSdkRecorder(page: Page): Promise<void> {
   await page.evaluate(() => {
     const g = globalThis as RecordingGlobal;
     const copy = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
-    const rec = { newMessages: [], updates: [], startTyping: [], stopTyping: [], onlineStatus: [], results: {}, vars: {} } as unknown as RecordingGlobal['__sdkRecord'];
+    const rec = {
+      newMessages: [],
+      updates: [],
+      startTyping: [],
+      stopTyping: [],
+      onlineStatus: [],
+      results: {},
+      vars: {},
+    } as unknown as RecordingGlobal['__sdkRecord'];
     rec.callback = (label: string) => {
       const push =
         (kind: CallbackReport['kind']) =>
@@ -368,7 +361,12 @@ export async function untilRecorded<M, T>(page: SdkPage, what: string, probe: (r
 
 /** The calls of callback `label`, once there are at least `count`. */
 export function callbackReports(page: SdkPage, label: string, count = 1, timeoutMs?: number): Promise<CallbackReport[]> {
-  return untilRecorded(page, `callback '${label}' was called ${count} time(s)`, (r) => ((r.results[label]?.length ?? 0) >= count ? (r.results[label] as CallbackReport[]) : undefined), timeoutMs);
+  return untilRecorded(
+    page,
+    `callback '${label}' was called ${count} time(s)`,
+    (r) => ((r.results[label]?.length ?? 0) >= count ? (r.results[label] as CallbackReport[]) : undefined),
+    timeoutMs,
+  );
 }
 
 /** The arguments of the first call of callback `label`, which must be `onSuccess`. */

@@ -48,7 +48,9 @@ describe('connections [sqlite]', () => {
   const keys = () => ({ serverKeyHeader: project.serverKey.header, appKeyHeader: project.appKey.header });
   const open = (server: ServerProcess, u: ChatUser) => ChatSocket.open(socketUrl(server.url.origin, project.appKey.header, u.accessToken));
 
-  it(`answers ${LEGITIMATE} requests while ${SILENT} silent connections press on a 1,024 descriptor limit, and closes them after the deadline`, { timeout: 180_000 }, async () => {
+  it(`answers ${LEGITIMATE} requests while ${SILENT} silent connections press on a 1,024 descriptor limit, and closes them after the deadline`, {
+    timeout: 180_000,
+  }, async () => {
     const server = await startServer(database.url, { PARLEY_REQUEST_TIMEOUT: String(DEADLINE) }, { openFiles: 1024 });
     const alice = await loginUserAt(server.url.origin, keys(), 'Alice');
     const bob = await loginUserAt(server.url.origin, keys(), 'Bob');
@@ -66,7 +68,11 @@ describe('connections [sqlite]', () => {
     );
     const heldMeanwhile = held();
     const answered = outcomes.filter((o) => o.kind === 'response' && o.status === 200).length;
-    assert.equal(answered, LEGITIMATE, `answered ${answered} of ${LEGITIMATE}: ${JSON.stringify(outcomes.map((o) => (o.kind === 'error' ? o.code : o.status)))}`);
+    assert.equal(
+      answered,
+      LEGITIMATE,
+      `answered ${answered} of ${LEGITIMATE}: ${JSON.stringify(outcomes.map((o) => (o.kind === 'error' ? o.code : o.status)))}`,
+    );
     assert.ok(heldMeanwhile > 0, 'the silent connections were still held while the legitimate requests were answered');
 
     // Once the deadline has passed, the server has closed every silent connection (the client never does).

@@ -13,8 +13,22 @@ import type { CreatedProject } from '../../src/services/projects.ts';
 import { createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import { startProxy } from './proxy.ts';
 import {
-  type Outcome, type ServerProcess, SYNC_PATH, TICKET_PATH, call, contactBody, createProject, ensureBuilt, envelopeProblem, keepAlive, killAll,
-  send, size, sleep, startServer, ticketBody,
+  type Outcome,
+  type ServerProcess,
+  SYNC_PATH,
+  TICKET_PATH,
+  call,
+  contactBody,
+  createProject,
+  ensureBuilt,
+  envelopeProblem,
+  keepAlive,
+  killAll,
+  send,
+  size,
+  sleep,
+  startServer,
+  ticketBody,
 } from './support.ts';
 
 const WORKERS = 16;
@@ -99,7 +113,10 @@ async function recovered(agent: http.Agent, server: ServerProcess, project: Crea
 async function signIn(agent: http.Agent, server: ServerProcess, project: CreatedProject): Promise<string> {
   const ticket = await call(agent, server.url, TICKET_PATH, { 'server-key': project.serverKey.header }, ticketBody('reader', 0));
   assert.equal(ticket.status, 200, JSON.stringify(ticket.error));
-  const login = await call(agent, server.url, '/v1/auth/access_token/request', { 'app-key': project.appKey.header, authorization: `Bearer ${String(ticket.data.ticket)}` });
+  const login = await call(agent, server.url, '/v1/auth/access_token/request', {
+    'app-key': project.appKey.header,
+    authorization: `Bearer ${String(ticket.data.ticket)}`,
+  });
   assert.equal(login.status, 200, JSON.stringify(login.error));
   return String(login.data.accessToken);
 }
@@ -231,7 +248,8 @@ describe('a SQLite file with damaged pages', () => {
       assert.ok(pages > 40, `only ${pages} pages`);
       const fd = openSync(path, 'r+');
       try {
-        for (let p = Math.floor(pages / 2) - 2; p < Math.floor(pages / 2) + 2; p++) writeSync(fd, Buffer.alloc(pageSize, 'garbage!'), 0, pageSize, p * pageSize);
+        for (let p = Math.floor(pages / 2) - 2; p < Math.floor(pages / 2) + 2; p++)
+          writeSync(fd, Buffer.alloc(pageSize, 'garbage!'), 0, pageSize, p * pageSize);
       } finally {
         closeSync(fd);
       }
@@ -247,7 +265,10 @@ describe('a SQLite file with damaged pages', () => {
         const ready = await send(agent, started.url, { method: 'GET', path: '/readyz' });
         assert.fail(`parley serve started on a damaged file (/readyz: ${ready.kind === 'response' ? ready.status : ready.code})`);
       }
-      const output = failure.split('\n').slice(1).filter((l) => l.trim() !== '');
+      const output = failure
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.trim() !== '');
       assert.match(failure, /^parley serve exited \(1\) before listening/);
       assert.equal(output.length, 1, `expected one line, got:\n${output.join('\n')}`);
       assert.match(output[0] as string, /^parley serve: the SQLite database .* is damaged/);

@@ -7,7 +7,20 @@ import { SYNC_PATH, TICKET_PATH } from './support.ts';
 
 export type Realm = 'server' | 'api' | 'app' | 'secret';
 export type TokenKind = 'ticket' | 'access' | 'refresh' | 'liveTicket' | 'liveAccess' | 'liveRefresh';
-const TICKET_FIELDS = ['userIPAddress', 'userAgent', 'userPlatform', 'userDeviceID', 'xcUserID', 'fullName', 'email', 'phone', 'username', 'photoThumbnailURL', 'photoFullsizeURL', 'userRoleCode'];
+const TICKET_FIELDS = [
+  'userIPAddress',
+  'userAgent',
+  'userPlatform',
+  'userDeviceID',
+  'xcUserID',
+  'fullName',
+  'email',
+  'phone',
+  'username',
+  'photoThumbnailURL',
+  'photoFullsizeURL',
+  'userRoleCode',
+];
 const CONTACT_FIELDS = ['customerUserID', 'fullName', 'alias', 'email', 'phone', 'photoURL'];
 /** The chat endpoints of the client API (an access token each) and their body fields. */
 const CHAT_ENDPOINTS: Array<[string, string[]]> = [
@@ -58,11 +71,36 @@ export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fie
 ];
 export const CLIENT_PATHS = new Set(ENDPOINTS.filter((e) => e.realm === 'app' || e.realm === 'secret').map((e) => e.path.split('?')[0]));
 
-
 // ---- arbitraries -------------------------------------------------------------------------------
-export const latin1 = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: max });
+export const latin1 = (max: number) =>
+  fc.string({
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c !== 0x7f)
+      .map((c) => String.fromCharCode(c)),
+    maxLength: max,
+  });
 export const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-export const EDGE = ['\u0000', 'a\u0000b', '\u202eevil\u202c', 'مرحبا بالعالم', '👨‍👩‍👧‍👦', '🏳️‍🌈', '\ufeff', 'e\u0301', '\u200b\u200d', 'İı', '   ', '', '\r\n\t', '\\', '"', '\u2028\u2029', '𝕏', '\uffff'];
+export const EDGE = [
+  '\u0000',
+  'a\u0000b',
+  '\u202eevil\u202c',
+  'مرحبا بالعالم',
+  '👨‍👩‍👧‍👦',
+  '🏳️‍🌈',
+  '\ufeff',
+  'e\u0301',
+  '\u200b\u200d',
+  'İı',
+  '   ',
+  '',
+  '\r\n\t',
+  '\\',
+  '"',
+  '\u2028\u2029',
+  '𝕏',
+  '\uffff',
+];
 const edgeString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
@@ -70,7 +108,10 @@ const edgeString = fc.oneof(
   fc.array(fc.oneof(loneSurrogate, fc.constantFrom(...EDGE), fc.string({ maxLength: 3 })), { maxLength: 6 }).map((a) => a.join('')),
   fc.tuple(fc.string({ maxLength: 3 }), fc.integer({ min: 40, max: 5000 })).map(([s, n]) => s.repeat(n)),
 );
-const phone = fc.oneof(fc.nat(40).map((n) => `+62 812 3000 ${String(n).padStart(4, '0')}`), fc.stringMatching(/^\+?[0-9 ().-]{0,24}$/));
+const phone = fc.oneof(
+  fc.nat(40).map((n) => `+62 812 3000 ${String(n).padStart(4, '0')}`),
+  fc.stringMatching(/^\+?[0-9 ().-]{0,24}$/),
+);
 const VALID: Record<string, fc.Arbitrary<string>> = {
   userIPAddress: fc.oneof(fc.ipV4(), fc.ipV6()),
   userPlatform: fc.constantFrom('android', 'ios', 'web', 'Web'),
@@ -89,7 +130,12 @@ const userIds = fc.array(fc.oneof(fc.nat(60).map(String), fc.nat(60)), { maxLeng
 /** Plausible values that are not strings, already as JSON text. */
 const VALID_JSON: Record<string, fc.Arbitrary<string>> = {
   before: BEFORE,
-  roomID: fc.oneof(fc.tuple(fc.nat(60), fc.nat(60)).map(([a, b]) => `${Math.min(a, b) + 1}-${Math.max(a, b) + 1}`), fc.stringMatching(/^[0-9a-z]{26}$/)).map((s) => JSON.stringify(s)),
+  roomID: fc
+    .oneof(
+      fc.tuple(fc.nat(60), fc.nat(60)).map(([a, b]) => `${Math.min(a, b) + 1}-${Math.max(a, b) + 1}`),
+      fc.stringMatching(/^[0-9a-z]{26}$/),
+    )
+    .map((s) => JSON.stringify(s)),
   messageIDs: userIds,
   userIDs: userIds,
   maxCreated: fc.oneof(fc.constant(0), fc.nat(), fc.double()).map(String),
@@ -99,7 +145,10 @@ const VALID_JSON: Record<string, fc.Arbitrary<string>> = {
   forEveryone: fc.boolean().map(String),
   ignoreCase: fc.boolean().map(String),
   type: fc.constantFrom('2', '1', '"2"'),
-  userID: fc.oneof(fc.nat(60).map(String), fc.nat(60).map((n) => JSON.stringify(String(n)))),
+  userID: fc.oneof(
+    fc.nat(60).map(String),
+    fc.nat(60).map((n) => JSON.stringify(String(n))),
+  ),
 };
 /** A plausible value for the field, as JSON text. */
 const plausible = (field: string): fc.Arbitrary<string> =>
@@ -109,16 +158,30 @@ const weird: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: edgeString.map((s) => JSON.stringify(s)) },
   { weight: 1, arbitrary: edgeString.map((s) => `"${s}"`) }, // raw: unescaped quotes, controls and lone surrogates
   { weight: 3, arbitrary: fc.oneof(fc.constantFrom('null', 'true', 'false', '0', '-0', '1e400', '-1', '[]', '{}', '"__proto__"'), fc.json({ maxDepth: 2 })) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[]', '{"a":{}}')).map(([d, leaf]) => '['.repeat(d) + leaf + ']'.repeat(d)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[]', '{"a":{}}')).map(([d, leaf]) => '['.repeat(d) + leaf + ']'.repeat(d)),
+  },
 );
-const KEYS = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__', ''), fc.string({ maxLength: 12 }));
+const KEYS = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__', ''),
+  fc.string({ maxLength: 12 }),
+);
 type Mutation = { op: 'drop' | 'set' | 'repeat' | 'extra'; i: number; key: string; v: string };
 /** A plausible object for the fields, then up to three mutations: a field dropped, replaced, repeated, or an extra key. */
 const fieldsBody = (fields: string[]) =>
   fc
     .tuple(
       fc.tuple(...fields.map(plausible)),
-      fc.array(fc.record({ op: fc.constantFrom<Mutation['op']>('drop', 'set', 'set', 'repeat', 'extra'), i: fc.nat(fields.length - 1), key: KEYS, v: fc.oneof(weird, plausible('x')) }), { maxLength: 3 }),
+      fc.array(
+        fc.record({
+          op: fc.constantFrom<Mutation['op']>('drop', 'set', 'set', 'repeat', 'extra'),
+          i: fc.nat(fields.length - 1),
+          key: KEYS,
+          v: fc.oneof(weird, plausible('x')),
+        }),
+        { maxLength: 3 },
+      ),
     )
     .map(([values, mutations]) => {
       const pairs: Array<[string, string] | undefined> = fields.map((f, i) => [f, values[i] as string]);
@@ -136,7 +199,22 @@ const body = (fields: string[]): fc.Arbitrary<Body> => {
   const object = fieldsBody(fields.length > 0 ? fields : ['id']);
   return fc.oneof(
     { weight: 14, arbitrary: object },
-    { weight: 2, arbitrary: fc.constantFrom(undefined, '', '""', 'null', '[]', '0', 'true', ' \n', '\ufeff{}', '{"__proto__":{"xcUserID":"x","fullName":"y"}}', '{"constructor":{"prototype":{"polluted":1}}}') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        undefined,
+        '',
+        '""',
+        'null',
+        '[]',
+        '0',
+        'true',
+        ' \n',
+        '\ufeff{}',
+        '{"__proto__":{"xcUserID":"x","fullName":"y"}}',
+        '{"constructor":{"prototype":{"polluted":1}}}',
+      ),
+    },
     { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) },
     { weight: 2, arbitrary: fc.tuple(object, fc.nat()).map(([b, n]) => b.slice(0, n % b.length)) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((u) => ({ hex: Buffer.from(u).toString('hex') })) },
@@ -154,9 +232,16 @@ const keyChoice: fc.Arbitrary<KeyChoice> = fc.oneof(
       .oneof(
         latin1(80),
         fc.uint8Array({ maxLength: 90 }).map((u) => Buffer.from(u).toString('base64')),
-        fc.tuple(fc.constantFrom('srv', 'app', 'api', 'prj', 'rft'), fc.stringMatching(/^[0-9a-z]{26}$/), fc.stringMatching(/^[A-Za-z0-9_-]{0,130}$/)).chain(([p, id, s]) =>
-          fc.constantFrom(Buffer.from(`${p}_${id}:${s}`).toString('base64'), `${p}_${id}.${s}`, Buffer.from(`${p}_${id}:${s}`).toString('base64').replace(/=+$/, ''), `${Buffer.from(`${p}_${id}`).toString('base64')}*`),
-        ),
+        fc
+          .tuple(fc.constantFrom('srv', 'app', 'api', 'prj', 'rft'), fc.stringMatching(/^[0-9a-z]{26}$/), fc.stringMatching(/^[A-Za-z0-9_-]{0,130}$/))
+          .chain(([p, id, s]) =>
+            fc.constantFrom(
+              Buffer.from(`${p}_${id}:${s}`).toString('base64'),
+              `${p}_${id}.${s}`,
+              Buffer.from(`${p}_${id}:${s}`).toString('base64').replace(/=+$/, ''),
+              `${Buffer.from(`${p}_${id}`).toString('base64')}*`,
+            ),
+          ),
         fc.integer({ min: 500, max: 6000 }).map((n) => 'QUFB'.repeat(n / 4)),
       )
       .map((v): KeyChoice => ({ t: 'raw', v })),
@@ -171,7 +256,10 @@ const authChoice = (own: TokenKind | undefined): fc.Arbitrary<AuthChoice> =>
       weight: 8,
       arbitrary: fc.record({
         t: fc.constant('token' as const),
-        kind: own === undefined ? fc.constantFrom(...TOKEN_KINDS) : fc.oneof({ weight: 3, arbitrary: fc.constant(own) }, { weight: 1, arbitrary: fc.constantFrom(...TOKEN_KINDS) }),
+        kind:
+          own === undefined
+            ? fc.constantFrom(...TOKEN_KINDS)
+            : fc.oneof({ weight: 3, arbitrary: fc.constant(own) }, { weight: 1, arbitrary: fc.constantFrom(...TOKEN_KINDS) }),
         i: fc.oneof(fc.constant(0), fc.nat()),
         prefix: fc.constantFrom('Bearer ', 'Bearer ', 'Bearer ', 'bearer  ', 'Basic ', ''),
         tamper: fc.oneof(fc.constant(-1), fc.constant(-1), fc.constant(-1), fc.nat()),
@@ -183,12 +271,28 @@ const authChoice = (own: TokenKind | undefined): fc.Arbitrary<AuthChoice> =>
         .oneof(
           latin1(60),
           fc.constantFrom('Bearer', 'Bearer ', 'Bearer a b', 'Bearer eyJhbGciOiJub25lIn0.eyJwdXIiOiJhY2Nlc3MifQ.', 'Bearer rft_01abcdefghjkmnpqrstvwxyz0.x'),
-          fc.json({ maxDepth: 2 }).map((j) => `Bearer ${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(j).toString('base64url')}.c2ln`),
+          fc
+            .json({ maxDepth: 2 })
+            .map((j) => `Bearer ${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(j).toString('base64url')}.c2ln`),
         )
         .map((v): AuthChoice => ({ t: 'raw', v })),
     },
   );
-const headerName = fc.oneof(fc.constantFrom('x-request-id', 'device-identifier', 'device-platform', 'x-forwarded-for', 'accept-encoding', 'content-encoding', 'connection', 'transfer-encoding', 'origin', 'cookie'), fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/));
+const headerName = fc.oneof(
+  fc.constantFrom(
+    'x-request-id',
+    'device-identifier',
+    'device-platform',
+    'x-forwarded-for',
+    'accept-encoding',
+    'content-encoding',
+    'connection',
+    'transfer-encoding',
+    'origin',
+    'cookie',
+  ),
+  fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
+);
 const ODD_VALUES: Record<string, string> = { connection: 'close', 'transfer-encoding': 'chunked', 'content-encoding': 'gzip' };
 
 export interface FuzzRequest {
@@ -201,18 +305,53 @@ export interface FuzzRequest {
   headers: Array<[string, string]>;
   body: Body;
 }
-const PATHS = fc.oneof(fc.webPath(), fc.webPath().map((p) => `/v1${p}`), fc.tuple(fc.webPath(), fc.webQueryParameters()).map(([p, q]) => `/api/visitor${p}?${q}`), fc.integer({ min: 100, max: 8000 }).map((n) => `/${'a'.repeat(n)}`));
-const CONTENT_TYPE = fc.option(fc.oneof(fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16'), latin1(40), fc.constant<string[]>(['application/json', 'text/plain'])), { nil: undefined });
+const PATHS = fc.oneof(
+  fc.webPath(),
+  fc.webPath().map((p) => `/v1${p}`),
+  fc.tuple(fc.webPath(), fc.webQueryParameters()).map(([p, q]) => `/api/visitor${p}?${q}`),
+  fc.integer({ min: 100, max: 8000 }).map((n) => `/${'a'.repeat(n)}`),
+);
+const CONTENT_TYPE = fc.option(
+  fc.oneof(
+    fc.constantFrom(
+      'application/json',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+    ),
+    latin1(40),
+    fc.constant<string[]>(['application/json', 'text/plain']),
+  ),
+  { nil: undefined },
+);
 const HEADERS = fc.array(fc.tuple(headerName, latin1(60)), { maxLength: 4 });
 /** One arbitrary per endpoint, built once: mostly its own method, path, key and token, then anything. */
 export const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   ...ENDPOINTS.map((e, endpoint) =>
     fc.record({
       endpoint: fc.constant(endpoint),
-      method: fc.oneof({ weight: 12, arbitrary: fc.constant(e.method ?? 'POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD') }),
+      method: fc.oneof(
+        { weight: 12, arbitrary: fc.constant(e.method ?? 'POST') },
+        { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD') },
+      ),
       path: fc.oneof(
         { weight: 14, arbitrary: fc.constant(e.path) },
-        { weight: 1, arbitrary: fc.constantFrom(`${e.path}/`, `/${e.path}`, e.path.toUpperCase(), `${e.path}%zz`, `${e.path}%00`, '/connect?check=%zz', '/connect', '/connect?check=0&check=1', '/v1/../v1/client/logout', '/%2e%2e/etc/passwd') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            `${e.path}/`,
+            `/${e.path}`,
+            e.path.toUpperCase(),
+            `${e.path}%zz`,
+            `${e.path}%00`,
+            '/connect?check=%zz',
+            '/connect',
+            '/connect?check=0&check=1',
+            '/v1/../v1/client/logout',
+            '/%2e%2e/etc/passwd',
+          ),
+        },
         { weight: 1, arbitrary: PATHS.map((p) => (p.startsWith('/') ? p : `/${p}`)) },
       ),
       key: keyChoice,
@@ -228,7 +367,8 @@ export type HttpRequest = { method: string; path: string; headers: http.Outgoing
 
 /** The wire request: key headers, tokens from the live pool (newest first), body bytes. */
 export function toHttp(r: FuzzRequest, project: CreatedProject, tokens: Record<TokenKind, string[]>): HttpRequest {
-  const keyValue = (realm: Realm): string => ({ server: project.serverKey.header, api: project.apiKey, app: project.appKey.header, secret: project.appKey.secret })[realm];
+  const keyValue = (realm: Realm): string =>
+    ({ server: project.serverKey.header, api: project.apiKey, app: project.appKey.header, secret: project.appKey.secret })[realm];
   const e = ENDPOINTS[r.endpoint] as (typeof ENDPOINTS)[number];
   const realms: Realm[] = ['server', 'api', 'app', 'secret'];
   const other = realms[(realms.indexOf(e.realm) + 1 + (r.path.length % 3)) % 4] as Realm;

@@ -10,8 +10,22 @@ import type { CreatedProject } from '../../src/services/projects.ts';
 import type { DialectName } from '../../src/storage/dialect.ts';
 import { type TestDatabase, createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import {
-  FULL, type Outcome, type ServerProcess, SYNC_PATH, TICKET_PATH, call, createProject, ensureBuilt, envelopeProblem, keepAlive, killAll,
-  procStats, send, size, startServer, ticketBody,
+  FULL,
+  type Outcome,
+  type ServerProcess,
+  SYNC_PATH,
+  TICKET_PATH,
+  call,
+  createProject,
+  ensureBuilt,
+  envelopeProblem,
+  keepAlive,
+  killAll,
+  procStats,
+  send,
+  size,
+  startServer,
+  ticketBody,
 } from './support.ts';
 import { CLIENT_PATHS, EDGE, type HttpRequest, type TokenKind, fuzzRequest, loneSurrogate, toHttp } from './fuzz-requests.ts';
 import { rawFuzz } from './raw-http.ts';
@@ -49,12 +63,30 @@ for (const dialect of CASES) {
       sent += 2;
       const pt = await call(agent, base, TICKET_PATH, { 'server-key': project.serverKey.header }, ticketBody(`fz-${sent % 40}`, sent));
       const pt2 = await call(agent, base, TICKET_PATH, { 'server-key': project.serverKey.header }, ticketBody(`fz-${(sent + 1) % 40}`, sent));
-      const lt = await call(agent, base, '/api/integration/v1/user/request_auth_ticket', { 'api-key': project.apiKey }, { customerUserID: `fz-live-${sent % 40}`, fullName: 'Live' });
-      const lt2 = await call(agent, base, '/api/integration/v1/user/request_auth_ticket', { 'api-key': project.apiKey }, { customerUserID: `fz-live-${(sent + 1) % 40}`, fullName: 'Live' });
+      const lt = await call(
+        agent,
+        base,
+        '/api/integration/v1/user/request_auth_ticket',
+        { 'api-key': project.apiKey },
+        { customerUserID: `fz-live-${sent % 40}`, fullName: 'Live' },
+      );
+      const lt2 = await call(
+        agent,
+        base,
+        '/api/integration/v1/user/request_auth_ticket',
+        { 'api-key': project.apiKey },
+        { customerUserID: `fz-live-${(sent + 1) % 40}`, fullName: 'Live' },
+      );
       keep('ticket', pt.data.ticket);
       keep('liveTicket', lt.data.ticket);
-      const s = await call(agent, base, '/v1/auth/access_token/request', { 'app-key': project.appKey.header, authorization: `Bearer ${String(pt2.data.ticket)}` });
-      const l = await call(agent, base, '/api/visitor/v1/auth/access_token/request', { 'secret-key': project.appKey.secret, authorization: `Bearer ${String(lt2.data.ticket)}` });
+      const s = await call(agent, base, '/v1/auth/access_token/request', {
+        'app-key': project.appKey.header,
+        authorization: `Bearer ${String(pt2.data.ticket)}`,
+      });
+      const l = await call(agent, base, '/api/visitor/v1/auth/access_token/request', {
+        'secret-key': project.appKey.secret,
+        authorization: `Bearer ${String(lt2.data.ticket)}`,
+      });
       keep('access', s.data.accessToken);
       keep('refresh', s.data.refreshToken);
       keep('liveAccess', l.data.accessToken);
@@ -126,7 +158,10 @@ for (const dialect of CASES) {
       const started = performance.now();
       const sent = await fuzz(server, REQUESTS(dialect));
       const seconds = (performance.now() - started) / 1000;
-      console.log(`fuzz [${dialect}]: ${sent} requests in ${seconds.toFixed(1)} s (server CPU ${procStats(server.pid).cpuSeconds.toFixed(1)} s); envelope codes:`, JSON.stringify(Object.fromEntries([...codes].sort())));
+      console.log(
+        `fuzz [${dialect}]: ${sent} requests in ${seconds.toFixed(1)} s (server CPU ${procStats(server.pid).cpuSeconds.toFixed(1)} s); envelope codes:`,
+        JSON.stringify(Object.fromEntries([...codes].sort())),
+      );
       assert.ok((codes.get('200') ?? 0) > sent / 50, 'enough requests got through to the handlers');
     });
 
@@ -143,9 +178,14 @@ for (const dialect of CASES) {
     it('raw sockets: truncated bodies, bad framing and malformed HTTP never get a 5xx or kill the server', async () => {
       const results = await rawFuzz(server.url, RAW_REQUESTS, project.apiKey, SEED);
       const fiveXX = results.filter((r) => r.responses.some((x) => x.status >= 500));
-      assert.deepEqual(fiveXX.map((r) => r.request.slice(0, 300)), []);
+      assert.deepEqual(
+        fiveXX.map((r) => r.request.slice(0, 300)),
+        [],
+      );
       const nonEnvelope = results.filter((r) => r.responses.some((x) => x.status !== 100 && envelopeProblem(x.body) !== undefined));
-      console.log(`raw [${dialect}]: ${results.length} connections, ${results.reduce((n, r) => n + r.responses.length, 0)} responses, ${nonEnvelope.length} with a non-envelope response`);
+      console.log(
+        `raw [${dialect}]: ${results.length} connections, ${results.reduce((n, r) => n + r.responses.length, 0)} responses, ${nonEnvelope.length} with a non-envelope response`,
+      );
       assert.equal(server.child.exitCode, null, `the server died:\n${server.tail()}`);
     });
 
@@ -156,19 +196,37 @@ for (const dialect of CASES) {
       // A bare OPTIONS is answered like a CORS preflight: 204, no body (a 204 carries none).
       assert.equal(options.status, 204, `OPTIONS: HTTP ${options.status} ${options.text}`);
       assert.equal(options.text, '');
-      for (const r of results) for (const x of r.responses) if (x.status !== 100 && x.status !== 204) assert.equal(envelopeProblem(x.body), undefined, `${JSON.stringify(r.request.slice(0, 200))} → HTTP ${x.status} ${x.body}`);
+      for (const r of results)
+        for (const x of r.responses)
+          if (x.status !== 100 && x.status !== 204)
+            assert.equal(envelopeProblem(x.body), undefined, `${JSON.stringify(r.request.slice(0, 200))} → HTTP ${x.status} ${x.body}`);
     });
 
     it('distinct xcUserIDs and customerUserIDs (unicode edge cases) never share a user or contact', async () => {
-      const id = fc.array(fc.oneof(loneSurrogate, fc.constantFrom(...EDGE), fc.string({ unit: 'binary', maxLength: 3 })), { minLength: 1, maxLength: 4 }).map((a) => a.join(''));
+      const id = fc
+        .array(fc.oneof(loneSurrogate, fc.constantFrom(...EDGE), fc.string({ unit: 'binary', maxLength: 3 })), { minLength: 1, maxLength: 4 })
+        .map((a) => a.join(''));
       await fc.assert(
-        fc.asyncProperty(fc.tuple(id, id).filter(([a, b]) => a.trim() !== b.trim()), fc.nat(), async ([a, b], n) => {
-          const users = await Promise.all([a, b].map((x) => call(agent, server.url, TICKET_PATH, { 'server-key': project.serverKey.header }, JSON.stringify(ticketBody(`uni-${n}-${x}`, n)))));
-          if (users.every((u) => u.status === 200)) assert.notEqual(users[0]?.data.userID, users[1]?.data.userID, `${JSON.stringify(a)} and ${JSON.stringify(b)} are one user`);
-          const contacts = await Promise.all([a, b].map((x) => call(agent, server.url, SYNC_PATH, { 'api-key': project.apiKey }, JSON.stringify({ customerUserID: `uni-${n}-${x}`, fullName: 'Unicode' }))));
-          for (const c of contacts) assert.ok(c.status === 200 || c.error.code === '40002', `${JSON.stringify([a, b])}: ${JSON.stringify(c.error)}`);
-          if (contacts.every((c) => c.status === 200)) assert.notEqual(contacts[0]?.data.userID, contacts[1]?.data.userID);
-        }),
+        fc.asyncProperty(
+          fc.tuple(id, id).filter(([a, b]) => a.trim() !== b.trim()),
+          fc.nat(),
+          async ([a, b], n) => {
+            const users = await Promise.all(
+              [a, b].map((x) =>
+                call(agent, server.url, TICKET_PATH, { 'server-key': project.serverKey.header }, JSON.stringify(ticketBody(`uni-${n}-${x}`, n))),
+              ),
+            );
+            if (users.every((u) => u.status === 200))
+              assert.notEqual(users[0]?.data.userID, users[1]?.data.userID, `${JSON.stringify(a)} and ${JSON.stringify(b)} are one user`);
+            const contacts = await Promise.all(
+              [a, b].map((x) =>
+                call(agent, server.url, SYNC_PATH, { 'api-key': project.apiKey }, JSON.stringify({ customerUserID: `uni-${n}-${x}`, fullName: 'Unicode' })),
+              ),
+            );
+            for (const c of contacts) assert.ok(c.status === 200 || c.error.code === '40002', `${JSON.stringify([a, b])}: ${JSON.stringify(c.error)}`);
+            if (contacts.every((c) => c.status === 200)) assert.notEqual(contacts[0]?.data.userID, contacts[1]?.data.userID);
+          },
+        ),
         { numRuns: size(100, 500), ...(SEED === undefined ? {} : { seed: SEED }) },
       );
     });

@@ -5,8 +5,21 @@ import { after, before, describe, it } from 'node:test';
 import type { DialectName } from '../../src/storage/dialect.ts';
 import { createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import {
-  SYNC_PATH, TICKET_PATH, call, contactBody, createProject, ensureBuilt, jwtPayload, keepAlive, killAll, openDb, send, size, sleep,
-  startServer, ticketBody,
+  SYNC_PATH,
+  TICKET_PATH,
+  call,
+  contactBody,
+  createProject,
+  ensureBuilt,
+  jwtPayload,
+  keepAlive,
+  killAll,
+  openDb,
+  send,
+  size,
+  sleep,
+  startServer,
+  ticketBody,
 } from './support.ts';
 
 const CYCLES = size(2, 5);
@@ -51,7 +64,11 @@ for (const c of CASES) {
               const entry: Sent = { kind: ticket ? 'ticket' : 'sync', key: ticket ? `xc-${i}` : `cu-${i}`, body };
               sent.push(entry);
               const headers = ticket ? { 'server-key': project.serverKey.header } : { 'api-key': project.apiKey };
-              const o = await send(agent, server.url, { path: ticket ? TICKET_PATH : SYNC_PATH, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+              const o = await send(agent, server.url, {
+                path: ticket ? TICKET_PATH : SYNC_PATH,
+                headers: { 'content-type': 'application/json', ...headers },
+                body: JSON.stringify(body),
+              });
               if (o.kind === 'response' && o.status === 200) {
                 entry.acked = JSON.parse(o.text).data as Sent['acked'];
                 stats.acked++;
@@ -92,7 +109,10 @@ for (const c of CASES) {
               const row = contacts.get(s.key);
               assert.ok(row, `acknowledged sync ${s.key} is missing`);
               assert.equal(row.id, acked.userID);
-              assert.deepEqual([row.full_name, row.alias, row.email, row.phone, row.photo_url], [s.body.fullName, s.body.alias, s.body.email, s.body.phone, s.body.photoURL]);
+              assert.deepEqual(
+                [row.full_name, row.alias, row.email, row.phone, row.photo_url],
+                [s.body.fullName, s.body.alias, s.body.email, s.body.phone, s.body.photoURL],
+              );
             } else {
               const row = users.get(s.key);
               assert.ok(row, `acknowledged ticket request for ${s.key} has no user`);
@@ -107,12 +127,18 @@ for (const c of CASES) {
           for (const [key, row] of contacts) {
             const s = byKey.get(key ?? '');
             assert.ok(s?.kind === 'sync', `contact ${key} was never sent`);
-            assert.deepEqual([row.full_name, row.alias, row.email, row.phone, row.photo_url], [s.body.fullName, s.body.alias, s.body.email, s.body.phone, s.body.photoURL]);
+            assert.deepEqual(
+              [row.full_name, row.alias, row.email, row.phone, row.photo_url],
+              [s.body.fullName, s.body.alias, s.body.email, s.body.phone, s.body.photoURL],
+            );
           }
           for (const [key, row] of users) {
             const s = byKey.get(key);
             assert.ok(s?.kind === 'ticket', `user ${key} was never sent`);
-            assert.deepEqual([row.fullname, row.email, row.phone, row.username, row.last_device_id], [s.body.fullName, s.body.email, s.body.phone, s.body.username, s.body.userDeviceID]);
+            assert.deepEqual(
+              [row.fullname, row.email, row.phone, row.username, row.last_device_id],
+              [s.body.fullName, s.body.email, s.body.phone, s.body.username, s.body.userDeviceID],
+            );
             assert.equal(ticketsBySubject.get(String(row.id)), 1, `user ${key} must have exactly one ticket`);
           }
           assert.equal(tickets.length, users.size, 'one ticket per user: no ticket without its user');
@@ -121,14 +147,19 @@ for (const c of CASES) {
           const lastTicket = [...sent].reverse().find((s) => s.kind === 'ticket' && s.acked !== undefined);
           const lastSync = [...sent].reverse().find((s) => s.kind === 'sync' && s.acked !== undefined);
           assert.ok(lastTicket?.acked && lastSync?.acked, 'some requests were acknowledged');
-          const redeemed = await call(agent, server.url, '/v1/auth/access_token/request', { 'app-key': project.appKey.header, authorization: `Bearer ${lastTicket.acked.ticket}` });
+          const redeemed = await call(agent, server.url, '/v1/auth/access_token/request', {
+            'app-key': project.appKey.header,
+            authorization: `Bearer ${lastTicket.acked.ticket}`,
+          });
           assert.equal(redeemed.status, 200, JSON.stringify(redeemed.error));
           const again = await call(agent, server.url, SYNC_PATH, { 'api-key': project.apiKey }, lastSync.body);
           assert.deepEqual([again.status, again.data.userID, again.data.message], [200, lastSync.acked.userID, 'Contact updated successfully']);
           assert.deepEqual(server.problems, []);
 
           const unacked = contacts.size + users.size - stats.acked;
-          console.log(`${c.name}: ${sent.length} sent, ${stats.acked} acknowledged, ${stats.failed} cut off (${unacked} of them committed), ${stats.refused} refused`);
+          console.log(
+            `${c.name}: ${sent.length} sent, ${stats.acked} acknowledged, ${stats.failed} cut off (${unacked} of them committed), ${stats.refused} refused`,
+          );
         } finally {
           await close();
         }

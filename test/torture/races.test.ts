@@ -7,8 +7,19 @@ import { sql } from 'kysely';
 import type { CreatedProject } from '../../src/services/projects.ts';
 import { type TestDatabase, createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import {
-  type Envelope, type ServerProcess, SYNC_PATH, TICKET_PATH, call, createProject, ensureBuilt, keepAlive, killAll, openDb, size,
-  startServer, ticketBody,
+  type Envelope,
+  type ServerProcess,
+  SYNC_PATH,
+  TICKET_PATH,
+  call,
+  createProject,
+  ensureBuilt,
+  keepAlive,
+  killAll,
+  openDb,
+  size,
+  startServer,
+  ticketBody,
 } from './support.ts';
 
 const SYNCS = size(1000, 5000);
@@ -19,12 +30,14 @@ const TICKETS = size(50, 200);
 async function pool<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
   return results;
 }
 
@@ -68,7 +81,11 @@ describe('races between two processes on one PostgreSQL database', { skip: (awai
     const { db, close } = await openDb(database.url);
     try {
       const dup = (column: string) =>
-        sql<{ n: number }>`select count(*)::int as n from (select ${sql.ref(column)} from contacts where ${sql.ref(column)} is not null group by 1 having count(*) > 1) d`.execute(db);
+        sql<{
+          n: number;
+        }>`select count(*)::int as n from (select ${sql.ref(column)} from contacts where ${sql.ref(column)} is not null group by 1 having count(*) > 1) d`.execute(
+          db,
+        );
       assert.equal((await dup('customer_user_id')).rows[0]?.n, 0, 'duplicate customer_user_id');
       assert.equal((await dup('phone')).rows[0]?.n, 0, 'duplicate phone');
       const rows = await db.selectFrom('contacts').select(['customer_user_id', 'phone']).execute();
@@ -85,7 +102,8 @@ describe('races between two processes on one PostgreSQL database', { skip: (awai
       assert.equal(res.status, 200);
       return String(res.data.ticket);
     });
-    const redeem = (s: ServerProcess, ticket: string) => call(agent, s.url, '/v1/auth/access_token/request', { ...appKey(), authorization: `Bearer ${ticket}` });
+    const redeem = (s: ServerProcess, ticket: string) =>
+      call(agent, s.url, '/v1/auth/access_token/request', { ...appKey(), authorization: `Bearer ${ticket}` });
     const outcomes = await pool(TICKETS, 8, (i) => Promise.all(servers.map((s) => redeem(s, tickets[i] as string))));
     for (const pair of outcomes) {
       assert.deepEqual(pair.map((e) => e.status).sort(), [200, 401], JSON.stringify(pair.map((e) => e.error)));
@@ -100,14 +118,18 @@ describe('races between two processes on one PostgreSQL database', { skip: (awai
       const login = await call(agent, server(i).url, '/v1/auth/access_token/request', { ...appKey(), authorization: `Bearer ${String(t.data.ticket)}` });
       assert.equal(login.status, 200, JSON.stringify(login.error));
       const refresh = String(login.data.refreshToken);
-      const pair: Envelope[] = await Promise.all(servers.map((s) => call(agent, s.url, '/v1/auth/access_token/refresh', { ...appKey(), authorization: `Bearer ${refresh}` })));
+      const pair: Envelope[] = await Promise.all(
+        servers.map((s) => call(agent, s.url, '/v1/auth/access_token/refresh', { ...appKey(), authorization: `Bearer ${refresh}` })),
+      );
       const winners = pair.filter((e) => e.status === 200);
       assert.ok(winners.length <= 1, 'both refreshes succeeded');
       for (const e of pair) assert.ok(e.status === 200 || e.error.code === '40103', JSON.stringify(e.error));
       const tokens = [String(login.data.accessToken), ...winners.map((w) => String(w.data.accessToken))];
       let alive = 0;
       for (const token of tokens) {
-        const checks = await Promise.all(servers.map((s) => call(agent, s.url, '/connect?check=1', { ...appKey(), authorization: `Bearer ${token}` }, undefined, 'GET')));
+        const checks = await Promise.all(
+          servers.map((s) => call(agent, s.url, '/connect?check=1', { ...appKey(), authorization: `Bearer ${token}` }, undefined, 'GET')),
+        );
         assert.equal(checks[0]?.status, checks[1]?.status, 'both processes see the same session state');
         if (checks[0]?.status === 200) alive++;
       }

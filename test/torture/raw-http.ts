@@ -42,33 +42,58 @@ const rawRequest = (apiKey: string) =>
   fc.oneof(
     {
       weight: 3,
-      arbitrary: fc.record({
-        path: fc.constantFrom(SYNC_PATH, '/api/integration/v1/user/request_auth_ticket', '/v1/server/auth_ticket/request', '/v1/client/project_configs'),
-        sent: fc.nat(60),
-        missing: fc.integer({ min: 1, max: 500 }),
-        ending: fc.constantFrom('end', 'destroy', 'linger'),
-      }).map(({ path, sent, missing, ending }) => {
-        const json = '{"customerUserID":"raw-truncated","fullName":"Raw Truncated","phone":"+62 812 9999 0001"}';
-        const part = json.slice(0, sent);
-        return { text: `POST ${path} HTTP/1.1\r\nHost: x\r\nAPI-Key: ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${part.length + missing}\r\n\r\n${part}`, ending };
-      }),
+      arbitrary: fc
+        .record({
+          path: fc.constantFrom(SYNC_PATH, '/api/integration/v1/user/request_auth_ticket', '/v1/server/auth_ticket/request', '/v1/client/project_configs'),
+          sent: fc.nat(60),
+          missing: fc.integer({ min: 1, max: 500 }),
+          ending: fc.constantFrom('end', 'destroy', 'linger'),
+        })
+        .map(({ path, sent, missing, ending }) => {
+          const json = '{"customerUserID":"raw-truncated","fullName":"Raw Truncated","phone":"+62 812 9999 0001"}';
+          const part = json.slice(0, sent);
+          return {
+            text: `POST ${path} HTTP/1.1\r\nHost: x\r\nAPI-Key: ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${part.length + missing}\r\n\r\n${part}`,
+            ending,
+          };
+        }),
     },
     {
       weight: 1,
-      arbitrary: fc.record({
-        method: fc.constantFrom('POST', 'GET', 'FOO', 'CONNECT', 'OPTIONS'),
-        path: fc.oneof(fc.constantFrom(SYNC_PATH, '/v1/client/project_configs', '/healthz', '*', 'http://x/healthz', '/conn\xe9ct', '/a b'), fc.webPath()),
-        version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/1.2', 'HTTP/2.0', ''),
-        headers: fc.array(fc.oneof(fc.constantFrom('Host: x', `API-Key: ${apiKey}`, 'Expect: 100-continue', 'Expect: foo', 'Bad Header: y', ' folded', 'X-Nul: a\u0000b', 'Transfer-Encoding: chunked', 'Content-Length: 5', 'Content-Length: -1', `X-Big: ${'a'.repeat(20_000)}`), latin1(40)), { maxLength: 4 }),
-        body: fc.oneof(fc.constant('{"customerUserID":"raw","fullName":"Raw"}'), fc.string({ maxLength: 40 }), fc.constant('5\r\n{"a":\r\n0\r\n\r\n')),
-        declared: fc.integer({ min: -20, max: 200 }),
-        ending: fc.constantFrom('end', 'destroy', 'linger'),
-        eol: fc.constantFrom('\r\n', '\n'),
-      }).map((r) => {
-        const length = r.headers.some((h) => /^content-length/i.test(h)) ? [] : [`Content-Length: ${Math.max(0, r.body.length + r.declared)}`];
-        const lines = [`${r.method} ${r.path} ${r.version}`.trimEnd(), ...r.headers, ...length];
-        return { text: `${lines.join(r.eol)}${r.eol}${r.eol}${r.body}`, ending: r.ending };
-      }),
+      arbitrary: fc
+        .record({
+          method: fc.constantFrom('POST', 'GET', 'FOO', 'CONNECT', 'OPTIONS'),
+          path: fc.oneof(fc.constantFrom(SYNC_PATH, '/v1/client/project_configs', '/healthz', '*', 'http://x/healthz', '/conn\xe9ct', '/a b'), fc.webPath()),
+          version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/1.2', 'HTTP/2.0', ''),
+          headers: fc.array(
+            fc.oneof(
+              fc.constantFrom(
+                'Host: x',
+                `API-Key: ${apiKey}`,
+                'Expect: 100-continue',
+                'Expect: foo',
+                'Bad Header: y',
+                ' folded',
+                'X-Nul: a\u0000b',
+                'Transfer-Encoding: chunked',
+                'Content-Length: 5',
+                'Content-Length: -1',
+                `X-Big: ${'a'.repeat(20_000)}`,
+              ),
+              latin1(40),
+            ),
+            { maxLength: 4 },
+          ),
+          body: fc.oneof(fc.constant('{"customerUserID":"raw","fullName":"Raw"}'), fc.string({ maxLength: 40 }), fc.constant('5\r\n{"a":\r\n0\r\n\r\n')),
+          declared: fc.integer({ min: -20, max: 200 }),
+          ending: fc.constantFrom('end', 'destroy', 'linger'),
+          eol: fc.constantFrom('\r\n', '\n'),
+        })
+        .map((r) => {
+          const length = r.headers.some((h) => /^content-length/i.test(h)) ? [] : [`Content-Length: ${Math.max(0, r.body.length + r.declared)}`];
+          const lines = [`${r.method} ${r.path} ${r.version}`.trimEnd(), ...r.headers, ...length];
+          return { text: `${lines.join(r.eol)}${r.eol}${r.eol}${r.body}`, ending: r.ending };
+        }),
     },
   );
 

@@ -50,7 +50,10 @@ async function startRedis(port: number): Promise<ChildProcess> {
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')));
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  });
 }
 
 /** Polls `check` until it holds (recovery after a restart is asynchronous: ioredis retries every ≤ 2 s). */
@@ -93,7 +96,8 @@ describe('Redis faults', () => {
       const user = await loginUserAt(baseA, keys, 'Steady');
       const leaving = await loginUserAt(baseA, keys, 'Leaving');
       const clientHeaders = (u: ChatUser) => ({ 'content-type': 'application/json', 'app-key': keys.appKeyHeader, authorization: `Bearer ${u.accessToken}` });
-      const getById = (base: URL, u: ChatUser) => send(agent, base, { path: '/v1/client/user/get_by_id', headers: clientHeaders(u), body: JSON.stringify({ id: u.userID }) }, HANG_MS);
+      const getById = (base: URL, u: ChatUser) =>
+        send(agent, base, { path: '/v1/client/user/get_by_id', headers: clientHeaders(u), body: JSON.stringify({ id: u.userID }) }, HANG_MS);
       // Node b caches the leaving user's session (sessions are cached with Redis).
       assert.equal(envelopeOf(await getById(b.url, leaving))?.status, 200);
 
@@ -106,14 +110,32 @@ describe('Redis faults', () => {
         const o =
           i % 3 === 0
             ? await getById(server.url, user)
-            : await send(agent, server.url, { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': keys.serverKeyHeader }, body: JSON.stringify(ticketBody(`xc-${i % 50}`, i)) }, HANG_MS);
+            : await send(
+                agent,
+                server.url,
+                {
+                  path: TICKET_PATH,
+                  headers: { 'content-type': 'application/json', 'server-key': keys.serverKeyHeader },
+                  body: JSON.stringify(ticketBody(`xc-${i % 50}`, i)),
+                },
+                HANG_MS,
+              );
         const answer = envelopeOf(o);
         if (answer?.status === 200) counts.ok++;
         else if (answer?.status === 503 && answer.error.code === '50300') counts.unavailable++;
         else problems.push(`${phase}: a valid call got ${describeOutcome(o)}`);
       };
       const guess = async (server: URL, from: http.Agent = attacker) => {
-        const o = await send(from, server, { path: '/v1/client/user/get_by_id', headers: { 'content-type': 'application/json', 'app-key': keys.appKeyHeader, authorization: `Bearer ${randomBytes(16).toString('hex')}` }, body: '{"id":"1"}' }, HANG_MS);
+        const o = await send(
+          from,
+          server,
+          {
+            path: '/v1/client/user/get_by_id',
+            headers: { 'content-type': 'application/json', 'app-key': keys.appKeyHeader, authorization: `Bearer ${randomBytes(16).toString('hex')}` },
+            body: '{"id":"1"}',
+          },
+          HANG_MS,
+        );
         const answer = envelopeOf(o);
         if (answer === undefined || !['40103', '42900'].includes(answer.error.code)) problems.push(`a guess got ${describeOutcome(o)}`);
         return answer?.error.code;
@@ -143,7 +165,16 @@ describe('Redis faults', () => {
       // Both nodes use the shared counters again once the rate limit counts again (it is lifted while down).
       for (const server of [a, b]) {
         await eventually(`${server.url.origin} counts in Redis again`, async () => {
-          const o = await send(agent, server.url, { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': keys.serverKeyHeader }, body: JSON.stringify(ticketBody('after', 0)) }, HANG_MS);
+          const o = await send(
+            agent,
+            server.url,
+            {
+              path: TICKET_PATH,
+              headers: { 'content-type': 'application/json', 'server-key': keys.serverKeyHeader },
+              body: JSON.stringify(ticketBody('after', 0)),
+            },
+            HANG_MS,
+          );
           return o.kind === 'response' && o.status === 200 && Number(o.headers['x-ratelimit-remaining']) < Number(o.headers['x-ratelimit-limit']);
         });
       }
@@ -157,11 +188,20 @@ describe('Redis faults', () => {
       const bob = await loginUserAt(baseB, keys, 'Bob');
       const aliceWs = await ChatSocket.open(socketUrl(baseA, keys.appKeyHeader, user.accessToken));
       const bobWs = await ChatSocket.open(socketUrl(baseB, keys.appKeyHeader, bob.accessToken));
-      await eventually('a message crosses from a to b', async () => {
-        const out = outgoingMessage(personalRoom(user, bob), user, 'after the restart');
-        aliceWs.emit('chat/sendMessage', out);
-        return bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID, 2000).then(() => true, () => false);
-      }, 20);
+      await eventually(
+        'a message crosses from a to b',
+        async () => {
+          const out = outgoingMessage(personalRoom(user, bob), user, 'after the restart');
+          aliceWs.emit('chat/sendMessage', out);
+          return bobWs
+            .waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID, 2000)
+            .then(
+              () => true,
+              () => false,
+            );
+        },
+        20,
+      );
       await aliceWs.close();
       await bobWs.close();
 
@@ -188,15 +228,32 @@ describe('Redis faults', () => {
       const project = await createProject(database.url);
       const closedPort = await freePort();
       const server = await startServer(database.url, { PARLEY_REDIS_URL: `redis://127.0.0.1:${closedPort}`, PARLEY_AUTH_FAILURES_PER_ADDRESS: '3' });
-      const ticket = await send(agent, server.url, { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': project.serverKey.header }, body: JSON.stringify(ticketBody('degraded', 1)) }, HANG_MS);
+      const ticket = await send(
+        agent,
+        server.url,
+        {
+          path: TICKET_PATH,
+          headers: { 'content-type': 'application/json', 'server-key': project.serverKey.header },
+          body: JSON.stringify(ticketBody('degraded', 1)),
+        },
+        HANG_MS,
+      );
       assert.equal(envelopeOf(ticket)?.status, 200, describeOutcome(ticket));
       const codes: Array<string | undefined> = [];
       for (let i = 0; i < 5; i++) {
-        const o = await send(agent, server.url, { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': Buffer.from(`srv_x:${i}`).toString('base64') }, body: '{}' }, HANG_MS);
+        const o = await send(
+          agent,
+          server.url,
+          { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': Buffer.from(`srv_x:${i}`).toString('base64') }, body: '{}' },
+          HANG_MS,
+        );
         codes.push(envelopeOf(o)?.error.code);
       }
       assert.deepEqual(codes.slice(3), ['42900', '42900']);
-      const warnings = server.tail().split('\n').filter((line) => line.includes('Redis unreachable'));
+      const warnings = server
+        .tail()
+        .split('\n')
+        .filter((line) => line.includes('Redis unreachable'));
       assert.equal(warnings.length, 1, server.tail());
       assert.deepEqual(server.problems, []);
       server.child.kill('SIGTERM');

@@ -6,7 +6,20 @@ import { after, before, describe, it } from 'node:test';
 import type { DialectName } from '../../src/storage/dialect.ts';
 import { createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import {
-  type Outcome, SYNC_PATH, call, contactBody, createProject, ensureBuilt, envelopeProblem, keepAlive, killAll, openDb, send, size, sleep, startServer,
+  type Outcome,
+  SYNC_PATH,
+  call,
+  contactBody,
+  createProject,
+  ensureBuilt,
+  envelopeProblem,
+  keepAlive,
+  killAll,
+  openDb,
+  send,
+  size,
+  sleep,
+  startServer,
 } from './support.ts';
 
 const IN_FLIGHT = 16;
@@ -42,7 +55,12 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
             while (!stop) {
               const i = ++n;
               const body = contactBody(`term-${i}`, i);
-              const o = await send(agent, server.url, { path: SYNC_PATH, headers: { 'content-type': 'application/json', 'api-key': project.apiKey }, body: JSON.stringify(body) }, 10_000);
+              const o = await send(
+                agent,
+                server.url,
+                { path: SYNC_PATH, headers: { 'content-type': 'application/json', 'api-key': project.apiKey }, body: JSON.stringify(body) },
+                10_000,
+              );
               outcomes.push(o);
               if (o.kind === 'response' && o.status === 200) acked.set(body.customerUserID, { body, userID: String(JSON.parse(o.text).data.userID) });
               if (o.kind === 'error' && o.code === 'ECONNREFUSED') return;
@@ -56,8 +74,14 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
               const at = performance.now();
               const result = await new Promise<string>((resolve) => {
                 const socket = net.connect(Number(server.url.port), server.url.hostname);
-                socket.setTimeout(2000, () => (socket.destroy(), resolve('TIMEOUT')));
-                socket.once('connect', () => (socket.destroy(), resolve('accepted')));
+                socket.setTimeout(2000, () => {
+                  socket.destroy();
+                  resolve('TIMEOUT');
+                });
+                socket.once('connect', () => {
+                  socket.destroy();
+                  resolve('accepted');
+                });
                 socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
               });
               probes.push({ at, result, ms: performance.now() - at });
@@ -80,7 +104,10 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
           assert.deepEqual(server.problems, []);
           // The listener closed: new connections are refused, never left hanging.
           assert.equal(probes.at(-1)?.result, 'ECONNREFUSED', JSON.stringify(probes.slice(-3)));
-          assert.deepEqual(probes.filter((p) => !['accepted', 'ECONNRESET', 'ECONNREFUSED'].includes(p.result)), []);
+          assert.deepEqual(
+            probes.filter((p) => !['accepted', 'ECONNRESET', 'ECONNREFUSED'].includes(p.result)),
+            [],
+          );
           // The listener was open when an accepted probe called connect(). Node destroys idle keep-alive
           // connections in the same tick as it closes the listener; seen from this busy process the two can
           // appear up to a few milliseconds apart, hence the tolerance.
@@ -98,10 +125,16 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
             } else {
               assert.ok(o.code !== 'TIMEOUT' && o.code !== 'INCOMPLETE', `${c}: a request hung or was cut mid-response`);
               // Refused or reset only once the listener is closed.
-              assert.ok(o.doneAt >= lastAccepted, `${c}: at ${(o.doneAt - signalAt).toFixed(1)} ms; sent ${((o.sentAt ?? NaN) - signalAt).toFixed(1)} ms; probes ${JSON.stringify(probes.map((p) => [+(p.at - signalAt).toFixed(1), p.result, +p.ms.toFixed(1)]))}`);
+              assert.ok(
+                o.doneAt >= lastAccepted,
+                `${c}: at ${(o.doneAt - signalAt).toFixed(1)} ms; sent ${((o.sentAt ?? NaN) - signalAt).toFixed(1)} ms; probes ${JSON.stringify(probes.map((p) => [+(p.at - signalAt).toFixed(1), p.result, +p.ms.toFixed(1)]))}`,
+              );
             }
           }
-          console.log(`${dialect} round ${round + 1}: ${outcomes.length} requests; listener closed ~${(lastAccepted + CLOCK_TOLERANCE_MS - signalAt).toFixed(1)} ms after SIGTERM;`, JSON.stringify(Object.fromEntries([...classes].sort())));
+          console.log(
+            `${dialect} round ${round + 1}: ${outcomes.length} requests; listener closed ~${(lastAccepted + CLOCK_TOLERANCE_MS - signalAt).toFixed(1)} ms after SIGTERM;`,
+            JSON.stringify(Object.fromEntries([...classes].sort())),
+          );
         }
 
         // Restart: every acknowledged sync is there, whole.

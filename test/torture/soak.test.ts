@@ -5,8 +5,21 @@ import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase } from '../support/databases.ts';
 import {
-  type Envelope, SYNC_PATH, TICKET_PATH, contactBody, createProject, ensureBuilt, envelopeProblem, keepAlive, killAll, procStats, send,
-  size, sleep, startServer, ticketBody,
+  type Envelope,
+  SYNC_PATH,
+  TICKET_PATH,
+  contactBody,
+  createProject,
+  ensureBuilt,
+  envelopeProblem,
+  keepAlive,
+  killAll,
+  procStats,
+  send,
+  size,
+  sleep,
+  startServer,
+  ticketBody,
 } from './support.ts';
 
 const DURATION_MS = size(30_000, 600_000);
@@ -36,7 +49,12 @@ describe('soak [sqlite]', () => {
       let stop = false;
 
       async function op(name: string, path: string, headers: Record<string, string>, body: unknown, method = 'POST'): Promise<Envelope | undefined> {
-        const o = await send(agent, server.url, { method, path, headers: { 'content-type': 'application/json', ...headers }, body: method === 'GET' ? undefined : JSON.stringify(body) });
+        const o = await send(agent, server.url, {
+          method,
+          path,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: method === 'GET' ? undefined : JSON.stringify(body),
+        });
         if (o.kind === 'error' || o.status !== 200 || envelopeProblem(o.text) !== undefined) {
           failures.push(`${name}: ${o.kind === 'error' ? o.code : `${o.status} ${o.text.slice(0, 200)}`}`);
           return undefined;

@@ -110,7 +110,9 @@ describe('socket flood [postgres]', { skip: (await dialectAvailable('postgres'))
     await sampler;
 
     const growth = peak - baseline;
-    console.log(`flood: ${(sent / MB).toFixed(0)} MB in ${frames - warmUp} frames${closed === '' ? '' : ` (closed: ${closed})`}; server RSS ${(baseline / MB).toFixed(0)} MB → peak ${(peak / MB).toFixed(0)} MB; ${chatted} messages chatted meanwhile`);
+    console.log(
+      `flood: ${(sent / MB).toFixed(0)} MB in ${frames - warmUp} frames${closed === '' ? '' : ` (closed: ${closed})`}; server RSS ${(baseline / MB).toFixed(0)} MB → peak ${(peak / MB).toFixed(0)} MB; ${chatted} messages chatted meanwhile`,
+    );
     assert.equal(closed, '', 'the flooding socket stayed open');
     assert.equal(sent >= FLOOD, true, 'the flooding client got to send everything');
     assert.equal(echoed, frames, 'every flooded frame was handled');

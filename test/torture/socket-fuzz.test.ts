@@ -35,7 +35,10 @@ describe('socket fuzz [sqlite]', () => {
 
   async function login(n: number): Promise<Login> {
     const t = await call(agent, server.url, '/v1/server/auth_ticket/request', { 'server-key': project.serverKey.header }, ticketBody(`sf-${n}`, n));
-    const s = await call(agent, server.url, '/v1/auth/access_token/request', { 'app-key': project.appKey.header, authorization: `Bearer ${String(t.data.ticket)}` });
+    const s = await call(agent, server.url, '/v1/auth/access_token/request', {
+      'app-key': project.appKey.header,
+      authorization: `Bearer ${String(t.data.ticket)}`,
+    });
     const user = s.data.user as { userID: string };
     return { userID: user.userID, accessToken: String(s.data.accessToken) };
   }
@@ -139,9 +142,19 @@ describe('socket fuzz [sqlite]', () => {
       assert.equal(typeof e.eventName, 'string');
       if (e.eventName === 'error') assert.ok(['40002', '40301', '40402', '40403', '41300', '40401'].includes(e.data.code), JSON.stringify(e.data));
     }
-    assert.equal(fuzzWs.events.some((e) => e.eventName === 'error' && e.data.code === '50000'), false, 'no internal errors');
+    assert.equal(
+      fuzzWs.events.some((e) => e.eventName === 'error' && e.data.code === '50000'),
+      false,
+      'no internal errors',
+    );
     // The target's message was never changed by the fuzzer.
-    const history = await call(agent, server.url, '/v1/chat/message/list_by_room/before', { 'app-key': project.appKey.header, authorization: `Bearer ${target.accessToken}` }, { roomID: room(target, alice), maxCreated: 0, limit: 5 });
+    const history = await call(
+      agent,
+      server.url,
+      '/v1/chat/message/list_by_room/before',
+      { 'app-key': project.appKey.header, authorization: `Bearer ${target.accessToken}` },
+      { roomID: room(target, alice), maxCreated: 0, limit: 5 },
+    );
     const stored = (history.data.messages as Array<{ localID: string; body: string; isDeleted: boolean }>).find((m) => m.localID === theirs);
     assert.equal(stored?.body, theirMessage.data.body);
     assert.equal(stored?.isDeleted, false);

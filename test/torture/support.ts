@@ -40,7 +40,9 @@ export async function ensureBuilt(): Promise<void> {
 const BASE_ENV = { PARLEY_LOG_LEVEL: 'warn', PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000' };
 
 export async function createProject(databaseUrl: string): Promise<CreatedProject> {
-  const { stdout } = await run(process.execPath, [BIN, 'project', 'create', '--name', 'torture', '--tier', 'free', '--json', '--database', databaseUrl], { cwd: ROOT });
+  const { stdout } = await run(process.execPath, [BIN, 'project', 'create', '--name', 'torture', '--tier', 'free', '--json', '--database', databaseUrl], {
+    cwd: ROOT,
+  });
   return JSON.parse(stdout) as CreatedProject;
 }
 
@@ -116,7 +118,13 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
 
 /** SIGKILLs every server still running (after hooks). */
 export async function killAll(): Promise<void> {
-  const waits = [...live].map((child) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))));
+  const waits = [...live].map(
+    (child) =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGKILL');
+      }),
+  );
   await Promise.all(waits);
 }
 
@@ -163,7 +171,10 @@ export function send(agent: http.Agent, base: URL, req: Request, timeoutMs = 30_
     let sentAt: number | undefined;
     let settled = false;
     const finish = (o: Outcome) => {
-      if (!settled) (settled = true), resolve(o);
+      if (!settled) {
+        settled = true;
+        resolve(o);
+      }
     };
     const fail = (code: string) => finish({ kind: 'error', code, sentAt, doneAt: performance.now() });
     let r: http.ClientRequest;
@@ -193,9 +204,21 @@ export function send(agent: http.Agent, base: URL, req: Request, timeoutMs = 30_
 }
 
 /** POSTs JSON; resolves to the envelope, throwing on anything else (for the suites' own set-up calls). */
-export async function call(agent: http.Agent, base: URL, path: string, headers: http.OutgoingHttpHeaders, body: unknown = '""', method = 'POST'): Promise<Envelope> {
+export async function call(
+  agent: http.Agent,
+  base: URL,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  body: unknown = '""',
+  method = 'POST',
+): Promise<Envelope> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  const o = await send(agent, base, { method, path, headers: { 'content-type': 'application/json', ...headers }, body: method === 'GET' ? undefined : payload });
+  const o = await send(agent, base, {
+    method,
+    path,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: method === 'GET' ? undefined : payload,
+  });
   if (o.kind !== 'response') throw new Error(`${method} ${path}: ${o.code}`);
   const problem = envelopeProblem(o.text);
   if (problem !== undefined) throw new Error(`${method} ${path}: ${problem}`);

@@ -12,7 +12,12 @@ export function accessTokenRefresh(deps: Deps, kind: SessionKind, prefix = ''): 
   return {
     method: 'POST',
     url: `${prefix}/v1/auth/access_token/refresh`,
-    schema: describeRoute({ summary: 'Rotate the refresh token (Bearer <refreshToken>) for a new bundle', realm: prefix === '' ? 'client' : 'visitor', appKeyOnly: true, data: TOKEN_BUNDLE }),
+    schema: describeRoute({
+      summary: 'Rotate the refresh token (Bearer <refreshToken>) for a new bundle',
+      realm: prefix === '' ? 'client' : 'visitor',
+      appKeyOnly: true,
+      data: TOKEN_BUNDLE,
+    }),
     config: { bearer: 'own' },
     handler: async (request) => {
       const refreshToken = bearerToken(request.headers.authorization);

@@ -14,7 +14,12 @@ export function accessTokenRequest(deps: Deps, kind: SessionKind, prefix = ''): 
   return {
     method: 'POST',
     url: `${prefix}/v1/auth/access_token/request`,
-    schema: describeRoute({ summary: 'Redeem an auth ticket (Bearer <ticket>) for access and refresh tokens', realm: prefix === '' ? 'client' : 'visitor', appKeyOnly: true, data: TOKEN_BUNDLE }),
+    schema: describeRoute({
+      summary: 'Redeem an auth ticket (Bearer <ticket>) for access and refresh tokens',
+      realm: prefix === '' ? 'client' : 'visitor',
+      appKeyOnly: true,
+      data: TOKEN_BUNDLE,
+    }),
     config: { bearer: 'own' },
     handler: async (request) => {
       const ticket = bearerToken(request.headers.authorization);

@@ -58,7 +58,7 @@ export function listBefore(deps: Deps): RouteOptions {
     schema: describeRoute({
       summary: "A page of a room's messages older than maxCreated (0: the newest), newest first",
       realm: 'client',
-      body: { ...bodyFromRules(BEFORE_RULES), properties: { ...bodyFromRules(BEFORE_RULES).properties as object, maxCreated: INTEGER, limit: INTEGER } },
+      body: { ...bodyFromRules(BEFORE_RULES), properties: { ...(bodyFromRules(BEFORE_RULES).properties as object), maxCreated: INTEGER, limit: INTEGER } },
       data: object({ messages: MESSAGES, hasMore: BOOLEAN }),
     }),
     handler: async (request) => {
@@ -78,7 +78,10 @@ export function listAfter(deps: Deps): RouteOptions {
     schema: describeRoute({
       summary: "A room's messages created at/after minCreated or changed after lastUpdated",
       realm: 'client',
-      body: { ...bodyFromRules(BEFORE_RULES), properties: { ...bodyFromRules(BEFORE_RULES).properties as object, minCreated: INTEGER, lastUpdated: INTEGER } },
+      body: {
+        ...bodyFromRules(BEFORE_RULES),
+        properties: { ...(bodyFromRules(BEFORE_RULES).properties as object), minCreated: INTEGER, lastUpdated: INTEGER },
+      },
       data: object({ messages: MESSAGES }),
     }),
     handler: async (request) => {

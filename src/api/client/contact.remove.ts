@@ -13,7 +13,12 @@ export function contactRemove(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/contact/remove',
-    schema: describeRoute({ summary: "Remove a user from the caller's contacts", realm: 'client', body: bodyFromRules(RULES), data: object({ success: BOOLEAN, message: STRING }) }),
+    schema: describeRoute({
+      summary: "Remove a user from the caller's contacts",
+      realm: 'client',
+      body: bodyFromRules(RULES),
+      data: object({ success: BOOLEAN, message: STRING }),
+    }),
     handler: async (request) => {
       const body = clientBody(request.body);
       const { userID } = validate(typeof body.userID === 'number' ? { ...body, userID: String(body.userID) } : body, RULES, POWERTALK_MESSAGES);

@@ -10,7 +10,11 @@ export function clientLogout(deps: Deps, url: string): RouteOptions {
   return {
     method: 'POST',
     url,
-    schema: describeRoute({ summary: 'End the session', realm: url.startsWith('/api/visitor') ? 'visitor' : 'client', data: object({ success: BOOLEAN, message: STRING }) }),
+    schema: describeRoute({
+      summary: 'End the session',
+      realm: url.startsWith('/api/visitor') ? 'visitor' : 'client',
+      data: object({ success: BOOLEAN, message: STRING }),
+    }),
     handler: async (request) => {
       await logout(deps, clientAuthOf(request));
       return ok({ success: true, message: 'Logged out successfully' });

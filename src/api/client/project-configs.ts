@@ -16,7 +16,12 @@ export function projectConfigs(): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/project_configs',
-    schema: describeRoute({ summary: 'Project configuration for the SDK (App-Key only)', realm: 'client', appKeyOnly: true, data: object({ core: { type: 'object', additionalProperties: STRING }, project: { type: 'object' }, custom: { type: 'object' } }) }),
+    schema: describeRoute({
+      summary: 'Project configuration for the SDK (App-Key only)',
+      realm: 'client',
+      appKeyOnly: true,
+      data: object({ core: { type: 'object', additionalProperties: STRING }, project: { type: 'object' }, custom: { type: 'object' } }),
+    }),
     config: { bearer: 'own' },
     handler: async () => ok({ core: CORE_CONFIGS, project: {}, custom: {} }),
   };

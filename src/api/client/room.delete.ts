@@ -16,7 +16,12 @@ export function roomDelete(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/room/delete',
-    schema: describeRoute({ summary: 'Delete a group (admins)', realm: 'client', body: bodyFromRules(RULES), data: object({ success: BOOLEAN, message: STRING }) }),
+    schema: describeRoute({
+      summary: 'Delete a group (admins)',
+      realm: 'client',
+      body: bodyFromRules(RULES),
+      data: object({ success: BOOLEAN, message: STRING }),
+    }),
     handler: async (request) => {
       const { roomID } = validate(clientBody(request.body), RULES, POWERTALK_MESSAGES);
       return ok(await deleteGroup(deps, chatActorOf(request), roomID));

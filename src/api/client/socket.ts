@@ -49,7 +49,11 @@ export function chatSocket(app: FastifyInstance, deps: Deps, addressOf: (req: In
       if (closing) return;
       const handled = client.inbox.admit(byteLength(data));
       const later: Array<Promise<void>> = [];
-      const step = client.chain.then(() => onFrame(deps, client, data, (work) => (later.push(work), track(work))));
+      const follow = (work: Promise<void>) => {
+        later.push(work);
+        track(work);
+      };
+      const step = client.chain.then(() => onFrame(deps, client, data, follow));
       client.chain = step;
       track(step);
       // A frame counts until all its work is done, a queued message's storage and delivery included.
@@ -81,7 +85,15 @@ const byteLength = (data: RawData): number => (Array.isArray(data) ? data.reduce
 const INBOX_FRAMES = 32;
 const INBOX_FRAME_MULTIPLE = 4;
 
-async function upgrade(deps: Deps, wss: WebSocketServer, req: IncomingMessage, address: string, socket: Duplex, head: Buffer, onMessage: FrameHandler): Promise<void> {
+async function upgrade(
+  deps: Deps,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  address: string,
+  socket: Duplex,
+  head: Buffer,
+  onMessage: FrameHandler,
+): Promise<void> {
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://localhost');
@@ -157,7 +169,8 @@ async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (
     } catch {
       throw new ApiError('ParamValidationFailed', { message: 'A frame must be one JSON event' });
     }
-    if (!isObject(event) || typeof event.eventName !== 'string') throw new ApiError('ParamValidationFailed', { field: 'eventName', message: 'eventName is required' });
+    if (!isObject(event) || typeof event.eventName !== 'string')
+      throw new ApiError('ParamValidationFailed', { field: 'eventName', message: 'eventName is required' });
     eventName = event.eventName.slice(0, 100);
     if (isObject(event.data) && typeof event.data.localID === 'string') localID = event.data.localID.slice(0, 64);
     const wait = deps.userRates.events.take(`${client.projectId}\0${client.userId}`);

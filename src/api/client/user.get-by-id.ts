@@ -13,7 +13,12 @@ export function userGetById(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/user/get_by_id',
-    schema: describeRoute({ summary: 'A user by userID', realm: 'client', body: bodyFromRules(RULES), data: object({ user: { type: 'object', additionalProperties: true } }) }),
+    schema: describeRoute({
+      summary: 'A user by userID',
+      realm: 'client',
+      body: bodyFromRules(RULES),
+      data: object({ user: { type: 'object', additionalProperties: true } }),
+    }),
     handler: async (request) => {
       const { id } = validate(clientBody(request.body), RULES, POWERTALK_MESSAGES);
       return ok({ user: await getUser(deps, clientAuthOf(request).projectId, { id }) });

@@ -13,7 +13,12 @@ export function userGetByXcUserId(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/client/user/get_by_xcuserid',
-    schema: describeRoute({ summary: 'A user by xcUserID', realm: 'client', body: bodyFromRules(RULES), data: object({ user: { type: 'object', additionalProperties: true } }) }),
+    schema: describeRoute({
+      summary: 'A user by xcUserID',
+      realm: 'client',
+      body: bodyFromRules(RULES),
+      data: object({ user: { type: 'object', additionalProperties: true } }),
+    }),
     handler: async (request) => {
       const { xcUserID } = validate(clientBody(request.body), RULES, POWERTALK_MESSAGES);
       return ok({ user: await getUser(deps, clientAuthOf(request).projectId, { xcUserID }) });

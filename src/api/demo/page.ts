@@ -8,8 +8,7 @@ import { ASSET_TYPES, type DemoAssets, NOT_BUILT } from './files.ts';
 /** In src/demo/page.html: replaced by the page's configuration (JSON). */
 const CONFIG_SLOT = '"__PARLEY_DEMO_CONFIG__"';
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /** What a person opening /demo sees when it cannot work (HTTP 503), instead of a JSON envelope. */
 function problemPage(message: string): string {

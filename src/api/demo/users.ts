@@ -12,7 +12,11 @@ export function demoUsers(deps: Deps, keys: DemoKeys): RouteOptions {
   return {
     method: 'GET',
     url: '/demo/users',
-    schema: describeRoute({ summary: 'Demo: the users who signed in on the demo page', realm: 'demo', data: object({ users: { type: 'array', items: USER } }) }),
+    schema: describeRoute({
+      summary: 'Demo: the users who signed in on the demo page',
+      realm: 'demo',
+      data: object({ users: { type: 'array', items: USER } }),
+    }),
     handler: async () => {
       const { projectId } = await keys.get();
       return ok({ users: await listDemoUsers(deps, projectId) });

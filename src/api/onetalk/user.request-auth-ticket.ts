@@ -12,7 +12,12 @@ export function userRequestAuthTicket(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/api/integration/v1/user/request_auth_ticket',
-    schema: describeRoute({ summary: 'Save a contact and request a Live Chat auth ticket for it', realm: 'integration', body: bodyFromRules(REQUEST_TICKET_RULES), data: object({ success: BOOLEAN, message: STRING, userID: STRING, ticket: STRING }) }),
+    schema: describeRoute({
+      summary: 'Save a contact and request a Live Chat auth ticket for it',
+      realm: 'integration',
+      body: bodyFromRules(REQUEST_TICKET_RULES),
+      data: object({ success: BOOLEAN, message: STRING, userID: STRING, ticket: STRING }),
+    }),
     handler: async (request) => {
       const auth = keyAuthOf(request);
       const input = validate(request.body, REQUEST_TICKET_RULES, ONETALK_MESSAGES);

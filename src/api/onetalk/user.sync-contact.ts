@@ -12,7 +12,12 @@ export function userSyncContact(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/api/integration/v1/user/sync_contact',
-    schema: describeRoute({ summary: 'Sync a contact by customerUserID and phone', realm: 'integration', body: bodyFromRules(SYNC_CONTACT_RULES), data: object({ success: BOOLEAN, message: STRING, userID: STRING }) }),
+    schema: describeRoute({
+      summary: 'Sync a contact by customerUserID and phone',
+      realm: 'integration',
+      body: bodyFromRules(SYNC_CONTACT_RULES),
+      data: object({ success: BOOLEAN, message: STRING, userID: STRING }),
+    }),
     handler: async (request) => {
       const auth = keyAuthOf(request);
       const input = validate(request.body, SYNC_CONTACT_RULES, ONETALK_MESSAGES);

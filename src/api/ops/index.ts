@@ -11,8 +11,7 @@ import { migrationsCurrent } from '../../storage/migrate.ts';
 export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
   app.setErrorHandler(errorHandler('status'));
 
-  const schema = (summary: string, data: Record<string, unknown> = { type: 'object' }) =>
-    describeRoute({ summary, realm: 'ops', data });
+  const schema = (summary: string, data: Record<string, unknown> = { type: 'object' }) => describeRoute({ summary, realm: 'ops', data });
 
   // GET /healthz — the process is up and serving.
   app.get('/healthz', { schema: schema('Liveness', object({ status: STRING })) }, async () => ok({ status: 'ok' }));

@@ -26,7 +26,12 @@ export function authTicketRequest(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/server/auth_ticket/request',
-    schema: describeRoute({ summary: 'Request an auth ticket for a user (created or updated by xcUserID)', realm: 'server', body: bodyFromRules(AUTH_TICKET_RULES), data: object({ userID: STRING, ticket: STRING }) }),
+    schema: describeRoute({
+      summary: 'Request an auth ticket for a user (created or updated by xcUserID)',
+      realm: 'server',
+      body: bodyFromRules(AUTH_TICKET_RULES),
+      data: object({ userID: STRING, ticket: STRING }),
+    }),
     handler: async (request) => {
       const auth = keyAuthOf(request);
       const input = validate(request.body, AUTH_TICKET_RULES, POWERTALK_MESSAGES);

@@ -11,7 +11,12 @@ export function sessionRevokeAll(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/server/session/revoke_all',
-    schema: describeRoute({ summary: 'Revoke every session of the project issued before a time', realm: 'server', body: object({ before: { type: 'integer', minimum: 0, description: 'epoch ms; default now' } }), data: object({ success: BOOLEAN, message: STRING, revokedSessions: INTEGER }) }),
+    schema: describeRoute({
+      summary: 'Revoke every session of the project issued before a time',
+      realm: 'server',
+      body: object({ before: { type: 'integer', minimum: 0, description: 'epoch ms; default now' } }),
+      data: object({ success: BOOLEAN, message: STRING, revokedSessions: INTEGER }),
+    }),
     handler: async (request) => {
       const body = jsonObject(request.body);
       const before = body.before ?? deps.clock.now();

@@ -13,7 +13,12 @@ export function sessionRevokeUser(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/v1/server/session/revoke_user',
-    schema: describeRoute({ summary: 'Revoke every session of a user', realm: 'server', body: bodyFromRules(RULES), data: object({ success: BOOLEAN, message: STRING, revokedSessions: INTEGER }) }),
+    schema: describeRoute({
+      summary: 'Revoke every session of a user',
+      realm: 'server',
+      body: bodyFromRules(RULES),
+      data: object({ success: BOOLEAN, message: STRING, revokedSessions: INTEGER }),
+    }),
     handler: async (request) => {
       const { xcUserID } = validate(request.body, RULES, POWERTALK_MESSAGES);
       const revokedSessions = await revokeUserSessions(deps, keyAuthOf(request).projectId, xcUserID);

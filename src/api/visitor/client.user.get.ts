@@ -10,7 +10,11 @@ export function visitorUserGet(deps: Deps): RouteOptions {
   return {
     method: 'POST',
     url: '/api/visitor/v1/client/user/get',
-    schema: describeRoute({ summary: 'The signed-in Live Chat user', realm: 'visitor', data: object({ user: { type: 'object', additionalProperties: true } }) }),
+    schema: describeRoute({
+      summary: 'The signed-in Live Chat user',
+      realm: 'visitor',
+      data: object({ user: { type: 'object', additionalProperties: true } }),
+    }),
     handler: async (request) => ok({ user: await getSessionUser(deps, clientAuthOf(request)) }),
   };
 }

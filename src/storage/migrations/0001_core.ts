@@ -27,9 +27,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('users')
-    .addColumn('id', pg ? 'bigint' : 'integer', (c) =>
-      pg ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
-    )
+    .addColumn('id', pg ? 'bigint' : 'integer', (c) => (pg ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
     .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
     .addColumn('xc_user_id', 'text', (c) => c.notNull())
     .addColumn('fullname', 'text', (c) => c.notNull())
@@ -63,12 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // NULLs are distinct in unique indexes on both databases, so contacts without
   // a customer user ID or a phone do not collide.
-  await db.schema
-    .createIndex('contacts_project_customer_user_id')
-    .unique()
-    .on('contacts')
-    .columns(['project_id', 'customer_user_id'])
-    .execute();
+  await db.schema.createIndex('contacts_project_customer_user_id').unique().on('contacts').columns(['project_id', 'customer_user_id']).execute();
   await db.schema.createIndex('contacts_project_phone').unique().on('contacts').columns(['project_id', 'phone']).execute();
 
   await db.schema
@@ -88,7 +81,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .execute();
-
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -81,7 +81,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   // Where each session's `new_and_updated` left off (epoch ms of the last change it returned).
-  await db.schema.alterTable('sessions').addColumn('sync_cursor', ms, (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('sync_cursor', ms, (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
