@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createDeps } from '../../src/compose.ts';
 import type { Clock, Deps } from '../../src/deps.ts';
 import { createLogger } from '../../src/logging.ts';
-import { buildServer } from '../../src/server.ts';
+import { type ServerOptions, buildServer } from '../../src/server.ts';
 import { type CreatedProject, type Tier, createProject } from '../../src/services/projects.ts';
 import type { DialectName } from '../../src/storage/dialect.ts';
 import { createTestDatabase } from './databases.ts';
@@ -31,7 +31,12 @@ export interface TestApp {
 }
 
 /** A second node on an existing test database: pass its URL as PARLEY_DATABASE_URL (it is not dropped). */
-export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<TestApp> {
+export async function createTestApp(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+  logger?: FastifyBaseLogger,
+  server: Pick<ServerOptions, 'demoAssets'> = {},
+): Promise<TestApp> {
   const shared = env.PARLEY_DATABASE_URL;
   const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };
   // Suites send many wrong credentials on purpose from one address; the guard's own test sets low limits.
@@ -43,7 +48,7 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
   });
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
-  const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const app = await buildServer(deps, { ...server, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
   const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
   const project = await newProject();
   return {
