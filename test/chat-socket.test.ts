@@ -49,6 +49,21 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     assert.deepEqual(bobWs.problems, []);
   });
 
+  it('refuses an upgrade whose query repeats a credential, as a repeated key header is refused', async () => {
+    const url = new URL(socketUrl(base, t.project.appKey.header, alice.accessToken));
+    for (const [name, extra, code] of [
+      ['app_key', 'junk', '49102'],
+      ['authorization', 'Bearer junk', '40102'],
+    ] as const) {
+      const repeated = new URL(url);
+      repeated.searchParams.append(name, extra);
+      await assert.rejects(ChatSocket.open(repeated.toString()), (err: { body?: string }) => {
+        assert.equal(JSON.parse(err.body ?? '{}').error.code, code, name);
+        return true;
+      });
+    }
+  });
+
   it('answers a replayed localID with the stored message instead of a second one', async () => {
     const room = personalRoom(alice, bob);
     const out = outgoingMessage(room, alice, 'once');

@@ -135,12 +135,14 @@ await eachDialect(describe, 'security suite', (dialect) => {
   });
 
   /** One REST call through app.inject(); POSTs carry `payload` (by default not even JSON). */
-  const inject = (route: string, payload = '{'): Transport => async (headers) => {
-    const [method, url] = route.split(' ') as ['GET' | 'POST', string];
-    const post = method === 'POST' ? { 'content-type': 'application/json' } : {};
-    const res = await t.app.inject({ method, url, headers: { ...post, ...present(headers) }, payload: method === 'POST' ? payload : undefined });
-    return parse(res.statusCode, res.body);
-  };
+  const inject =
+    (route: string, payload = '{'): Transport =>
+    async (headers) => {
+      const [method, url] = route.split(' ') as ['GET' | 'POST', string];
+      const post = method === 'POST' ? { 'content-type': 'application/json' } : {};
+      const res = await t.app.inject({ method, url, headers: { ...post, ...present(headers) }, payload: method === 'POST' ? payload : undefined });
+      return parse(res.statusCode, res.body);
+    };
 
   /** The socket upgrade as the web SDK makes it: App-Key and Authorization in the query, the rest as headers. */
   const upgrade: Transport = async (headers) => {
@@ -170,8 +172,16 @@ await eachDialect(describe, 'security suite', (dialect) => {
   it('the table holds every route the server serves (and the socket), and only those', () => {
     const served = listRoutes(t.app).map((r) => `${r.method} ${r.url}`);
     if (t.app.server.listenerCount('upgrade') > 0) served.push('WS /connect');
-    assert.deepEqual(served.filter((r) => !(r in TABLE)), [], 'served, but missing from the security table');
-    assert.deepEqual(Object.keys(TABLE).filter((r) => !served.includes(r)), [], 'in the security table, but not served');
+    assert.deepEqual(
+      served.filter((r) => !(r in TABLE)),
+      [],
+      'served, but missing from the security table',
+    );
+    assert.deepEqual(
+      Object.keys(TABLE).filter((r) => !served.includes(r)),
+      [],
+      'in the security table, but not served',
+    );
   });
 
   it('public routes answer without credentials, and ignore any sent', async () => {
@@ -204,7 +214,8 @@ await eachDialect(describe, 'security suite', (dialect) => {
     // A valid check, twice: the first fills the caches, the second is answered by the fast path
     // (sessions are cached only on SQLite without Redis: src/security/auth-cache.ts).
     const live = { 'app-key': cr.a.app, authorization: `Bearer ${cr.pt.accessToken}` };
-    for (let i = 0; i < 2; i++) assert.deepEqual(await connectCheck(live), { http: 200, body: { status: 200, error: { code: '', message: '', field: '' }, data: {} } });
+    for (let i = 0; i < 2; i++)
+      assert.deepEqual(await connectCheck(live), { http: 200, body: { status: 200, error: { code: '', message: '', field: '' }, data: {} } });
     if (dialect === 'sqlite') assert.equal(await fastCount(), fast + 1, 'the fast path answered the cached check');
     assert.deepEqual(await refusals('GET /connect?check=1', cases('client'), connectCheck, t.clock, false), []);
   });
@@ -231,9 +242,25 @@ await eachDialect(describe, 'security suite', (dialect) => {
     const [ptB, lcB] = [{ 'app-key': cr.b.app }, { 'secret-key': cr.b.appSecret }];
     await works('GET /connect', pt, cr.pt.accessToken);
     await works('POST /api/visitor/v1/client/user/get', lc, cr.lc.accessToken);
-    for (const [key, ticket] of [[pt, cr.tickets.pt], [ptB, cr.tickets.ptB]] as const) await works('POST /v1/auth/access_token/request', key, ticket);
-    for (const [key, ticket] of [[lc, cr.tickets.lc], [lcB, cr.tickets.lcB]] as const) await works('POST /api/visitor/v1/auth/access_token/request', key, ticket);
-    for (const [key, s] of [[pt, cr.pt], [ptB, cr.ptB]] as const) await works('POST /v1/auth/access_token/refresh', key, s.refreshToken);
-    for (const [key, s] of [[lc, cr.lc], [lcB, cr.lcB]] as const) await works('POST /api/visitor/v1/auth/access_token/refresh', key, s.refreshToken);
+    for (const [key, ticket] of [
+      [pt, cr.tickets.pt],
+      [ptB, cr.tickets.ptB],
+    ] as const)
+      await works('POST /v1/auth/access_token/request', key, ticket);
+    for (const [key, ticket] of [
+      [lc, cr.tickets.lc],
+      [lcB, cr.tickets.lcB],
+    ] as const)
+      await works('POST /api/visitor/v1/auth/access_token/request', key, ticket);
+    for (const [key, s] of [
+      [pt, cr.pt],
+      [ptB, cr.ptB],
+    ] as const)
+      await works('POST /v1/auth/access_token/refresh', key, s.refreshToken);
+    for (const [key, s] of [
+      [lc, cr.lc],
+      [lcB, cr.lcB],
+    ] as const)
+      await works('POST /api/visitor/v1/auth/access_token/refresh', key, s.refreshToken);
   });
 });

@@ -8,7 +8,17 @@ import { type Credentials, type Project, type Session, forged, unknownRefreshTok
  * tier-gated). client / visitor: App-Key / Secret-Key and an access token, HTTP 200 always; their
  * `-key-only`, `-ticket`, `-refresh` routes take the key and nothing, an auth ticket, or a refresh token.
  */
-export type Realm = 'public' | 'server' | 'api' | 'client' | 'client-key-only' | 'client-ticket' | 'client-refresh' | 'visitor' | 'visitor-ticket' | 'visitor-refresh';
+export type Realm =
+  | 'public'
+  | 'server'
+  | 'api'
+  | 'client'
+  | 'client-key-only'
+  | 'client-ticket'
+  | 'client-refresh'
+  | 'visitor'
+  | 'visitor-ticket'
+  | 'visitor-refresh';
 
 export type Category = 'no' | 'malformed' | 'wrong' | 'revoked' | 'expired' | 'wrong-realm' | 'no tier';
 /** Header values; an array is a header sent more than once. */
@@ -132,24 +142,57 @@ function clientCases(r: ClientRealm, bearer: 'access' | 'ticket' | 'refresh' | '
 
 export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; refresh: number }): Case[] {
   const pt: ClientRealm = {
-    header: 'app-key', key: (p) => p.app, own: cr.pt, ownB: cr.ptB, ticket: cr.tickets.pt, ticketB: cr.tickets.ptB, other: cr.lc, otherTicket: cr.tickets.lc,
-    ended: [['logged out', cr.ptLoggedOut], ['revoked by revoke_user', cr.ptServerRevoked]], rotated: cr.ptRotated, revokedTickets: [cr.ptRevokedTicket], foreignKey: ['the Server-Key', cr.a.server],
+    header: 'app-key',
+    key: (p) => p.app,
+    own: cr.pt,
+    ownB: cr.ptB,
+    ticket: cr.tickets.pt,
+    ticketB: cr.tickets.ptB,
+    other: cr.lc,
+    otherTicket: cr.tickets.lc,
+    ended: [
+      ['logged out', cr.ptLoggedOut],
+      ['revoked by revoke_user', cr.ptServerRevoked],
+    ],
+    rotated: cr.ptRotated,
+    revokedTickets: [cr.ptRevokedTicket],
+    foreignKey: ['the Server-Key', cr.a.server],
   };
   const lc: ClientRealm = {
-    header: 'secret-key', key: (p) => p.appSecret, own: cr.lc, ownB: cr.lcB, ticket: cr.tickets.lc, ticketB: cr.tickets.lcB, other: cr.pt, otherTicket: cr.tickets.pt,
-    ended: [['logged out', cr.lcLoggedOut]], rotated: cr.lcRotated, revokedTickets: [], foreignKey: ['the Server-Key’s secret', cr.a.serverSecret],
+    header: 'secret-key',
+    key: (p) => p.appSecret,
+    own: cr.lc,
+    ownB: cr.lcB,
+    ticket: cr.tickets.lc,
+    ticketB: cr.tickets.lcB,
+    other: cr.pt,
+    otherTicket: cr.tickets.pt,
+    ended: [['logged out', cr.lcLoggedOut]],
+    rotated: cr.lcRotated,
+    revokedTickets: [],
+    foreignKey: ['the Server-Key’s secret', cr.a.serverSecret],
   };
   switch (realm) {
-    case 'public': return [];
-    case 'server': return keyCases('server-key', (p) => p.server, cr);
-    case 'api': return [...keyCases('api-key', (p) => p.api, cr), c('no tier', 'API-Key of a project without a tier', { 'api-key': cr.apiWithoutTier }, '49900')];
-    case 'client': return clientCases(pt, 'access', cr, ttl);
-    case 'client-key-only': return clientCases(pt, 'none', cr, ttl);
-    case 'client-ticket': return clientCases(pt, 'ticket', cr, ttl);
-    case 'client-refresh': return clientCases(pt, 'refresh', cr, ttl);
-    case 'visitor': return clientCases(lc, 'access', cr, ttl);
-    case 'visitor-ticket': return clientCases(lc, 'ticket', cr, ttl);
-    case 'visitor-refresh': return clientCases(lc, 'refresh', cr, ttl);
+    case 'public':
+      return [];
+    case 'server':
+      return keyCases('server-key', (p) => p.server, cr);
+    case 'api':
+      return [...keyCases('api-key', (p) => p.api, cr), c('no tier', 'API-Key of a project without a tier', { 'api-key': cr.apiWithoutTier }, '49900')];
+    case 'client':
+      return clientCases(pt, 'access', cr, ttl);
+    case 'client-key-only':
+      return clientCases(pt, 'none', cr, ttl);
+    case 'client-ticket':
+      return clientCases(pt, 'ticket', cr, ttl);
+    case 'client-refresh':
+      return clientCases(pt, 'refresh', cr, ttl);
+    case 'visitor':
+      return clientCases(lc, 'access', cr, ttl);
+    case 'visitor-ticket':
+      return clientCases(lc, 'ticket', cr, ttl);
+    case 'visitor-refresh':
+      return clientCases(lc, 'refresh', cr, ttl);
   }
 }
 
@@ -157,16 +200,26 @@ export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; r
 export async function goodHeaders(realm: Realm, cr: Credentials): Promise<Headers> {
   const bearer = (token: string) => `Bearer ${token}`;
   switch (realm) {
-    case 'public': return {};
-    case 'server': return { 'server-key': cr.a.server };
-    case 'api': return { 'api-key': cr.a.api };
-    case 'client': return { 'app-key': cr.a.app, authorization: bearer((await cr.fresh.pt()).accessToken) };
-    case 'client-key-only': return { 'app-key': cr.a.app };
-    case 'client-ticket': return { 'app-key': cr.a.app, authorization: bearer(await cr.fresh.ptTicket()) };
-    case 'client-refresh': return { 'app-key': cr.a.app, authorization: bearer((await cr.fresh.pt()).refreshToken) };
-    case 'visitor': return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).accessToken) };
-    case 'visitor-ticket': return { 'secret-key': cr.a.appSecret, authorization: bearer(await cr.fresh.lcTicket()) };
-    case 'visitor-refresh': return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).refreshToken) };
+    case 'public':
+      return {};
+    case 'server':
+      return { 'server-key': cr.a.server };
+    case 'api':
+      return { 'api-key': cr.a.api };
+    case 'client':
+      return { 'app-key': cr.a.app, authorization: bearer((await cr.fresh.pt()).accessToken) };
+    case 'client-key-only':
+      return { 'app-key': cr.a.app };
+    case 'client-ticket':
+      return { 'app-key': cr.a.app, authorization: bearer(await cr.fresh.ptTicket()) };
+    case 'client-refresh':
+      return { 'app-key': cr.a.app, authorization: bearer((await cr.fresh.pt()).refreshToken) };
+    case 'visitor':
+      return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).accessToken) };
+    case 'visitor-ticket':
+      return { 'secret-key': cr.a.appSecret, authorization: bearer(await cr.fresh.lcTicket()) };
+    case 'visitor-refresh':
+      return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).refreshToken) };
   }
 }
 

@@ -65,13 +65,23 @@ export async function makeCredentials(t: TestApp): Promise<Credentials> {
   const b = keysOf(other);
 
   const ptTicket = async (p: Project, xcUserID = `sec-${++n}`) => {
-    const res = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': p.server }, { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'd', xcUserID, fullName: 'Sec' });
+    const res = await post(
+      t.app,
+      '/v1/server/auth_ticket/request',
+      { 'server-key': p.server },
+      { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'd', xcUserID, fullName: 'Sec' },
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body.error));
     return (res.body.data as { ticket: string }).ticket;
   };
   const lcTicket = async (p: Project) => {
     const phone = `62812${String(++n).padStart(8, '0')}`;
-    const res = await post(t.app, '/api/integration/v1/user/request_auth_ticket', { 'api-key': p.api }, { customerUserID: `sec-${n}`, fullName: 'Visitor', phone });
+    const res = await post(
+      t.app,
+      '/api/integration/v1/user/request_auth_ticket',
+      { 'api-key': p.api },
+      { customerUserID: `sec-${n}`, fullName: 'Visitor', phone },
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body.error));
     return (res.body.data as { ticket: string }).ticket;
   };

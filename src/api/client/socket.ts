@@ -105,9 +105,14 @@ async function upgrade(
   if (url.pathname !== '/connect') return refuse(socket, new ApiError('RouteNotFound'));
   const query = url.searchParams;
   // The web SDK puts its credentials in the query string; Android sends them as headers.
+  // A repeated parameter is ambiguous, as a repeated key header is: it reaches the check as an array and is refused.
+  const fromQuery = (name: string) => {
+    const values = query.getAll(name);
+    return values.length > 1 ? values : values[0];
+  };
   const presented = {
-    key: req.headers['app-key'] ?? query.get('app_key') ?? undefined,
-    authorization: req.headers.authorization ?? query.get('authorization') ?? undefined,
+    key: req.headers['app-key'] ?? fromQuery('app_key'),
+    authorization: req.headers.authorization ?? fromQuery('authorization'),
   };
   let auth: AccessAuth;
   let keyId: string;
