@@ -1,7 +1,7 @@
 // Tickets become sessions: redemption once, rotation, reuse detection, revocation, and every refusal code.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, createTestApp, post } from './support/app.ts';
+import { type TestApp, type Ticketed, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 
 const TICKET_BODY = {
@@ -27,9 +27,9 @@ await eachDialect(describe, 'client sessions', (dialect) => {
   let n = 0;
 
   async function ticketFor(xcUserID = `user-${++n}`, serverKey = t.project.serverKey.header) {
-    const res = await post(t.app, '/v1/server/auth_ticket/request', { 'server-key': serverKey }, { ...TICKET_BODY, xcUserID });
+    const res = await post<Ticketed>(t.app, '/v1/server/auth_ticket/request', { 'server-key': serverKey }, { ...TICKET_BODY, xcUserID });
     assert.equal(res.status, 200);
-    return res.body.data as { userID: string; ticket: string };
+    return res.body.data;
   }
   /** A client call: HTTP 200 is asserted for every outcome; the envelope is returned. */
   async function client(url: string, bearer: string | undefined, body: unknown = '""', headers: Record<string, string> = appKey) {
@@ -170,8 +170,13 @@ await eachDialect(describe, 'client sessions', (dialect) => {
     // An access token, a refresh token, a Live Chat ticket are not PowerTalk tickets.
     assert.equal((await client('/v1/auth/access_token/request', s.accessToken)).error.code, '40103');
     assert.equal((await client('/v1/auth/access_token/request', s.refreshToken)).error.code, '40103');
-    const lc = await post(t.app, '/api/integration/v1/user/request_auth_ticket', { 'api-key': t.project.apiKey }, { customerUserID: 'kind', fullName: 'K' });
-    assert.equal((await client('/v1/auth/access_token/request', lc.body.data.ticket as string)).error.code, '40103');
+    const lc = await post<Ticketed>(
+      t.app,
+      '/api/integration/v1/user/request_auth_ticket',
+      { 'api-key': t.project.apiKey },
+      { customerUserID: 'kind', fullName: 'K' },
+    );
+    assert.equal((await client('/v1/auth/access_token/request', lc.body.data.ticket)).error.code, '40103');
     // A ticket or a refresh token is not an access token: 40104 so the SDK refreshes.
     assert.equal((await check(s.ticket)).error.code, '40104');
     assert.equal((await check(s.refreshToken)).error.code, '40104');
@@ -283,9 +288,9 @@ await eachDialect(describe, 'client sessions', (dialect) => {
 
     t.clock.advance(1000);
     const later = await login('later');
-    const all = await post(t.app, '/v1/server/session/revoke_all', serverKey, { before: t.clock.now() });
+    const all = await post<{ revokedSessions: number }>(t.app, '/v1/server/session/revoke_all', serverKey, { before: t.clock.now() });
     assert.equal(all.status, 200);
-    assert.ok((all.body.data.revokedSessions as number) >= 1);
+    assert.ok(all.body.data.revokedSessions >= 1);
     assert.equal((await check(b.accessToken)).error.code, '40104');
     assert.equal((await check(later.accessToken)).error.code, '', 'sessions issued at or after the time survive');
     const bad = await post(t.app, '/v1/server/session/revoke_all', serverKey, { before: 'yesterday' });

@@ -19,7 +19,7 @@ import { createLogger } from '../src/logging.ts';
 import { buildServer } from '../src/server.ts';
 import { type CreatedProject, createProject } from '../src/services/projects.ts';
 import type { DialectName } from '../src/storage/dialect.ts';
-import { post } from './support/app.ts';
+import { type Ticketed, type TokenBundle, post } from './support/app.ts';
 import { type ChatUser, ChatSocket, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
 
@@ -99,11 +99,10 @@ async function holdLock(dialect: DialectName, url: string, tables = 'users, tick
 
 /** A user signed in through the ticket flow, as the chat helpers want it. */
 async function signIn(t: Booted, xcUserID: string): Promise<ChatUser> {
-  const ticket = await post(t.app, TICKET, { 'server-key': t.project.serverKey.header }, body(xcUserID));
-  const login = await post(t.app, REDEEM, { 'app-key': t.project.appKey.header, authorization: `Bearer ${String(ticket.body.data.ticket)}` }, '');
+  const ticket = await post<Ticketed>(t.app, TICKET, { 'server-key': t.project.serverKey.header }, body(xcUserID));
+  const login = await post<TokenBundle>(t.app, REDEEM, { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket.body.data.ticket}` }, '');
   assert.equal(login.body.status, 200, JSON.stringify(login.body.error));
-  const data = login.body.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
-  return { userID: String(data.user.userID), ...data };
+  return { userID: String(login.body.data.user.userID), ...login.body.data };
 }
 
 function assertQuietOutage(t: Booted): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { revokeKey } from '../src/services/projects.ts';
-import { type TestApp, createTestNodes, post } from './support/app.ts';
+import { type TestApp, type TokenBundle, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 
 const BODY = { userIPAddress: '1.2.3.4', userAgent: 'ua', userPlatform: 'web', userDeviceID: 'd', fullName: 'Node' };
@@ -35,14 +35,14 @@ for (const withRedis of [true, false]) {
 
     async function session(xcUserID: string) {
       const ticket = await post(a.app, '/v1/server/auth_ticket/request', { 'server-key': a.project.serverKey.header }, { ...BODY, xcUserID });
-      const res = await post(
+      const res = await post<TokenBundle>(
         b.app,
         '/v1/auth/access_token/request',
         { 'app-key': a.project.appKey.header, authorization: `Bearer ${ticket.body.data.ticket}` },
         '',
       );
       assert.equal(res.body.status, 200);
-      return res.body.data as { accessToken: string; refreshToken: string };
+      return res.body.data;
     }
     async function check(node: TestApp, token: string): Promise<string> {
       const res = await node.app.inject({
@@ -65,10 +65,15 @@ for (const withRedis of [true, false]) {
     it('a refresh on one node supersedes the old access token on the other', async () => {
       const s = await session('refresh-across');
       assert.equal(await check(b, s.accessToken), '');
-      const next = await post(a.app, '/v1/auth/access_token/refresh', { 'app-key': a.project.appKey.header, authorization: `Bearer ${s.refreshToken}` }, '');
+      const next = await post<TokenBundle>(
+        a.app,
+        '/v1/auth/access_token/refresh',
+        { 'app-key': a.project.appKey.header, authorization: `Bearer ${s.refreshToken}` },
+        '',
+      );
       assert.equal(next.body.status, 200);
       await eventually('b refuses the superseded token', async () => (await check(b, s.accessToken)) === '40104');
-      assert.equal(await check(b, (next.body.data as { accessToken: string }).accessToken), '');
+      assert.equal(await check(b, next.body.data.accessToken), '');
     });
 
     it('revoke_user on one node ends the sessions on the other', async () => {

@@ -15,6 +15,13 @@ const SEED_REQUEST = ONETALK_SEED_REQUEST;
 const UUID = UUID_V4;
 const decode = createDecoder();
 
+/** What sync_contact answers (request_auth_ticket adds the ticket). */
+interface Synced {
+  success: boolean;
+  message: string;
+  userID: string;
+}
+
 await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {
   let t: TestApp;
   let headers: Record<string, string>;
@@ -32,18 +39,18 @@ await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {
 
   describe('sync_contact', () => {
     it('creates, then updates, answering the seed shape', async () => {
-      const created = await post(t.app, SYNC, headers, SEED_REQUEST);
+      const created = await post<Synced>(t.app, SYNC, headers, SEED_REQUEST);
       assert.equal(created.status, 200);
       assert.deepEqual(created.body.error, { code: '', message: '', field: '' });
       assert.deepEqual(Object.keys(created.body.data), ['success', 'message', 'userID']);
       assert.equal(created.body.data.success, true);
       assert.equal(created.body.data.message, 'Contact created successfully');
-      assert.match(created.body.data.userID as string, UUID);
+      assert.match(created.body.data.userID, UUID);
 
       const updated = await post(t.app, SYNC, headers, { ...SEED_REQUEST, fullName: 'John Q. Doe' });
       assert.equal(updated.body.data.message, 'Contact updated successfully');
       assert.equal(updated.body.data.userID, created.body.data.userID);
-      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID as string);
+      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID);
       assert.equal(contact?.fullName, 'John Q. Doe');
       assert.equal(contact?.alias, null, 'the empty alias is "not given"');
       assert.equal(contact?.phone, '6281234567890');
@@ -109,19 +116,19 @@ await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {
 
     it('treats differently written phones as one key', async () => {
       const body = { ...fresh(), phone: '+62 812-3456-0001' };
-      const created = await post(t.app, SYNC, headers, body);
+      const created = await post<Synced>(t.app, SYNC, headers, body);
       const again = await post(t.app, SYNC, headers, { ...body, customerUserID: body.customerUserID, phone: '6281234560001' });
       assert.equal(again.body.data.userID, created.body.data.userID);
-      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID as string);
+      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID);
       assert.equal(contact?.phone, '6281234560001');
     });
 
     it('updates the phone of a contact found by customer user ID, keeps fields not given', async () => {
       const body = fresh();
-      const created = await post(t.app, SYNC, headers, body);
+      const created = await post<Synced>(t.app, SYNC, headers, body);
       const res = await post(t.app, SYNC, headers, { customerUserID: body.customerUserID, fullName: 'New Name', phone: '447911123456' });
       assert.equal(res.body.data.userID, created.body.data.userID);
-      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID as string);
+      const contact = await findContact(t.deps.db, t.project.projectID, created.body.data.userID);
       assert.equal(contact?.phone, '447911123456');
       assert.equal(contact?.email, body.email);
       assert.equal(contact?.photoURL, body.photoURL);
@@ -147,11 +154,11 @@ await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {
   describe('request_auth_ticket', () => {
     it('saves the contact and returns the seed shape with a Live Chat ticket for it', async () => {
       const body = fresh();
-      const res = await post(t.app, TICKET, headers, body);
+      const res = await post<Synced & { ticket: string }>(t.app, TICKET, headers, body);
       assert.equal(res.status, 200);
       assert.deepEqual(Object.keys(res.body.data), ['success', 'message', 'userID', 'ticket']);
       assert.equal(res.body.data.message, 'Contact created successfully');
-      const claims = decode(res.body.data.ticket as string) as Record<string, unknown>;
+      const claims = decode(res.body.data.ticket) as Record<string, unknown>;
       assert.equal(claims.pur, 'livechat_ticket');
       assert.equal(claims.sub, res.body.data.userID);
       assert.equal(claims.pid, t.project.projectID);
@@ -238,9 +245,9 @@ await eachDialect(describe, 'OneTalk User/Contact API', (dialect) => {
     assert.equal(res.body.error.message, 'Phone must be between 1 and 20 characters');
     const spaced = '+44 - 7911 - 123 - 456 - 2';
     assert.ok(spaced.length > 20);
-    const synced = await post(t.app, SYNC, headers, { ...fresh(), phone: spaced });
+    const synced = await post<Synced>(t.app, SYNC, headers, { ...fresh(), phone: spaced });
     assert.equal(synced.status, 200);
-    const contact = await findContact(t.deps.db, t.project.projectID, synced.body.data.userID as string);
+    const contact = await findContact(t.deps.db, t.project.projectID, synced.body.data.userID);
     assert.equal(contact?.phone, '4479111234562');
   });
 

@@ -10,7 +10,7 @@ import type { Deps } from '../src/deps.ts';
 import { createLogger } from '../src/logging.ts';
 import { buildServer } from '../src/server.ts';
 import { type CreatedProject, createProject } from '../src/services/projects.ts';
-import { post } from './support/app.ts';
+import { type Ticketed, post } from './support/app.ts';
 import { type TestDatabase, createTestDatabase } from './support/databases.ts';
 
 let db: TestDatabase;
@@ -40,7 +40,7 @@ after(async () => {
 it('logs requests with ids but no key, ticket or token', async () => {
   const secrets: string[] = [project.serverKey.secret, project.serverKey.header, project.apiKey, project.appKey.secret, project.appKey.header];
   const server = { 'server-key': project.serverKey.header };
-  const pt = await post(app, '/v1/server/auth_ticket/request', server, {
+  const pt = await post<Ticketed>(app, '/v1/server/auth_ticket/request', server, {
     userIPAddress: '1.1.1.1',
     userAgent: 'ua',
     userPlatform: 'web',
@@ -48,10 +48,10 @@ it('logs requests with ids but no key, ticket or token', async () => {
     xcUserID: 'logged',
     fullName: 'Logged',
   });
-  const ticket = pt.body.data.ticket as string;
+  const ticket = pt.body.data.ticket;
   secrets.push(ticket);
-  const lc = await post(app, '/api/integration/v1/user/request_auth_ticket', { 'api-key': project.apiKey }, { customerUserID: 'c', fullName: 'C' });
-  secrets.push(lc.body.data.ticket as string);
+  const lc = await post<Ticketed>(app, '/api/integration/v1/user/request_auth_ticket', { 'api-key': project.apiKey }, { customerUserID: 'c', fullName: 'C' });
+  secrets.push(lc.body.data.ticket);
   const appKey = { 'app-key': project.appKey.header };
   const bundle = (await post(app, '/v1/auth/access_token/request', { ...appKey, authorization: `Bearer ${ticket}` }, '')).body.data;
   secrets.push(bundle.accessToken as string, bundle.refreshToken as string);

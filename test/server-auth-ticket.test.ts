@@ -4,7 +4,7 @@ import { createDecoder } from 'fast-jwt';
 import { AUTH_TICKET_RULES } from '../src/api/server/auth-ticket.request.ts';
 import { findTicket } from '../src/repos/tickets.ts';
 import { countUsers, findUserByXcUserId, findUserProfile } from '../src/repos/users.ts';
-import { type TestApp, createTestApp, post } from './support/app.ts';
+import { type TestApp, type Ticketed, createTestApp, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 import { POWERTALK_SEED_REQUEST } from './support/fixtures.ts';
 
@@ -24,13 +24,13 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
   after(() => t.close());
 
   it('answers the seed example with the seed shape: userID and an HS256 ticket valid one hour', async () => {
-    const res = await post(t.app, URL, headers, SEED_REQUEST);
+    const res = await post<Ticketed>(t.app, URL, headers, SEED_REQUEST);
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(res.body), ['status', 'error', 'data']);
     assert.deepEqual(res.body.error, { code: '', message: '', field: '' });
     assert.equal(res.body.status, 200);
     assert.deepEqual(Object.keys(res.body.data), ['userID', 'ticket']);
-    const { userID, ticket } = res.body.data as { userID: string; ticket: string };
+    const { userID, ticket } = res.body.data;
     assert.match(userID, /^[1-9][0-9]*$/);
     assert.ok(ticket.startsWith('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.'), 'HS256 JWT header as in the seed');
     const claims = decode(ticket) as Record<string, unknown>;

@@ -66,17 +66,35 @@ export async function createTestApp(
   };
 }
 
-/** POSTs a JSON body (or a raw string) and returns status, parsed envelope and headers. */
-export async function post(app: FastifyInstance, url: string, headers: Record<string, string>, body?: unknown) {
+/**
+ * POSTs a JSON body (or a raw string) and returns status, parsed envelope and headers. `T` is what the
+ * caller expects in `data` on success (a refusal's `data` is `{}`).
+ */
+export async function post<T = Record<string, unknown>>(app: FastifyInstance, url: string, headers: Record<string, string>, body?: unknown) {
   const payload = typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body);
   const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload });
-  return { status: res.statusCode, body: res.json() as Envelope, headers: res.headers };
+  return { status: res.statusCode, body: res.json() as Envelope<T>, headers: res.headers };
 }
 
-export interface Envelope {
+/** What ticket endpoints answer (PowerTalk auth_ticket/request; OneTalk request_auth_ticket adds success and message). */
+export interface Ticketed {
+  userID: string;
+  ticket: string;
+}
+
+/** What access_token/request and refresh answer. */
+export interface TokenBundle {
+  accessToken: string;
+  accessTokenExpiry: number;
+  refreshToken: string;
+  refreshTokenExpiry: number;
+  user: Record<string, unknown>;
+}
+
+export interface Envelope<T = Record<string, unknown>> {
   status: number;
   error: { code: string; message: string; field: string };
-  data: Record<string, unknown>;
+  data: T;
 }
 
 /** Two nodes of one deployment: b shares a's database (b is closed first, then a drops it). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { type ClientOptions } from 'ws';
 import { encryptContent, newLocalId } from '../../src/chat/cipher.ts';
-import { type TestApp, post } from './app.ts';
+import { type Envelope, type TestApp, type Ticketed, type TokenBundle, post } from './app.ts';
 
 export interface ChatUser {
   userID: string;
@@ -17,7 +17,7 @@ let counter = 0;
 
 /** A PowerTalk user of the test project, logged in (ticket → access token). */
 export async function loginUser(t: TestApp, fullName = `User ${++counter}`, xcUserID = `xc-${Date.now()}-${++counter}`): Promise<ChatUser> {
-  const ticketRes = await post(
+  const ticketRes = await post<Ticketed>(
     t.app,
     '/v1/server/auth_ticket/request',
     { 'server-key': t.project.serverKey.header },
@@ -32,16 +32,16 @@ export async function loginUser(t: TestApp, fullName = `User ${++counter}`, xcUs
     },
   );
   assert.equal(ticketRes.body.status, 200, JSON.stringify(ticketRes.body.error));
-  const ticket = (ticketRes.body.data as { ticket: string }).ticket;
-  const res = await post(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
+  const ticket = ticketRes.body.data.ticket;
+  const res = await post<TokenBundle>(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
   assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
-  const data = res.body.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
+  const data = res.body.data;
   return { userID: data.user.userID as string, ...data };
 }
 
 /** A client REST call as the SDK makes it; returns the envelope (HTTP 200 asserted). */
-export async function clientCall(t: TestApp, user: ChatUser, url: string, body: unknown = '""') {
-  const res = await post(
+export async function clientCall<T = Record<string, unknown>>(t: TestApp, user: ChatUser, url: string, body: unknown = '""') {
+  const res = await post<T>(
     t.app,
     url,
     { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' },
@@ -181,21 +181,19 @@ export function personalRoom(a: ChatUser, b: ChatUser): string {
 // ---------------------------------------------------------------------------------------------
 // The same, over real HTTP: for servers in other processes (or in-process ones that listen).
 
-type Envelope = Awaited<ReturnType<typeof post>>['body'];
-
 /** A valid auth_ticket/request body for a test user. */
 function ticketRequest(xcUserID: string, fullName: string) {
   return { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'device-1', xcUserID, fullName, email: 'user@example.com' };
 }
 
-async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Envelope> {
+async function postJson<T = Record<string, unknown>>(url: string, headers: Record<string, string>, body: unknown): Promise<Envelope<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   assert.equal(res.status, 200, `POST ${url}: HTTP ${res.status}`);
-  return (await res.json()) as Envelope;
+  return (await res.json()) as Envelope<T>;
 }
 
 /** An auth ticket from the server API of the server at `baseUrl`. */
@@ -204,10 +202,10 @@ export async function requestTicketAt(
   serverKeyHeader: string,
   fullName: string,
   xcUserID = `xc-${Date.now()}-${++counter}`,
-): Promise<{ userID: string; ticket: string }> {
-  const env = await postJson(`${baseUrl}/v1/server/auth_ticket/request`, { 'server-key': serverKeyHeader }, ticketRequest(xcUserID, fullName));
+): Promise<Ticketed> {
+  const env = await postJson<Ticketed>(`${baseUrl}/v1/server/auth_ticket/request`, { 'server-key': serverKeyHeader }, ticketRequest(xcUserID, fullName));
   assert.equal(env.status, 200, JSON.stringify(env.error));
-  return env.data as { userID: string; ticket: string };
+  return env.data;
 }
 
 /** `loginUser` against a server at `baseUrl` (ticket from the server API, redeemed by the client API). */
@@ -218,15 +216,20 @@ export async function loginUserAt(
   xcUserID?: string,
 ): Promise<ChatUser> {
   const { ticket } = await requestTicketAt(baseUrl, keys.serverKeyHeader, fullName, xcUserID);
-  const env = await postJson(`${baseUrl}/v1/auth/access_token/request`, { 'app-key': keys.appKeyHeader, authorization: `Bearer ${ticket}` }, '""');
+  const env = await postJson<TokenBundle>(`${baseUrl}/v1/auth/access_token/request`, { 'app-key': keys.appKeyHeader, authorization: `Bearer ${ticket}` }, '""');
   assert.equal(env.status, 200, JSON.stringify(env.error));
-  const data = env.data as { accessToken: string; refreshToken: string; user: Record<string, unknown> };
-  return { userID: data.user.userID as string, ...data };
+  return { userID: env.data.user.userID as string, ...env.data };
 }
 
 /** `clientCall` against a server at `baseUrl`; returns the envelope (HTTP 200 asserted). */
-export function clientCallAt(baseUrl: string, appKeyHeader: string, user: ChatUser, url: string, body: unknown = '""'): Promise<Envelope> {
-  return postJson(
+export function clientCallAt<T = Record<string, unknown>>(
+  baseUrl: string,
+  appKeyHeader: string,
+  user: ChatUser,
+  url: string,
+  body: unknown = '""',
+): Promise<Envelope<T>> {
+  return postJson<T>(
     `${baseUrl}${url}`,
     { 'app-key': appKeyHeader, authorization: `Bearer ${user.accessToken}`, 'content-type': 'text/plain;charset=UTF-8' },
     body,

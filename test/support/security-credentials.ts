@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { formatApiKey, formatKeyPairHeader, newId, newSecret } from '../../src/credentials.ts';
 import { type CreatedProject, createKey, revokeKey } from '../../src/services/projects.ts';
 import { type TokenClaims, createTokenSigner } from '../../src/tokens.ts';
-import { type TestApp, post } from './app.ts';
+import { type TestApp, type Ticketed, type TokenBundle, post } from './app.ts';
 
 /** A session of either API, and the ticket it was redeemed from. */
 export interface Session {
@@ -65,30 +65,30 @@ export async function makeCredentials(t: TestApp): Promise<Credentials> {
   const b = keysOf(other);
 
   const ptTicket = async (p: Project, xcUserID = `sec-${++n}`) => {
-    const res = await post(
+    const res = await post<Ticketed>(
       t.app,
       '/v1/server/auth_ticket/request',
       { 'server-key': p.server },
       { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'd', xcUserID, fullName: 'Sec' },
     );
     assert.equal(res.status, 200, JSON.stringify(res.body.error));
-    return (res.body.data as { ticket: string }).ticket;
+    return res.body.data.ticket;
   };
   const lcTicket = async (p: Project) => {
     const phone = `62812${String(++n).padStart(8, '0')}`;
-    const res = await post(
+    const res = await post<Ticketed>(
       t.app,
       '/api/integration/v1/user/request_auth_ticket',
       { 'api-key': p.api },
       { customerUserID: `sec-${n}`, fullName: 'Visitor', phone },
     );
     assert.equal(res.status, 200, JSON.stringify(res.body.error));
-    return (res.body.data as { ticket: string }).ticket;
+    return res.body.data.ticket;
   };
   const redeem = async (url: string, headers: Record<string, string>, ticket: string): Promise<Session> => {
-    const res = await post(t.app, url, { ...headers, authorization: `Bearer ${ticket}` }, '""');
+    const res = await post<TokenBundle>(t.app, url, { ...headers, authorization: `Bearer ${ticket}` }, '""');
     assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
-    const { accessToken, refreshToken } = res.body.data as { accessToken: string; refreshToken: string };
+    const { accessToken, refreshToken } = res.body.data;
     return { accessToken, refreshToken, usedTicket: ticket };
   };
   const ptSession = async (p: Project, xcUserID?: string) => redeem('/v1/auth/access_token/request', { 'app-key': p.app }, await ptTicket(p, xcUserID));
