@@ -12,9 +12,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createTestApp } from './support/app.ts';
-import { listen, loginUserAt, requestTicketAt } from './support/chat.ts';
-import { createTestDatabase, dialectAvailable } from './support/databases.ts';
+import { loginUserAt, requestTicketAt } from './support/chat.ts';
+import { dialectAvailable } from './support/databases.ts';
 import {
   type SdkGlobal,
   type SdkPage,
@@ -31,69 +30,7 @@ import {
   untilRecorded,
   waitForProjectConfigs,
 } from './support/sdk-browser.ts';
-import { createProject, ensureBuilt, startServer } from './torture/support.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Backends: where each user's SDK points
-
-interface Backend {
-  appKey: { id: string; secret: string; header: string };
-  serverKeyHeader: string;
-  /** The base URL each user's SDK (and ticket request) uses. */
-  base: { alice: string; bob: string; carol: string };
-  /** Server log lines at error level or worse (processes only). */
-  problems(): string[];
-  close(): Promise<void>;
-}
-
-async function inProcessSqlite(): Promise<Backend> {
-  const t = await createTestApp('sqlite');
-  // Real time, not the test clock's frozen instant: the SDK pages history by `created`
-  // (list_by_room/before takes messages strictly older than its oldest cached one).
-  t.clock.now = () => Date.now();
-  const url = await listen(t);
-  return {
-    appKey: t.project.appKey,
-    serverKeyHeader: t.project.serverKey.header,
-    base: { alice: url, bob: url, carol: url },
-    problems: () => [],
-    close: () => t.close(),
-  };
-}
-
-async function twoProcessesOnPostgres(): Promise<Backend> {
-  await ensureBuilt();
-  const database = await createTestDatabase('postgres');
-  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
-  const close = async () => {
-    await Promise.all(
-      servers.map((s) => {
-        if (s.child.exitCode !== null || s.child.signalCode !== null) return undefined;
-        s.child.kill('SIGKILL');
-        return s.exited;
-      }),
-    );
-    await database.drop();
-  };
-  try {
-    const project = await createProject(database.url);
-    const env = { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-e2e-${randomBytes(4).toString('hex')}:` };
-    // One after the other: the first one migrates (a no-op here: project create did), the second finds it done.
-    servers.push(await startServer(database.url, env));
-    servers.push(await startServer(database.url, env));
-    const [one, two] = servers.map((s) => s.url.origin) as [string, string];
-    return {
-      appKey: project.appKey,
-      serverKeyHeader: project.serverKey.header,
-      base: { alice: one, bob: two, carol: one },
-      problems: () => servers.flatMap((s) => s.problems),
-      close,
-    };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
+import { BACKENDS, type Backend } from './support/e2e-backends.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The scenario
@@ -129,11 +66,6 @@ interface Person {
 
 const hasBrowser = browserAvailable();
 const harness = sharedHarness();
-
-const BACKENDS: Array<{ name: string; needsPostgres: boolean; start: () => Promise<Backend> }> = [
-  { name: 'one in-process node, SQLite', needsPostgres: false, start: inProcessSqlite },
-  { name: 'two processes, PostgreSQL + Redis (Alice on node 1, Bob on node 2)', needsPostgres: true, start: twoProcessesOnPostgres },
-];
 
 const FIRST_TEXT = 'Hi Bob — ünïcødé 👋🏽';
 const EDITED_TEXT = 'Hi Bob — edited ✏️';
