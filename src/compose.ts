@@ -5,7 +5,7 @@ import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
 import { natsBroker } from './chat/broker-nats.ts';
 import { Hub } from './chat/hub.ts';
 import type { Config } from './config.ts';
-import { type ChatRuntime, type Clock, type Deps, systemClock } from './deps.ts';
+import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { openRedis } from './redis.ts';
@@ -14,15 +14,22 @@ import { findSessionsRevoked } from './repos/sessions.ts';
 import { insertTickets } from './repos/tickets.ts';
 import { createAuthCache } from './security/auth-cache.ts';
 import { memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
+import { createSecretBox } from './security/secret-box.ts';
 import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
 import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { announcePresence, refillTargets } from './services/delivery.ts';
+import { renderPayload } from './services/webhook-payloads.ts';
 import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import { createTokenSigner } from './tokens.ts';
+import { Dispatcher } from './webhooks/dispatcher.ts';
+import { createSender } from './webhooks/send.ts';
 
-export async function createDeps(config: Config, options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database } = {}): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database; workers?: boolean } = {},
+): Promise<Deps> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database =
@@ -88,6 +95,17 @@ export async function createDeps(config: Config, options: { clock?: Clock; logge
       socketsPerUser: config.socketsPerUser,
     },
   };
+  const box = createSecretBox(secrets);
+  let dispatcher: Dispatcher | undefined;
+  const webhooks: WebhookRuntime = {
+    endpoints: new TtlCache(5_000, 10_000, () => clock.now()),
+    allowPrivate: config.webhooks.allowPrivate,
+    box,
+    wake: () => dispatcher?.wake(),
+  };
+  authCache.onInvalidate((m) => {
+    if (m.kind === 'webhooks') webhooks.endpoints.delete(m.project);
+  });
   const deps: Deps = {
     db: database.db,
     dialect: database.dialect,
@@ -108,12 +126,14 @@ export async function createDeps(config: Config, options: { clock?: Clock; logge
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     chat,
+    webhooks,
     demo: config.demo,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),
     },
     close: async () => {
+      await dispatcher?.stop();
       await chat.hub.close();
       await authCache.close();
       await database.close();
@@ -129,5 +149,23 @@ export async function createDeps(config: Config, options: { clock?: Clock; logge
     revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
     revokedKeys: (ids) => findKeysRevoked(database.db, ids),
   });
+  // Background work that must survive a crash is claimed from tables; short-lived CLI commands do none.
+  if (options.workers !== false) {
+    dispatcher = new Dispatcher({
+      db: database.db,
+      postgres: database.dialect === 'postgres',
+      now: () => clock.now(),
+      logger,
+      metrics: deps.metrics,
+      sender: createSender({ allowPrivate: config.webhooks.allowPrivate, timeoutMs: config.webhooks.timeoutMs }),
+      box,
+      schedule: { firstMs: config.webhooks.retryFirstMs, maxMs: config.webhooks.retryMaxMs, windowMs: config.webhooks.retryWindowMs },
+      render: (payload) => renderPayload(deps, payload),
+      pollMs: 1000,
+      claimMs: config.webhooks.timeoutMs * 3 + 5000,
+      batch: 64,
+    });
+    dispatcher.start();
+  }
   return deps;
 }

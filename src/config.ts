@@ -1,9 +1,5 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
-import { readFileSync } from 'node:fs';
-import proxyAddr from '@fastify/proxy-addr';
-
-/** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
-export type TrustProxy = false | number | readonly string[];
+import { type TrustProxy, connectionCap, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
 import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/postgres.ts';
 import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
@@ -60,6 +56,8 @@ export interface Config {
   readonly socketMaxFrame: number;
   /** Characters of message content in one room-list answer (room_list_and_unread, new_and_updated). */
   readonly listMaxChars: number;
+  /** Webhook delivery: private addresses allowed, the answer deadline and the retry schedule (ms). */
+  readonly webhooks: { allowPrivate: boolean; timeoutMs: number; retryFirstMs: number; retryMaxMs: number; retryWindowMs: number };
   /** Serves /demo and its ticket route (never in production: it hands out tickets to anyone). */
   readonly demo: boolean;
   /** TCP connections at once (HTTP and sockets); by default what the open-file limit leaves. */
@@ -168,7 +166,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
       burst: int('PARLEY_CLIENT_CALL_BURST', get('PARLEY_CLIENT_CALL_BURST'), 100, 1, 1_000_000),
     },
   };
-  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | keyof typeof limits> = {
+  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'webhooks' | keyof typeof limits> = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -207,76 +205,14 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     socketMaxFrame: int('PARLEY_SOCKET_MAX_FRAME', get('PARLEY_SOCKET_MAX_FRAME'), 262144, 4096, 16 * 1024 * 1024),
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
+    webhooks: Object.freeze({
+      allowPrivate: oneOf('PARLEY_WEBHOOK_ALLOW_PRIVATE', get('PARLEY_WEBHOOK_ALLOW_PRIVATE'), ['true', 'false'], 'false') === 'true',
+      timeoutMs: int('PARLEY_WEBHOOK_TIMEOUT', get('PARLEY_WEBHOOK_TIMEOUT'), 10_000, 100, 120_000),
+      retryFirstMs: int('PARLEY_WEBHOOK_RETRY_FIRST', get('PARLEY_WEBHOOK_RETRY_FIRST'), 5000, 10, 3_600_000),
+      retryMaxMs: int('PARLEY_WEBHOOK_RETRY_MAX', get('PARLEY_WEBHOOK_RETRY_MAX'), 6 * 3_600_000, 10, 86_400_000),
+      retryWindowMs: int('PARLEY_WEBHOOK_RETRY_WINDOW', get('PARLEY_WEBHOOK_RETRY_WINDOW'), 26 * 3_600_000, 0, 30 * 86_400_000),
+    }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...config, ...extra, ...limits });
-}
-
-/** The soft open-file limit of this process (Linux: /proc/self/limits), or undefined where unknown. */
-export function readOpenFileLimit(): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.split(/\s{2,}/)[1]);
-    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Descriptors kept for everything but client connections: database, logs, Redis, NATS, Node itself. */
-export function descriptorReserve(openFiles: number, pgPoolSize: number): number {
-  return Math.max(64 + pgPoolSize, Math.ceil(openFiles / 10));
-}
-
-/**
- * PARLEY_MAX_CONNECTIONS, or what the open-file limit leaves after the reserve: a server that runs out
- * of descriptors cannot accept anyone, nor open its database. Where the limit is unknown, 10,000.
- */
-function connectionCap(raw: string | undefined, pgPoolSize: number, openFiles: number | undefined, problems: string[]): number {
-  const room = openFiles === undefined ? undefined : openFiles - descriptorReserve(openFiles, pgPoolSize);
-  const limitText =
-    openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
-  if (raw === undefined) {
-    if (room === undefined) return 10_000;
-    if (room < 16) problems.push(`PARLEY_MAX_CONNECTIONS: ${limitText}; raise it (ulimit -n)`);
-    return Math.max(room, 1);
-  }
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) {
-    problems.push(`PARLEY_MAX_CONNECTIONS: expected an integer from 1 to 10000000, got "${raw}"`);
-    return 1;
-  }
-  if (room !== undefined && n > room) problems.push(`PARLEY_MAX_CONNECTIONS: ${n} is more than ${limitText}; raise the limit (ulimit -n) or lower this`);
-  return n;
-}
-
-/**
- * `false`, a hop count, or a comma-separated list of proxy addresses / CIDR ranges (or proxy-addr's
- * names `loopback`, `linklocal`, `uniquelocal`). `true` is refused: it trusted every hop, so any client
- * could choose its own address by writing X-Forwarded-For.
- */
-function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
-  if (raw === undefined || raw.toLowerCase() === 'false' || raw === '0') return false;
-  if (raw.toLowerCase() === 'true') {
-    problems.push(
-      'PARLEY_TRUST_PROXY: "true" (trust every hop) lets any client choose its address; give the number of proxies in front of Parley (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
-    );
-    return false;
-  }
-  if (/^[0-9]+$/.test(raw)) {
-    const hops = Number(raw);
-    if (hops > 10) problems.push(`PARLEY_TRUST_PROXY: expected at most 10 hops, got "${raw}"`);
-    return hops;
-  }
-  const list = raw.split(',').map((item) => item.trim());
-  for (const item of list) {
-    try {
-      proxyAddr.compile(item);
-    } catch {
-      problems.push(`PARLEY_TRUST_PROXY: "${item}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
-    }
-  }
-  return Object.freeze(list);
 }

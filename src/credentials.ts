@@ -20,6 +20,8 @@ export const ID_PREFIX = {
   appKey: 'app',
   session: 'ses',
   refreshToken: 'rft',
+  webhookEndpoint: 'whe',
+  webhookMessage: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

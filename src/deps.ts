@@ -7,8 +7,10 @@ import type { Hub } from './chat/hub.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
 import type { TicketRow } from './repos/tickets.ts';
+import type { WebhookEndpoint } from './repos/webhooks.ts';
 import type { AuthCache } from './security/auth-cache.ts';
 import type { AuthGuard } from './security/auth-guard.ts';
+import type { SecretBox } from './security/secret-box.ts';
 import type { TokenBuckets } from './security/token-bucket.ts';
 import type { TtlCache } from './security/ttl-cache.ts';
 import type { ClientUser } from './services/user-view.ts';
@@ -58,9 +60,21 @@ export interface Deps {
   chat: ChatRuntime;
   /** The demo page and its ticket route are served. */
   demo: boolean;
+  webhooks: WebhookRuntime;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;
+}
+
+export interface WebhookRuntime {
+  /** Each project's live endpoints, cached a few seconds; changes drop the entry on every node. */
+  endpoints: TtlCache<string, WebhookEndpoint[]>;
+  /** Endpoint URLs may be loopback or private addresses (local use). */
+  allowPrivate: boolean;
+  /** Opens and seals endpoint secrets. */
+  box: SecretBox;
+  /** Asks this node's dispatcher to look for due deliveries now. */
+  wake(): void;
 }
 
 export interface ChatRuntime {

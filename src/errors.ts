@@ -36,6 +36,9 @@ export const ERRORS = {
 
 export type ErrorName = keyof typeof ERRORS;
 
+/** A refusal an operator's command reports in one line (exit 1), not an API answer. */
+export class OperatorError extends Error {}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;

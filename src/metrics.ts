@@ -53,6 +53,14 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    webhookDeliveries: new Counter({
+      name: 'parley_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retrying, failed (retries spent), abandoned (endpoint gone)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookQueue: new Gauge({ name: 'parley_webhook_queue_depth', help: 'Webhook deliveries waiting to be sent (all nodes)', registers }),
+    webhookOldest: new Gauge({ name: 'parley_webhook_oldest_pending_seconds', help: 'Age of the oldest webhook delivery waiting to be sent', registers }),
     authFailures: new Counter({
       name: 'parley_auth_failures_total',
       help: 'Refused credentials, by error code',

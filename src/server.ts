@@ -10,7 +10,7 @@ import { opsApi } from './api/ops/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
-import type { TrustProxy } from './config.ts';
+import type { TrustProxy } from './config-parts.ts';
 import type { Deps } from './deps.ts';
 import { ApiError, failure } from './errors.ts';
 import { registerBodyParser } from './http/body.ts';

@@ -37,7 +37,7 @@ export function requireFlag(value: string | boolean | undefined, flag: string): 
 /** Opens the database (running migrations) for an administrative command; logs stay quiet. */
 export async function withDeps<T>(ctx: CommandContext, database: string | undefined, work: (deps: Deps, config: Config) => Promise<T>) {
   const config = loadConfig(ctx.env, database === undefined ? {} : { databaseUrl: database });
-  const deps = await createDeps(config, { logger: createLogger('silent') });
+  const deps = await createDeps(config, { logger: createLogger('silent'), workers: false });
   try {
     return await work(deps, config);
   } finally {

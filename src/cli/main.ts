@@ -1,6 +1,7 @@
 // `parley` — the admin CLI. A thin shell over the services: one file per command.
 import { ConfigError } from '../config.ts';
 import { NotFoundError } from '../services/projects.ts';
+import { OperatorError } from '../errors.ts';
 import { type Command, type Output, UsageError } from './context.ts';
 // Loaded on demand: `parley key list` need not load the HTTP server.
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -12,6 +13,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'key create': async () => (await import('./key-create.ts')).keyCreate,
   'key list': async () => (await import('./key-list.ts')).keyList,
   'key revoke': async () => (await import('./key-revoke.ts')).keyRevoke,
+  'webhook create': async () => (await import('./webhook-create.ts')).webhookCreate,
+  'webhook list': async () => (await import('./webhook-list.ts')).webhookList,
+  'webhook delete': async () => (await import('./webhook-delete.ts')).webhookDelete,
+  'webhook deliveries': async () => (await import('./webhook-deliveries.ts')).webhookDeliveries,
+  'webhook replay': async () => (await import('./webhook-replay.ts')).webhookReplay,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -29,6 +35,14 @@ Commands:
   key create --project ID --type server|api|app [--json]
   key list --project ID [--json]                  list keys (never their secrets)
   key revoke KEY_ID                               revoke a key at once
+  webhook create --project ID --url URL [--events E,…] [--json]
+                                                  send the project's events to URL (every event
+                                                  when --events is left out); the secret shows once
+  webhook list --project ID [--json]              list webhook endpoints (never their secrets)
+  webhook delete ENDPOINT_ID                      stop an endpoint (its pending deliveries drop)
+  webhook deliveries [--project ID] [--endpoint ID] [--status pending|delivered|failed]
+                     [--limit N] [--json]         list recent deliveries and their outcome
+  webhook replay DELIVERY_ID… | --endpoint ID     send failed deliveries again (same webhook-id)
 
 Every command takes --database URL (or PARLEY_DATABASE_URL): sqlite:PATH, a plain path, or
 postgres://…; the default is ./data/parley.db.`;
@@ -63,7 +77,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       io.err(`parley ${name}: ${err.message}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof NotFoundError) {
+    if (err instanceof ConfigError || err instanceof NotFoundError || err instanceof OperatorError) {
       io.err(`parley ${name}: ${err.message}`);
       return 1;
     }

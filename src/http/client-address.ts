@@ -7,7 +7,7 @@
 // the client itself and are never believed.
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
-import type { TrustProxy } from '../config.ts';
+import type { TrustProxy } from '../config-parts.ts';
 
 /** `(address, hop) => trusted`, as Fastify's trustProxy option takes it; undefined trusts no proxy. */
 export type ProxyTrust = ((address: string, hop: number) => boolean) | undefined;

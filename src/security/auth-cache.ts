@@ -9,7 +9,13 @@ import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import { TtlCache } from './ttl-cache.ts';
 
-export type Invalidation = { kind: 'session'; id: string } | { kind: 'sessions' } | { kind: 'key'; id: string } | { kind: 'keys' };
+export type Invalidation =
+  | { kind: 'session'; id: string }
+  | { kind: 'sessions' }
+  | { kind: 'key'; id: string }
+  | { kind: 'keys' }
+  /** A project's webhook endpoints changed (their listener, the webhook service, forgets them). */
+  | { kind: 'webhooks'; project: string };
 
 export interface AuthCache {
   keys: TtlCache<string, KeyForAuth>;
@@ -50,7 +56,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     else if (m.kind === 'sessions') sessions.clear();
     else if (m.kind === 'key') {
       for (const type of ['server', 'api', 'app']) keys.delete(`${type}:${m.id}`);
-    } else keys.clear();
+    } else if (m.kind === 'keys') keys.clear();
   };
   const redis = options.redis;
   if (redis === undefined) {

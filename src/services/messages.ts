@@ -13,6 +13,8 @@ import * as rooms from '../repos/rooms.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { DB } from '../storage/schema.ts';
 import { targetsFor } from './delivery.ts';
+import { messageSnapshot } from './webhook-payloads.ts';
+import { announce, subscribers } from './webhooks.ts';
 import { type ChatActor, type RoomState, roomOfMember, roomState, roomStateIfExists } from './room-state.ts';
 
 /** A stored message with the room event that last changed it. */
@@ -45,6 +47,7 @@ function freshMessage(
 export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
+  const hooks = await subscribers(deps, actor.projectId, 'message.sent');
   const now = deps.clock.now();
   const written = deps.writes.run(async (trx) => {
     let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
@@ -58,7 +61,10 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
     const { roomID: _, ...content } = input;
     const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
     const id = await messages.insertMessage(trx, message);
-    if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
+    if (id !== undefined) {
+      await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${input.roomID}`, payload: messageSnapshot({ ...message, id }) });
+      return { stored: { ...message, id }, event, replay: false };
+    }
     // The client replayed its queue after a reconnect: answer with what is stored.
     const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
     if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
@@ -110,7 +116,14 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
     else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
   }
   if (Object.keys(change).length === 0) return;
-  const { message: updated, event } = await deps.writes.run((trx) => storeChange(trx, stored, change, now));
+  const announced = change.isDeleted ? 'message.deleted' : change.body !== undefined ? 'message.updated' : undefined;
+  const hooks = announced === undefined ? [] : await subscribers(deps, actor.projectId, announced);
+  const { message: updated, event } = await deps.writes.run(async (trx) => {
+    const changed = await storeChange(trx, stored, change, now);
+    if (announced !== undefined)
+      await announce(trx, deps, hooks, { event: announced, orderKey: `room:${stored.roomId}`, payload: messageSnapshot(changed.message) });
+    return changed;
+  });
   deps.metrics.messages.inc({ event: change.isDeleted ? 'deleted' : change.body !== undefined ? 'edited' : 'status' });
   deps.chat.hub.roomEvent(actor.projectId, updated.roomId, event, await targetsFor(deps, state, updated, 'chat/updateMessage'));
 }
@@ -193,9 +206,14 @@ export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: strin
     }
     return found.map((m) => String(m.id));
   }
+  const hooks = await subscribers(deps, actor.projectId, 'message.deleted');
   const updated = await deps.writes.run(async (trx) => {
     const out: Changed[] = [];
-    for (const m of found) out.push(await storeChange(trx, m, { isDeleted: true, deleted: now }, now));
+    for (const m of found) {
+      const changed = await storeChange(trx, m, { isDeleted: true, deleted: now }, now);
+      await announce(trx, deps, hooks, { event: 'message.deleted', orderKey: `room:${roomId}`, payload: messageSnapshot(changed.message) });
+      out.push(changed);
+    }
     return out;
   });
   deps.metrics.messages.inc({ event: 'deleted' }, updated.length);
@@ -230,6 +248,7 @@ export async function sendServerMessage(
   deps.chat.rooms.delete(`${projectId}\0${roomId}`);
   const state = await roomState(deps, projectId, roomId);
   const localID = newLocalId();
+  const hooks = await subscribers(deps, projectId, 'message.sent');
   const now = deps.clock.now();
   const stored = await deps.writes.run(async (trx) => {
     const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
@@ -255,6 +274,7 @@ export async function sendServerMessage(
     );
     const id = await messages.insertMessage(trx, m);
     if (id === undefined) throw new Error('a fresh localID collided');
+    await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${roomId}`, payload: messageSnapshot({ ...m, id }) });
     return { stored: { ...m, id }, event };
   });
   deps.metrics.messages.inc({ event: 'system' });

@@ -134,6 +134,10 @@ export interface RoomTable {
   last_event_at: Generated<number>;
   created_at: number;
   updated_at: number;
+  /** JSON array: the tags the server API gave the room. */
+  tags: Generated<string>;
+  /** JSON array: user role codes whose users are participants (server API rooms). */
+  participant_roles: Generated<string>;
 }
 
 export interface RoomMemberTable {
@@ -174,6 +178,49 @@ export interface UserContactTable {
   created_at: number;
 }
 
+/** Where a project's webhooks go, and which events. */
+export interface WebhookEndpointTable {
+  id: string;
+  project_id: string;
+  url: string;
+  /** JSON array of event names. */
+  events: string;
+  /** The signing secret, encrypted (security/secret-box.ts). */
+  secret_wrapped: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+/** The outbox: one row per event and endpoint, written in the transaction of the change. */
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  project_id: string;
+  message_id: string;
+  event: string;
+  order_key: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_until: Generated<number>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+/** Answers of server-API calls made with an Idempotency-Key, kept 24 hours. */
+export interface IdempotencyKeyTable {
+  project_id: string;
+  key: string;
+  request_hash: string;
+  /** The HTTP status of the answer; 0 while the first request is in progress. */
+  status: number;
+  body: string;
+  created_at: number;
+}
+
 export interface DB {
   projects: ProjectTable;
   api_keys: ApiKeyTable;
@@ -187,6 +234,9 @@ export interface DB {
   room_members: RoomMemberTable;
   messages: MessageTable;
   user_contacts: UserContactTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  idempotency_keys: IdempotencyKeyTable;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -1,0 +1,76 @@
+// Parsers of the settings that need more than a number or a choice: the connection cap derived from
+// the open-file limit, and the trusted proxies. Used by config.ts, the only reader of process.env.
+import { readFileSync } from 'node:fs';
+import proxyAddr from '@fastify/proxy-addr';
+
+/** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
+export type TrustProxy = false | number | readonly string[];
+
+/** The soft open-file limit of this process (Linux: /proc/self/limits), or undefined where unknown. */
+export function readOpenFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s{2,}/)[1]);
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Descriptors kept for everything but client connections: database, logs, Redis, NATS, Node itself. */
+export function descriptorReserve(openFiles: number, pgPoolSize: number): number {
+  return Math.max(64 + pgPoolSize, Math.ceil(openFiles / 10));
+}
+
+/**
+ * PARLEY_MAX_CONNECTIONS, or what the open-file limit leaves after the reserve: a server that runs out
+ * of descriptors cannot accept anyone, nor open its database. Where the limit is unknown, 10,000.
+ */
+export function connectionCap(raw: string | undefined, pgPoolSize: number, openFiles: number | undefined, problems: string[]): number {
+  const room = openFiles === undefined ? undefined : openFiles - descriptorReserve(openFiles, pgPoolSize);
+  const limitText =
+    openFiles === undefined ? '' : `the open-file limit (${openFiles}) leaves ${room} after a reserve of ${descriptorReserve(openFiles, pgPoolSize)}`;
+  if (raw === undefined) {
+    if (room === undefined) return 10_000;
+    if (room < 16) problems.push(`PARLEY_MAX_CONNECTIONS: ${limitText}; raise it (ulimit -n)`);
+    return Math.max(room, 1);
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) {
+    problems.push(`PARLEY_MAX_CONNECTIONS: expected an integer from 1 to 10000000, got "${raw}"`);
+    return 1;
+  }
+  if (room !== undefined && n > room) problems.push(`PARLEY_MAX_CONNECTIONS: ${n} is more than ${limitText}; raise the limit (ulimit -n) or lower this`);
+  return n;
+}
+
+/**
+ * `false`, a hop count, or a comma-separated list of proxy addresses / CIDR ranges (or proxy-addr's
+ * names `loopback`, `linklocal`, `uniquelocal`). `true` is refused: it trusted every hop, so any client
+ * could choose its own address by writing X-Forwarded-For.
+ */
+export function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined || raw.toLowerCase() === 'false' || raw === '0') return false;
+  if (raw.toLowerCase() === 'true') {
+    problems.push(
+      'PARLEY_TRUST_PROXY: "true" (trust every hop) lets any client choose its address; give the number of proxies in front of Parley (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    );
+    return false;
+  }
+  if (/^[0-9]+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) problems.push(`PARLEY_TRUST_PROXY: expected at most 10 hops, got "${raw}"`);
+    return hops;
+  }
+  const list = raw.split(',').map((item) => item.trim());
+  for (const item of list) {
+    try {
+      proxyAddr.compile(item);
+    } catch {
+      problems.push(`PARLEY_TRUST_PROXY: "${item}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return Object.freeze(list);
+}

@@ -1,0 +1,156 @@
+// Sends the outbox. Every process runs one dispatcher; each claims due deliveries (the oldest pending
+// one of each queue: an endpoint and a room, so a room's events arrive in order), sends them, and
+// records the outcome. A claim expires, so the deliveries a killed node held are sent by another. A
+// failed attempt is retried on a growing schedule with jitter (the first retry within seconds) until
+// the retry window (at least 24 hours) is spent; then the delivery is marked failed, for an operator
+// to replay (`parley webhook replay`). Delivery is at least once: the same `webhook-id` marks repeats.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Metrics } from '../metrics.ts';
+import * as repo from '../repos/webhooks.ts';
+import type { Delivery, WebhookEndpoint } from '../repos/webhooks.ts';
+import type { SecretBox } from '../security/secret-box.ts';
+import type { DB } from '../storage/schema.ts';
+import type { WebhookSender } from './send.ts';
+
+export interface RetrySchedule {
+  /** Milliseconds before the first retry; each next wait is three times longer, up to `maxMs`. */
+  firstMs: number;
+  maxMs: number;
+  /** Retries stop once the waits add up to this much. */
+  windowMs: number;
+}
+
+/** The wait before retry `n` (1-based), without jitter; undefined when the window is spent. */
+export function retryDelay(schedule: RetrySchedule, n: number): number | undefined {
+  let spent = 0;
+  let delay = schedule.firstMs;
+  for (let i = 1; i < n; i++) {
+    spent += delay;
+    delay = Math.min(delay * 3, schedule.maxMs);
+  }
+  return spent >= schedule.windowMs ? undefined : delay;
+}
+
+export interface DispatcherOptions {
+  db: Kysely<DB>;
+  postgres: boolean;
+  now(): number;
+  logger: FastifyBaseLogger;
+  metrics: Metrics;
+  sender: WebhookSender;
+  box: SecretBox;
+  schedule: RetrySchedule;
+  /** The body a stored payload sends (message events are rendered when sent). */
+  render(payload: string): Promise<string>;
+  /** How often to look for due deliveries when nothing wakes the dispatcher. */
+  pollMs: number;
+  /** How long a claim lasts: longer than one attempt can take. */
+  claimMs: number;
+  batch: number;
+}
+
+export class Dispatcher {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  /** The earliest retry this node scheduled: the next round starts then rather than at the next poll. */
+  #soonest = Number.POSITIVE_INFINITY;
+  readonly #endpoints = new Map<string, WebhookEndpoint | undefined>();
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  /** Looks for due deliveries now (an event was just written here). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.#round().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      } else this.#schedule();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await this.o.sender.close();
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const wait = Math.max(10, Math.min(this.o.pollMs, this.#soonest - this.o.now()));
+    this.#soonest = Number.POSITIVE_INFINITY;
+    this.#timer = setTimeout(() => this.wake(), wait);
+    this.#timer.unref();
+  }
+
+  /** Claims and sends until nothing is due. */
+  async #round(): Promise<void> {
+    try {
+      for (;;) {
+        const now = this.o.now();
+        const claimed = await repo.claimDue(this.o.db, now, now + this.o.claimMs, this.o.batch, this.o.postgres);
+        if (claimed.length === 0) {
+          const queue = await repo.queueState(this.o.db, now);
+          this.o.metrics.webhookQueue.set(queue.pending);
+          this.o.metrics.webhookOldest.set(queue.oldestAgeMs / 1000);
+          return;
+        }
+        await Promise.all(claimed.map((d) => this.#deliver(d)));
+        if (this.#stopped) return;
+      }
+    } catch (err) {
+      // The database is away: the next round tries again.
+      this.o.logger.warn({ err: { message: (err as Error).message } }, 'webhook dispatch paused');
+    }
+  }
+
+  async #endpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    if (!this.#endpoints.has(id)) this.#endpoints.set(id, await repo.findEndpoint(this.o.db, id));
+    return this.#endpoints.get(id);
+  }
+
+  async #deliver(d: Delivery): Promise<void> {
+    const endpoint = await this.#endpoint(d.endpointId);
+    const secret = endpoint === undefined ? undefined : this.o.box.open(endpoint.secretWrapped);
+    const now = this.o.now();
+    if (endpoint === undefined || secret === undefined) {
+      await repo.markAttemptFailed(this.o.db, d.id, { status: null, error: endpoint === undefined ? 'endpoint deleted' : 'secret unreadable' }, now, undefined);
+      this.o.metrics.webhookDeliveries.inc({ outcome: 'abandoned' });
+      return;
+    }
+    let outcome: Awaited<ReturnType<WebhookSender['send']>>;
+    try {
+      const body = await this.o.render(d.payload);
+      outcome = await this.o.sender.send(endpoint.url, secret, d.messageId, body, Math.floor(now / 1000), d.event);
+    } catch (err) {
+      outcome = { ok: false, status: null, error: `not sent: ${(err as Error).message}` };
+    }
+    const done = this.o.now();
+    if (outcome.ok) {
+      await repo.markDelivered(this.o.db, d.id, outcome.status, done);
+      this.o.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      return;
+    }
+    const delay = retryDelay(this.o.schedule, d.attempts + 1);
+    // ±20% jitter, so many failed deliveries do not come back at one instant.
+    const retryAt = delay === undefined ? undefined : done + Math.round(delay * (0.8 + Math.random() * 0.4));
+    await repo.markAttemptFailed(this.o.db, d.id, outcome, done, retryAt);
+    if (retryAt !== undefined) this.#soonest = Math.min(this.#soonest, retryAt);
+    this.o.metrics.webhookDeliveries.inc({ outcome: retryAt === undefined ? 'failed' : 'retrying' });
+  }
+}
