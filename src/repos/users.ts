@@ -131,7 +131,8 @@ export async function saveUser(
  * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that
  * were not given keep their stored value. Returns the numeric user id.
  */
-export async function upsertUser(db: Kysely<DB>, projectId: string, profile: UserProfile, device: UserDevice, now: number): Promise<number> {
+/** `device` undefined (the server API's user/update): the device fields keep their values. */
+export async function upsertUser(db: Kysely<DB>, projectId: string, profile: UserProfile, device: UserDevice | undefined, now: number): Promise<number> {
   const rows = await db
     .insertInto('users')
     .values({
@@ -144,10 +145,10 @@ export async function upsertUser(db: Kysely<DB>, projectId: string, profile: Use
       photo_thumbnail_url: profile.photoThumbnailURL ?? null,
       photo_fullsize_url: profile.photoFullsizeURL ?? null,
       user_role_code: profile.userRoleCode ?? null,
-      last_ip_address: device.ipAddress,
-      last_user_agent: device.userAgent,
-      last_platform: device.platform,
-      last_device_id: device.deviceID,
+      last_ip_address: device?.ipAddress ?? null,
+      last_user_agent: device?.userAgent ?? null,
+      last_platform: device?.platform ?? null,
+      last_device_id: device?.deviceID ?? null,
       created_at: now,
       updated_at: now,
     })
@@ -160,10 +161,10 @@ export async function upsertUser(db: Kysely<DB>, projectId: string, profile: Use
         photo_thumbnail_url: eb.fn.coalesce('excluded.photo_thumbnail_url', 'users.photo_thumbnail_url'),
         photo_fullsize_url: eb.fn.coalesce('excluded.photo_fullsize_url', 'users.photo_fullsize_url'),
         user_role_code: eb.fn.coalesce('excluded.user_role_code', 'users.user_role_code'),
-        last_ip_address: eb.ref('excluded.last_ip_address'),
-        last_user_agent: eb.ref('excluded.last_user_agent'),
-        last_platform: eb.ref('excluded.last_platform'),
-        last_device_id: eb.ref('excluded.last_device_id'),
+        last_ip_address: eb.fn.coalesce('excluded.last_ip_address', 'users.last_ip_address'),
+        last_user_agent: eb.fn.coalesce('excluded.last_user_agent', 'users.last_user_agent'),
+        last_platform: eb.fn.coalesce('excluded.last_platform', 'users.last_platform'),
+        last_device_id: eb.fn.coalesce('excluded.last_device_id', 'users.last_device_id'),
         updated_at: eb.ref('excluded.updated_at'),
       })),
     )
@@ -225,4 +226,18 @@ export async function listUsersByXcUserIdPrefix(db: Kysely<DB>, projectId: strin
     .execute();
   // SQLite's LIKE ignores ASCII case; the prefix is exact.
   return rows.filter((r) => r.xc_user_id.startsWith(prefix)).map((r) => ({ id: Number(r.id), xcUserID: r.xc_user_id, fullname: r.fullname }));
+}
+
+/** The users of these xcUserIDs (those that exist). */
+export async function findUsersByXcUserIds(db: Kysely<DB>, projectId: string, xcUserIDs: string[]): Promise<User[]> {
+  if (xcUserIDs.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('xc_user_id', 'in', xcUserIDs).execute();
+  return rows.map(toUser);
+}
+
+/** The users holding one of these role codes. */
+export async function findUsersByRoles(db: Kysely<DB>, projectId: string, roles: string[]): Promise<User[]> {
+  if (roles.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('user_role_code', 'in', roles).execute();
+  return rows.map(toUser);
 }

@@ -2,7 +2,6 @@
 // itself (spec §4.4, §7.3). Every change is stored first, as the room's next event (sequence number
 // and time), then delivered.
 import type { Kysely } from 'kysely';
-import { encryptContent, newLocalId } from '../chat/cipher.ts';
 import { type ClientMessage, isServerType, readClientMessage } from '../chat/message-input.ts';
 import { ROOM_PERSONAL } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
@@ -15,7 +14,7 @@ import type { DB } from '../storage/schema.ts';
 import { targetsFor } from './delivery.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomState, roomStateIfExists } from './room-state.ts';
+import { type ChatActor, type RoomState, roomOfMember, roomStateIfExists } from './room-state.ts';
 
 /** A stored message with the room event that last changed it. */
 interface Changed {
@@ -32,11 +31,24 @@ async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageCha
 }
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
-function freshMessage(
+export function freshMessage(
   content: Omit<messages.NewMessage, 'isDelivered' | 'isRead' | 'isDeleted' | 'isEdited' | 'created' | 'updated' | 'deleted'>,
   at: number,
 ): messages.NewMessage {
   return { ...content, isDelivered: false, isRead: false, isDeleted: false, isEdited: false, created: at, updated: at, deleted: 0 };
+}
+
+/** The room's next event for a new message; a personal room's first message creates its row. */
+export async function nextMessageEvent(trx: Kysely<DB>, state: RoomState, now: number): Promise<RoomEvent> {
+  const { projectId, id } = state.room;
+  let event = await rooms.nextRoomEvent(trx, projectId, id, now);
+  if (event === undefined && state.room.type === ROOM_PERSONAL) {
+    await rooms.insertRoom(trx, { ...state.room, now });
+    await rooms.addMembers(trx, projectId, id, state.members, now);
+    event = await rooms.nextRoomEvent(trx, projectId, id, now);
+  }
+  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  return event;
 }
 
 /**
@@ -50,13 +62,7 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   const hooks = await subscribers(deps, actor.projectId, 'message.sent');
   const now = deps.clock.now();
   const written = deps.writes.run(async (trx) => {
-    let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
-    if (event === undefined && state.room.type === ROOM_PERSONAL) {
-      await rooms.insertRoom(trx, { ...state.room, now });
-      await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
-      event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
-    }
-    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+    const event = await nextMessageEvent(trx, state, now);
     const { at } = event;
     const { roomID: _, ...content } = input;
     const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
@@ -219,65 +225,4 @@ export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: strin
   deps.metrics.messages.inc({ event: 'deleted' }, updated.length);
   for (const { message: m, event } of updated) deps.chat.hub.roomEvent(actor.projectId, roomId, event, await targetsFor(deps, state, m, 'chat/updateMessage'));
   return updated.map(({ message }) => String(message.id));
-}
-
-export interface ServerMessage {
-  /** 9001 for system messages (room changes), or any other type. */
-  type: number;
-  /** Plain text; encrypted here under a fresh localID (spec §5.3). */
-  text: string;
-  /** Optional object, sent as encrypted JSON text in `data`. */
-  data?: Record<string, unknown>;
-  action?: string;
-  target?: { targetType: string; targetID: string; targetXCID: string; targetName: string };
-}
-
-/**
- * A message the server writes itself (system messages about room changes), on behalf of
- * `senderId`: encrypted the way the SDKs decrypt (spec §5.3), stored, and delivered to the room's
- * members as they are after the change, plus `alsoTo` (e.g. someone just removed).
- */
-export async function sendServerMessage(
-  deps: Deps,
-  projectId: string,
-  roomId: string,
-  senderId: number,
-  message: ServerMessage,
-  alsoTo: number[] = [],
-): Promise<void> {
-  deps.chat.rooms.delete(`${projectId}\0${roomId}`);
-  const state = await roomState(deps, projectId, roomId);
-  const localID = newLocalId();
-  const hooks = await subscribers(deps, projectId, 'message.sent');
-  const now = deps.clock.now();
-  const stored = await deps.writes.run(async (trx) => {
-    const event = await rooms.nextRoomEvent(trx, projectId, roomId, now);
-    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-    const { at } = event;
-    const m = freshMessage(
-      {
-        projectId,
-        roomId,
-        senderId,
-        localID,
-        type: message.type,
-        body: encryptContent(message.text, localID),
-        data: message.data === undefined ? '' : encryptContent(JSON.stringify(message.data), localID),
-        extra: readClientMessage(
-          { localID, type: message.type, room: { roomID: roomId }, action: message.action ?? '', target: message.target },
-          deps.chat.limits,
-          'server',
-        ).extra,
-        isHidden: false,
-      },
-      at,
-    );
-    const id = await messages.insertMessage(trx, m);
-    if (id === undefined) throw new Error('a fresh localID collided');
-    await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${roomId}`, payload: messageSnapshot({ ...m, id }) });
-    return { stored: { ...m, id }, event };
-  });
-  deps.metrics.messages.inc({ event: 'system' });
-  const users = [...new Set([...state.members.map((m) => m.userId), ...alsoTo])];
-  deps.chat.hub.roomEvent(projectId, roomId, stored.event, await targetsFor(deps, state, stored.stored, 'chat/sendMessage', users));
 }

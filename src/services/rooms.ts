@@ -9,7 +9,9 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { DB } from '../storage/schema.ts';
-import { sendServerMessage } from './messages.ts';
+import { sendServerMessage } from './server-messages.ts';
+import { announceRoom } from './room-events.ts';
+import { subscribers } from './webhooks.ts';
 import { type ChatActor, type RoomState, roomOfMember, roomState, userViews } from './room-state.ts';
 import type { ClientUser } from './user-view.ts';
 
@@ -57,6 +59,7 @@ async function changeGroup<T>(
     throw denied('A personal room cannot be changed');
   }
   const now = deps.clock.now();
+  const hooks = await subscribers(deps, actor.projectId, 'room.updated');
   return deps.db.transaction().execute(async (trx) => {
     // Writing the row first takes its lock (PostgreSQL) or the write lock (SQLite).
     await rooms.updateRoom(trx, actor.projectId, roomId, {}, now);
@@ -66,7 +69,9 @@ async function changeGroup<T>(
     const me = members.find((m) => m.userId === actor.userId);
     if (me === undefined) throw denied('Not a participant of this room');
     if (adminOnly && !me.isAdmin) throw denied('Only a group admin can do this');
-    return work(trx, { room, members });
+    const result = await work(trx, { room, members });
+    await announceRoom(trx, deps, hooks, 'room.updated', actor.projectId, roomId);
+    return result;
   });
 }
 
@@ -132,6 +137,7 @@ export async function createGroup(deps: Deps, actor: ChatActor, input: { name: s
   // No '-' in a group id, so it can never read as a personal room (spec §6).
   const id = ulid().toLowerCase();
   const now = deps.clock.now();
+  const hooks = await subscribers(deps, actor.projectId, 'room.created');
   await deps.db.transaction().execute(async (trx) => {
     await rooms.insertRoom(trx, {
       projectId: actor.projectId,
@@ -145,6 +151,7 @@ export async function createGroup(deps: Deps, actor: ChatActor, input: { name: s
       now,
     });
     await rooms.addMembers(trx, actor.projectId, id, [{ userId: actor.userId, isAdmin: true }, ...others.map((userId) => ({ userId, isAdmin: false }))], now);
+    await announceRoom(trx, deps, hooks, 'room.created', actor.projectId, id);
   });
   await announce(deps, actor, id, 'room/create', `${await nameOf(deps, actor.projectId, actor.userId)} created this group`);
   return getRoom(deps, actor, id);
@@ -169,7 +176,11 @@ export async function deleteGroup(deps: Deps, actor: ChatActor, roomId: string):
   await changeGroup(deps, actor, roomId, true, async () => undefined);
   await announce(deps, actor, roomId, 'room/delete', `${await nameOf(deps, actor.projectId, actor.userId)} deleted this group`);
   const now = deps.clock.now();
-  await rooms.updateRoom(deps.db, actor.projectId, roomId, { deleted: true }, now);
+  const hooks = await subscribers(deps, actor.projectId, 'room.updated');
+  await deps.db.transaction().execute(async (trx) => {
+    await rooms.updateRoom(trx, actor.projectId, roomId, { deleted: true }, now);
+    await announceRoom(trx, deps, hooks, 'room.updated', actor.projectId, roomId);
+  });
   deps.chat.hub.roomChanged(actor.projectId, roomId);
   return { success: true, message: 'Group deleted' };
 }

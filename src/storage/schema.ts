@@ -136,8 +136,13 @@ export interface RoomTable {
   updated_at: number;
   /** JSON array: the tags the server API gave the room. */
   tags: Generated<string>;
-  /** JSON array: user role codes whose users are participants (server API rooms). */
-  participant_roles: Generated<string>;
+}
+
+/** User role codes whose users are participants of a room (server API rooms). */
+export interface RoomRoleTable {
+  project_id: string;
+  role: string;
+  room_id: string;
 }
 
 export interface RoomMemberTable {
@@ -234,6 +239,7 @@ export interface DB {
   room_members: RoomMemberTable;
   messages: MessageTable;
   user_contacts: UserContactTable;
+  room_roles: RoomRoleTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   idempotency_keys: IdempotencyKeyTable;

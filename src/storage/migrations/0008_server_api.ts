@@ -60,14 +60,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('rooms')
     .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
     .execute();
+  // The user role codes whose users are participants of a room (server API rooms), found by role.
   await db.schema
-    .alterTable('rooms')
-    .addColumn('participant_roles', 'text', (c) => c.notNull().defaultTo('[]'))
+    .createTable('room_roles')
+    .addColumn('project_id', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('room_id', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('room_roles_pk', ['project_id', 'role', 'room_id'])
+    .addForeignKeyConstraint('room_roles_room', ['project_id', 'room_id'], 'rooms', ['project_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('rooms').dropColumn('participant_roles').execute();
+  await db.schema.dropTable('room_roles').execute();
   await db.schema.alterTable('rooms').dropColumn('tags').execute();
   await db.schema.dropTable('idempotency_keys').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
