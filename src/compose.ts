@@ -105,6 +105,7 @@ export async function createDeps(
   };
   authCache.onInvalidate((m) => {
     if (m.kind === 'webhooks') webhooks.endpoints.delete(m.project);
+    else if (m.kind === 'user') chat.users.delete(`${m.project}\0${m.id}`);
   });
   const deps: Deps = {
     db: database.db,

@@ -26,6 +26,8 @@ export const ERRORS = {
   RequestTimeout: { status: 408, code: '40800', message: 'Request not received in time' },
   PayloadTooLarge: { status: 413, code: '41300', message: 'Request body is too large' },
   HeadersTooLarge: { status: 431, code: '43100', message: 'Request headers are too large' },
+  IdempotencyKeyInFlight: { status: 409, code: '40903', message: 'A request with this Idempotency-Key is still being answered' },
+  IdempotencyKeyReused: { status: 422, code: '42201', message: 'This Idempotency-Key was used with another request' },
   TooManyRequests: { status: 429, code: '42900', message: 'Too many requests' },
   KeyMalformed: { status: 491, code: '49102', message: 'Malformed key' },
   KeyInvalid: { status: 491, code: '49103', message: 'Unknown or revoked key' },

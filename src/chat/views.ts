@@ -16,6 +16,11 @@ export function personalRoomUsers(roomId: string): [number, number] | undefined 
   return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a <= b ? [a, b] : undefined;
 }
 
+/** The personal room of two users. */
+export function personalRoomId(a: number, b: number): string {
+  return a <= b ? `${a}-${b}` : `${b}-${a}`;
+}
+
 /**
  * The room as `viewer` sees it. A personal room is named after the other participant (the viewer
  * itself for saved messages `me-me`), whose user object the caller passes as `other`.

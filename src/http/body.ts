@@ -14,9 +14,18 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body as received (what an Idempotency-Key's request is recognised by). */
+    rawBody: string | undefined;
+  }
+}
+
 export function registerBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.decorateRequest('rawBody', undefined);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
     done(null, parseJsonBody(body as string));
   });
 }

@@ -6,6 +6,7 @@ import { authenticateKey, requireTier } from '../services/key-auth.ts';
 import type { KeyType } from '../storage/schema.ts';
 import { keyFromHeader } from './credential-headers.ts';
 import { guardCredentials, limitRequestRate } from './guard.ts';
+import { useIdempotencyKeys } from './idempotency.ts';
 import './request-auth.ts';
 
 /** Node lower-cases incoming header names. */
@@ -24,4 +25,5 @@ export async function useKeyRealm(app: FastifyInstance, deps: Deps, type: KeyTyp
     request.auth = { realm: 'key', key };
   });
   await limitRequestRate(app, deps, (request) => (request.auth?.realm === 'key' ? request.auth.key.keyId : `ip:${request.ip}`));
+  useIdempotencyKeys(app, deps);
 }

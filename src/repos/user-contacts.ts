@@ -17,15 +17,23 @@ export async function listContactUsers(db: Kysely<DB>, projectId: string, userId
   return rows.map(toUser);
 }
 
-/** Adds the contact unless it is there already. */
-export async function addContact(db: Kysely<DB>, projectId: string, userId: number, contactUserId: number, now: number): Promise<void> {
-  await db
+/** Adds the contact unless it is there already; true when it was added. */
+export async function addContact(db: Kysely<DB>, projectId: string, userId: number, contactUserId: number, now: number): Promise<boolean> {
+  const result = await db
     .insertInto('user_contacts')
     .values({ project_id: projectId, user_id: userId, contact_user_id: contactUserId, created_at: now })
     .onConflict((oc) => oc.columns(['project_id', 'user_id', 'contact_user_id']).doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function removeContact(db: Kysely<DB>, projectId: string, userId: number, contactUserId: number): Promise<void> {
-  await db.deleteFrom('user_contacts').where('project_id', '=', projectId).where('user_id', '=', userId).where('contact_user_id', '=', contactUserId).execute();
+/** Removes the contact; true when there was one. */
+export async function removeContact(db: Kysely<DB>, projectId: string, userId: number, contactUserId: number): Promise<boolean> {
+  const result = await db
+    .deleteFrom('user_contacts')
+    .where('project_id', '=', projectId)
+    .where('user_id', '=', userId)
+    .where('contact_user_id', '=', contactUserId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

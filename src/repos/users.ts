@@ -228,6 +228,19 @@ export async function listUsersByXcUserIdPrefix(db: Kysely<DB>, projectId: strin
   return rows.filter((r) => r.xc_user_id.startsWith(prefix)).map((r) => ({ id: Number(r.id), xcUserID: r.xc_user_id, fullname: r.fullname }));
 }
 
+/** True when `profile` would change what the user shows others (device fields aside). */
+export function profileDiffers(e: StoredProfile, p: UserProfile): boolean {
+  return (
+    p.fullname !== e.fullname ||
+    (p.email ?? e.email) !== e.email ||
+    (p.phone ?? e.phone) !== e.phone ||
+    (p.username ?? e.username) !== e.username ||
+    (p.photoThumbnailURL ?? e.photo_thumbnail_url) !== e.photo_thumbnail_url ||
+    (p.photoFullsizeURL ?? e.photo_fullsize_url) !== e.photo_fullsize_url ||
+    (p.userRoleCode ?? e.user_role_code) !== e.user_role_code
+  );
+}
+
 /** The users of these xcUserIDs (those that exist). */
 export async function findUsersByXcUserIds(db: Kysely<DB>, projectId: string, xcUserIDs: string[]): Promise<User[]> {
   if (xcUserIDs.length === 0) return [];

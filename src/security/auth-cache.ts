@@ -15,7 +15,9 @@ export type Invalidation =
   | { kind: 'key'; id: string }
   | { kind: 'keys' }
   /** A project's webhook endpoints changed (their listener, the webhook service, forgets them). */
-  | { kind: 'webhooks'; project: string };
+  | { kind: 'webhooks'; project: string }
+  /** A user's profile changed (the chat's user cache forgets it). */
+  | { kind: 'user'; project: string; id: number };
 
 export interface AuthCache {
   keys: TtlCache<string, KeyForAuth>;

@@ -1,5 +1,7 @@
 // PowerTalk server API: users found by xcUserID, and their 1-hour auth tickets.
 import type { Deps } from '../deps.ts';
+import { addMembers } from '../repos/rooms.ts';
+import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
 import { insertTicket, ticketRow } from '../repos/tickets.ts';
 import { type UserDevice, type UserProfile, findUserProfile, profileChanges, saveUser } from '../repos/users.ts';
 import { commitWithoutFlush } from '../storage/dialect.ts';
@@ -34,12 +36,17 @@ export async function requestAuthTicket(
       // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
       // row is written, the commit is synchronous, so an acknowledged userID is never lost.
       if (!written) await commitWithoutFlush(trx, deps.dialect);
+      // A user holding a role that rooms of the server API admit is one of their participants.
+      const role = input.profile.userRoleCode;
+      const joined = written && role !== undefined ? await findRoomsAdmittingRole(trx, projectId, role) : [];
+      for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
       const userID = String(id);
       const { token, claims } = issue(userID);
       await insertTicket(trx, 'powertalk', claims);
-      return { userID, ticket: token };
+      return { userID, ticket: token, joined };
     })
-    .then((result) => {
+    .then(({ joined, ...result }) => {
+      for (const roomId of joined) deps.chat.hub.roomChanged(projectId, roomId);
       deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
       return result;
     });

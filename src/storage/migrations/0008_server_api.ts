@@ -1,6 +1,6 @@
 // Frozen: webhook endpoints and their deliveries (a transactional outbox), Idempotency-Key answers of
 // the server API, and what the server API keeps of a room (its tags and the user roles it admits).
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -60,6 +60,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('rooms')
     .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
     .execute();
+  // One room per xcRoomID (the server API finds rooms by it); rooms without one (client groups) are many.
+  await db.schema
+    .createIndex('rooms_xc_room_id_unique')
+    .on('rooms')
+    .columns(['project_id', 'xc_room_id'])
+    .unique()
+    .where(sql.ref('xc_room_id'), '<>', '')
+    .execute();
   // The user role codes whose users are participants of a room (server API rooms), found by role.
   await db.schema
     .createTable('room_roles')
@@ -73,6 +81,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('room_roles').execute();
+  await db.schema.dropIndex('rooms_xc_room_id_unique').execute();
   await db.schema.alterTable('rooms').dropColumn('tags').execute();
   await db.schema.dropTable('idempotency_keys').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
