@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { decryptContent } from '../src/chat/cipher.ts';
 import { listDeliveries } from '../src/repos/webhooks.ts';
 import { createEndpoint, deleteEndpoint } from '../src/services/webhooks.ts';
-import { type TestApp, createTestApp } from './support/app.ts';
-import { type ChatUser, ChatSocket, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
+import { type TestApp, createTestApp, post } from './support/app.ts';
+import { type ChatUser, ChatSocket, clientCall, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
-import { WebhookReceiver } from './support/webhook-receiver.ts';
+import { type Received, WebhookReceiver } from './support/webhook-receiver.ts';
 
 const FAST_RETRIES = { PARLEY_WEBHOOK_ALLOW_PRIVATE: 'true', PARLEY_WEBHOOK_RETRY_FIRST: '50', PARLEY_WEBHOOK_RETRY_MAX: '200', PARLEY_WEBHOOK_TIMEOUT: '500' };
 
@@ -126,6 +126,41 @@ await eachDialect(describe, 'webhooks', (dialect) => {
     await until(async () => (await listDeliveries(t.deps.db, { endpointId: endpoint.id, status: 'delivered', limit: 10 }))[0]);
     // Meanwhile the chat went on: another message echoes at once.
     await send('the chat is not held up');
+    await deleteEndpoint(t.deps, endpoint.id);
+  });
+
+  it('announces rooms created and changed, and profiles changed through either server endpoint', async () => {
+    const endpoint = await createEndpoint(t.deps, t.project.projectID, receiver.url, ['room.created', 'room.updated', 'user.updated']);
+    receiver.secret = endpoint.secret;
+    receiver.received.length = 0;
+    receiver.behaviour = () => 200;
+    const group = await clientCall<{ room: { roomID: string } }>(t, alice, '/v1/client/room/create', { name: 'Hooked', type: 2, userIDs: [bob.userID] });
+    await clientCall(t, alice, '/v1/client/room/update', { roomID: group.data.room.roomID, name: 'Hooked 2' });
+    const server = { 'server-key': t.project.serverKey.header };
+    await post(t.app, '/v1/server/user/update', server, { xcUserID: bob.user.xcUserID, fullName: 'Bob B.' });
+    const ticketBody = {
+      userIPAddress: '10.0.0.1',
+      userAgent: 'test',
+      userPlatform: 'web',
+      userDeviceID: 'device-1',
+      xcUserID: bob.user.xcUserID,
+      fullName: 'Bob C.',
+    };
+    await post(t.app, '/v1/server/auth_ticket/request', server, ticketBody);
+    // (A message of the test before may still arrive: only this endpoint's events count.)
+    const ours = (r: Received[]) => r.filter((x) => !x.event.startsWith('message.'));
+    const got = ours(await receiver.until((r) => ours(r).length >= 4));
+    assert.deepEqual(
+      got.map((r) => r.event),
+      ['room.created', 'room.updated', 'user.updated', 'user.updated'],
+    );
+    for (const r of got) assert.ok(r.valid);
+    const [created, renamed, viaUpdate, viaTicket] = got.map((r) => r.json as { type: string; data: Record<string, { name?: string; fullname?: string }> });
+    assert.equal(created?.type, 'room.created');
+    assert.equal(created?.data.room?.name, 'Hooked');
+    assert.equal(renamed?.data.room?.name, 'Hooked 2');
+    assert.equal(viaUpdate?.data.user?.fullname, 'Bob B.');
+    assert.equal(viaTicket?.data.user?.fullname, 'Bob C.');
     await deleteEndpoint(t.deps, endpoint.id);
   });
 

@@ -3,9 +3,11 @@ import type { Deps } from '../deps.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
 import { insertTicket, ticketRow } from '../repos/tickets.ts';
-import { type UserDevice, type UserProfile, findUserProfile, profileChanges, saveUser } from '../repos/users.ts';
+import { type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers, saveUser } from '../repos/users.ts';
 import { commitWithoutFlush } from '../storage/dialect.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
+import { announceUser } from './user-events.ts';
+import { subscribers } from './webhooks.ts';
 
 export async function requestAuthTicket(
   deps: Deps,
@@ -27,6 +29,10 @@ export async function requestAuthTicket(
     return { userID, ticket: token };
   }
 
+  // An existing user's shown profile changed (not just the device): announced as user.updated.
+  const profileChanged = existing !== undefined && profileDiffers(existing, input.profile);
+  const hooks = profileChanged ? await subscribers(deps, projectId, 'user.updated') : [];
+
   // One transaction for the user and the ticket record; on SQLite it shares its commit with the
   // other new users of this event-loop turn.
   return deps.writes
@@ -40,6 +46,7 @@ export async function requestAuthTicket(
       const role = input.profile.userRoleCode;
       const joined = written && role !== undefined ? await findRoomsAdmittingRole(trx, projectId, role) : [];
       for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
+      if (hooks.length > 0) await announceUser(trx, deps, hooks, projectId, id, now);
       const userID = String(id);
       const { token, claims } = issue(userID);
       await insertTicket(trx, 'powertalk', claims);

@@ -6,12 +6,11 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findRoomsAdmittingRole, personalRoomsOfUser } from '../repos/server-rooms.ts';
 import { addContact, removeContact } from '../repos/user-contacts.ts';
-import { type UserProfile, findUserById, findUserProfile, findUsersByXcUserIds, profileDiffers, upsertUser } from '../repos/users.ts';
+import { type UserProfile, findUserProfile, findUsersByXcUserIds, profileDiffers, upsertUser } from '../repos/users.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { sendServerMessage } from './server-messages.ts';
-import { toClientUser } from './user-view.ts';
-import { eventBody } from './webhook-payloads.ts';
-import { announce, subscribers } from './webhooks.ts';
+import { announceUser } from './user-events.ts';
+import { subscribers } from './webhooks.ts';
 
 /** Personal rooms told of a profile change (the most recently active ones). */
 const PEER_ROOMS = 500;
@@ -29,10 +28,7 @@ export async function updateUser(deps: Deps, projectId: string, profile: UserPro
         ? await findRoomsAdmittingRole(trx, projectId, profile.userRoleCode)
         : [];
     for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
-    const saved = await findUserById(trx, projectId, id);
-    if (saved === undefined) throw new Error('the user just saved is gone');
-    const view = toClientUser(saved);
-    await announce(trx, deps, hooks, { event: 'user.updated', orderKey: `user:${id}`, payload: eventBody('user.updated', now, { user: view }) });
+    const view = await announceUser(trx, deps, hooks, projectId, id, now);
     return { user: view, joined };
   });
   const id = Number(user.userID);
