@@ -16,8 +16,11 @@ export interface Received {
   valid: boolean;
 }
 
-/** What to do with a request: answer a status, or take it over (`res` is answered by the function). */
-export type Behaviour = (req: IncomingMessage, res: ServerResponse, n: number) => number | 'handled';
+/**
+ * What to do with a request: answer a status (after `delayMs`), or take it over (`res` is answered by
+ * the function, and the request is not recorded).
+ */
+export type Behaviour = (req: IncomingMessage, res: ServerResponse, n: number) => number | { status: number; delayMs: number } | 'handled';
 
 export function verifySignature(secret: string, id: string, timestamp: number, body: string, header: string): boolean {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
@@ -58,22 +61,37 @@ export class WebhookReceiver {
       const id = String(req.headers['webhook-id'] ?? '');
       const timestamp = Number(req.headers['webhook-timestamp']);
       const signature = String(req.headers['webhook-signature'] ?? '');
-      const outcome = this.behaviour(req, res, n);
-      if (outcome === 'handled') return;
-      if (outcome >= 200 && outcome < 300) {
-        this.received.push({
-          id,
-          timestamp,
-          signature,
-          event: String(req.headers['parley-event'] ?? ''),
-          body,
-          json: JSON.parse(body) as Record<string, unknown>,
-          valid: this.secret !== '' && verifySignature(this.secret, id, timestamp, body, signature),
-        });
-        for (const w of this.#waiters.splice(0)) w();
+      const decided = this.behaviour(req, res, n);
+      if (decided === 'handled') return;
+      const { status: outcome, delayMs } = typeof decided === 'number' ? { status: decided, delayMs: 0 } : decided;
+      const answer = () => res.writeHead(outcome, { 'content-type': 'text/plain' }).end(outcome < 300 ? 'ok' : 'no');
+      if (delayMs > 0) {
+        setTimeout(() => {
+          // Recorded once answered: a request cut off before (its sender died) never counts as received.
+          if (res.destroyed) return;
+          this.#record(outcome, id, timestamp, signature, req, body);
+          answer();
+        }, delayMs);
+        return;
       }
-      res.writeHead(outcome, { 'content-type': 'text/plain' }).end(outcome < 300 ? 'ok' : 'no');
+      this.#record(outcome, id, timestamp, signature, req, body);
+      answer();
     });
+  }
+
+  #record(outcome: number, id: string, timestamp: number, signature: string, req: IncomingMessage, body: string): void {
+    if (outcome >= 200 && outcome < 300) {
+      this.received.push({
+        id,
+        timestamp,
+        signature,
+        event: String(req.headers['parley-event'] ?? ''),
+        body,
+        json: JSON.parse(body) as Record<string, unknown>,
+        valid: this.secret !== '' && verifySignature(this.secret, id, timestamp, body, signature),
+      });
+      for (const w of this.#waiters.splice(0)) w();
+    }
   }
 
   /** Waits until `predicate` holds of what was received (fails after `timeoutMs`). */
