@@ -35,6 +35,13 @@ export interface ServerOptions {
   demoAssets?: string;
 }
 
+/** Where TapTalk's client SDKs call (PowerTalk chat and auth, OneTalk Live Chat). */
+const CLIENT_PREFIXES = ['/v1/client/', '/v1/chat/', '/v1/auth/', '/api/visitor/'];
+
+function isClientPath(url: string): boolean {
+  return CLIENT_PREFIXES.some((prefix) => url.startsWith(prefix));
+}
+
 const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
 
 /** Every route the app serves (for the OpenAPI completeness test and the security suite). */
@@ -150,7 +157,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   registerBodyParser(app);
   app.setErrorHandler(errorHandler('status'));
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('RouteNotFound'), 'status'));
+  // The SDKs act only on HTTP 200: a client path we do not serve must still reach the app's onError.
+  app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError('RouteNotFound'), isClientPath(request.url) ? 'ok' : 'status'));
 
   await app.register(async (realm) => opsApi(realm, deps));
   await app.register(async (realm) => serverApi(realm, deps));
