@@ -45,6 +45,9 @@ export interface UserTable {
   last_login_at: number | null;
   /** Tickets of this user issued before this time (epoch ms) are refused: set by revoke_user. */
   tickets_valid_after: Generated<number>;
+  bio: Generated<string | null>;
+  /** The phone's national number (src/phone.ts): what add_by_phones looks users up by. */
+  phone_key: Generated<string | null>;
 }
 
 /** OneTalk contacts, kept in sync by customer_user_id and phone. */
@@ -174,6 +177,54 @@ export interface UserContactTable {
   created_at: number;
 }
 
+/** A message to be sent at a time: a row first, claimed by one node when due (services/scheduler.ts). */
+export interface ScheduledMessageTable {
+  id: Generated<number>;
+  project_id: string;
+  room_id: string;
+  sender_id: number;
+  /** The client's message as sent, JSON (chat/message-input.ts ClientMessage without roomID). */
+  message: string;
+  scheduled_at: number;
+  created_at: number;
+  updated_at: number;
+  /** Set when the message is stored; the row then only awaits delivery (and is deleted after it). */
+  message_id: number | null;
+  stored_at: number | null;
+}
+
+/** `user_id` blocked `blocked_user_id`. */
+export interface UserBlockTable {
+  project_id: string;
+  user_id: number;
+  blocked_user_id: number;
+  created_at: number;
+}
+
+/** A user's report of another user or of a message, kept for the operator (`parley report list`). */
+export interface ChatReportTable {
+  id: Generated<number>;
+  project_id: string;
+  reporter_id: number;
+  reported_user_id: number;
+  room_id: string | null;
+  message_id: number | null;
+  category: string;
+  is_other_category: Flag;
+  reason: string;
+  created_at: number;
+}
+
+/** A session's push token (FCM or APNs), kept for delivery: Parley sends no push yet. */
+export interface PushTokenTable {
+  session_id: string;
+  project_id: string;
+  user_id: number;
+  fcm_token: string | null;
+  apn_token: string | null;
+  updated_at: number;
+}
+
 export interface DB {
   projects: ProjectTable;
   api_keys: ApiKeyTable;
@@ -187,6 +238,10 @@ export interface DB {
   room_members: RoomMemberTable;
   messages: MessageTable;
   user_contacts: UserContactTable;
+  scheduled_messages: ScheduledMessageTable;
+  user_blocks: UserBlockTable;
+  chat_reports: ChatReportTable;
+  push_tokens: PushTokenTable;
 }
 
 export type UserRow = Selectable<UserTable>;
