@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'key create': async () => (await import('./key-create.ts')).keyCreate,
   'key list': async () => (await import('./key-list.ts')).keyList,
   'key revoke': async () => (await import('./key-revoke.ts')).keyRevoke,
+  'report list': async () => (await import('./report-list.ts')).reportList,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -29,6 +30,8 @@ Commands:
   key create --project ID --type server|api|app [--json]
   key list --project ID [--json]                  list keys (never their secrets)
   key revoke KEY_ID                               revoke a key at once
+  report list --project ID [--limit N] [--json]   what users reported (users, messages), newest
+                                                  first (default the latest 100)
 
 Every command takes --database URL (or PARLEY_DATABASE_URL): sqlite:PATH, a plain path, or
 postgres://…; the default is ./data/parley.db.`;

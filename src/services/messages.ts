@@ -12,6 +12,7 @@ import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { DB } from '../storage/schema.ts';
+import { refuseBlockedSender } from './blocks.ts';
 import { targetsFor } from './delivery.ts';
 import { type ChatActor, type RoomState, roomOfMember, roomState, roomStateIfExists } from './room-state.ts';
 
@@ -45,6 +46,7 @@ function freshMessage(
 export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
+  refuseBlockedSender(state, actor);
   const now = deps.clock.now();
   const written = deps.writes.run(async (trx) => {
     let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
