@@ -27,7 +27,12 @@ await eachDialect(describe, 'paths Parley does not serve', (dialect) => {
       ['POST', '/v1/client/contact/list/extra'],
     ] as const) {
       for (const headers of [{}, { 'app-key': t.project.appKey.header, authorization: 'Bearer x' }]) {
-        const res = await t.app.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: method === 'POST' ? '{}' : undefined });
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: method === 'POST' ? '{}' : undefined,
+        });
         assert.equal(res.statusCode, 200, `${method} ${url}`);
         assert.deepEqual(res.json(), NOT_FOUND, `${method} ${url}`);
       }
