@@ -13,12 +13,14 @@ import { listAfter, listBefore, newAndUpdated, roomListAndUnread } from './chat.
 import { connectCheck } from './connect.ts';
 import { clientLogout } from './logout.ts';
 import { projectConfigs } from './project-configs.ts';
+import { pushNotificationUpdate } from './push-notification.update.ts';
 import { chatSocket } from './socket.ts';
 import { userGetById } from './user.get-by-id.ts';
 import { userGetByXcUserId } from './user.get-by-xcuserid.ts';
 import { chatReportSubmitMessage } from './chat-report.submit-message.ts';
 import { chatReportSubmitUser } from './chat-report.submit-user.ts';
 import { contactAdd } from './contact.add.ts';
+import { contactAddByPhones } from './contact.add-by-phones.ts';
 import { contactBlock } from './contact.block.ts';
 import { contactGetBlockedList } from './contact.get-blocked-list.ts';
 import { contactGetBlockedUserIds } from './contact.get-blocked-user-ids.ts';
@@ -36,7 +38,10 @@ import { roomLeave } from './room.leave.ts';
 import { roomParticipantsAdd } from './room.participants.add.ts';
 import { roomParticipantsRemove } from './room.participants.remove.ts';
 import { roomUpdate } from './room.update.ts';
+import { userExistsUsername } from './user.exists.username.ts';
+import { userGetAllByIds } from './user.get-all-by-ids.ts';
 import { userGetByUsername } from './user.get-by-username.ts';
+import { userUpdateBio } from './user.update-bio.ts';
 
 export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): Promise<void> {
   useClientRealm(app, deps, POWERTALK_CLIENTS);
@@ -79,4 +84,9 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(contactGetBlockedUserIds(deps));
   app.route(chatReportSubmitUser(deps));
   app.route(chatReportSubmitMessage(deps));
+  app.route(contactAddByPhones(deps));
+  app.route(userUpdateBio(deps));
+  app.route(userGetAllByIds(deps));
+  app.route(userExistsUsername(deps));
+  app.route(pushNotificationUpdate(deps));
 }
