@@ -109,6 +109,7 @@ export async function createDeps(config: Config, options: { clock?: Clock; logge
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     chat,
     demo: config.demo,
+    schedulerInterval: config.schedulerInterval,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),

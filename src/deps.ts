@@ -58,6 +58,8 @@ export interface Deps {
   chat: ChatRuntime;
   /** The demo page and its ticket route are served. */
   demo: boolean;
+  /** Milliseconds between looks for due scheduled messages while serving (services/scheduler.ts); 0: none. */
+  schedulerInterval: number;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;

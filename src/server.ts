@@ -20,6 +20,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
@@ -128,6 +129,12 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   fastPath = connectCheckFastPath(deps, () => closing);
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
+  // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
+  let scheduler: { stop(): Promise<void> } | undefined;
+  app.addHook('onListen', async () => {
+    scheduler ??= startScheduler(deps, deps.schedulerInterval);
+  });
+  app.addHook('onClose', async () => scheduler?.stop());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');

@@ -48,24 +48,7 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   const state = await roomOfMember(deps, actor, input.roomID);
   refuseBlockedSender(state, actor);
   const now = deps.clock.now();
-  const written = deps.writes.run(async (trx) => {
-    let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
-    if (event === undefined && state.room.type === ROOM_PERSONAL) {
-      await rooms.insertRoom(trx, { ...state.room, now });
-      await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
-      event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
-    }
-    if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-    const { at } = event;
-    const { roomID: _, ...content } = input;
-    const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
-    const id = await messages.insertMessage(trx, message);
-    if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
-    // The client replayed its queue after a reconnect: answer with what is stored.
-    const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
-    if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
-    return { stored, event, replay: true };
-  });
+  const written = deps.writes.run((trx) => storeClientMessage(trx, actor, state, input, now));
   const done = written.then(async (outcome) => {
     deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
     if (outcome.replay) {
@@ -77,6 +60,36 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
     deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
   });
   return { done };
+}
+
+/**
+ * Stores a client's message as its room's next event (a personal room's row comes with its first
+ * message). A localID the sender used already is a replay (a client's queue after a reconnect, a
+ * scheduled message sent by hand first): what is stored is answered, and the event number taken
+ * must still be announced, to keep the room's sequence whole. Runs inside a (possibly shared) transaction.
+ */
+export async function storeClientMessage(
+  trx: Kysely<DB>,
+  actor: ChatActor,
+  state: RoomState,
+  input: ClientMessage,
+  now: number,
+): Promise<{ stored: StoredMessage; event: RoomEvent; replay: boolean }> {
+  let event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
+  if (event === undefined && state.room.type === ROOM_PERSONAL) {
+    await rooms.insertRoom(trx, { ...state.room, now });
+    await rooms.addMembers(trx, actor.projectId, input.roomID, state.members, now);
+    event = await rooms.nextRoomEvent(trx, actor.projectId, input.roomID, now);
+  }
+  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
+  const { at } = event;
+  const { roomID: _, ...content } = input;
+  const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
+  const id = await messages.insertMessage(trx, message);
+  if (id !== undefined) return { stored: { ...message, id }, event, replay: false };
+  const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
+  if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
+  return { stored, event, replay: true };
 }
 
 /**

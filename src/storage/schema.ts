@@ -183,6 +183,7 @@ export interface ScheduledMessageTable {
   project_id: string;
   room_id: string;
   sender_id: number;
+  local_id: string;
   /** The client's message as sent, JSON (chat/message-input.ts ClientMessage without roomID). */
   message: string;
   scheduled_at: number;

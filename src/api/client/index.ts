@@ -10,6 +10,12 @@ import { messageDelete } from './chat.message.delete.ts';
 import { messageFeedback } from './chat.message.feedback.ts';
 import { chatMessageSendCustom } from './chat.message.send.custom.ts';
 import { listAfter, listBefore, newAndUpdated, roomListAndUnread } from './chat.message.lists.ts';
+import { scheduledMessageCreate } from './chat.scheduled-message.create.ts';
+import { scheduledMessageDelete } from './chat.scheduled-message.delete.ts';
+import { scheduledMessageEditContent } from './chat.scheduled-message.edit-content.ts';
+import { scheduledMessageEditTime } from './chat.scheduled-message.edit-scheduled-time.ts';
+import { scheduledMessageGetList } from './chat.scheduled-message.get-scheduled-list.ts';
+import { scheduledMessageSendNow } from './chat.scheduled-message.send-now.ts';
 import { connectCheck } from './connect.ts';
 import { clientLogout } from './logout.ts';
 import { projectConfigs } from './project-configs.ts';
@@ -89,4 +95,10 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(userGetAllByIds(deps));
   app.route(userExistsUsername(deps));
   app.route(pushNotificationUpdate(deps));
+  app.route(scheduledMessageGetList(deps));
+  app.route(scheduledMessageCreate(deps));
+  app.route(scheduledMessageSendNow(deps));
+  app.route(scheduledMessageEditTime(deps));
+  app.route(scheduledMessageEditContent(deps));
+  app.route(scheduledMessageDelete(deps));
 }

@@ -16,6 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     // No foreign key to rooms: a personal room's row is only created by its first message.
     .addColumn('room_id', 'text', (c) => c.notNull())
     .addColumn('sender_id', ms, (c) => c.notNull())
+    .addColumn('local_id', 'text', (c) => c.notNull())
     // The client's message as sent (JSON, its room id apart): stored as a message when due.
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('scheduled_at', ms, (c) => c.notNull())
@@ -24,6 +25,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Set in the transaction that stores the message: from then on the row is only awaiting delivery.
     .addColumn('message_id', ms)
     .addColumn('stored_at', ms)
+    // A client retrying its request must not schedule the message twice.
+    .addUniqueConstraint('scheduled_messages_local_id', ['project_id', 'sender_id', 'local_id'])
     .execute();
   await db.schema.createIndex('scheduled_messages_due').on('scheduled_messages').columns(['scheduled_at']).execute();
   await db.schema.createIndex('scheduled_messages_sender').on('scheduled_messages').columns(['project_id', 'sender_id', 'room_id']).execute();
