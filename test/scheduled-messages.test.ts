@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decryptContent } from '../src/chat/cipher.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { DELIVERY_LEASE_MS, runScheduler, storeScheduled } from '../src/services/scheduler.ts';
 import { findDue } from '../src/repos/scheduled-messages.ts';
 import { type Envelope, type TestApp, createTestApp, createTestNodes } from './support/app.ts';
@@ -315,4 +316,41 @@ await eachDialect(describe, 'scheduled messages on two nodes', (dialect) => {
       await nodes.close();
     }
   });
+});
+
+await eachDialect(describe, 'the scheduler of a serving process', (dialect) => {
+  it('runs once the app listens, every PARLEY_SCHEDULER_INTERVAL ms, and stops when it closes', async () => {
+    const t = await createTestApp(dialect, { PARLEY_SCHEDULER_INTERVAL: '20' });
+    let socket: ChatSocket | undefined;
+    try {
+      const alice = await loginUser(t, 'Alice');
+      const bob = await loginUser(t, 'Bob');
+      const message = outgoingMessage(personalRoom(alice, bob), alice, 'sent by the loop');
+      succeeded(await clientCall(t, alice, `${SCHEDULED}/create`, { message, scheduledTime: t.clock.now() + MINUTE }));
+      t.clock.advance(MINUTE);
+      const base = await listen(t);
+      socket = await ChatSocket.open(socketUrl(base, t.project.appKey.header, bob.accessToken));
+      const got = await socket.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === message.localID);
+      assert.equal(text(got), 'sent by the loop');
+    } finally {
+      await socket?.close();
+      await t.close();
+    }
+  });
+});
+
+it('PARLEY_SCHEDULER_INTERVAL: milliseconds from 0 (this node sends none) to 60000, default 1000', () => {
+  const problems = (value: string) => {
+    try {
+      loadConfig({ PARLEY_SCHEDULER_INTERVAL: value });
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.problems;
+    }
+  };
+  for (const bad of ['soon', '-1', '60001', '1.5']) assert.match(problems(bad).join('\n'), /^PARLEY_SCHEDULER_INTERVAL: /, bad);
+  assert.deepEqual(problems('0'), []);
+  assert.equal(loadConfig({}).schedulerInterval, 1000);
+  assert.equal(loadConfig({ PARLEY_SCHEDULER_INTERVAL: '0' }).schedulerInterval, 0);
 });
