@@ -11,6 +11,7 @@ import type { Ticketed } from './support/app.ts';
 import { dialectAvailable } from './support/databases.ts';
 import { BACKENDS, type Backend } from './support/e2e-backends.ts';
 import {
+  type SdkGlobal,
   type SdkPage,
   type SdkRecord,
   browserAvailable,
@@ -101,7 +102,7 @@ for (const backend of BACKENDS) {
       pages.push(page);
       await installSdkRecorder(page);
       await page.evaluate(() => {
-        const g = globalThis as unknown as { __people: PeopleRecord; TapTalkSDK: any };
+        const g = globalThis as SdkGlobal & { __people: PeopleRecord };
         const rec: PeopleRecord = { scheduledNew: [], scheduleEvents: [], blocked: [], unblocked: [] };
         g.__people = rec;
         const copy = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
