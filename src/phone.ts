@@ -3,14 +3,14 @@
 // country calling code where the spelling names one.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
-interface PhoneParts {
+export interface PhoneParts {
   /** National significant number: no country code, no trunk prefix, digits only. */
   national: string;
   /** Country calling code, when the number was written internationally. */
   country: string | undefined;
 }
 
-function phoneParts(value: string): PhoneParts | undefined {
+export function phoneParts(value: string): PhoneParts | undefined {
   const trimmed = value.trim();
   if (!/^\+?[0-9][0-9 ().-]*$/.test(trimmed)) return undefined;
   let digits = trimmed.replace(/[^0-9]/g, '');
@@ -46,6 +46,10 @@ export function phoneKey(value: string): string | undefined {
 export function samePhone(a: string, b: string): boolean {
   const x = phoneParts(a);
   const y = phoneParts(b);
-  if (x === undefined || y === undefined || x.national !== y.national) return false;
+  return x !== undefined && y !== undefined && sameParts(x, y);
+}
+
+export function sameParts(x: PhoneParts, y: PhoneParts): boolean {
+  if (x.national !== y.national) return false;
   return x.country === undefined || y.country === undefined || x.country === y.country;
 }

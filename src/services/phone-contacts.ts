@@ -2,7 +2,7 @@
 // the project with one of those numbers becomes a contact of the caller (src/phone.ts says when two
 // spellings are the same number). The caller is skipped, and so is anyone who blocked the caller.
 import type { Deps } from '../deps.ts';
-import { phoneKey, samePhone } from '../phone.ts';
+import { type PhoneParts, phoneParts, sameParts } from '../phone.ts';
 import { addContact } from '../repos/user-contacts.ts';
 import { findUsersByPhoneKeys } from '../repos/users.ts';
 import { withoutBlockers } from './blocks.ts';
@@ -10,10 +10,20 @@ import type { ChatActor } from './room-state.ts';
 import { type ClientUser, toClientUser } from './user-view.ts';
 
 export async function addContactsByPhones(deps: Deps, actor: ChatActor, phones: string[]): Promise<{ users: ClientUser[] }> {
-  const keys = [...new Set(phones.flatMap((p) => phoneKey(p) ?? []))];
-  const candidates = (await findUsersByPhoneKeys(deps.db, actor.projectId, keys)).filter(
-    (u) => u.id !== actor.userId && u.phone !== null && phones.some((p) => samePhone(p, u.phone as string)),
-  );
+  // Each number parsed once, grouped by national number: matching costs one parse per user found.
+  const asked = new Map<string, PhoneParts[]>();
+  for (const phone of phones) {
+    const parts = phoneParts(phone);
+    if (parts === undefined) continue;
+    const same = asked.get(parts.national);
+    if (same === undefined) asked.set(parts.national, [parts]);
+    else same.push(parts);
+  }
+  const matches = (phone: string | null) => {
+    const parts = phone === null ? undefined : phoneParts(phone);
+    return parts !== undefined && (asked.get(parts.national) ?? []).some((p) => sameParts(p, parts));
+  };
+  const candidates = (await findUsersByPhoneKeys(deps.db, actor.projectId, [...asked.keys()])).filter((u) => u.id !== actor.userId && matches(u.phone));
   const allowed = new Set(
     await withoutBlockers(
       deps,
