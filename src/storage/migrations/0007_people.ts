@@ -28,7 +28,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // A client retrying its request must not schedule the message twice.
     .addUniqueConstraint('scheduled_messages_local_id', ['project_id', 'sender_id', 'local_id'])
     .execute();
+  // Each node looks for due rows every second or so, and for stored rows whose delivery was lost.
   await db.schema.createIndex('scheduled_messages_due').on('scheduled_messages').columns(['scheduled_at']).execute();
+  await db.schema.createIndex('scheduled_messages_stored').on('scheduled_messages').columns(['stored_at']).execute();
   await db.schema.createIndex('scheduled_messages_sender').on('scheduled_messages').columns(['project_id', 'sender_id', 'room_id']).execute();
 
   await db.schema
