@@ -129,6 +129,7 @@ export async function createDeps(
     chat,
     webhooks,
     demo: config.demo,
+    schedulerInterval: config.schedulerInterval,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),

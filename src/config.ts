@@ -70,6 +70,8 @@ export interface Config {
   readonly socketEventRate: { perSecond: number; burst: number };
   /** Client API calls per user per second (token bucket, this process), and the burst; 0 = no limit. */
   readonly clientCallRate: { perSecond: number; burst: number };
+  /** Milliseconds between this node's looks for due scheduled messages; 0: this node sends none. */
+  readonly schedulerInterval: number;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -166,7 +168,10 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
       burst: int('PARLEY_CLIENT_CALL_BURST', get('PARLEY_CLIENT_CALL_BURST'), 100, 1, 1_000_000),
     },
   };
-  const config: Omit<Config, 'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'webhooks' | keyof typeof limits> = {
+  const config: Omit<
+    Config,
+    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'webhooks' | keyof typeof limits
+  > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
     port: int(overrides.port === undefined ? 'PARLEY_PORT' : '--port', overrides.port ?? get('PARLEY_PORT'), 8080, 0, 65535),
@@ -205,6 +210,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     socketMaxFrame: int('PARLEY_SOCKET_MAX_FRAME', get('PARLEY_SOCKET_MAX_FRAME'), 262144, 4096, 16 * 1024 * 1024),
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
+    schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
     webhooks: Object.freeze({
       allowPrivate: oneOf('PARLEY_WEBHOOK_ALLOW_PRIVATE', get('PARLEY_WEBHOOK_ALLOW_PRIVATE'), ['true', 'false'], 'false') === 'true',
       timeoutMs: int('PARLEY_WEBHOOK_TIMEOUT', get('PARLEY_WEBHOOK_TIMEOUT'), 10_000, 100, 120_000),

@@ -61,6 +61,8 @@ export interface Deps {
   /** The demo page and its ticket route are served. */
   demo: boolean;
   webhooks: WebhookRuntime;
+  /** Milliseconds between looks for due scheduled messages while serving (services/scheduler.ts); 0: none. */
+  schedulerInterval: number;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;

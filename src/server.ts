@@ -20,6 +20,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
@@ -33,6 +34,13 @@ export interface ServerOptions {
   maxConnectionsPerAddress?: number;
   /** Where the built demo page is (dist/demo/public/ by default); only read when the demo is on. */
   demoAssets?: string;
+}
+
+/** Where TapTalk's client SDKs call (PowerTalk chat and auth, OneTalk Live Chat). */
+const CLIENT_PREFIXES = ['/v1/client/', '/v1/chat/', '/v1/auth/', '/api/visitor/'];
+
+function isClientPath(url: string): boolean {
+  return CLIENT_PREFIXES.some((prefix) => url.startsWith(prefix));
 }
 
 const ROUTES = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
@@ -121,6 +129,12 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   fastPath = connectCheckFastPath(deps, () => closing);
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
+  // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
+  let scheduler: { stop(): Promise<void> } | undefined;
+  app.addHook('onListen', async () => {
+    scheduler ??= startScheduler(deps, deps.schedulerInterval);
+  });
+  app.addHook('onClose', async () => scheduler?.stop());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');
@@ -150,7 +164,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   });
   registerBodyParser(app);
   app.setErrorHandler(errorHandler('status'));
-  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('RouteNotFound'), 'status'));
+  // The SDKs act only on HTTP 200: a client path we do not serve must still reach the app's onError.
+  app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError('RouteNotFound'), isClientPath(request.url) ? 'ok' : 'status'));
 
   await app.register(async (realm) => opsApi(realm, deps));
   await app.register(async (realm) => serverApi(realm, deps));

@@ -18,6 +18,7 @@ const user = (id: number, name: string) =>
     photoThumbnailURL: null,
     photoFullsizeURL: null,
     userRoleCode: null,
+    bio: null,
     lastLoginAt: null,
     createdAt: 1,
     updatedAt: 2,

@@ -79,6 +79,13 @@ it('logs requests with ids but no key, ticket or token', async () => {
   for (const name of ['access_token', 'refresh_token', 'api_key', 'secret', 'ticket', 'token', 'X-Amz-Signature']) {
     await app.inject({ method: 'GET', url: `/healthz?${name}=${encodeURIComponent(next.refreshToken as string)}` });
   }
+  // A push token is a device's credential: registered, and refused with its value in a bad field.
+  const pushToken = `fcm:${'p'.repeat(60)}`;
+  secrets.push(pushToken);
+  const withToken = { ...appKey, authorization: `Bearer ${next.accessToken}` };
+  await post(app, '/v1/client/push_notification/update', withToken, { fcmToken: pushToken });
+  await post(app, '/v1/client/push_notification/update', withToken, { fcmToken: `${pushToken}\u0000` });
+  await post(app, '/v1/client/push_notification/update', withToken, { apnToken: `${pushToken}${'q'.repeat(5000)}` });
   // Refusals and a reused refresh token log too.
   await post(app, '/v1/auth/access_token/refresh', { ...appKey, authorization: `Bearer ${bundle.refreshToken}` }, '');
   await post(app, '/v1/server/auth_ticket/request', { 'server-key': Buffer.from(`${project.serverKey.id}:wrong`).toString('base64') }, {});

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'webhook delete': async () => (await import('./webhook-delete.ts')).webhookDelete,
   'webhook deliveries': async () => (await import('./webhook-deliveries.ts')).webhookDeliveries,
   'webhook replay': async () => (await import('./webhook-replay.ts')).webhookReplay,
+  'report list': async () => (await import('./report-list.ts')).reportList,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -43,6 +44,8 @@ Commands:
   webhook deliveries [--project ID] [--endpoint ID] [--status pending|delivered|failed]
                      [--limit N] [--json]         list recent deliveries and their outcome
   webhook replay DELIVERY_ID… | --endpoint ID     send failed deliveries again (same webhook-id)
+  report list --project ID [--limit N] [--json]   what users reported (users, messages), newest
+                                                  first (default the latest 100)
 
 Every command takes --database URL (or PARLEY_DATABASE_URL): sqlite:PATH, a plain path, or
 postgres://…; the default is ./data/parley.db.`;

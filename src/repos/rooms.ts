@@ -29,6 +29,8 @@ export interface Member {
 export interface RoomState {
   room: Room;
   members: Member[];
+  /** Personal rooms: the participants who blocked the other (cached with the room, dropped on every change). */
+  blockers?: number[];
 }
 
 export function toRoom(r: RoomRow): Room {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { phoneKey } from '../phone.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import type { DB, UserRow } from '../storage/schema.ts';
 
@@ -14,6 +15,7 @@ export interface User {
   photoThumbnailURL: string | null;
   photoFullsizeURL: string | null;
   userRoleCode: string | null;
+  bio: string | null;
   lastLoginAt: number | null;
   createdAt: number;
   updatedAt: number;
@@ -31,6 +33,7 @@ export function toUser(r: UserRow): User {
     photoThumbnailURL: r.photo_thumbnail_url,
     photoFullsizeURL: r.photo_fullsize_url,
     userRoleCode: r.user_role_code,
+    bio: r.bio,
     lastLoginAt: r.last_login_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -61,6 +64,7 @@ const PROFILE_COLUMNS = [
   'email',
   'phone',
   'username',
+  'phone_key',
   'photo_thumbnail_url',
   'photo_fullsize_url',
   'user_role_code',
@@ -84,10 +88,13 @@ export async function findUserProfile(db: Kysely<DB>, projectId: string, xcUserI
 
 /** The row values after applying a request (optional fields not given keep theirs), or undefined if unchanged. */
 export function profileChanges(existing: StoredProfile, profile: UserProfile, device: UserDevice) {
+  const phone = profile.phone ?? existing.phone;
   const next = {
     fullname: profile.fullname,
     email: profile.email ?? existing.email,
-    phone: profile.phone ?? existing.phone,
+    phone,
+    // Parsed only when the phone changes: a returning user costs no phone parsing.
+    phone_key: phone === existing.phone ? existing.phone_key : phone === null ? null : (phoneKey(phone) ?? null),
     username: profile.username ?? existing.username,
     photo_thumbnail_url: profile.photoThumbnailURL ?? existing.photo_thumbnail_url,
     photo_fullsize_url: profile.photoFullsizeURL ?? existing.photo_fullsize_url,
@@ -141,6 +148,7 @@ export async function upsertUser(db: Kysely<DB>, projectId: string, profile: Use
       fullname: profile.fullname,
       email: profile.email ?? null,
       phone: profile.phone ?? null,
+      phone_key: profile.phone === undefined ? null : (phoneKey(profile.phone) ?? null),
       username: profile.username ?? null,
       photo_thumbnail_url: profile.photoThumbnailURL ?? null,
       photo_fullsize_url: profile.photoFullsizeURL ?? null,
@@ -157,6 +165,8 @@ export async function upsertUser(db: Kysely<DB>, projectId: string, profile: Use
         fullname: eb.ref('excluded.fullname'),
         email: eb.fn.coalesce('excluded.email', 'users.email'),
         phone: eb.fn.coalesce('excluded.phone', 'users.phone'),
+        // A phone not given keeps the stored one, and with it its key.
+        phone_key: eb.case().when('excluded.phone', 'is', null).then(eb.ref('users.phone_key')).else(eb.ref('excluded.phone_key')).end(),
         username: eb.fn.coalesce('excluded.username', 'users.username'),
         photo_thumbnail_url: eb.fn.coalesce('excluded.photo_thumbnail_url', 'users.photo_thumbnail_url'),
         photo_fullsize_url: eb.fn.coalesce('excluded.photo_fullsize_url', 'users.photo_fullsize_url'),
@@ -253,4 +263,15 @@ export async function findUsersByRoles(db: Kysely<DB>, projectId: string, roles:
   if (roles.length === 0) return [];
   const rows = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('user_role_code', 'in', roles).execute();
   return rows.map(toUser);
+}
+
+/** Users of the project whose phone has one of these keys (src/phone.ts). */
+export async function findUsersByPhoneKeys(db: Kysely<DB>, projectId: string, keys: string[]): Promise<User[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('phone_key', 'in', keys).orderBy('id').execute();
+  return rows.map(toUser);
+}
+
+export async function updateBio(db: Kysely<DB>, projectId: string, id: number, bio: string | null, now: number): Promise<void> {
+  await db.updateTable('users').set({ bio, updated_at: now }).where('project_id', '=', projectId).where('id', '=', id).execute();
 }

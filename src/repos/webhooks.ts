@@ -1,7 +1,8 @@
 // Webhook endpoints and the delivery outbox. A delivery row is written in the transaction of the change
 // it announces, claimed by one node at a time, and retried until it is delivered or gives up.
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, WebhookDeliveryTable } from '../storage/schema.ts';
+import type { DB } from '../storage/schema.ts';
+import type { WebhookDeliveryTable } from '../storage/schema-server-api.ts';
 
 export interface WebhookEndpoint {
   id: string;

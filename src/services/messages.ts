@@ -10,7 +10,9 @@ import * as messages from '../repos/messages.ts';
 import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
+import type { WebhookEndpoint } from '../repos/webhooks.ts';
 import type { DB } from '../storage/schema.ts';
+import { refuseBlockedSender } from './blocks.ts';
 import { targetsFor } from './delivery.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
@@ -59,23 +61,10 @@ export async function nextMessageEvent(trx: Kysely<DB>, state: RoomState, now: n
 export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
+  refuseBlockedSender(state, actor);
   const hooks = await subscribers(deps, actor.projectId, 'message.sent');
   const now = deps.clock.now();
-  const written = deps.writes.run(async (trx) => {
-    const event = await nextMessageEvent(trx, state, now);
-    const { at } = event;
-    const { roomID: _, ...content } = input;
-    const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, at);
-    const id = await messages.insertMessage(trx, message);
-    if (id !== undefined) {
-      await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${input.roomID}`, payload: messageSnapshot({ ...message, id }) });
-      return { stored: { ...message, id }, event, replay: false };
-    }
-    // The client replayed its queue after a reconnect: answer with what is stored.
-    const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
-    if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
-    return { stored, event, replay: true };
-  });
+  const written = deps.writes.run((trx) => storeClientMessage(trx, deps, hooks, actor, state, input, now));
   const done = written.then(async (outcome) => {
     deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
     if (outcome.replay) {
@@ -87,6 +76,36 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
     deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
   });
   return { done };
+}
+
+/**
+ * Stores a client's message as its room's next event (a personal room's row comes with its first
+ * message). A localID the sender used already is a replay (a client's queue after a reconnect, a
+ * scheduled message sent by hand first): what is stored is answered, and the event number taken
+ * must still be announced, to keep the room's sequence whole. Runs inside a (possibly shared) transaction.
+ */
+export async function storeClientMessage(
+  trx: Kysely<DB>,
+  deps: Deps,
+  /** The endpoints subscribed to message.sent (found before the transaction began). */
+  hooks: WebhookEndpoint[],
+  actor: ChatActor,
+  state: RoomState,
+  input: ClientMessage,
+  now: number,
+): Promise<{ stored: StoredMessage; event: RoomEvent; replay: boolean }> {
+  const event = await nextMessageEvent(trx, state, now);
+  const { roomID: _, ...content } = input;
+  const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, event.at);
+  const id = await messages.insertMessage(trx, message);
+  if (id !== undefined) {
+    await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${input.roomID}`, payload: messageSnapshot({ ...message, id }) });
+    return { stored: { ...message, id }, event, replay: false };
+  }
+  // The client replayed its queue after a reconnect: answer with what is stored.
+  const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
+  if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
+  return { stored, event, replay: true };
 }
 
 /**

@@ -4,6 +4,7 @@
 import { ROOM_PERSONAL, personalRoomUsers } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, ERRORS } from '../errors.ts';
+import { findBlockersInPair } from '../repos/blocks.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { Room, RoomState } from '../repos/rooms.ts';
 import { findUsersByIds } from '../repos/users.ts';
@@ -75,7 +76,8 @@ export async function roomState(deps: Deps, projectId: string, roomId: string): 
     if (!users.has(pair[0]) || !users.has(pair[1])) throw new ApiError('RoomNotFound', { field: 'roomID' });
     const room = (await rooms.findRoom(deps.db, projectId, roomId)) ?? personalRoom(projectId, roomId, deps.clock.now());
     const members = pair[0] === pair[1] ? [{ userId: pair[0], isAdmin: false }] : pair.map((userId) => ({ userId, isAdmin: false }));
-    state = { room, members };
+    // Read with the room and cached with it, so a message costs no look-up of blocks.
+    state = { room, members, blockers: await findBlockersInPair(deps.db, projectId, pair) };
   } else {
     const room = await rooms.findRoom(deps.db, projectId, roomId);
     if (room === undefined || room.isDeleted) throw new ApiError('RoomNotFound', { field: 'roomID' });

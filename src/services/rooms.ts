@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { DB } from '../storage/schema.ts';
+import { refuseBlockers } from './blocks.ts';
 import { sendServerMessage } from './server-messages.ts';
 import { announceRoom } from './room-events.ts';
 import { subscribers } from './webhooks.ts';
@@ -134,6 +135,7 @@ export async function createGroup(deps: Deps, actor: ChatActor, input: { name: s
   const others = input.userIDs.filter((id) => id !== actor.userId);
   checkSize(others.length + 1);
   await existingUsers(deps, actor.projectId, others);
+  await refuseBlockers(deps, actor, others, 'userIDs');
   // No '-' in a group id, so it can never read as a personal room (spec §6).
   const id = ulid().toLowerCase();
   const now = deps.clock.now();
@@ -215,6 +217,7 @@ export async function leaveGroup(deps: Deps, actor: ChatActor, roomId: string): 
 /** participants/add (admins): users already in the group are skipped. */
 export async function addParticipants(deps: Deps, actor: ChatActor, roomId: string, userIds: number[]): Promise<RoomDetails> {
   const users = await existingUsers(deps, actor.projectId, userIds);
+  await refuseBlockers(deps, actor, userIds, 'userIDs');
   const added = await changeGroup(deps, actor, roomId, true, async (trx, state) => {
     const fresh = userIds.filter((id) => !state.members.some((m) => m.userId === id));
     checkSize(state.members.length + fresh.length);

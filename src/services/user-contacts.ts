@@ -2,6 +2,7 @@
 // one-sided and accepted at once: there are no requests to approve.
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { refuseBlockers } from './blocks.ts';
 import * as contacts from '../repos/user-contacts.ts';
 import { findUserById, findUserByUsername } from '../repos/users.ts';
 import type { ChatActor } from './room-state.ts';
@@ -29,6 +30,7 @@ async function userOf(deps: Deps, projectId: string, userID: string): Promise<Cl
 export async function addContact(deps: Deps, actor: ChatActor, userID: string): Promise<{ success: boolean; message: string; user: ClientUser }> {
   const user = await userOf(deps, actor.projectId, userID);
   if (Number(user.userID) === actor.userId) throw new ApiError('ParamValidationFailed', { field: 'userID', message: 'You cannot add yourself as a contact' });
+  await refuseBlockers(deps, actor, [Number(user.userID)], 'userID');
   await contacts.addContact(deps.db, actor.projectId, actor.userId, Number(user.userID), deps.clock.now());
   return { success: true, message: 'Contact added', user };
 }

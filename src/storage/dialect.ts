@@ -103,3 +103,13 @@ function codeOf(err: unknown): string | undefined {
 export async function commitWithoutFlush(trx: Kysely<DB>, dialect: DialectName): Promise<void> {
   if (dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
 }
+
+/**
+ * Locks the rows a select finds for the rest of the transaction, skipping rows another transaction
+ * holds, so that nodes claiming work from one table each take different rows (PostgreSQL's `FOR
+ * UPDATE SKIP LOCKED`). SQLite has no row locks and needs none: one process writes, one transaction
+ * at a time.
+ */
+export function lockSkippingLocked<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q, dialect: DialectName): Q {
+  return dialect === 'postgres' ? query.forUpdate().skipLocked() : query;
+}

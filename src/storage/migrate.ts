@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_sessions.ts';
 import * as m0003 from './migrations/0003_chat.ts';
 import * as m0004 from './migrations/0004_ticket_watermarks.ts';
+import * as m0007 from './migrations/0007_people.ts';
 import * as m0008 from './migrations/0008_server_api.ts';
 
 // One explicit, ordered list: no folder scanning.
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_sessions': m0002,
   '0003_chat': m0003,
   '0004_ticket_watermarks': m0004,
+  '0007_people': m0007,
   '0008_server_api': m0008,
 };
 

@@ -1,5 +1,6 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
 import type { Generated, Selectable } from 'kysely';
+import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
 
 export interface ProjectTable {
   id: string;
@@ -45,6 +46,9 @@ export interface UserTable {
   last_login_at: number | null;
   /** Tickets of this user issued before this time (epoch ms) are refused: set by revoke_user. */
   tickets_valid_after: Generated<number>;
+  bio: Generated<string | null>;
+  /** The phone's national number (src/phone.ts): what add_by_phones looks users up by. */
+  phone_key: Generated<string | null>;
 }
 
 /** OneTalk contacts, kept in sync by customer_user_id and phone. */
@@ -138,13 +142,6 @@ export interface RoomTable {
   tags: Generated<string>;
 }
 
-/** User role codes whose users are participants of a room (server API rooms). */
-export interface RoomRoleTable {
-  project_id: string;
-  role: string;
-  room_id: string;
-}
-
 export interface RoomMemberTable {
   project_id: string;
   room_id: string;
@@ -183,47 +180,53 @@ export interface UserContactTable {
   created_at: number;
 }
 
-/** Where a project's webhooks go, and which events. */
-export interface WebhookEndpointTable {
-  id: string;
-  project_id: string;
-  url: string;
-  /** JSON array of event names. */
-  events: string;
-  /** The signing secret, encrypted (security/secret-box.ts). */
-  secret_wrapped: string;
-  created_at: number;
-  deleted_at: number | null;
-}
-
-/** The outbox: one row per event and endpoint, written in the transaction of the change. */
-export interface WebhookDeliveryTable {
+/** A message to be sent at a time: a row first, claimed by one node when due (services/scheduler.ts). */
+export interface ScheduledMessageTable {
   id: Generated<number>;
-  endpoint_id: string;
   project_id: string;
-  message_id: string;
-  event: string;
-  order_key: string;
-  payload: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: Generated<number>;
-  next_attempt_at: number;
-  claimed_until: Generated<number>;
-  last_status: number | null;
-  last_error: string | null;
+  room_id: string;
+  sender_id: number;
+  local_id: string;
+  /** The client's message as sent, JSON (chat/message-input.ts ClientMessage without roomID). */
+  message: string;
+  scheduled_at: number;
   created_at: number;
-  finished_at: number | null;
+  updated_at: number;
+  /** Set when the message is stored; the row then only awaits delivery (and is deleted after it). */
+  message_id: number | null;
+  stored_at: number | null;
 }
 
-/** Answers of server-API calls made with an Idempotency-Key, kept 24 hours. */
-export interface IdempotencyKeyTable {
+/** `user_id` blocked `blocked_user_id`. */
+export interface UserBlockTable {
   project_id: string;
-  key: string;
-  request_hash: string;
-  /** The HTTP status of the answer; 0 while the first request is in progress. */
-  status: number;
-  body: string;
+  user_id: number;
+  blocked_user_id: number;
   created_at: number;
+}
+
+/** A user's report of another user or of a message, kept for the operator (`parley report list`). */
+export interface ChatReportTable {
+  id: Generated<number>;
+  project_id: string;
+  reporter_id: number;
+  reported_user_id: number;
+  room_id: string | null;
+  message_id: number | null;
+  category: string;
+  is_other_category: Flag;
+  reason: string;
+  created_at: number;
+}
+
+/** A session's push token (FCM or APNs), kept for delivery: Parley sends no push yet. */
+export interface PushTokenTable {
+  session_id: string;
+  project_id: string;
+  user_id: number;
+  fcm_token: string | null;
+  apn_token: string | null;
+  updated_at: number;
 }
 
 export interface DB {
@@ -243,6 +246,10 @@ export interface DB {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   idempotency_keys: IdempotencyKeyTable;
+  scheduled_messages: ScheduledMessageTable;
+  user_blocks: UserBlockTable;
+  chat_reports: ChatReportTable;
+  push_tokens: PushTokenTable;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -48,6 +48,24 @@ const CHAT_ENDPOINTS: Array<[string, string[]]> = [
   ['/v1/client/contact/add', ['userID']],
   ['/v1/client/contact/remove', ['userID']],
   ['/v1/client/user/get_by_username', ['username', 'ignoreCase']],
+  ['/v1/client/contact/block', ['userID']],
+  ['/v1/client/contact/unblock', ['userID']],
+  ['/v1/client/contact/get_blocked_list', []],
+  ['/v1/client/contact/get_blocked_user_ids', []],
+  ['/v1/client/contact/add_by_phones', ['phones']],
+  ['/v1/client/chat_report/submit_user', ['userID', 'category', 'isOtherCategory', 'reason']],
+  ['/v1/client/chat_report/submit_message', ['messageID', 'roomID', 'category', 'isOtherCategory', 'reason']],
+  ['/v1/client/user/update_bio', ['bio']],
+  ['/v1/client/user/get_all_by_ids', ['ids']],
+  ['/v1/client/user/exists/username', ['username', 'ignoreCase']],
+  ['/v1/client/push_notification/update', ['fcmToken', 'apnToken']],
+  ['/v1/chat/message/send/custom', ['roomID', 'recipientUserID', 'localID', 'messageType', 'body', 'data', 'filterID', 'isHidden']],
+  ['/v1/chat/scheduled_message/get_scheduled_list', ['roomID']],
+  ['/v1/chat/scheduled_message/create', ['message', 'scheduledTime']],
+  ['/v1/chat/scheduled_message/send_now', ['ids', 'roomID']],
+  ['/v1/chat/scheduled_message/edit_scheduled_time', ['id', 'scheduledTime']],
+  ['/v1/chat/scheduled_message/edit_content', ['id', 'message']],
+  ['/v1/chat/scheduled_message/delete', ['ids', 'roomID']],
 ];
 /** Every endpoint, with its key header's realm, its body fields and the token it takes as Bearer. */
 export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fields?: string[]; token?: TokenKind }> = [
@@ -70,6 +88,8 @@ export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fie
   { path: '/api/visitor/v1/logout', realm: 'secret', token: 'liveAccess' },
 ];
 export const CLIENT_PATHS = new Set(ENDPOINTS.filter((e) => e.realm === 'app' || e.realm === 'secret').map((e) => e.path.split('?')[0]));
+/** Paths under the client realms, served or not: every answer there comes with HTTP 200 (docs/people.md). */
+export const CLIENT_PREFIX = /^\/(v1\/(client|chat|auth)|api\/visitor)\//;
 
 // ---- arbitraries -------------------------------------------------------------------------------
 export const latin1 = (max: number) =>

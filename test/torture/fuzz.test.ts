@@ -27,7 +27,7 @@ import {
   startServer,
   ticketBody,
 } from './support.ts';
-import { CLIENT_PATHS, EDGE, type HttpRequest, type TokenKind, fuzzRequest, loneSurrogate, toHttp } from './fuzz-requests.ts';
+import { CLIENT_PATHS, CLIENT_PREFIX, EDGE, type HttpRequest, type TokenKind, fuzzRequest, loneSurrogate, toHttp } from './fuzz-requests.ts';
 import { rawFuzz } from './raw-http.ts';
 
 /** Full mode: 100,000 on SQLite and 30,000 more on PostgreSQL. */
@@ -105,7 +105,8 @@ for (const dialect of CASES) {
       codes.set(env.error.code || '200', (codes.get(env.error.code || '200') ?? 0) + 1);
       if (env.status >= 500) return `envelope ${env.status}: ${o.text.slice(0, 300)}`;
       // Client APIs answer HTTP 200 with the status in the envelope; everything else HTTP = envelope status.
-      const clientRoute = CLIENT_PATHS.has(req.path.split('?')[0] ?? '');
+      const path = req.path.split('?')[0] ?? '';
+      const clientRoute = CLIENT_PATHS.has(path) || CLIENT_PREFIX.test(path);
       if (o.status !== env.status && !(o.status === 200 && clientRoute)) return `HTTP ${o.status} but envelope ${env.status}`;
       return undefined;
     }
