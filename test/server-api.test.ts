@@ -104,6 +104,13 @@ await eachDialect(describe, 'server API', (dialect) => {
     }
   });
 
+  it('message/send/custom: a recipient who blocked the sender is not written to', async () => {
+    const carol = await loginUser(t, 'Carol');
+    assert.equal((await clientCall(t, carol, '/v1/client/contact/block', { userID: alice.userID })).status, 200);
+    const res = await call('/v1/server/message/send/custom', { senderXCUserID: xcOf(alice), recipientXCUserID: xcOf(carol), messageType: 1001, body: 'hi' });
+    assert.deepEqual([res.status, res.body.error.code, res.body.error.field], [403, '40301', '102']);
+  });
+
   it('room/create_or_update: a transaction room appears live for its participants, by xcUserID and by role; updates keep the type', async () => {
     const agent = await call<{ userID: string }>('/v1/server/user/update', { xcUserID: 'agent-7', fullName: 'Agent Seven', userRoleCode: 'agent:1' });
     assert.equal(agent.status, 200, JSON.stringify(agent.body.error));

@@ -1,16 +1,15 @@
-import { NotFoundError, listProjects } from '../services/projects.ts';
+import { resolveProject } from '../services/projects.ts';
 import { createEndpoint, parseEvents } from '../services/webhooks.ts';
 import { type Command, parseFlags, printJson, requireFlag, withDeps } from './context.ts';
 
-/** `parley webhook create --project P --url U [--events E,…] [--json]`: the secret is shown once. */
+/** `parley webhook create --project P --url U [--events E,…] [--json]` (P: an id or a name): the secret is shown once. */
 export const webhookCreate: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, json: { type: 'boolean' } });
   const projectId = requireFlag(values.project, 'project');
   const url = requireFlag(values.url, 'url');
-  const endpoint = await withDeps(ctx, values.database, async (deps) => {
-    if (!(await listProjects(deps)).some((p) => p.id === projectId)) throw new NotFoundError(`no project with id ${projectId}`);
-    return createEndpoint(deps, projectId, url, parseEvents(values.events));
-  });
+  const endpoint = await withDeps(ctx, values.database, async (deps) =>
+    createEndpoint(deps, await resolveProject(deps, projectId), url, parseEvents(values.events)),
+  );
   if (values.json) printJson(ctx.io, endpoint);
   else {
     ctx.io.out(`Webhook ${endpoint.id} → ${endpoint.url}`);

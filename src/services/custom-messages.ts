@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findRoomByXcRoomId } from '../repos/rooms.ts';
 import { findUserByXcUserId } from '../repos/users.ts';
+import { refuseBlockedSender } from './blocks.ts';
 import { roomState } from './room-state.ts';
 import { sendServerMessage } from './server-messages.ts';
 
@@ -70,6 +71,11 @@ export async function sendCustomMessage(deps: Deps, projectId: string, m: Custom
     const recipient = await findUserByXcUserId(deps.db, projectId, m.recipientXCUserID);
     if (recipient === undefined) throw new ApiError('UserNotFound', { field: '102', message: `User not found (xcUserID ${m.recipientXCUserID})` });
     roomId = personalRoomId(sender.id, recipient.id);
+    try {
+      refuseBlockedSender(await roomState(deps, projectId, roomId), { projectId, userId: sender.id });
+    } catch (err) {
+      throw err instanceof ApiError ? new ApiError('PermissionDenied', { field: '102', message: 'The recipient has blocked the sender' }) : err;
+    }
   } else {
     const room = await findRoomByXcRoomId(deps.db, projectId, m.xcRoomID as string);
     if (room === undefined || room.isDeleted) throw new ApiError('RoomNotFound', { field: '103' });

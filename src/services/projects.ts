@@ -98,3 +98,14 @@ export async function ensureDefaultProject(deps: Deps): Promise<CreatedProject |
   if ((await projects.countProjects(deps.db)) > 0) return undefined;
   return createProject(deps, { name: 'default', tier: 'free' });
 }
+
+/** The id of the project named by `idOrName` (an id, or a unique name); NotFoundError otherwise. */
+export async function resolveProject(deps: Deps, idOrName: string): Promise<string> {
+  const all = await projects.listProjects(deps.db);
+  const byId = all.find((p) => p.id === idOrName);
+  if (byId !== undefined) return byId.id;
+  const named = all.filter((p) => p.name === idOrName);
+  if (named.length === 1) return (named[0] as { id: string }).id;
+  if (named.length > 1) throw new NotFoundError(`${named.length} projects are named ${idOrName}: give the id (parley project list)`);
+  throw new NotFoundError(`no project with id or name ${idOrName}`);
+}
