@@ -6,7 +6,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Hub } from './chat/hub.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
-import type { TicketRow } from './repos/tickets.ts';
 import type { WebhookEndpoint } from './repos/webhooks.ts';
 import type { AuthCache } from './security/auth-cache.ts';
 import type { AuthGuard } from './security/auth-guard.ts';
@@ -14,7 +13,7 @@ import type { SecretBox } from './security/secret-box.ts';
 import type { TokenBuckets } from './security/token-bucket.ts';
 import type { TtlCache } from './security/ttl-cache.ts';
 import type { ClientUser } from './services/user-view.ts';
-import type { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import type { TransactionBatcher } from './storage/batcher.ts';
 import type { DatabaseHealth } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
@@ -51,8 +50,6 @@ export interface Deps {
    * event-loop turn share one transaction, one commit; on PostgreSQL each runs in its own.
    */
   writes: TransactionBatcher<Transaction<DB>>;
-  /** Group commit for ticket records written outside a transaction. */
-  tickets: InsertBatcher<TicketRow>;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
+import { ticketRow } from '../repos/tickets.ts';
 import { type User, findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
@@ -90,7 +91,7 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
   if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
   if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
   const bundle = await deps.writes.run(async (trx) => {
-    if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
+    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) {
       throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
     }
     // Tickets without a millisecond issue time (from before it existed) count from their second's start.
@@ -105,7 +106,19 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
     return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
   });
   deps.metrics.ticketsRedeemed.inc({ kind });
+  purgeExpiredTickets(deps, now);
   return bundle;
+}
+
+/** How often a process forgets the redemptions of expired tickets. */
+const TICKET_PURGE_EVERY_MS = 60_000;
+const lastTicketPurge = new WeakMap<Deps, number>();
+
+/** At most once a minute, after a redemption and off its path: expired tickets need no record. */
+function purgeExpiredTickets(deps: Deps, now: number): void {
+  if ((lastTicketPurge.get(deps) ?? Number.NEGATIVE_INFINITY) > now - TICKET_PURGE_EVERY_MS) return;
+  lastTicketPurge.set(deps, now);
+  sessions.purgeExpiredTickets(deps.db, now).catch((err: unknown) => deps.logger.warn({ err }, 'purging expired ticket records failed'));
 }
 
 /**
