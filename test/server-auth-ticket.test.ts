@@ -69,6 +69,15 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
     assert.deepEqual([second.body.status, second.body.error.code, second.body.error.message], [401, '40103', 'Auth ticket has already been used']);
   });
 
+  it('refuses a ticket whose user is gone with 40106, and records nothing', async () => {
+    const { ticket } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'gone-user' })).body.data;
+    await t.deps.db.deleteFrom('users').where('project_id', '=', t.project.projectID).where('xc_user_id', '=', 'gone-user').execute();
+    const client = { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}`, 'content-type': 'text/plain;charset=UTF-8' };
+    const res = await post(t.app, '/v1/auth/access_token/request', client, '""');
+    assert.deepEqual([res.body.status, res.body.error.code], [401, '40106']);
+    assert.equal(await findTicket(t.deps.db, (decode(ticket) as Record<string, string>).jti as string), undefined);
+  });
+
   it('redeems once a ticket an older version recorded unredeemed at issuance, and forgets expired records', async () => {
     const redeem = (ticket: string) =>
       post(

@@ -5,14 +5,13 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
-import { ticketRow } from '../repos/tickets.ts';
-import { type User, findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
+import { type User, findUserById, findUserByXcUserId } from '../repos/users.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
 
-const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
+export const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
 const ACCESS_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'access', onetalk: 'livechat_access' };
 
 export interface DeviceInfo {
@@ -28,7 +27,7 @@ export interface AccessAuth {
 }
 
 /** Loads the client-facing user object of a session's subject, or throws 40106. */
-async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
+export async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
   if (kind === 'powertalk') {
     const id = Number(subject);
     const row = Number.isSafeInteger(id) ? await findUserById(db, projectId, id) : undefined;
@@ -40,12 +39,15 @@ async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, su
   return toLiveChatUser(contact);
 }
 
-async function issueTokens(
-  deps: Deps,
-  db: Kysely<DB>,
-  session: { id: string; projectId: string; kind: SessionKind; subject: string; generation: number },
-  now: number,
-) {
+/** A new one-time refresh token: its id, the secret shown once, and the hash that is stored. */
+export function newRefreshToken(deps: Deps, now: number) {
+  const id = newId('refreshToken');
+  const secret = newSecret();
+  return { id, secret, secretHash: hashSecret(secret), expiresAt: now + deps.ttl.refresh * 1000 };
+}
+
+/** The token bundle of a session whose refresh token is stored (or about to be, in the same statement). */
+export function tokenBundle(deps: Deps, session: SessionRef, refresh: { id: string; secret: string; expiresAt: number }, now: number) {
   const { token: accessToken, claims } = deps.signer.sign({
     pur: ACCESS_PURPOSE[session.kind],
     sub: session.subject,
@@ -55,70 +57,32 @@ async function issueTokens(
     now,
     ttlSeconds: deps.ttl.access,
   });
-  const refreshId = newId('refreshToken');
-  const refreshSecret = newSecret();
-  const refreshTokenExpiry = now + deps.ttl.refresh * 1000;
-  await sessions.insertRefreshToken(db, {
-    id: refreshId,
-    sessionId: session.id,
-    secretHash: hashSecret(refreshSecret),
-    now,
-    expiresAt: refreshTokenExpiry,
-  });
   return {
     accessToken,
     accessTokenExpiry: claims.exp * 1000,
-    refreshToken: formatApiKey(refreshId, refreshSecret),
-    refreshTokenExpiry,
+    refreshToken: formatApiKey(refresh.id, refresh.secret),
+    refreshTokenExpiry: refresh.expiresAt,
   };
 }
 
-function verifiedClaims(deps: Deps, token: string): TokenClaims {
+export interface SessionRef {
+  id: string;
+  projectId: string;
+  kind: SessionKind;
+  subject: string;
+  generation: number;
+}
+
+export async function issueTokens(deps: Deps, db: Kysely<DB>, session: SessionRef, now: number) {
+  const refresh = newRefreshToken(deps, now);
+  await sessions.insertRefreshToken(db, { id: refresh.id, sessionId: session.id, secretHash: refresh.secretHash, now, expiresAt: refresh.expiresAt });
+  return tokenBundle(deps, session, refresh, now);
+}
+
+export function verifiedClaims(deps: Deps, token: string): TokenClaims {
   const claims = deps.signer.verify(token);
   if (claims === undefined) throw new ApiError('TokenInvalid');
   return claims;
-}
-
-/**
- * POST …/auth/access_token/request. The ticket must be ours, unexpired, of this API, of the
- * App-Key's project, and not yet redeemed: the conditional UPDATE lets exactly one redemption win,
- * also across processes sharing PostgreSQL.
- */
-export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: string, ticket: string, device: DeviceInfo) {
-  const claims = verifiedClaims(deps, ticket);
-  if (claims.pur !== TICKET_PURPOSE[kind]) throw new ApiError('TokenInvalid', { message: 'Not an auth ticket' });
-  const now = deps.clock.now();
-  if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
-  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
-  const bundle = await deps.writes.run(async (trx) => {
-    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-    }
-    // Tickets without a millisecond issue time (from before it existed) count from their second's start.
-    if ((claims.ims ?? claims.iat * 1000) < (await sessions.ticketsValidAfter(trx, projectId, kind, claims.sub))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
-    }
-    const user = await loadUser(trx, kind, projectId, claims.sub);
-    if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
-    const session = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
-    await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-    const tokens = await issueTokens(deps, trx, session, now);
-    return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
-  });
-  deps.metrics.ticketsRedeemed.inc({ kind });
-  purgeExpiredTickets(deps, now);
-  return bundle;
-}
-
-/** How often a process forgets the redemptions of expired tickets. */
-const TICKET_PURGE_EVERY_MS = 60_000;
-const lastTicketPurge = new WeakMap<Deps, number>();
-
-/** At most once a minute, after a redemption and off its path: expired tickets need no record. */
-function purgeExpiredTickets(deps: Deps, now: number): void {
-  if ((lastTicketPurge.get(deps) ?? Number.NEGATIVE_INFINITY) > now - TICKET_PURGE_EVERY_MS) return;
-  lastTicketPurge.set(deps, now);
-  sessions.purgeExpiredTickets(deps.db, now).catch((err: unknown) => deps.logger.warn({ err }, 'purging expired ticket records failed'));
 }
 
 /**
