@@ -78,6 +78,16 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
     assert.equal(await findTicket(t.deps.db, (decode(ticket) as Record<string, string>).jti as string), undefined);
   });
 
+  it('refuses the refresh of a session whose user is gone with 40106', async () => {
+    const { ticket } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'gone-later' })).body.data;
+    const client = (bearer: string) => ({ 'app-key': t.project.appKey.header, authorization: `Bearer ${bearer}`, 'content-type': 'text/plain;charset=UTF-8' });
+    const login = await post<{ refreshToken: string }>(t.app, '/v1/auth/access_token/request', client(ticket), '""');
+    assert.equal(login.body.status, 200);
+    await t.deps.db.deleteFrom('users').where('project_id', '=', t.project.projectID).where('xc_user_id', '=', 'gone-later').execute();
+    const res = await post(t.app, '/v1/auth/access_token/refresh', client(login.body.data.refreshToken), '""');
+    assert.deepEqual([res.body.status, res.body.error.code], [401, '40106']);
+  });
+
   it('redeems once a ticket an older version recorded unredeemed at issuance, and forgets expired records', async () => {
     const redeem = (ticket: string) =>
       post(

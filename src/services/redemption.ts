@@ -4,7 +4,7 @@ import { newId } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { toContact } from '../repos/contacts.ts';
-import { redeemInOneStatement } from '../repos/redemption.ts';
+import { redeemInOneStatement } from '../repos/session-statements.ts';
 import * as sessions from '../repos/sessions.ts';
 import { ticketRow } from '../repos/tickets.ts';
 import { findTicket } from '../repos/tickets.ts';

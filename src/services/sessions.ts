@@ -3,10 +3,11 @@ import type { Kysely } from 'kysely';
 import { formatApiKey, hashSecret, newId, newSecret, parseApiKey, secretMatches } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { findContact } from '../repos/contacts.ts';
+import { findContact, toContact } from '../repos/contacts.ts';
+import * as statements from '../repos/session-statements.ts';
 import * as sessions from '../repos/sessions.ts';
-import { type User, findUserById, findUserByXcUserId } from '../repos/users.ts';
-import type { DB, SessionKind } from '../storage/schema.ts';
+import { type User, findUserById, findUserByXcUserId, toUser } from '../repos/users.ts';
+import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
@@ -95,22 +96,8 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
   const now = deps.clock.now();
   // Either the new bundle, or the id of a session whose refresh token was presented again.
-  const outcome = await deps.writes.run(async (trx) => {
-    const row = await sessions.findRefreshToken(trx, parsed.id);
-    if (row === undefined || !secretMatches(parsed.secret, row.secretHash) || row.kind !== kind) {
-      throw new ApiError('TokenInvalid');
-    }
-    if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
-    if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    if (row.used) return row.sessionId;
-    if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
-    if (!(await sessions.useRefreshToken(trx, parsed.id, now))) return row.sessionId;
-    const generation = await sessions.advanceSession(trx, row.sessionId, now);
-    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    const user = await loadUser(trx, kind, projectId, row.subject);
-    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
-  });
+  const outcome =
+    deps.dialect === 'postgres' ? await renewInOneStatement(deps, kind, projectId, parsed, now) : await renewInTransaction(deps, kind, projectId, parsed, now);
   if (typeof outcome === 'string') {
     // Committed outside the failed path so the revocation sticks.
     await sessions.revokeSession(deps.db, outcome, now, 'refresh_token_reuse');
@@ -122,6 +109,57 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   deps.metrics.refreshes.inc({ kind });
   const { sessionId: _, ...bundle } = outcome;
   return bundle;
+}
+
+type Presented = { id: string; secret: string };
+type Renewed = Awaited<ReturnType<typeof issueTokens>> & { user: unknown; sessionId: string };
+
+/** The checks of a presented refresh token's record; its session's id when the token was used before. */
+function refreshProblem(row: sessions.RefreshTokenRecord | undefined, presented: Presented, kind: SessionKind, projectId: string, now: number) {
+  if (row === undefined || !secretMatches(presented.secret, row.secretHash) || row.kind !== kind) throw new ApiError('TokenInvalid');
+  if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
+  if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+  if (row.used) return row.sessionId;
+  if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
+  return undefined;
+}
+
+/** SQLite: read, checks and writes in one transaction, whose commit the turn's other refreshes share. */
+function renewInTransaction(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
+  return deps.writes.run(async (trx) => {
+    const row = await sessions.findRefreshToken(trx, presented.id);
+    const reused = refreshProblem(row, presented, kind, projectId, now);
+    if (reused !== undefined || row === undefined) return reused as string;
+    if (!(await sessions.useRefreshToken(trx, presented.id, now))) return row.sessionId;
+    const generation = await sessions.advanceSession(trx, row.sessionId, now);
+    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+    const user = await loadUser(trx, kind, projectId, row.subject);
+    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
+    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
+  });
+}
+
+/** PostgreSQL: one read, then every write in one statement (repos/session-statements.ts). */
+async function renewInOneStatement(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
+  const row = await sessions.findRefreshToken(deps.db, presented.id);
+  const reused = refreshProblem(row, presented, kind, projectId, now);
+  if (reused !== undefined || row === undefined) return reused as string;
+  const next = newRefreshToken(deps, now);
+  const r = await statements.renewInOneStatement(deps.db, {
+    refreshTokenId: presented.id,
+    sessionId: row.sessionId,
+    projectId,
+    kind,
+    subject: row.subject,
+    next,
+    now,
+  });
+  if (!r.subjectExists) throw new ApiError('TokenUserNotFound');
+  if (!r.used) return row.sessionId;
+  if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+  const user = kind === 'powertalk' ? toClientUser(toUser(r.row as UserRow)) : toLiveChatUser(toContact(r.row as ContactRow));
+  const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
+  return { ...tokenBundle(deps, session, next, now), user, sessionId: row.sessionId };
 }
 
 /**
