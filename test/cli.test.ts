@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -445,6 +445,24 @@ describe('parley admin CLI: wrong usage', () => {
     const res = await parley(['--help']);
     assertSucceeds(res);
     assert.ok(res.stdout.startsWith('Usage: parley <command> [flags]\n'));
+  });
+
+  it('--help after any command or group: that part of the usage on stdout, exit 0; --version', async () => {
+    const usage = (await parley(['--help'])).stdout;
+    // The commands as the usage lists them: the words of each entry before its first flag or argument.
+    const commands = [...usage.matchAll(/^ {2}([a-z]+(?: [a-z]+)?)\b/gm)].map((m) => m[1] as string);
+    assert.ok(commands.length >= 10 && commands.includes('serve') && commands.includes('webhook replay'), commands.join(', '));
+    const helps = await Promise.all(commands.map((c) => parley([...c.split(' '), '--help'])));
+    for (const [i, res] of helps.entries()) {
+      assertSucceeds(res);
+      assert.ok(res.stdout.startsWith(`Usage: parley ${commands[i]} …\n\n  ${commands[i]}`), res.stdout);
+    }
+    const group = await parley(['webhook', '-h']);
+    assertSucceeds(group);
+    for (const c of commands.filter((c) => c.startsWith('webhook '))) assert.ok(group.stdout.includes(`\n  ${c} `), c);
+    const version = await parley(['--version']);
+    assertSucceeds(version);
+    assert.equal(version.stdout, `${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
   });
 
   it('an unknown command: exit 2, naming it, with the usage', async () => {

@@ -1,5 +1,6 @@
 // Health, readiness, metrics, brute-force protection and rate limits, on both databases.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, createTestApp, createTestNodes, post } from './support/app.ts';
@@ -19,7 +20,7 @@ await eachDialect(describe, 'operability', (dialect) => {
     it('GET /healthz and /readyz answer 200 envelopes', async () => {
       const health = await t.app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(health.statusCode, 200);
-      assert.deepEqual(health.json().data, { status: 'ok' });
+      assert.deepEqual(health.json().data, { status: 'ok', version: JSON.parse(readFileSync('package.json', 'utf8')).version });
       const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200);
       assert.deepEqual(ready.json().data, { status: 'ready', database: dialect });

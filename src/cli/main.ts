@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.ts';
 import { NotFoundError } from '../services/projects.ts';
 import { OperatorError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { type Command, type Output, UsageError } from './context.ts';
 // Loaded on demand: `parley key list` need not load the HTTP server.
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export const USAGE = `Usage: parley <command> [flags]
 
 Commands:
+  --version                                       print Parley's version
   serve [--host H] [--port P] [--bootstrap] [--demo]
                                                   serve the HTTP API (defaults 127.0.0.1:8080);
                                                   --bootstrap creates the project "default" on an
@@ -55,6 +57,17 @@ const stdio: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** The entries of USAGE for a command, or for every command of a group (`webhook`). */
+function usageOf(prefix: string): string | undefined {
+  const commands = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\n', USAGE.indexOf('Commands:')));
+  // An entry is a line indented by two spaces and the lines indented further that follow it.
+  const entries = commands.split(/\n(?= {2}\S)/);
+  const matching = entries.filter((e) => e.startsWith(`  ${prefix} `) || e.trimEnd() === `  ${prefix}`);
+  return matching.length === 0 ? undefined : `Usage: parley ${prefix} …\n\n${matching.join('\n')}\n\n${USAGE.slice(USAGE.lastIndexOf('\n\n') + 2)}`;
+}
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Output = stdio): Promise<number> {
   // Asked for, the usage is the output; given no command at all, it is a usage error (stderr, exit 2).
   if (argv.length === 0) {
@@ -65,9 +78,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
     io.out(USAGE);
     return 0;
   }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    io.out(VERSION);
+    return 0;
+  }
   const twoWords = `${argv[0]} ${argv[1] ?? ''}`;
   const [name, args] = COMMANDS[twoWords] ? [twoWords, argv.slice(2)] : [argv[0] as string, argv.slice(1)];
   const load = COMMANDS[name];
+  // `parley key create --help`, `parley webhook --help`: that part of the usage, on stdout.
+  const help = wantsHelp(args) ? usageOf(name) : undefined;
+  if (help !== undefined) {
+    io.out(help);
+    return 0;
+  }
   if (load === undefined) {
     io.err(`parley: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;
