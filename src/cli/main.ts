@@ -8,6 +8,8 @@ import { type Command, type Output, UsageError } from './context.ts';
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serve,
   migrate: async () => (await import('./migrate.ts')).migrate,
+  backup: async () => (await import('./backup.ts')).backup,
+  restore: async () => (await import('./restore.ts')).restore,
   'project create': async () => (await import('./project-create.ts')).projectCreate,
   'project list': async () => (await import('./project-list.ts')).projectList,
   'tier select': async () => (await import('./tier-select.ts')).tierSelect,
@@ -32,6 +34,10 @@ Commands:
                                                   empty database, --demo serves /demo (never in
                                                   production: it hands out tickets to anyone)
   migrate                                         run database migrations
+  backup --out FILE                               copy the SQLite database while it serves (online
+                                                  backup; PostgreSQL: pg_dump, docs/operations.md)
+  restore --from FILE [--force]                   make a backup the database (Parley stopped;
+                                                  --force replaces a database that holds data)
   project create --name N [--tier T] [--json]     create a project with one key of each type
   project list [--json]                           list projects
   tier select --project ID --tier T               set a project's tier (free, pro, enterprise)
