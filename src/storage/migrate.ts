@@ -24,8 +24,16 @@ export function createMigrator(db: Kysely<any>): Migrator {
   return new Migrator({ db, provider });
 }
 
-/** Runs every pending migration; returns the names that ran. Throws with the failing name. */
+/**
+ * Runs every pending migration; returns the names that ran. Throws with the failing name, or when a
+ * newer Parley migrated the database (this code would not know its schema). Kysely's migration lock
+ * makes nodes that start together run them once: the others wait, then find nothing to do.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const newer = (await executedMigrations(db)).filter((name) => !(name in MIGRATIONS));
+  if (newer.length > 0) {
+    throw new Error(`the database schema is newer than this Parley (migration ${newer.sort().at(-1)} is unknown to it): run a Parley at least as new`);
+  }
   const { error, results } = await createMigrator(db).migrateToLatest();
   if (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -34,6 +42,16 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw new Error(failed === undefined ? `cannot open the database: ${message}` : `migration ${failed} failed: ${message}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The names of the migrations the database has run; none when it has no migration table yet (or cannot be read). */
+async function executedMigrations(db: Kysely<any>): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').execute();
+    return rows.map((r) => String(r.name));
+  } catch {
+    return [];
+  }
 }
 
 /** True when every known migration has run (for readiness checks). */
