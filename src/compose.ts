@@ -128,6 +128,7 @@ export async function createDeps(
     webhooks,
     demo: config.demo,
     schedulerInterval: config.schedulerInterval,
+    retention: config.retention,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),

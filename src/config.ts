@@ -72,6 +72,18 @@ export interface Config {
   readonly clientCallRate: { perSecond: number; burst: number };
   /** Milliseconds between this node's looks for due scheduled messages; 0: this node sends none. */
   readonly schedulerInterval: number;
+  /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
+  readonly retention: RetentionSettings;
+}
+
+/** Deleting what expired (services/retention.ts). */
+export interface RetentionSettings {
+  /** Seconds between rounds; 0: this node runs none. */
+  intervalSeconds: number;
+  /** Days an ended session (and its refresh tokens) is kept. */
+  sessionDays: number;
+  /** Days a delivered or failed webhook delivery is kept (for `parley webhook deliveries` and replay). */
+  webhookDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -170,7 +182,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   const config: Omit<
     Config,
-    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'webhooks' | keyof typeof limits
+    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'retention' | 'webhooks' | keyof typeof limits
   > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
@@ -211,6 +223,11 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
+    retention: Object.freeze({
+      intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),
+      sessionDays: int('PARLEY_RETENTION_SESSION_DAYS', get('PARLEY_RETENTION_SESSION_DAYS'), 30, 0, 3650),
+      webhookDays: int('PARLEY_RETENTION_WEBHOOK_DAYS', get('PARLEY_RETENTION_WEBHOOK_DAYS'), 7, 0, 3650),
+    }),
     webhooks: Object.freeze({
       allowPrivate: oneOf('PARLEY_WEBHOOK_ALLOW_PRIVATE', get('PARLEY_WEBHOOK_ALLOW_PRIVATE'), ['true', 'false'], 'false') === 'true',
       timeoutMs: int('PARLEY_WEBHOOK_TIMEOUT', get('PARLEY_WEBHOOK_TIMEOUT'), 10_000, 100, 120_000),

@@ -1,5 +1,6 @@
 // What every service gets: the Deps type, built once by the composition root (compose.ts) or by a
 // test. Types only, so services can name it without importing the code that builds it.
+import type { RetentionSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely, Transaction } from 'kysely';
@@ -60,6 +61,8 @@ export interface Deps {
   webhooks: WebhookRuntime;
   /** Milliseconds between looks for due scheduled messages while serving (services/scheduler.ts); 0: none. */
   schedulerInterval: number;
+  /** Deleting what expired while serving (services/retention.ts). */
+  retention: RetentionSettings;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
   close(): Promise<void>;

@@ -20,6 +20,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startRetention } from './services/retention.ts';
 import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
@@ -130,11 +131,17 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
+  // So is retention (services/retention.ts), one node at a time.
   let scheduler: { stop(): Promise<void> } | undefined;
+  let retention: { stop(): Promise<void> } | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
+    retention ??= startRetention(deps, deps.retention);
   });
-  app.addHook('onClose', async () => scheduler?.stop());
+  app.addHook('onClose', async () => {
+    await scheduler?.stop();
+    await retention?.stop();
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');

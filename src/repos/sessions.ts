@@ -170,12 +170,6 @@ export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number):
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-/** Forgets the redemptions of tickets expired before `before`: their signature check refuses them anyway. */
-export async function purgeExpiredTickets(db: Kysely<DB>, before: number): Promise<number> {
-  const result = await db.deleteFrom('tickets').where('expires_at', '<', before).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 /** Which of these sessions have ended. */
 export async function findSessionsRevoked(db: Kysely<DB>, ids: string[]): Promise<string[]> {
   const out: string[] = [];

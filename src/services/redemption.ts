@@ -29,7 +29,6 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
   const bundle =
     deps.dialect === 'postgres' ? await inOneStatement(deps, claims, session, device, now) : await inTransaction(deps, claims, session, device, now);
   deps.metrics.ticketsRedeemed.inc({ kind });
-  purgeExpiredTickets(deps, now);
   return bundle;
 }
 
@@ -81,15 +80,4 @@ async function refusal(deps: Deps, claims: TokenClaims, kind: SessionKind, proje
   // Throws 40106 when the subject is gone; otherwise something changed between the statement and these reads.
   await loadUser(deps.db, kind, projectId, claims.sub);
   return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-}
-
-/** How often a process forgets the redemptions of expired tickets. */
-const TICKET_PURGE_EVERY_MS = 60_000;
-const lastTicketPurge = new WeakMap<Deps, number>();
-
-/** At most once a minute, after a redemption and off its path: expired tickets need no record. */
-function purgeExpiredTickets(deps: Deps, now: number): void {
-  if ((lastTicketPurge.get(deps) ?? Number.NEGATIVE_INFINITY) > now - TICKET_PURGE_EVERY_MS) return;
-  lastTicketPurge.set(deps, now);
-  sessions.purgeExpiredTickets(deps.db, now).catch((err: unknown) => deps.logger.warn({ err }, 'purging expired ticket records failed'));
 }
