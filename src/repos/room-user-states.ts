@@ -119,3 +119,22 @@ export async function statesOfRoom(db: Kysely<DB>, projectId: string, roomId: st
   const rows = await db.selectFrom('room_user_states').selectAll().where('project_id', '=', projectId).where('room_id', '=', roomId).execute();
   return rows.map(toState);
 }
+
+/** For each of the rooms, how far anyone but `userId` has got: the highest watermarks of the others. */
+export async function othersWatermarks(
+  db: Kysely<DB>,
+  projectId: string,
+  userId: number,
+  roomIds: string[],
+): Promise<Map<string, { readUpto: number; deliveredUpto: number }>> {
+  if (roomIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('room_user_states')
+    .select((eb) => ['room_id', eb.fn.max('read_upto').as('read_upto'), eb.fn.max('delivered_upto').as('delivered_upto')])
+    .where('project_id', '=', projectId)
+    .where('room_id', 'in', roomIds)
+    .where('user_id', '<>', userId)
+    .groupBy('room_id')
+    .execute();
+  return new Map(rows.map((r) => [r.room_id, { readUpto: Number(r.read_upto), deliveredUpto: Number(r.delivered_upto) }]));
+}

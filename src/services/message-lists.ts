@@ -51,11 +51,19 @@ export async function listAfter(deps: Deps, actor: ChatActor, roomId: string, mi
  * sender sees whether anyone got or read it, as in a personal room (docs/chat-state.md).
  */
 async function ownReceipts(deps: Deps, actor: ChatActor, list: StoredMessage[]): Promise<(m: StoredMessage) => StoredMessage> {
-  const groupRooms = [...new Set(list.filter((m) => m.senderId !== actor.userId && personalRoomUsers(m.roomId) === undefined).map((m) => m.roomId))];
-  const marks = new Map((await states.statesOfUser(deps.db, actor.projectId, actor.userId, groupRooms)).map((s) => [s.roomId, s]));
+  const inGroup = list.filter((m) => personalRoomUsers(m.roomId) === undefined);
+  const theirs = [...new Set(inGroup.filter((m) => m.senderId !== actor.userId).map((m) => m.roomId))];
+  const mine = [...new Set(inGroup.filter((m) => m.senderId === actor.userId).map((m) => m.roomId))];
+  const own = new Map((await states.statesOfUser(deps.db, actor.projectId, actor.userId, theirs)).map((s) => [s.roomId, s]));
+  const others = await states.othersWatermarks(deps.db, actor.projectId, actor.userId, mine);
   return (m) => {
-    if (m.senderId === actor.userId || personalRoomUsers(m.roomId) !== undefined) return m;
-    const s = marks.get(m.roomId);
+    if (personalRoomUsers(m.roomId) !== undefined) return m;
+    if (m.senderId === actor.userId) {
+      const o = others.get(m.roomId);
+      const isRead = m.isRead || (o !== undefined && o.readUpto >= m.created);
+      return { ...m, isRead, isDelivered: isRead || m.isDelivered || (o !== undefined && o.deliveredUpto >= m.created) };
+    }
+    const s = own.get(m.roomId);
     const isRead = s !== undefined && s.readUpto >= m.created;
     return { ...m, isRead, isDelivered: isRead || (s !== undefined && s.deliveredUpto >= m.created) };
   };
