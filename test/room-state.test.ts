@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Envelope, TestApp } from './support/app.ts';
 import { createTestApp } from './support/app.ts';
+import { openDatabase } from '../src/storage/database.ts';
+import { createMigrator, migrateToLatest } from '../src/storage/migrate.ts';
 import { type ChatUser, ChatSocket, type SocketEvent, clientCall, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
-import { eachDialect } from './support/databases.ts';
+import { createTestDatabase, eachDialect } from './support/databases.ts';
 
 function refused(res: Envelope, status: number, code: string, field?: string): void {
   assert.equal(res.status, status, JSON.stringify(res));
@@ -211,5 +213,72 @@ await eachDialect(describe, 'room state', (dialect) => {
     assert.deepEqual(await common(alice, alice2).then((r) => r.length), 1, 'with oneself: one’s groups');
     refused(await call(alice, 'room/groups_in_common', { userID: '999999' }), 404, '40401', 'userID');
     refused(await call(alice, 'room/groups_in_common', {}), 400, '40002', 'userID');
+  });
+
+  it('starts each member from the flags when migrating a database written before watermarks', async () => {
+    // Rows as an older Parley left them (no service of today can write that state): a group of three
+    // where one of two messages from user 1 was read by someone, the other only delivered.
+    const database = await createTestDatabase(dialect);
+    const { db, close } = await openDatabase(database.url, { migrate: false });
+    try {
+      const migrated = await createMigrator(db).migrateTo('0008_server_api');
+      assert.equal(migrated.error, undefined);
+      const at = 1_700_000_000_000;
+      await db.insertInto('projects').values({ id: 'p', name: 'old', tier: null, created_at: at }).execute();
+      await db
+        .insertInto('rooms')
+        .values({
+          project_id: 'p',
+          id: 'g',
+          type: 2,
+          name: 'G',
+          xc_room_id: '',
+          image_thumbnail: '',
+          image_fullsize: '',
+          color: '',
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await db
+        .insertInto('room_members')
+        .values([1, 2, 3].map((u) => ({ project_id: 'p', room_id: 'g', user_id: u, joined_at: at })))
+        .execute();
+      const message = (local: string, created: number, delivered: number, read: number) => ({
+        project_id: 'p',
+        room_id: 'g',
+        sender_id: 1,
+        local_id: local,
+        type: 1001,
+        body: '',
+        data: '',
+        extra: '{}',
+        is_hidden: 0,
+        is_delivered: delivered,
+        is_read: read,
+        is_deleted: 0,
+        is_edited: 0,
+        created_at: created,
+        updated_at: created,
+        deleted_at: 0,
+      });
+      await db
+        .insertInto('messages')
+        .values([message('a', at + 1, 1, 1), message('b', at + 2, 1, 0)])
+        .execute();
+      assert.deepEqual(await migrateToLatest(db), ['0010_state']);
+      const rows = await db.selectFrom('room_user_states').select(['user_id', 'read_upto', 'delivered_upto']).orderBy('user_id').execute();
+      assert.deepEqual(
+        rows.map((r) => [Number(r.user_id), Number(r.read_upto), Number(r.delivered_upto)]),
+        [
+          [1, 0, 0],
+          [2, at + 1, at + 2],
+          [3, at + 1, at + 2],
+        ],
+      );
+    } finally {
+      await close();
+      await database.drop();
+    }
   });
 });
