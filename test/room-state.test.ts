@@ -215,6 +215,18 @@ await eachDialect(describe, 'room state', (dialect) => {
     refused(await call(alice, 'room/groups_in_common', {}), 400, '40002', 'userID');
   });
 
+  it('stops listing a group the user left', async () => {
+    const brief = succeeded(await call(carol, 'room/create', { name: 'Brief', type: 2, userIDs: [bob.userID] })).room.roomID;
+    succeeded(await call(bob, 'room/pin', { roomIDs: [brief] }));
+    succeeded(await call(bob, 'room/mute', { roomIDs: [brief], expiredAt: 0 }));
+    assert.ok(succeeded(await call(bob, 'room/get_pinned_room_ids', {})).pinnedRoomIDs.includes(brief));
+    succeeded(await call(bob, 'room/leave', { roomID: brief }));
+    const state = succeeded(await call(bob, 'room/get_room_ids_with_state', {}));
+    assert.ok(!state.pinnedRoomIDs.includes(brief));
+    assert.ok(!state.mutedRooms.some((r: { roomID: string }) => r.roomID === brief));
+    refused(await call(bob, 'room/pin', { roomIDs: [brief] }), 403, '40301', 'roomIDs');
+  });
+
   it('starts each member from the flags when migrating a database written before watermarks', async () => {
     // Rows as an older Parley left them (no service of today can write that state): a group of three
     // where one of two messages from user 1 was read by someone, the other only delivered.

@@ -232,3 +232,16 @@ export async function commonGroupIds(db: Kysely<DB>, projectId: string, a: numbe
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** The rooms the user is in, deleted ones left out. */
+export async function roomIdsOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('room_members as rm')
+    .innerJoin('rooms as r', (j) => j.onRef('r.project_id', '=', 'rm.project_id').onRef('r.id', '=', 'rm.room_id'))
+    .select('rm.room_id')
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where('r.is_deleted', '=', 0)
+    .execute();
+  return new Set(rows.map((r) => r.room_id));
+}

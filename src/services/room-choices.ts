@@ -1,11 +1,12 @@
 // What a user chooses for their rooms (client API room/mute, unmute, pin, unpin, mark_as_unread,
 // clear_chat, and the id lists apps read at start-up): kept per user and room, told to the user's
 // other devices. Semantics: docs/chat-state.md.
+import { personalRoomUsers } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError, ERRORS } from '../errors.ts';
 import * as marks from '../repos/message-marks.ts';
 import * as states from '../repos/room-user-states.ts';
-import { unreadRoomIdsOfUser } from '../repos/rooms.ts';
+import { roomIdsOfUser, unreadRoomIdsOfUser } from '../repos/rooms.ts';
 import { type ChatActor, type RoomState, roomOfMember } from './room-state.ts';
 import { type RoomUserEvent, tellOwnDevices } from './room-user-events.ts';
 
@@ -70,7 +71,12 @@ export interface RoomIdsWithState {
 
 export async function roomIdsWithState(deps: Deps, actor: ChatActor): Promise<RoomIdsWithState> {
   const now = deps.clock.now();
-  const rows = await states.statesOfUser(deps.db, actor.projectId, actor.userId);
+  // A group left or deleted since keeps its row, but is no longer the user's to list (the web SDK
+  // expects every pinned room in its room list). A personal room is always the user's.
+  const mine = await roomIdsOfUser(deps.db, actor.projectId, actor.userId);
+  const rows = (await states.statesOfUser(deps.db, actor.projectId, actor.userId)).filter(
+    (s) => mine.has(s.roomId) || personalRoomUsers(s.roomId) !== undefined,
+  );
   const marked = rows.filter((s) => s.markedUnreadAt !== null).map((s) => s.roomId);
   const holding = await unreadRoomIdsOfUser(deps.db, actor.projectId, actor.userId);
   return {
