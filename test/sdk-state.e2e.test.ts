@@ -346,6 +346,19 @@ for (const backend of BACKENDS) {
         info.deliveredTo.map((r: { userID: string; fullname: string }) => [r.userID, r.fullname]),
         [[carol.userID, 'Carol']],
       );
+      // Carol reads everything of the room at once; the count the SDK caches then follows.
+      await run(carol.page, 'readAll', (sdk, _cb, id: string) => sdk.tapCoreMessageManager.markAllMessagesInRoomAsRead(id), group);
+      await untilAnswer(
+        alice.page,
+        'totalRead2',
+        (n) => run(alice.page, `totalRead2#${n}`, (sdk, cb, id: string) => sdk.tapCoreMessageManager.fetchTotalReadCount(id, cb), sent.messageID),
+        (args) => args[0] === 2,
+      );
+      await run(alice.page, 'cachedCount', (sdk, cb, id: string) => sdk.tapCoreMessageManager.getTotalReadCount(id, cb), sent.messageID);
+      assert.deepEqual(await callbackReports(alice.page, 'cachedCount', 2), [
+        { kind: 'success', args: [2] },
+        { kind: 'success', args: [2] },
+      ]);
       assertNoPageErrors();
     });
 
