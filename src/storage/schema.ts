@@ -1,6 +1,7 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
 import type { Generated, Selectable } from 'kysely';
 import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
+import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
 export interface ProjectTable {
   id: string;
@@ -250,6 +251,10 @@ export interface DB {
   user_blocks: UserBlockTable;
   chat_reports: ChatReportTable;
   push_tokens: PushTokenTable;
+  room_user_states: RoomUserStateTable;
+  message_stars: MessageStarTable;
+  message_pins: MessagePinTable;
+  message_hides: MessageHideTable;
 }
 
 export type UserRow = Selectable<UserTable>;
