@@ -278,7 +278,7 @@ await eachDialect(describe, 'room state', (dialect) => {
         .insertInto('messages')
         .values([message('a', at + 1, 1, 1), message('b', at + 2, 1, 0)])
         .execute();
-      assert.deepEqual(await migrateToLatest(db), ['0010_state']);
+      assert.ok((await migrateToLatest(db)).includes('0010_state'), 'the migration under test ran');
       const rows = await db.selectFrom('room_user_states').select(['user_id', 'read_upto', 'delivered_upto']).orderBy('user_id').execute();
       assert.deepEqual(
         rows.map((r) => [Number(r.user_id), Number(r.read_upto), Number(r.delivered_upto)]),
