@@ -74,6 +74,8 @@ export interface Config {
   readonly schedulerInterval: number;
   /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
   readonly retention: RetentionSettings;
+  /** Milliseconds between a node's presence beats; a node silent for three beats is gone, its users offline. */
+  readonly presenceInterval: number;
 }
 
 /** Deleting what expired (services/retention.ts). */
@@ -182,7 +184,17 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   const config: Omit<
     Config,
-    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'retention' | 'webhooks' | keyof typeof limits
+    | 'broker'
+    | 'natsUrl'
+    | 'messageMaxChars'
+    | 'socketMaxFrame'
+    | 'listMaxChars'
+    | 'demo'
+    | 'schedulerInterval'
+    | 'retention'
+    | 'presenceInterval'
+    | 'webhooks'
+    | keyof typeof limits
   > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
@@ -223,6 +235,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
+    presenceInterval: int('PARLEY_PRESENCE_INTERVAL', get('PARLEY_PRESENCE_INTERVAL'), 10_000, 100, 600_000),
     retention: Object.freeze({
       intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),
       sessionDays: int('PARLEY_RETENTION_SESSION_DAYS', get('PARLEY_RETENTION_SESSION_DAYS'), 30, 0, 3650),
