@@ -98,7 +98,12 @@ export class Dispatcher {
     this.#timer.unref();
   }
 
-  /** Claims and sends until nothing is due. */
+  /**
+   * Claims and sends until nothing is due. Each queue's claimed run goes out one delivery after the
+   * other (a failure stops it: the rest waits behind the retry), the queues side by side; what was
+   * delivered is recorded once per round, so a round costs the database a claim and a write or two
+   * however many it sends (a node dying before that write has those sent again: at least once).
+   */
   async #round(): Promise<void> {
     try {
       for (;;) {
@@ -110,7 +115,27 @@ export class Dispatcher {
           this.o.metrics.webhookOldest.set(queue.oldestAgeMs / 1000);
           return;
         }
-        await Promise.all(claimed.map((d) => this.#deliver(d)));
+        const queues = new Map<string, Delivery[]>();
+        for (const d of claimed) {
+          const key = `${d.endpointId}\0${d.orderKey}`;
+          queues.set(key, [...(queues.get(key) ?? []), d]);
+        }
+        const delivered: Array<{ id: number; status: number }> = [];
+        const unsent: number[] = [];
+        await Promise.all(
+          [...queues.values()].map(async (run) => {
+            for (const [i, d] of run.entries()) {
+              // Stopping: what was not tried yet is handed back.
+              if (this.#stopped) return unsent.push(...run.slice(i).map((x) => x.id));
+              const outcome = await this.#deliver(d);
+              if (outcome === 'stop') return unsent.push(...run.slice(i + 1).map((x) => x.id));
+              if (outcome !== 'next') delivered.push({ id: d.id, status: outcome });
+            }
+          }),
+        );
+        await repo.markDelivered(this.o.db, delivered, this.o.now());
+        await repo.releaseClaims(this.o.db, unsent);
+        if (delivered.length > 0) this.o.metrics.webhookDeliveries.inc({ outcome: 'delivered' }, delivered.length);
         if (this.#stopped) return;
       }
     } catch (err) {
@@ -124,14 +149,18 @@ export class Dispatcher {
     return this.#endpoints.get(id);
   }
 
-  async #deliver(d: Delivery): Promise<void> {
+  /**
+   * One attempt. Returns the receiver's status when it took the delivery (recorded by the round),
+   * 'next' when the delivery was given up (the queue goes on), 'stop' when it waits for a retry.
+   */
+  async #deliver(d: Delivery): Promise<number | 'next' | 'stop'> {
     const endpoint = await this.#endpoint(d.endpointId);
     const secret = endpoint === undefined ? undefined : this.o.box.open(endpoint.secretWrapped);
     const now = this.o.now();
     if (endpoint === undefined || secret === undefined) {
       await repo.markAttemptFailed(this.o.db, d.id, { status: null, error: endpoint === undefined ? 'endpoint deleted' : 'secret unreadable' }, now, undefined);
       this.o.metrics.webhookDeliveries.inc({ outcome: 'abandoned' });
-      return;
+      return 'next';
     }
     let outcome: Awaited<ReturnType<WebhookSender['send']>>;
     try {
@@ -140,17 +169,14 @@ export class Dispatcher {
     } catch (err) {
       outcome = { ok: false, status: null, error: `not sent: ${(err as Error).message}` };
     }
+    if (outcome.ok) return outcome.status;
     const done = this.o.now();
-    if (outcome.ok) {
-      await repo.markDelivered(this.o.db, d.id, outcome.status, done);
-      this.o.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
-      return;
-    }
     const delay = retryDelay(this.o.schedule, d.attempts + 1);
     // ±20% jitter, so many failed deliveries do not come back at one instant.
     const retryAt = delay === undefined ? undefined : done + Math.round(delay * (0.8 + Math.random() * 0.4));
     await repo.markAttemptFailed(this.o.db, d.id, outcome, done, retryAt);
     if (retryAt !== undefined) this.#soonest = Math.min(this.#soonest, retryAt);
     this.o.metrics.webhookDeliveries.inc({ outcome: retryAt === undefined ? 'failed' : 'retrying' });
+    return retryAt === undefined ? 'next' : 'stop';
   }
 }
