@@ -5,7 +5,8 @@
 // The times here lie far past the test clock, so the app's own dispatcher never finds these rows due.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Delivery, claimDue, insertDeliveries, markAttemptFailed, markDelivered, releaseClaims } from '../src/repos/webhooks.ts';
+import { claimDue, markDelivered, releaseClaims } from '../src/repos/webhook-claims.ts';
+import { type Delivery, insertDeliveries, markAttemptFailed } from '../src/repos/webhooks.ts';
 import { createEndpoint } from '../src/services/webhooks.ts';
 import { type TestApp, createTestApp } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';

@@ -1,6 +1,7 @@
 // Webhook endpoints and the delivery outbox. A delivery row is written in the transaction of the change
 // it announces, claimed by one node at a time, and retried until it is delivered or gives up.
 import type { Kysely, Selectable } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
 import type { DB } from '../storage/schema.ts';
 import type { WebhookDeliveryTable } from '../storage/schema-server-api.ts';
 
@@ -75,18 +76,45 @@ export interface NewDelivery {
   payload: string;
 }
 
+type DeliveryField = 'endpoint_id' | 'project_id' | 'message_id' | 'event' | 'order_key' | 'payload' | 'now';
+
+// One subscribed endpoint is the usual case, and this insert runs with every announced message.
+const INSERT_DELIVERY = new Precompiled<DeliveryField, never>((db, slot) =>
+  db.insertInto('webhook_deliveries').values({
+    endpoint_id: slot('endpoint_id'),
+    project_id: slot('project_id'),
+    message_id: slot('message_id'),
+    event: slot('event'),
+    order_key: slot('order_key'),
+    payload: slot('payload'),
+    status: 'pending',
+    next_attempt_at: slot('now'),
+    created_at: slot('now'),
+    last_status: null,
+    last_error: null,
+    finished_at: null,
+  }),
+);
+
 export async function insertDeliveries(db: Kysely<DB>, deliveries: NewDelivery[], now: number): Promise<void> {
+  const row = (d: NewDelivery) => ({
+    endpoint_id: d.endpointId,
+    project_id: d.projectId,
+    message_id: d.messageId,
+    event: d.event,
+    order_key: d.orderKey,
+    payload: d.payload,
+  });
   if (deliveries.length === 0) return;
+  if (deliveries.length === 1) {
+    await INSERT_DELIVERY.execute(db, { ...row(deliveries[0] as NewDelivery), now });
+    return;
+  }
   await db
     .insertInto('webhook_deliveries')
     .values(
       deliveries.map((d) => ({
-        endpoint_id: d.endpointId,
-        project_id: d.projectId,
-        message_id: d.messageId,
-        event: d.event,
-        order_key: d.orderKey,
-        payload: d.payload,
+        ...row(d),
         status: 'pending' as const,
         next_attempt_at: now,
         created_at: now,
@@ -115,7 +143,7 @@ export interface Delivery {
   finishedAt: number | null;
 }
 
-function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
+export function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
   return {
     id: Number(r.id),
     endpointId: r.endpoint_id,
@@ -132,103 +160,6 @@ function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
-}
-
-/**
- * Claims up to `limit` due deliveries, the longest due first: for each queue (an endpoint and an order
- * key) the run of pending ones from its oldest (the head) on, so the dispatcher sends a queue's
- * deliveries one after the other, in order, several a round. A queue whose head is claimed (in flight)
- * or waits for a retry gives none. Rows are scanned in the due index's order (next_attempt_at, id), so
- * a backlog costs no sort; a row due before its head (the head was retried) waits for the next round,
- * so a head always comes in the scan before its followers and every queue moves. `prev` (the pending
- * delivery just before a row in its queue) keeps a run unbroken: on PostgreSQL another node may hold
- * part of a queue (SKIP LOCKED skips it), and a run taken past such a gap would overtake it. A claim
- * lasts until `claimUntil`: a node that dies holding it lets another take it over then.
- */
-export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, limit: number, postgres: boolean): Promise<Delivery[]> {
-  return db.transaction().execute(async (trx) => {
-    // The look-ups of prev and of the head ride the queue index (endpoint_id, order_key, status, id).
-    const candidates = trx
-      .selectFrom('webhook_deliveries as d')
-      .select(['d.id', 'd.endpoint_id', 'd.order_key'])
-      .select((eb) =>
-        eb
-          .selectFrom('webhook_deliveries as e')
-          .select((x) => x.fn.max('e.id').as('id'))
-          .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-          .whereRef('e.order_key', '=', 'd.order_key')
-          .where('e.status', '=', 'pending')
-          .whereRef('e.id', '<', 'd.id')
-          .as('prev'),
-      )
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where('d.claimed_until', '<', now)
-      // The queue's head (its oldest pending delivery) is not in flight, and due no later than this row.
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('webhook_deliveries as h')
-              .select('h.id')
-              .where('h.id', '=', (eb) =>
-                eb
-                  .selectFrom('webhook_deliveries as e')
-                  .select((x) => x.fn.min('e.id').as('id'))
-                  .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-                  .whereRef('e.order_key', '=', 'd.order_key')
-                  .where('e.status', '=', 'pending'),
-              )
-              .where((h) => h.or([h('h.next_attempt_at', '>', h.ref('d.next_attempt_at')), h('h.claimed_until', '>=', now)])),
-          ),
-        ),
-      )
-      .orderBy('d.next_attempt_at')
-      .orderBy('d.id')
-      .limit(limit);
-    const rows = (await (postgres ? candidates.forUpdate().skipLocked() : candidates).execute()).sort((a, b) => Number(a.id) - Number(b.id));
-    // Each queue's run: from its head, each next row the one pending right after the last taken.
-    const last = new Map<string, number | null | undefined>();
-    const ids: number[] = [];
-    for (const r of rows) {
-      const queue = `${r.endpoint_id}\0${r.order_key}`;
-      const before = last.has(queue) ? last.get(queue) : null;
-      const prev = r.prev === null ? null : Number(r.prev);
-      if (before === undefined || prev !== before) {
-        last.set(queue, undefined);
-        continue;
-      }
-      last.set(queue, Number(r.id));
-      ids.push(Number(r.id));
-    }
-    if (ids.length === 0) return [];
-    const claimed = await trx
-      .updateTable('webhook_deliveries')
-      .set({ claimed_until: claimUntil })
-      .where('id', 'in', ids)
-      .where('claimed_until', '<', now)
-      .returningAll()
-      .execute();
-    return claimed.map(toDelivery).sort((a, b) => a.id - b.id);
-  });
-}
-
-/** Deliveries the receiver took, recorded together (one statement per answer status). */
-export async function markDelivered(db: Kysely<DB>, delivered: Array<{ id: number; status: number }>, now: number): Promise<void> {
-  const byStatus = new Map<number, number[]>();
-  for (const d of delivered) byStatus.set(d.status, [...(byStatus.get(d.status) ?? []), d.id]);
-  for (const [status, ids] of byStatus) {
-    await db
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({ status: 'delivered', attempts: eb('attempts', '+', 1), last_status: status, last_error: null, finished_at: now, claimed_until: 0 }))
-      .where('id', 'in', ids)
-      .execute();
-  }
-}
-
-/** Claims given back unsent (a queue stopped at a failure): the rows wait behind it, as pending. */
-export async function releaseClaims(db: Kysely<DB>, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('webhook_deliveries').set({ claimed_until: 0 }).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
 /** A failed attempt: retried at `retryAt`, or given up (`retryAt` undefined). */
