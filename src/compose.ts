@@ -169,7 +169,7 @@ export async function createDeps(
       render: (payload) => renderPayload(deps, payload),
       pollMs: 1000,
       claimMs: config.webhooks.timeoutMs * 3 + 5000,
-      batch: 64,
+      batch: 500,
     });
     dispatcher.start();
   }
