@@ -85,6 +85,10 @@ await eachDialect(describe, 'webhooks', (dialect) => {
       [...tries.values()].every((n) => n === 3),
       'each delivered on its third attempt, with the same webhook-id',
     );
+    // The outbox kept only each new message's id, not a copy of it (the body was made when sent).
+    const rows = await t.deps.db.selectFrom('webhook_deliveries').select('payload').where('endpoint_id', '=', endpoint.id).execute();
+    assert.equal(rows.length, texts.length);
+    for (const row of rows) assert.deepEqual(Object.keys(JSON.parse(row.payload)), ['render', 'projectId', 'id']);
     await deleteEndpoint(t.deps, endpoint.id);
   });
 

@@ -1,23 +1,27 @@
 // The bodies webhooks carry. Message events carry TapTalk's documented message payload: one message,
-// its body and data decrypted, with its room and its sender. The outbox keeps the message as stored
-// (ciphertext) and the body is made when it is sent; other events are stored as sent:
+// its body and data decrypted, with its room and its sender, made when it is sent. For a new message
+// the outbox keeps only its id (a few bytes written with each message, not a copy of it); for a change
+// it keeps the message as stored then (ciphertext). Other events are stored as sent:
 // `{type, timestamp, data}` (the Standard Webhooks shape).
 import { decryptContent } from '../chat/cipher.ts';
 import { ROOM_PERSONAL, personalRoomUsers } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
-import type { StoredMessage } from '../repos/messages.ts';
+import { type StoredMessage, findMessagesByIds } from '../repos/messages.ts';
 import { roomStateIfExists, userViews } from './room-state.ts';
 import { type ClientUser, unknownUser } from './user-view.ts';
 import type { WebhookEvent } from './webhooks.ts';
 
-/** What the outbox keeps of a message event. */
-export interface MessageSnapshot {
-  render: 'message';
-  message: StoredMessage;
-}
+/** What the outbox keeps of a message event: the message as it was, or (a new message) its id. */
+export type MessageSnapshot = { render: 'message'; message: StoredMessage } | { render: 'message'; projectId: string; id: number };
 
+/** A change of a message: the message as it is now, since it may change again before the delivery. */
 export function messageSnapshot(message: StoredMessage): MessageSnapshot {
   return { render: 'message', message };
+}
+
+/** A new message: read back from the messages table when delivered (docs/webhooks.md). */
+export function messageReference(message: { projectId: string; id: number }): MessageSnapshot {
+  return { render: 'message', projectId: message.projectId, id: message.id };
 }
 
 /** A non-message event's body, as stored and sent. */
@@ -50,7 +54,10 @@ const brief = (u: ClientUser) => ({ userID: u.userID, xcUserID: u.xcUserID, full
 export async function renderPayload(deps: Deps, stored: string): Promise<string> {
   const parsed = JSON.parse(stored) as MessageSnapshot | Record<string, unknown>;
   if (parsed.render !== 'message') return stored;
-  const m = (parsed as MessageSnapshot).message;
+  const snapshot = parsed as MessageSnapshot;
+  const m = 'message' in snapshot ? snapshot.message : (await findMessagesByIds(deps.db, snapshot.projectId, [snapshot.id]))[0];
+  // Messages are never removed but with their project, whose deliveries go with it.
+  if (m === undefined) throw new Error(`message ${String((snapshot as { id?: unknown }).id)} of a delivery is gone`);
   const state = await roomStateIfExists(deps, m.projectId, m.roomId);
   const ids = [m.senderId, ...(state?.members.map((x) => x.userId) ?? [])];
   const users = await userViews(deps, m.projectId, ids);
