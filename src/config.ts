@@ -1,5 +1,5 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
-import { type TrustProxy, connectionCap, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
+import { type FilesConfig, type TrustProxy, connectionCap, parseFilesConfig, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
 import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/postgres.ts';
 import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
@@ -72,6 +72,8 @@ export interface Config {
   readonly clientCallRate: { perSecond: number; burst: number };
   /** Milliseconds between this node's looks for due scheduled messages; 0: this node sends none. */
   readonly schedulerInterval: number;
+  /** Where uploaded files are kept (a directory or an S3 bucket) and the base of their links. */
+  readonly files: FilesConfig;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -170,7 +172,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   const config: Omit<
     Config,
-    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'webhooks' | keyof typeof limits
+    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'webhooks' | 'files' | keyof typeof limits
   > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
@@ -211,6 +213,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
+    files: parseFilesConfig(get, config.databaseUrl, problems),
     webhooks: Object.freeze({
       allowPrivate: oneOf('PARLEY_WEBHOOK_ALLOW_PRIVATE', get('PARLEY_WEBHOOK_ALLOW_PRIVATE'), ['true', 'false'], 'false') === 'true',
       timeoutMs: int('PARLEY_WEBHOOK_TIMEOUT', get('PARLEY_WEBHOOK_TIMEOUT'), 10_000, 100, 120_000),

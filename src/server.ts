@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
 import { demoApi } from './api/demo/index.ts';
 import { opsApi } from './api/ops/index.ts';
+import { publicApi } from './api/public/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
@@ -20,6 +21,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startFileSweeper } from './services/files.ts';
 import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
@@ -131,10 +133,15 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
   let scheduler: { stop(): Promise<void> } | undefined;
+  let sweeper: { stop(): void } | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
+    sweeper ??= startFileSweeper(deps);
   });
-  app.addHook('onClose', async () => scheduler?.stop());
+  app.addHook('onClose', async () => {
+    sweeper?.stop();
+    await scheduler?.stop();
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) return sendError(reply, new ApiError('ServiceUnavailable'), 'status');
@@ -172,6 +179,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => onetalkApi(realm, deps));
   await app.register(async (realm) => clientApi(realm, deps, (req) => clientAddress(req, trust)));
   await app.register(async (realm) => visitorApi(realm, deps));
+  await app.register(async (realm) => publicApi(realm, deps));
   if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;
 }

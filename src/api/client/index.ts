@@ -4,8 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { POWERTALK_CLIENTS } from '../../http/client-auth.ts';
 import { useClientRealm } from '../../http/client-realm.ts';
+import { useMultipart } from '../../http/file-reply.ts';
 import { accessTokenRefresh } from './auth.access-token.refresh.ts';
 import { accessTokenRequest } from './auth.access-token.request.ts';
+import { chatFileDownload } from './chat.file.download.ts';
+import { chatFileUpload } from './chat.file.upload.ts';
 import { messageDelete } from './chat.message.delete.ts';
 import { messageFeedback } from './chat.message.feedback.ts';
 import { chatMessageSendCustom } from './chat.message.send.custom.ts';
@@ -101,4 +104,10 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(scheduledMessageEditTime(deps));
   app.route(scheduledMessageEditContent(deps));
   app.route(scheduledMessageDelete(deps));
+  app.route(chatFileDownload(deps));
+  // Multipart only where a file is uploaded.
+  await app.register(async (uploads) => {
+    await useMultipart(uploads);
+    uploads.route(chatFileUpload(deps));
+  });
 }

@@ -1,0 +1,258 @@
+// Files and media (client API chat/file/upload and download, file links, the orphan sweep), on each
+// database and with each file store: the local directory and an S3 bucket (a real s3rver). Every
+// refusal is checked to leave nothing behind: no bytes without a row, no row without bytes.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { addSweep } from '../src/repos/files.ts';
+import { SWEEP_AGE_MS, storeKey, sweepFiles } from '../src/services/files.ts';
+import { type Envelope, type TestApp, createTestApp } from './support/app.ts';
+import { type ChatUser, clientCall, loginUser } from './support/chat.ts';
+import { eachDialect } from './support/databases.ts';
+import { type Part, type S3Server, multipart, sampleDocument, sampleMp4, samplePng, sampleWav, startS3 } from './support/files.ts';
+
+interface Uploaded {
+  id: string;
+  fileID: string;
+  fileURL: string;
+  mediaType: string;
+  size: number;
+  width: number;
+  height: number;
+  caption: string;
+  thumbnail: string;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function refused(res: Envelope, status: number, code: string, field?: string): void {
+  assert.equal(res.status, status, JSON.stringify(res));
+  assert.equal(res.error.code, code, JSON.stringify(res));
+  if (field !== undefined) assert.equal(res.error.field, field, JSON.stringify(res));
+  assert.deepEqual(res.data, {});
+}
+
+function succeeded<T>(res: Envelope): T {
+  assert.equal(res.status, 200, JSON.stringify(res.error));
+  return res.data as T;
+}
+
+for (const storeKind of ['local', 's3'] as const) {
+  await eachDialect(describe, `files with the ${storeKind} store`, (dialect) => {
+    let t: TestApp;
+    let s3: S3Server | undefined;
+    let dir: string;
+    let alice: ChatUser;
+    let bob: ChatUser;
+    let carol: ChatUser;
+    let roomID: string;
+    let otherRoomID: string;
+    const headers = (u: ChatUser) => ({ 'app-key': t.project.appKey.header, authorization: `Bearer ${u.accessToken}` });
+
+    async function upload(u: ChatUser, parts: Part[], cut?: number): Promise<Envelope> {
+      const { payload, contentType } = multipart(parts);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/file/upload',
+        headers: { ...headers(u), 'content-type': contentType },
+        payload: cut === undefined ? payload : payload.subarray(0, cut),
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    }
+    const file = (data: Buffer, type: string, filename = 'f.bin'): Part => ({ name: 'file', filename, type, data });
+    const fields = (room: string, fileType?: string, caption = ''): Part[] => [
+      { name: 'roomID', value: room },
+      ...(caption === '' ? [] : [{ name: 'caption', value: caption }]),
+      ...(fileType === undefined ? [] : [{ name: 'fileType', value: fileType }]),
+    ];
+
+    async function download(u: ChatUser, body: unknown) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/file/download',
+        headers: { ...headers(u), 'content-type': 'text/plain' },
+        payload: JSON.stringify(body),
+      });
+      assert.equal(res.statusCode, 200);
+      return res;
+    }
+
+    /** The keys the store holds. */
+    async function storedKeys(): Promise<string[]> {
+      if (s3 === undefined) {
+        const walk = (d: string, prefix: string): string[] =>
+          readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+        try {
+          return walk(dir, '').sort();
+        } catch {
+          return [];
+        }
+      }
+      const client = new S3Client({
+        region: 'us-east-1',
+        endpoint: s3.env.PARLEY_S3_ENDPOINT,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
+      const out = await client.send(new ListObjectsV2Command({ Bucket: s3.env.PARLEY_S3_BUCKET }));
+      client.destroy();
+      return (out.Contents ?? []).map((o) => o.Key as string).sort();
+    }
+
+    /** Every row has its bytes, and no bytes are without a row (or a pending sweep). */
+    async function consistent(): Promise<void> {
+      const rows = await t.deps.db.selectFrom('files').select(['project_id', 'id', 'has_thumbnail']).execute();
+      const expected = rows.flatMap((r) => [storeKey(r.project_id, r.id), ...(r.has_thumbnail === 1 ? [storeKey(r.project_id, r.id, true)] : [])]).sort();
+      assert.deepEqual(await storedKeys(), expected);
+      assert.deepEqual(await t.deps.db.selectFrom('file_sweeps').selectAll().execute(), []);
+    }
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'parley-files-'));
+      if (storeKind === 's3') s3 = await startS3();
+      t = await createTestApp(dialect, { PARLEY_FILES_DIR: dir, PARLEY_PUBLIC_URL: 'https://chat.example.com', ...(s3?.env ?? {}) });
+      alice = await loginUser(t, 'Alice');
+      bob = await loginUser(t, 'Bob');
+      carol = await loginUser(t, 'Carol');
+      const room = (u: ChatUser, ids: string[]) =>
+        clientCall<{ room: { roomID: string } }>(t, u, '/v1/client/room/create', { name: 'Files', type: 2, userIDs: ids.map(Number) });
+      roomID = succeeded<{ room: { roomID: string } }>(await room(alice, [bob.userID])).room.roomID;
+      otherRoomID = succeeded<{ room: { roomID: string } }>(await room(carol, [bob.userID])).room.roomID;
+    });
+    after(async () => {
+      await t.close();
+      await s3?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('round-trips a document: the same bytes downloaded by another participant, served as an attachment by its link', async () => {
+      const doc = sampleDocument(70_000);
+      const up = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(doc, 'text/plain', 'minutes.txt')]));
+      assert.equal(up.id, up.fileID);
+      assert.equal(up.size, doc.length);
+      assert.equal(up.mediaType, 'application/octet-stream');
+      assert.equal(up.thumbnail, '');
+      assert.match(up.fileURL, /^https:\/\/chat\.example\.com\/v1\/public\/[^/]+\/chat\/file\/file\/[0-9a-z]{26}\?token=[A-Za-z0-9_-]{43}$/);
+
+      const res = await download(bob, { roomID, fileID: up.fileID });
+      assert.equal(res.headers['content-type'], 'application/octet-stream');
+      assert.equal(sha(res.rawPayload), sha(doc));
+
+      const link = await t.app.inject({ method: 'GET', url: up.fileURL.replace('https://chat.example.com', '') });
+      assert.equal(link.statusCode, 200);
+      assert.equal(sha(link.rawPayload), sha(doc));
+      assert.equal(link.headers['x-content-type-options'], 'nosniff');
+      assert.equal(link.headers['content-security-policy'], 'sandbox');
+      assert.match(String(link.headers['content-disposition']), /^attachment; filename="minutes.txt"/);
+      await consistent();
+    });
+
+    it('reads an image: its size, a small JPEG thumbnail, and a link served inline (the thumbnail too)', async () => {
+      const png = await samplePng(640, 480);
+      const up = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'image', 'Look'), file(png, 'image/png', 'look.png')]));
+      assert.deepEqual([up.mediaType, up.width, up.height, up.caption], ['image/png', 640, 480, 'Look']);
+      const thumb = await sharp(Buffer.from(up.thumbnail, 'base64')).metadata();
+      assert.equal(thumb.format, 'jpeg');
+      assert.ok((thumb.width ?? 999) <= 200 && (thumb.height ?? 999) <= 200);
+
+      const path = up.fileURL.replace('https://chat.example.com', '');
+      const link = await t.app.inject({ method: 'GET', url: path });
+      assert.equal(link.headers['content-type'], 'image/png');
+      assert.match(String(link.headers['content-disposition']), /^inline/);
+      assert.equal(link.headers['content-security-policy'], 'sandbox');
+      assert.equal(sha(link.rawPayload), sha(png));
+      const small = await t.app.inject({ method: 'GET', url: `${path}&size=thumbnail` });
+      assert.equal(small.headers['content-type'], 'image/jpeg');
+      assert.equal((await sharp(small.rawPayload).metadata()).format, 'jpeg');
+      await consistent();
+    });
+
+    it('takes a video and a voice note by their bytes', async () => {
+      const video = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'video'), file(sampleMp4(), 'video/mp4', 'v.mp4')]));
+      assert.equal(video.mediaType, 'video/mp4');
+      const voice = succeeded<Uploaded>(await upload(bob, [...fields(roomID, 'audio'), file(sampleWav(), 'audio/wav', 'voice.wav')]));
+      assert.equal(voice.mediaType, 'audio/wav');
+      const res = await download(alice, { roomID, fileID: voice.fileID });
+      assert.equal(sha(res.rawPayload), sha(sampleWav()));
+      await consistent();
+    });
+
+    it('refuses a link with a wrong or missing token, or another project, with 404 / 40410', async () => {
+      const up = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain')]));
+      const path = up.fileURL.replace('https://chat.example.com', '');
+      const wrongToken = path.replace(/token=.*/, `token=${'A'.repeat(43)}`);
+      const otherProject = path.replace(`/v1/public/${t.project.projectID}/`, '/v1/public/other/');
+      for (const url of [wrongToken, path.replace(/\?token=.*/, ''), otherProject, `${path}&size=thumbnail`]) {
+        const res = await t.app.inject({ method: 'GET', url });
+        assert.equal(res.statusCode, 404, url);
+        assert.equal(res.json().error.code, '40410');
+      }
+    });
+
+    it('refuses bad uploads with the documented code and field, leaving nothing behind', async () => {
+      const doc = sampleDocument();
+      refused(await upload(alice, [...fields(roomID, 'file'), file(Buffer.alloc(25 * 1024 * 1024 + 1, 7), 'application/pdf')]), 413, '41300', 'file');
+      const { payload } = multipart([...fields(roomID, 'file'), file(doc, 'text/plain')]);
+      refused(await upload(alice, [...fields(roomID, 'file'), file(doc, 'text/plain')], payload.length - 200), 400, '40002', 'file');
+      refused(await upload(alice, [...fields(roomID, 'file'), file(Buffer.alloc(0), 'text/plain')]), 400, '40002', 'file');
+      refused(await upload(alice, [...fields(roomID, 'image'), file(doc, 'image/png', 'fake.png')]), 415, '41500', 'file');
+      refused(await upload(alice, [...fields(roomID, 'video'), file(await samplePng(8, 8), 'video/mp4')]), 415, '41500', 'file');
+      const png = await samplePng(64, 64);
+      refused(await upload(alice, [...fields(roomID, 'image'), file(png.subarray(0, png.length - 40), 'image/png')]), 415, '41500', 'file');
+      refused(await upload(alice, fields(roomID, 'file')), 400, '40002', 'file');
+      refused(await upload(alice, [...fields(roomID, 'picture'), file(doc, 'text/plain')]), 400, '40002', 'fileType');
+      refused(await upload(alice, [file(doc, 'text/plain')]), 400, '40002', 'roomID');
+      refused(await upload(carol, [...fields(roomID, 'file'), file(doc, 'text/plain')]), 403, '40301', 'roomID');
+      refused(await upload(alice, [...fields('no-such-room', 'file'), file(doc, 'text/plain')]), 404, '40402', 'roomID');
+      // Not multipart at all.
+      refused(await clientCall(t, alice, '/v1/chat/file/upload', { roomID }), 400, '40002', 'file');
+      await consistent();
+    });
+
+    it('refuses downloads by non-participants and of files of another room, as JSON the SDK recognises', async () => {
+      const mine = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain')]));
+      const theirs = succeeded<Uploaded>(await upload(carol, [...fields(otherRoomID, 'file'), file(sampleDocument(), 'text/plain')]));
+      const cases: Array<[ChatUser, unknown, number, string, string]> = [
+        [carol, { roomID, fileID: mine.fileID }, 403, '40301', 'roomID'],
+        [bob, { roomID, fileID: theirs.fileID }, 404, '40410', 'fileID'],
+        [bob, { roomID, fileID: 'nope' }, 404, '40410', 'fileID'],
+        [bob, { roomID }, 400, '40002', 'fileID'],
+      ];
+      for (const [u, body, status, code, field] of cases) {
+        const res = await download(u, body);
+        assert.equal(res.headers['content-type'], 'application/json', JSON.stringify(body));
+        refused(res.json(), status, code, field);
+      }
+      const other = await t.newProject();
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/file/download',
+        headers: { 'app-key': other.appKey.header, authorization: `Bearer ${bob.accessToken}` },
+        payload: JSON.stringify({ roomID, fileID: mine.fileID }),
+      });
+      assert.equal(res.headers['content-type'], 'application/json');
+      assert.notEqual(res.json().error.code, '');
+    });
+
+    it('sweeps bytes left by an upload that died, once an hour old, and nothing else', async () => {
+      const kept = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain')]));
+      const dead = '01deaddeaddeaddeaddeaddead';
+      await addSweep(t.deps.db, t.project.projectID, dead, t.clock.now());
+      const bytes = Buffer.from('half an upload');
+      await t.deps.files.store.put(storeKey(t.project.projectID, dead), Readable.from([bytes]), bytes.length);
+      assert.equal(await sweepFiles(t.deps), 0, 'too young to sweep');
+      assert.ok((await storedKeys()).includes(storeKey(t.project.projectID, dead)));
+      t.clock.advance(SWEEP_AGE_MS + 1);
+      assert.equal(await sweepFiles(t.deps), 1);
+      await consistent();
+      assert.ok((await storedKeys()).includes(storeKey(t.project.projectID, kept.fileID)));
+    });
+  });
+}
