@@ -241,6 +241,84 @@ for (const storeKind of ['local', 's3'] as const) {
       assert.notEqual(res.json().error.code, '');
     });
 
+    async function photoUpload(u: ChatUser, url: string, parts: Part[]): Promise<Envelope> {
+      const { payload, contentType } = multipart(parts);
+      const res = await t.app.inject({ method: 'POST', url, headers: { ...headers(u), 'content-type': contentType }, payload });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    }
+    const linkPath = (url: string) => url.replace('https://chat.example.com', '');
+    interface Photo {
+      id: number;
+      thumbnailImageURL: string;
+      fullsizeImageURL: string;
+      createdTime: number;
+    }
+    type UserAnswer = { user: { userID: string; imageURL: { thumbnail: string; fullsize: string } } };
+
+    it('profile photos: an upload becomes the picture; listed newest first; set_main; deleting the main one falls back', async () => {
+      const first = await samplePng(300, 200);
+      const second = await samplePng(120, 160);
+      const one = succeeded<UserAnswer>(await photoUpload(alice, '/v1/client/user/photo/upload', [file(first, 'image/png', 'me.png')])).user;
+      assert.match(one.imageURL.fullsize, /\/chat\/file\/image\/[0-9a-z]{26}\?token=/);
+      const full = await t.app.inject({ method: 'GET', url: linkPath(one.imageURL.fullsize) });
+      assert.equal(sha(full.rawPayload), sha(first));
+      const thumb = await t.app.inject({ method: 'GET', url: linkPath(one.imageURL.thumbnail) });
+      assert.equal(thumb.headers['content-type'], 'image/jpeg');
+      const two = succeeded<UserAnswer>(await photoUpload(alice, '/v1/client/user/photo/upload', [file(second, 'image/png', 'me2.png')])).user;
+      assert.notEqual(two.imageURL.fullsize, one.imageURL.fullsize);
+
+      // Anyone of the project sees the list and the picture.
+      const { photos } = succeeded<{ photos: Photo[] }>(await clientCall(t, bob, '/v1/client/user/photo/get_list', { userID: alice.userID }));
+      assert.deepEqual(
+        photos.map((p) => p.fullsizeImageURL),
+        [two.imageURL.fullsize, one.imageURL.fullsize],
+      );
+      const seen = succeeded<UserAnswer>(await clientCall(t, bob, '/v1/client/user/get_by_id', { id: alice.userID })).user;
+      assert.deepEqual(seen.imageURL, two.imageURL);
+
+      const [newest, oldest] = photos as [Photo, Photo];
+      const main = succeeded<UserAnswer>(await clientCall(t, alice, '/v1/client/user/photo/set_main', { id: oldest.id })).user;
+      assert.deepEqual(main.imageURL, one.imageURL);
+      refused(await clientCall(t, bob, '/v1/client/user/photo/set_main', { id: oldest.id }), 404, '40410', 'id');
+      refused(await clientCall(t, bob, '/v1/client/user/photo/delete', { id: oldest.id, createdTime: oldest.createdTime }), 404, '40410', 'id');
+      refused(await clientCall(t, alice, '/v1/client/user/photo/set_main', { id: 'x' }), 400, '40002', 'id');
+      refused(await clientCall(t, bob, '/v1/client/user/photo/get_list', { userID: '999999' }), 404, '40401');
+
+      const after = succeeded<UserAnswer>(await clientCall(t, alice, '/v1/client/user/photo/delete', { id: oldest.id, createdTime: oldest.createdTime })).user;
+      assert.deepEqual(after.imageURL, two.imageURL, 'the newest left is the picture again');
+      const gone = await t.app.inject({ method: 'GET', url: linkPath(one.imageURL.fullsize) });
+      assert.equal(gone.statusCode, 404);
+      const last = succeeded<UserAnswer>(await clientCall(t, alice, '/v1/client/user/photo/delete', { id: newest.id })).user;
+      assert.deepEqual(last.imageURL, { thumbnail: '', fullsize: '' });
+      assert.deepEqual(succeeded<{ photos: Photo[] }>(await clientCall(t, alice, '/v1/client/user/photo/get_list', { userID: alice.userID })).photos, []);
+
+      refused(await photoUpload(alice, '/v1/client/user/photo/upload', [file(sampleDocument(), 'image/png')]), 415, '41500', 'file');
+      refused(await photoUpload(alice, '/v1/client/user/photo/upload', [file(Buffer.alloc(10 * 1024 * 1024 + 1, 1), 'image/png')]), 413, '41300', 'file');
+      await sweepFiles(t.deps);
+      await consistent();
+    });
+
+    it('a group photo: admins only, refused before the file is read, the room carries it', async () => {
+      const png = await samplePng(200, 200);
+      refused(await photoUpload(bob, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');
+      refused(await photoUpload(carol, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');
+      refused(await photoUpload(alice, '/v1/client/room/photo/upload', [file(png, 'image/png')]), 400, '40002', 'roomID');
+      const personal = [Number(alice.userID), Number(bob.userID)].sort((x, y) => x - y).join('-');
+      refused(await photoUpload(alice, '/v1/client/room/photo/upload', [{ name: 'roomID', value: personal }, file(png, 'image/png')]), 403, '40301', 'roomID');
+      const res = succeeded<{ room: { roomID: string; imageURL: { thumbnail: string; fullsize: string } } }>(
+        await photoUpload(alice, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png', 'group.png')]),
+      );
+      assert.match(res.room.imageURL.fullsize, /\/chat\/file\/image\//);
+      const got = await t.app.inject({ method: 'GET', url: linkPath(res.room.imageURL.fullsize) });
+      assert.equal(sha(got.rawPayload), sha(png));
+      const seen = succeeded<{ room: { imageURL: unknown } }>(await clientCall(t, bob, '/v1/client/room/get', { roomID }));
+      assert.deepEqual(seen.room.imageURL, res.room.imageURL);
+      const told = await t.deps.db.selectFrom('messages').select(['type']).where('room_id', '=', roomID).orderBy('created_at', 'desc').executeTakeFirst();
+      assert.equal(told?.type, 9001, 'a system message tells the room');
+      await consistent();
+    });
+
     it('sweeps bytes left by an upload that died, once an hour old, and nothing else', async () => {
       const kept = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain')]));
       const dead = '01deaddeaddeaddeaddeaddead';

@@ -15,11 +15,6 @@ const SDK = fileURLToPath(new URL('../node_modules/@taptalk.io/web-sdk/index.js'
  * photos) and `sdk-state` (per-user room and message state). The lead empties this list at the merge.
  */
 const EXPECTED_FROM_OTHER_BRANCHES: Record<string, 'sdk-files' | 'sdk-state'> = {
-  '/v1/client/user/photo/upload': 'sdk-files',
-  '/v1/client/user/photo/get_list': 'sdk-files',
-  '/v1/client/user/photo/set_main': 'sdk-files',
-  '/v1/client/user/photo/delete': 'sdk-files',
-  '/v1/client/room/photo/upload': 'sdk-files',
   '/v1/client/room/mute': 'sdk-state',
   '/v1/client/room/unmute': 'sdk-state',
   '/v1/client/room/pin': 'sdk-state',

@@ -91,3 +91,43 @@ export async function sweepsBefore(db: Kysely<DB>, before: number, limit: number
     .execute();
   return rows.map((r) => ({ projectId: r.project_id, fileId: r.file_id }));
 }
+
+export async function deleteFile(db: Kysely<DB>, projectId: string, id: string): Promise<void> {
+  await db.deleteFrom('files').where('project_id', '=', projectId).where('id', '=', id).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// User photos
+
+export interface UserPhoto {
+  id: number;
+  fileId: string;
+  thumbnailURL: string;
+  fullsizeURL: string;
+  createdAt: number;
+}
+
+export async function insertUserPhoto(db: Kysely<DB>, projectId: string, userId: number, p: Omit<UserPhoto, 'id'>): Promise<number> {
+  const row = await db
+    .insertInto('user_photos')
+    .values({ project_id: projectId, user_id: userId, file_id: p.fileId, thumbnail_url: p.thumbnailURL, fullsize_url: p.fullsizeURL, created_at: p.createdAt })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/** Newest first. */
+export async function listUserPhotos(db: Kysely<DB>, projectId: string, userId: number): Promise<UserPhoto[]> {
+  const rows = await db.selectFrom('user_photos').selectAll().where('project_id', '=', projectId).where('user_id', '=', userId).orderBy('id', 'desc').execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    fileId: r.file_id,
+    thumbnailURL: r.thumbnail_url,
+    fullsizeURL: r.fullsize_url,
+    createdAt: Number(r.created_at),
+  }));
+}
+
+export async function deleteUserPhoto(db: Kysely<DB>, projectId: string, id: number): Promise<void> {
+  await db.deleteFrom('user_photos').where('project_id', '=', projectId).where('id', '=', id).execute();
+}

@@ -17,6 +17,7 @@ import { type ChatActor, roomOfMember } from './room-state.ts';
 
 /** What project_configs announces (chatMediaMaxFileSize, user/roomPhotoMaxFileSize). */
 export const CHAT_FILE_MAX_BYTES = 25 * 1024 * 1024;
+export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 /** Bytes without a row are removed once this old. */
 export const SWEEP_AGE_MS = 3_600_000;
 

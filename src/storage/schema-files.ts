@@ -24,6 +24,8 @@ export interface UserPhotoTable {
   project_id: string;
   user_id: number;
   file_id: string;
+  thumbnail_url: string;
+  fullsize_url: string;
   created_at: number;
 }
 

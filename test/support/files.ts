@@ -24,6 +24,9 @@ export async function startS3(bucket = 'parley-files'): Promise<S3Server> {
       // s3rver's fixed credentials.
       PARLEY_S3_ACCESS_KEY_ID: 'S3RVER',
       PARLEY_S3_SECRET_ACCESS_KEY: 'S3RVER',
+      // The AWS SDK warns on stderr that Node 20 support ends in 2027 (docs/files.md): a serving
+      // process's stderr counts as a problem in the end-to-end suites.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     close: async () => {
       await server.close();

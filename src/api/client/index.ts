@@ -46,10 +46,15 @@ import { roomGetMutedRoomIds, roomGetPinnedRoomIds, roomGetUnreadRoomIds } from 
 import { roomLeave } from './room.leave.ts';
 import { roomParticipantsAdd } from './room.participants.add.ts';
 import { roomParticipantsRemove } from './room.participants.remove.ts';
+import { roomPhotoUpload } from './room.photo.upload.ts';
 import { roomUpdate } from './room.update.ts';
 import { userExistsUsername } from './user.exists.username.ts';
 import { userGetAllByIds } from './user.get-all-by-ids.ts';
 import { userGetByUsername } from './user.get-by-username.ts';
+import { userPhotoDelete } from './user.photo.delete.ts';
+import { userPhotoGetList } from './user.photo.get-list.ts';
+import { userPhotoSetMain } from './user.photo.set-main.ts';
+import { userPhotoUpload } from './user.photo.upload.ts';
 import { userUpdateBio } from './user.update-bio.ts';
 
 export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): Promise<void> {
@@ -105,9 +110,14 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(scheduledMessageEditContent(deps));
   app.route(scheduledMessageDelete(deps));
   app.route(chatFileDownload(deps));
+  app.route(userPhotoGetList(deps));
+  app.route(userPhotoSetMain(deps));
+  app.route(userPhotoDelete(deps));
   // Multipart only where a file is uploaded.
   await app.register(async (uploads) => {
     await useMultipart(uploads);
     uploads.route(chatFileUpload(deps));
+    uploads.route(userPhotoUpload(deps));
+    uploads.route(roomPhotoUpload(deps));
   });
 }

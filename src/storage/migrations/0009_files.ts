@@ -35,6 +35,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('project_id', 'text', (c) => c.notNull())
     .addColumn('user_id', ms, (c) => c.notNull())
     .addColumn('file_id', 'text', (c) => c.notNull())
+    // The links the user object carries while this photo is the main one (the file row keeps only
+    // the token's hash; a profile picture's link is public to the project like any picture URL).
+    .addColumn('thumbnail_url', 'text', (c) => c.notNull())
+    .addColumn('fullsize_url', 'text', (c) => c.notNull())
     .addColumn('created_at', ms, (c) => c.notNull())
     .addForeignKeyConstraint('user_photos_file', ['project_id', 'file_id'], 'files', ['project_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
