@@ -45,6 +45,8 @@ interface Person {
   page: SdkPage;
 }
 
+type SdkGlobalish = typeof globalThis & { TapTalkSDK: { taptalk: { getTaptalkActiveUser(): unknown } } };
+
 const hasBrowser = browserAvailable();
 const harness = sharedHarness();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -288,6 +290,63 @@ for (const backend of BACKENDS) {
       const { bytes, contentType } = await receiveAndDownload('video', sent);
       assert.equal(sha(bytes), recorded);
       assert.equal(contentType, 'video/webm');
+      assertNoPageErrors();
+    });
+
+    it('profile photos: upload, list, set_main and delete through the SDK; Bob sees the picture change', async () => {
+      type User = { userID: string; imageURL: { thumbnail: string; fullsize: string } };
+      const activeUser = async () => (await alice.page.evaluate(() => (globalThis as SdkGlobalish).TapTalkSDK.taptalk.getTaptalkActiveUser())) as User;
+      const bobSees = async (label: string) => {
+        await run(bob.page, label, (sdk, cb, id: string) => sdk.tapCoreContactManager.getUserDataWithUserID(id, cb), alice.userID);
+        return ((await success(bob.page, label))[0] as { user: User }).user;
+      };
+      for (const [n, size] of [
+        [1, 300],
+        [2, 200],
+      ] as const) {
+        await fileInPage(alice.page, `photo${n}`, await samplePng(size, size), `me${n}.png`, 'image/png');
+        await run(alice.page, `upload${n}`, (sdk, cb, name: string, vars) => sdk.taptalk.uploadUserPhoto(vars[name], cb), `photo${n}`);
+        await success(alice.page, `upload${n}`, 30_000);
+      }
+      const mine = await activeUser();
+      assert.match(mine.imageURL.fullsize, /\/chat\/file\/image\//);
+      assert.deepEqual((await bobSees('seen1')).imageURL, mine.imageURL);
+
+      await run(bob.page, 'list', (sdk, cb, id: string) => sdk.taptalk.getListUserPhoto(id, cb), alice.userID);
+      const { photos } = (await success(bob.page, 'list'))[0] as { photos: Array<{ id: number; fullsizeImageURL: string; createdTime: number }> };
+      assert.equal(photos.length, 2);
+      assert.equal(photos[0]?.fullsizeImageURL, mine.imageURL.fullsize, 'the newest is the picture');
+      const older = photos[1] as { id: number; fullsizeImageURL: string; createdTime: number };
+
+      await run(alice.page, 'setMain', (sdk, cb, id: number) => sdk.taptalk.setMainUserPhoto(id, cb), older.id);
+      await success(alice.page, 'setMain');
+      assert.equal((await activeUser()).imageURL.fullsize, older.fullsizeImageURL);
+      assert.equal((await bobSees('seen2')).imageURL.fullsize, older.fullsizeImageURL);
+
+      await run(alice.page, 'delete', (sdk, cb, p: { id: number; createdTime: number }) => sdk.taptalk.deleteUserPhoto(p.id, p.createdTime, cb), older);
+      await success(alice.page, 'delete');
+      assert.equal((await activeUser()).imageURL.fullsize, mine.imageURL.fullsize, 'back to the other photo');
+      assert.equal((await bobSees('seen3')).imageURL.fullsize, mine.imageURL.fullsize);
+      assertNoPageErrors();
+    });
+
+    it('a group photo: Alice (admin) sets it through the SDK; Bob hears the room/update with the new picture', async () => {
+      await run(alice.page, 'group', (sdk, cb, id: string) => sdk.tapCoreChatRoomManager.createGroupChatRoom('Photos', [id], cb), bob.userID);
+      const [room] = (await success(alice.page, 'group', 20_000)) as [{ roomID: string }];
+      await fileInPage(alice.page, 'groupPhoto', await samplePng(256, 256), 'group.png', 'image/png');
+      await run(
+        alice.page,
+        'groupPhoto',
+        (sdk, cb, id: string, vars) =>
+          sdk.tapCoreChatRoomManager.updateGroupPicture(id, vars.groupPhoto, { onSuccess: cb.onSuccess, onError: cb.onError, onProgress: () => {} }),
+        room.roomID,
+      );
+      const [updated] = (await success(alice.page, 'groupPhoto', 30_000)) as [{ roomID: string; imageURL: { fullsize: string } }];
+      assert.match(updated.imageURL.fullsize, /\/chat\/file\/image\//);
+      const heard = await until(bob.page, 'Bob hears the group photo change', (r) =>
+        r.newMessages.find((m) => m.room.roomID === room.roomID && (m as Msg & { action?: string }).action === 'room/update'),
+      );
+      assert.equal((heard.room as { imageURL?: { fullsize: string } }).imageURL?.fullsize, updated.imageURL.fullsize);
       assertNoPageErrors();
     });
   });
