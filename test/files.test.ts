@@ -3,13 +3,14 @@
 // refusal is checked to leave nothing behind: no bytes without a row, no row without bytes.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { createLogger } from '../src/logging.ts';
 import { addSweep } from '../src/repos/files.ts';
 import { SWEEP_AGE_MS, storeKey, sweepFiles } from '../src/services/files.ts';
 import { type Envelope, type TestApp, createTestApp } from './support/app.ts';
@@ -334,3 +335,84 @@ for (const storeKind of ['local', 's3'] as const) {
     });
   });
 }
+
+describe('files: logs and a failing store', () => {
+  it('never logs a link token, even at trace level', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'parley-files-log-'));
+    const t = await createTestApp('sqlite', { PARLEY_FILES_DIR: dir }, createLogger('trace', sink));
+    try {
+      const alice = await loginUser(t, 'Alice');
+      const bob = await loginUser(t, 'Bob');
+      const room = succeeded<{ room: { roomID: string } }>(
+        await clientCall(t, alice, '/v1/client/room/create', { name: 'Logs', type: 2, userIDs: [Number(bob.userID)] }),
+      ).room.roomID;
+      const { payload, contentType } = multipart([
+        { name: 'roomID', value: room },
+        { name: 'fileType', value: 'image' },
+        { name: 'file', filename: 'a.png', type: 'image/png', data: await samplePng(32, 32) },
+      ]);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/file/upload',
+        headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${alice.accessToken}`, 'content-type': contentType },
+        payload,
+      });
+      const up = res.json().data as Uploaded;
+      const token = new URL(up.fileURL).searchParams.get('token') as string;
+      const path = new URL(up.fileURL);
+      assert.equal((await t.app.inject({ method: 'GET', url: `${path.pathname}${path.search}` })).statusCode, 200);
+      assert.equal((await t.app.inject({ method: 'GET', url: `${path.pathname}${path.search}&size=thumbnail` })).statusCode, 200);
+      assert.ok(
+        lines.some((l) => l.includes(path.pathname)),
+        'the link was logged (without its token)',
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.includes(token)),
+        [],
+      );
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a store that cannot be written: 50300, no row, and the sweep row left to clean up after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-files-broken-'));
+    // A regular file where the directory should be: every write fails.
+    const blocked = join(dir, 'not-a-directory');
+    writeFileSync(blocked, 'x');
+    const t = await createTestApp('sqlite', { PARLEY_FILES_DIR: blocked });
+    try {
+      const alice = await loginUser(t, 'Alice');
+      const bob = await loginUser(t, 'Bob');
+      const room = succeeded<{ room: { roomID: string } }>(
+        await clientCall(t, alice, '/v1/client/room/create', { name: 'Broken', type: 2, userIDs: [Number(bob.userID)] }),
+      ).room.roomID;
+      const { payload, contentType } = multipart([
+        { name: 'roomID', value: room },
+        { name: 'file', filename: 'doc.txt', type: 'text/plain', data: sampleDocument() },
+      ]);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/chat/file/upload',
+        headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${alice.accessToken}`, 'content-type': contentType },
+        payload,
+      });
+      assert.equal(res.statusCode, 200);
+      refused(res.json(), 503, '50300');
+      assert.equal(res.headers['retry-after'], '5');
+      assert.deepEqual(await t.deps.db.selectFrom('files').selectAll().execute(), []);
+      assert.equal((await t.deps.db.selectFrom('file_sweeps').selectAll().execute()).length, 1);
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
