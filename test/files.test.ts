@@ -10,6 +10,7 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { type ConfigError, loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logging.ts';
 import { addSweep } from '../src/repos/files.ts';
 import { SWEEP_AGE_MS, storeKey, sweepFiles } from '../src/services/files.ts';
@@ -185,12 +186,21 @@ for (const storeKind of ['local', 's3'] as const) {
       await consistent();
     });
 
+    it('keeps a file name harmless and whole: control characters dropped, UTF-8 kept, ASCII fallback', async () => {
+      const up = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain', 'a\u0000b\u0007 Résumé;1.txt')]));
+      const link = await t.app.inject({ method: 'GET', url: up.fileURL.replace('https://chat.example.com', '') });
+      assert.equal(link.statusCode, 200);
+      assert.equal(link.headers['content-disposition'], `attachment; filename="ab R_sum_;1.txt"; filename*=UTF-8''${encodeURIComponent('ab Résumé;1.txt')}`);
+      await consistent();
+    });
+
     it('refuses a link with a wrong or missing token, or another project, with 404 / 40410', async () => {
       const up = succeeded<Uploaded>(await upload(alice, [...fields(roomID, 'file'), file(sampleDocument(), 'text/plain')]));
       const path = up.fileURL.replace('https://chat.example.com', '');
       const wrongToken = path.replace(/token=.*/, `token=${'A'.repeat(43)}`);
       const otherProject = path.replace(`/v1/public/${t.project.projectID}/`, '/v1/public/other/');
-      for (const url of [wrongToken, path.replace(/\?token=.*/, ''), otherProject, `${path}&size=thumbnail`]) {
+      const otherKind = path.replace('/chat/file/file/', '/chat/file/image/');
+      for (const url of [wrongToken, path.replace(/\?token=.*/, ''), otherProject, otherKind, `${path}&size=thumbnail`]) {
         const res = await t.app.inject({ method: 'GET', url });
         assert.equal(res.statusCode, 404, url);
         assert.equal(res.json().error.code, '40410');
@@ -336,7 +346,22 @@ for (const storeKind of ['local', 's3'] as const) {
   });
 }
 
-describe('files: logs and a failing store', () => {
+describe('files: configuration, logs and a failing store', () => {
+  it('reads the file-store settings, naming each bad one', () => {
+    assert.equal(loadConfig({ PARLEY_DATABASE_URL: 'sqlite:/srv/parley/parley.db' }).files.dir, '/srv/parley/files');
+    assert.equal(loadConfig({ PARLEY_DATABASE_URL: 'postgres://db/parley' }).files.dir, join('data', 'files'));
+    const s3 = loadConfig({ PARLEY_S3_BUCKET: 'b', PARLEY_S3_ENDPOINT: 'http://minio:9000', PARLEY_S3_ACCESS_KEY_ID: 'k', PARLEY_S3_SECRET_ACCESS_KEY: 's' });
+    assert.deepEqual(s3.files.s3, { bucket: 'b', endpoint: 'http://minio:9000', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' });
+    assert.equal(loadConfig({ PARLEY_PUBLIC_URL: 'https://chat.example.com/' }).files.publicUrl, 'https://chat.example.com');
+    assert.throws(
+      () => loadConfig({ PARLEY_S3_ENDPOINT: 'minio:9000', PARLEY_S3_ACCESS_KEY_ID: 'k', PARLEY_PUBLIC_URL: 'ftp://x' }),
+      (err: ConfigError) =>
+        ['PARLEY_S3_ENDPOINT', 'PARLEY_S3_ACCESS_KEY_ID', 'PARLEY_S3_BUCKET', 'PARLEY_PUBLIC_URL'].every((name) =>
+          err.problems.some((p) => p.startsWith(name)),
+        ),
+    );
+  });
+
   it('never logs a link token, even at trace level', async () => {
     const lines: string[] = [];
     const sink = new Writable({

@@ -13,6 +13,7 @@ import { type FileKind, inspectFile } from '../files/inspect.ts';
 import type { ReceivedFile } from '../files/intake.ts';
 import { type StoredFile, addSweep, findFile, insertFile, removeSweep, sweepsBefore } from '../repos/files.ts';
 import type { DB } from '../storage/schema.ts';
+import { isStorableText } from '../validation.ts';
 import { type ChatActor, roomOfMember } from './room-state.ts';
 
 /** What project_configs announces (chatMediaMaxFileSize, user/roomPhotoMaxFileSize). */
@@ -28,6 +29,16 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export function fileLink(base: string, file: Pick<StoredFile, 'projectId' | 'id' | 'kind'>, token: string, thumbnail = false): string {
   const path = `/v1/public/${encodeURIComponent(file.projectId)}/chat/file/${file.kind}/${file.id}`;
   return `${base}${path}?token=${token}${thumbnail ? '&size=thumbnail' : ''}`;
+}
+
+/** The client's file name, for display only: no control characters, text PostgreSQL can hold, 255 at most. */
+function displayName(name: string): string {
+  const printable = [...name].filter((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code >= 0x20 && code !== 0x7f;
+  });
+  const clean = printable.join('').slice(0, 255);
+  return isStorableText(clean) ? clean : '';
 }
 
 export interface SavedFile {
@@ -62,7 +73,7 @@ export async function saveFile(
     ownerId: input.ownerId,
     kind: seen.kind,
     mediaType: seen.mediaType,
-    fileName: received.fileName.slice(0, 255),
+    fileName: displayName(received.fileName),
     size: received.size,
     width: seen.width,
     height: seen.height,
@@ -149,12 +160,13 @@ export async function downloadChatFile(deps: Deps, actor: ChatActor, roomId: str
 
 const NO_HASH = Buffer.alloc(32);
 
-/** A link's file: the token must hash to the stored hash (compared in constant time). */
-export async function linkedFile(deps: Deps, projectId: string, fileId: string, token: string, thumbnail: boolean): Promise<FileBytes> {
+/** A link's file: the token must hash to the stored hash (compared in constant time), the kind match. */
+export async function linkedFile(deps: Deps, link: { projectId: string; kind: string; fileId: string; token: string }, thumbnail: boolean): Promise<FileBytes> {
+  const { projectId, fileId, token } = link;
   const file = /^[0-9a-z]{26}$/.test(fileId) ? await findFile(deps.db, projectId, fileId) : undefined;
   const expected = file === undefined ? NO_HASH : Buffer.from(file.tokenHash, 'hex');
   const given = createHash('sha256').update(token).digest();
   const same = timingSafeEqual(given, expected);
-  if (file === undefined || !same || (thumbnail && !file.hasThumbnail)) throw new ApiError('FileNotFound');
+  if (file === undefined || !same || file.kind !== link.kind || (thumbnail && !file.hasThumbnail)) throw new ApiError('FileNotFound');
   return open(deps, file, thumbnail);
 }

@@ -29,7 +29,7 @@ export async function publicApi(app: FastifyInstance, deps: Deps): Promise<void>
       const { token, size } = request.query;
       if (typeof token !== 'string' || token === '') throw new ApiError('FileNotFound');
       const thumbnail = size === 'thumbnail';
-      const bytes = await linkedFile(deps, request.params.projectId, request.params.fileId, token, thumbnail);
+      const bytes = await linkedFile(deps, { ...request.params, token }, thumbnail);
       return sendFileBytes(reply, bytes, thumbnail);
     },
   );
