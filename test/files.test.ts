@@ -221,6 +221,8 @@ for (const storeKind of ['local', 's3'] as const) {
       refused(await upload(alice, [...fields(roomID, 'picture'), file(doc, 'text/plain')]), 400, '40002', 'fileType');
       refused(await upload(alice, [file(doc, 'text/plain')]), 400, '40002', 'roomID');
       refused(await upload(carol, [...fields(roomID, 'file'), file(doc, 'text/plain')]), 403, '40301', 'roomID');
+      // roomID before the file: refused before the file is read (not its size, which it never learns).
+      refused(await upload(carol, [...fields(roomID, 'file'), file(Buffer.alloc(25 * 1024 * 1024 + 1, 7), 'text/plain')]), 403, '40301', 'roomID');
       refused(await upload(alice, [...fields('no-such-room', 'file'), file(doc, 'text/plain')]), 404, '40402', 'roomID');
       // Not multipart at all.
       refused(await clientCall(t, alice, '/v1/chat/file/upload', { roomID }), 400, '40002', 'file');
@@ -313,6 +315,8 @@ for (const storeKind of ['local', 's3'] as const) {
     it('a group photo: admins only, refused before the file is read, the room carries it', async () => {
       const png = await samplePng(200, 200);
       refused(await photoUpload(bob, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');
+      const big = Buffer.alloc(10 * 1024 * 1024 + 1, 1);
+      refused(await photoUpload(bob, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(big, 'image/png')]), 403, '40301', 'roomID');
       refused(await photoUpload(carol, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');
       refused(await photoUpload(alice, '/v1/client/room/photo/upload', [file(png, 'image/png')]), 400, '40002', 'roomID');
       const personal = [Number(alice.userID), Number(bob.userID)].sort((x, y) => x - y).join('-');
