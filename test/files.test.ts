@@ -315,6 +315,8 @@ for (const storeKind of ['local', 's3'] as const) {
     it('a group photo: admins only, refused before the file is read, the room carries it', async () => {
       const png = await samplePng(200, 200);
       refused(await photoUpload(bob, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');
+      // Android sends the file first: read, then refused, nothing stored.
+      refused(await photoUpload(bob, '/v1/client/room/photo/upload', [file(png, 'image/png'), { name: 'roomID', value: roomID }]), 403, '40301', 'roomID');
       const big = Buffer.alloc(10 * 1024 * 1024 + 1, 1);
       refused(await photoUpload(bob, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(big, 'image/png')]), 403, '40301', 'roomID');
       refused(await photoUpload(carol, '/v1/client/room/photo/upload', [{ name: 'roomID', value: roomID }, file(png, 'image/png')]), 403, '40301', 'roomID');

@@ -1,6 +1,6 @@
 // POST /v1/client/room/photo/upload — multipart roomID, file (an image, at most roomPhotoMaxFileSize,
-// 10 MiB) → {room, participants, adminUserIDs}. Group admins only, checked before the file is read;
-// announced like room/update.
+// 10 MiB) → {room, participants, adminUserIDs}. Group admins only, checked before the file is read
+// when roomID comes first (web SDK); announced like room/update.
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
@@ -27,6 +27,8 @@ export function roomPhotoUpload(deps: Deps): RouteOptions {
       const received = await receiveUpload(request, { maxBytes: PHOTO_MAX_BYTES, beforeFile });
       try {
         const { roomID } = validate(received.fields, [ROOM_ID_RULE], POWERTALK_MESSAGES);
+        // Android sends the file first: checked again before anything is stored.
+        await assertGroupAdmin(deps, actor, roomID);
         return ok(await uploadRoomPhoto(deps, actor, roomID, received.file, linkBase(deps, request)));
       } finally {
         await received.discard();
