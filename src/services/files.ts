@@ -100,7 +100,13 @@ export async function saveFile(
       await alsoInTransaction?.(trx, file, token);
     });
   } catch (err) {
-    await forget(deps, file).catch(() => {});
+    // A commit whose answer was lost may still have written the row: its bytes stay then. When the
+    // database cannot say, nothing is removed here: an uncommitted upload left its sweep row.
+    const written = await findFile(deps.db, file.projectId, file.id).then(
+      (row) => row !== undefined,
+      () => true,
+    );
+    if (!written) await forget(deps, file).catch(() => {});
     throw err;
   }
   return { file, token, thumbnail: seen.thumbnail };
