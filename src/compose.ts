@@ -13,7 +13,6 @@ import { createMetrics } from './metrics.ts';
 import { openRedis } from './redis.ts';
 import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
-import { insertTickets } from './repos/tickets.ts';
 import { createAuthCache } from './security/auth-cache.ts';
 import { memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { createSecretBox } from './security/secret-box.ts';
@@ -22,7 +21,7 @@ import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { announcePresence, refillTargets } from './services/delivery.ts';
 import { renderPayload } from './services/webhook-payloads.ts';
-import { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import { TransactionBatcher } from './storage/batcher.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import { createTokenSigner } from './tokens.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
@@ -124,7 +123,6 @@ export async function createDeps(
       redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
     redisPrefix: config.redisPrefix,
     authCache,
-    tickets: new InsertBatcher((rows) => insertTickets(database.db, rows)),
     writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
@@ -133,6 +131,7 @@ export async function createDeps(
     webhooks,
     demo: config.demo,
     schedulerInterval: config.schedulerInterval,
+    retention: config.retention,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),

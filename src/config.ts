@@ -74,6 +74,18 @@ export interface Config {
   readonly schedulerInterval: number;
   /** Where uploaded files are kept (a directory or an S3 bucket) and the base of their links. */
   readonly files: FilesConfig;
+  /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
+  readonly retention: RetentionSettings;
+}
+
+/** Deleting what expired (services/retention.ts). */
+export interface RetentionSettings {
+  /** Seconds between rounds; 0: this node runs none. */
+  intervalSeconds: number;
+  /** Days an ended session (and its refresh tokens) is kept. */
+  sessionDays: number;
+  /** Days a delivered or failed webhook delivery is kept (for `parley webhook deliveries` and replay). */
+  webhookDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = './data/parley.db';
@@ -172,7 +184,17 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
   };
   const config: Omit<
     Config,
-    'broker' | 'natsUrl' | 'messageMaxChars' | 'socketMaxFrame' | 'listMaxChars' | 'demo' | 'schedulerInterval' | 'webhooks' | 'files' | keyof typeof limits
+    | 'broker'
+    | 'natsUrl'
+    | 'messageMaxChars'
+    | 'socketMaxFrame'
+    | 'listMaxChars'
+    | 'demo'
+    | 'schedulerInterval'
+    | 'retention'
+    | 'webhooks'
+    | 'files'
+    | keyof typeof limits
   > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
     host: overrides.host ?? get('PARLEY_HOST') ?? '127.0.0.1',
@@ -214,6 +236,11 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
     files: parseFilesConfig(get, config.databaseUrl, problems),
+    retention: Object.freeze({
+      intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),
+      sessionDays: int('PARLEY_RETENTION_SESSION_DAYS', get('PARLEY_RETENTION_SESSION_DAYS'), 30, 0, 3650),
+      webhookDays: int('PARLEY_RETENTION_WEBHOOK_DAYS', get('PARLEY_RETENTION_WEBHOOK_DAYS'), 7, 0, 3650),
+    }),
     webhooks: Object.freeze({
       allowPrivate: oneOf('PARLEY_WEBHOOK_ALLOW_PRIVATE', get('PARLEY_WEBHOOK_ALLOW_PRIVATE'), ['true', 'false'], 'false') === 'true',
       timeoutMs: int('PARLEY_WEBHOOK_TIMEOUT', get('PARLEY_WEBHOOK_TIMEOUT'), 10_000, 100, 120_000),

@@ -1,5 +1,6 @@
 // What every service gets: the Deps type, built once by the composition root (compose.ts) or by a
 // test. Types only, so services can name it without importing the code that builds it.
+import type { RetentionSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely, Transaction } from 'kysely';
@@ -7,7 +8,6 @@ import type { Hub } from './chat/hub.ts';
 import type { FileStore } from './files/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
-import type { TicketRow } from './repos/tickets.ts';
 import type { WebhookEndpoint } from './repos/webhooks.ts';
 import type { AuthCache } from './security/auth-cache.ts';
 import type { AuthGuard } from './security/auth-guard.ts';
@@ -15,7 +15,7 @@ import type { SecretBox } from './security/secret-box.ts';
 import type { TokenBuckets } from './security/token-bucket.ts';
 import type { TtlCache } from './security/ttl-cache.ts';
 import type { ClientUser } from './services/user-view.ts';
-import type { InsertBatcher, TransactionBatcher } from './storage/batcher.ts';
+import type { TransactionBatcher } from './storage/batcher.ts';
 import type { DatabaseHealth } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
 import type { DB } from './storage/schema.ts';
@@ -52,8 +52,6 @@ export interface Deps {
    * event-loop turn share one transaction, one commit; on PostgreSQL each runs in its own.
    */
   writes: TransactionBatcher<Transaction<DB>>;
-  /** Group commit for ticket records written outside a transaction. */
-  tickets: InsertBatcher<TicketRow>;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */
@@ -64,6 +62,8 @@ export interface Deps {
   webhooks: WebhookRuntime;
   /** Milliseconds between looks for due scheduled messages while serving (services/scheduler.ts); 0: none. */
   schedulerInterval: number;
+  /** Deleting what expired while serving (services/retention.ts). */
+  retention: RetentionSettings;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
   /** Uploaded files: where their bytes are, and the base of their links (from the request when unset). */

@@ -22,6 +22,7 @@ import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 import { startFileSweeper } from './services/files.ts';
+import { startRetention } from './services/retention.ts';
 import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
@@ -132,15 +133,19 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
+  // So is retention (services/retention.ts), one node at a time, and the sweep of orphaned file bytes.
   let scheduler: { stop(): Promise<void> } | undefined;
   let sweeper: { stop(): void } | undefined;
+  let retention: { stop(): Promise<void> } | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
+    retention ??= startRetention(deps, deps.retention);
     sweeper ??= startFileSweeper(deps);
   });
   app.addHook('onClose', async () => {
     sweeper?.stop();
     await scheduler?.stop();
+    await retention?.stop();
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

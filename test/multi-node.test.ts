@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { findUserByXcUserId } from '../src/repos/users.ts';
 import { revokeKey } from '../src/services/projects.ts';
 import { type TestApp, type TokenBundle, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
@@ -52,6 +53,25 @@ for (const withRedis of [true, false]) {
       });
       return res.json().error.code as string;
     }
+
+    it('a profile changed on one node is not taken as unchanged from a stale cache by the other', async () => {
+      const server = { 'server-key': a.project.serverKey.header };
+      const ticket = (node: TestApp, fullName: string) =>
+        post(node.app, '/v1/server/auth_ticket/request', server, { ...BODY, xcUserID: 'profile-across', fullName });
+      const stored = async () => (await findUserByXcUserId(a.deps.db, a.project.projectID, 'profile-across'))?.fullname;
+      assert.equal((await ticket(a, 'First')).body.status, 200);
+      assert.equal((await ticket(a, 'First')).body.status, 200, 'a now holds the profile');
+      for (const change of ['ticket', 'user/update'] as const) {
+        if (change === 'ticket') assert.equal((await ticket(b, 'Changed on b')).body.status, 200);
+        else assert.equal((await post(b.app, '/v1/server/user/update', server, { xcUserID: 'profile-across', fullName: 'Changed on b' })).body.status, 200);
+        assert.equal(await stored(), 'Changed on b');
+        // The next ticket on a says "First" again: a must see that as a change and write it.
+        await eventually(`a writes the profile back after ${change} on b`, async () => {
+          assert.equal((await ticket(a, 'First')).body.status, 200);
+          return (await stored()) === 'First';
+        });
+      }
+    });
 
     it('a session logged out on one node ends on the other', async () => {
       const s = await session('logout-across');

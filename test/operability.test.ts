@@ -1,7 +1,9 @@
 // Health, readiness, metrics, brute-force protection and rate limits, on both databases.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/storage/database.ts';
 import { type TestApp, createTestApp, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
 
@@ -19,7 +21,7 @@ await eachDialect(describe, 'operability', (dialect) => {
     it('GET /healthz and /readyz answer 200 envelopes', async () => {
       const health = await t.app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(health.statusCode, 200);
-      assert.deepEqual(health.json().data, { status: 'ok' });
+      assert.deepEqual(health.json().data, { status: 'ok', version: JSON.parse(readFileSync('package.json', 'utf8')).version });
       const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200);
       assert.deepEqual(ready.json().data, { status: 'ready', database: dialect });
@@ -46,6 +48,24 @@ await eachDialect(describe, 'operability', (dialect) => {
           .values({ name, timestamp: new Date().toISOString() } as never)
           .execute();
       }
+    });
+
+    it('refuses to start on a database a newer Parley migrated, naming its migration', async () => {
+      const future = { name: '9999_from_the_future', timestamp: new Date().toISOString() };
+      await t.deps.db
+        .insertInto('kysely_migration' as never)
+        .values(future as never)
+        .execute();
+      try {
+        await assert.rejects(openDatabase(t.databaseUrl), /the database schema is newer than this Parley \(migration 9999_from_the_future is unknown to it\)/);
+      } finally {
+        await t.deps.db
+          .deleteFrom('kysely_migration' as never)
+          .where('name' as never, '=', future.name as never)
+          .execute();
+      }
+      const reopened = await openDatabase(t.databaseUrl);
+      await reopened.close();
     });
 
     it('GET /metrics counts requests by route and outcome, tickets, redemptions and failures', async () => {

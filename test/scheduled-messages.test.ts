@@ -327,9 +327,10 @@ await eachDialect(describe, 'the scheduler of a serving process', (dialect) => {
       const bob = await loginUser(t, 'Bob');
       const message = outgoingMessage(personalRoom(alice, bob), alice, 'sent by the loop');
       succeeded(await clientCall(t, alice, `${SCHEDULED}/create`, { message, scheduledTime: t.clock.now() + MINUTE }));
-      t.clock.advance(MINUTE);
       const base = await listen(t);
       socket = await ChatSocket.open(socketUrl(base, t.project.appKey.header, bob.accessToken));
+      // Due only once Bob listens: a delivery before his socket opened would pass him by.
+      t.clock.advance(MINUTE);
       const got = await socket.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === message.localID);
       assert.equal(text(got), 'sent by the loop');
     } finally {

@@ -14,26 +14,7 @@ const SDK = fileURLToPath(new URL('../node_modules/@taptalk.io/web-sdk/index.js'
  * Paths other parts of issue #11 serve, built on their own branches: `sdk-files` (the file store and
  * photos) and `sdk-state` (per-user room and message state). The lead empties this list at the merge.
  */
-const EXPECTED_FROM_OTHER_BRANCHES: Record<string, 'sdk-files' | 'sdk-state'> = {
-  '/v1/client/room/mute': 'sdk-state',
-  '/v1/client/room/unmute': 'sdk-state',
-  '/v1/client/room/pin': 'sdk-state',
-  '/v1/client/room/unpin': 'sdk-state',
-  '/v1/client/room/mark_as_unread': 'sdk-state',
-  '/v1/client/room/clear_chat': 'sdk-state',
-  '/v1/client/room/groups_in_common': 'sdk-state',
-  '/v1/chat/message/star': 'sdk-state',
-  '/v1/chat/message/unstar': 'sdk-state',
-  '/v1/chat/message/get_starred_list': 'sdk-state',
-  '/v1/chat/message/get_starred_ids': 'sdk-state',
-  '/v1/chat/message/pin': 'sdk-state',
-  '/v1/chat/message/unpin': 'sdk-state',
-  '/v1/chat/message/get_pinned_list': 'sdk-state',
-  '/v1/chat/message/get_pinned_ids': 'sdk-state',
-  '/v1/chat/message/get_details': 'sdk-state',
-  '/v1/chat/message/get_total_read': 'sdk-state',
-  '/v1/chat/room/get_shared_content': 'sdk-state',
-};
+const EXPECTED_FROM_OTHER_BRANCHES: Record<string, 'sdk-files' | 'sdk-state'> = {};
 
 /** The REST paths the SDK builds from its base URL (`${baseApiUrl}/…`), query strings cut off. */
 function sdkRestPaths(): string[] {

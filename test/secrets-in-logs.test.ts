@@ -77,7 +77,7 @@ it('logs requests with ids but no key, ticket or token', async () => {
   }
   // Query parameters of other names that carry credentials.
   for (const name of ['access_token', 'refresh_token', 'api_key', 'secret', 'ticket', 'token', 'X-Amz-Signature']) {
-    await app.inject({ method: 'GET', url: `/healthz?${name}=${encodeURIComponent(next.refreshToken as string)}` });
+    await app.inject({ method: 'GET', url: `/v1/nowhere?${name}=${encodeURIComponent(next.refreshToken as string)}` });
   }
   // A push token is a device's credential: registered, and refused with its value in a bad field.
   const pushToken = `fcm:${'p'.repeat(60)}`;
@@ -101,4 +101,14 @@ it('logs requests with ids but no key, ticket or token', async () => {
     const tail = secret.includes('.') ? secret.split('.').at(-1) : undefined;
     if (tail !== undefined && tail.length > 20) assert.ok(!log.includes(tail));
   }
+});
+
+it('does not log health probes and metric scrapes, and logs the other requests', async () => {
+  const before = lines.length;
+  for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+    assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url);
+  }
+  const log = lines.slice(before).join('');
+  assert.match(log, /"url":"\/openapi\.json"/);
+  for (const probe of ['/healthz', '/readyz', '/metrics']) assert.ok(!log.includes(`"url":"${probe}"`), `${probe} was logged`);
 });

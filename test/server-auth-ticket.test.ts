@@ -39,11 +39,80 @@ await eachDialect(describe, 'POST /v1/server/auth_ticket/request', (dialect) => 
     assert.equal(claims.pid, t.project.projectID);
     assert.equal(claims.exp, (claims.iat as number) + 3600);
     assert.equal(claims.iat, Math.floor(t.clock.now() / 1000));
-    const row = await findTicket(t.deps.db, claims.jti as string);
-    assert.ok(row, 'the ticket jti is recorded');
-    assert.equal(row.kind, 'powertalk');
-    assert.equal(row.subject, userID);
-    assert.equal(row.redeemed_at, null);
+    assert.equal(await findTicket(t.deps.db, claims.jti as string), undefined, 'issuing a ticket writes nothing');
+  });
+
+  it('writes a returning user back to what the request says, whatever changed the profile between', async () => {
+    const body = (fullName: string) => ({ ...SEED_REQUEST, xcUserID: 'cached-profile', fullName });
+    const stored = async () => (await findUserByXcUserId(t.deps.db, t.project.projectID, 'cached-profile'))?.fullname;
+    assert.equal((await post(t.app, URL, headers, body('First'))).status, 200);
+    assert.equal((await post(t.app, URL, headers, body('First'))).status, 200);
+    assert.equal((await post(t.app, URL, headers, body('Second'))).status, 200);
+    assert.equal(await stored(), 'Second');
+    assert.equal((await post(t.app, URL, headers, body('First'))).status, 200);
+    assert.equal(await stored(), 'First', 'a ticket request after a change is not answered from the profile before it');
+    const updated = await post(t.app, '/v1/server/user/update', headers, { xcUserID: 'cached-profile', fullName: 'Third' });
+    assert.equal(updated.body.status, 200);
+    assert.equal((await post(t.app, URL, headers, body('First'))).status, 200);
+    assert.equal(await stored(), 'First');
+  });
+
+  it('records a ticket when it is redeemed, once: a second redemption is refused', async () => {
+    const { ticket, userID } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'redeem-once' })).body.data;
+    const jti = (decode(ticket) as Record<string, unknown>).jti as string;
+    const client = { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}`, 'content-type': 'text/plain;charset=UTF-8' };
+    const first = await post(t.app, '/v1/auth/access_token/request', client, '""');
+    assert.equal(first.body.status, 200, JSON.stringify(first.body.error));
+    const row = await findTicket(t.deps.db, jti);
+    assert.deepEqual([row?.kind, row?.subject, row?.redeemed_at], ['powertalk', userID, t.clock.now()]);
+    const second = await post(t.app, '/v1/auth/access_token/request', client, '""');
+    assert.deepEqual([second.body.status, second.body.error.code, second.body.error.message], [401, '40103', 'Auth ticket has already been used']);
+  });
+
+  it('refuses a ticket whose user is gone with 40106, and records nothing', async () => {
+    const { ticket } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'gone-user' })).body.data;
+    await t.deps.db.deleteFrom('users').where('project_id', '=', t.project.projectID).where('xc_user_id', '=', 'gone-user').execute();
+    const client = { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}`, 'content-type': 'text/plain;charset=UTF-8' };
+    const res = await post(t.app, '/v1/auth/access_token/request', client, '""');
+    assert.deepEqual([res.body.status, res.body.error.code], [401, '40106']);
+    assert.equal(await findTicket(t.deps.db, (decode(ticket) as Record<string, string>).jti as string), undefined);
+  });
+
+  it('refuses the refresh of a session whose user is gone with 40106', async () => {
+    const { ticket } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'gone-later' })).body.data;
+    const client = (bearer: string) => ({ 'app-key': t.project.appKey.header, authorization: `Bearer ${bearer}`, 'content-type': 'text/plain;charset=UTF-8' });
+    const login = await post<{ refreshToken: string }>(t.app, '/v1/auth/access_token/request', client(ticket), '""');
+    assert.equal(login.body.status, 200);
+    await t.deps.db.deleteFrom('users').where('project_id', '=', t.project.projectID).where('xc_user_id', '=', 'gone-later').execute();
+    const res = await post(t.app, '/v1/auth/access_token/refresh', client(login.body.data.refreshToken), '""');
+    assert.deepEqual([res.body.status, res.body.error.code], [401, '40106']);
+  });
+
+  it('redeems once a ticket an older version recorded unredeemed at issuance', async () => {
+    const redeem = (ticket: string) =>
+      post(
+        t.app,
+        '/v1/auth/access_token/request',
+        { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}`, 'content-type': 'text/plain;charset=UTF-8' },
+        '""',
+      );
+    const { ticket, userID } = (await post<Ticketed>(t.app, URL, headers, { ...SEED_REQUEST, xcUserID: 'older-version' })).body.data;
+    const claims = decode(ticket) as Record<string, number | string>;
+    const now = t.clock.now();
+    const old = { project_id: t.project.projectID, kind: 'powertalk' as const, subject: userID, issued_at: now, redeemed_at: null };
+    await t.deps.db
+      .insertInto('tickets')
+      .values({ ...old, jti: claims.jti as string, expires_at: (claims.exp as number) * 1000 })
+      .execute();
+    // A record long expired: the next redemption's purge removes it (a minute after the last purge).
+    await t.deps.db
+      .insertInto('tickets')
+      .values({ ...old, jti: 'expired-record', expires_at: now - 1 })
+      .execute();
+    t.clock.advance(61_000);
+    assert.equal((await redeem(ticket)).body.status, 200);
+    assert.deepEqual((await redeem(ticket)).body.error.message, 'Auth ticket has already been used');
+    assert.ok((await findTicket(t.deps.db, claims.jti as string))?.redeemed_at);
   });
 
   it('finds the user again by xcUserID, updates given fields and keeps optional ones not given', async () => {

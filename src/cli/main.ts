@@ -2,11 +2,14 @@
 import { ConfigError } from '../config.ts';
 import { NotFoundError } from '../services/projects.ts';
 import { OperatorError } from '../errors.ts';
+import { VERSION } from '../version.ts';
 import { type Command, type Output, UsageError } from './context.ts';
 // Loaded on demand: `parley key list` need not load the HTTP server.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.ts')).serve,
   migrate: async () => (await import('./migrate.ts')).migrate,
+  backup: async () => (await import('./backup.ts')).backup,
+  restore: async () => (await import('./restore.ts')).restore,
   'project create': async () => (await import('./project-create.ts')).projectCreate,
   'project list': async () => (await import('./project-list.ts')).projectList,
   'tier select': async () => (await import('./tier-select.ts')).tierSelect,
@@ -24,12 +27,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export const USAGE = `Usage: parley <command> [flags]
 
 Commands:
+  --version                                       print Parley's version
   serve [--host H] [--port P] [--bootstrap] [--demo]
                                                   serve the HTTP API (defaults 127.0.0.1:8080);
                                                   --bootstrap creates the project "default" on an
                                                   empty database, --demo serves /demo (never in
                                                   production: it hands out tickets to anyone)
   migrate                                         run database migrations
+  backup --out FILE                               copy the SQLite database while it serves (online
+                                                  backup; PostgreSQL: pg_dump, docs/operations.md)
+  restore --from FILE [--force]                   make a backup the database (Parley stopped;
+                                                  --force replaces a database that holds data)
   project create --name N [--tier T] [--json]     create a project with one key of each type
   project list [--json]                           list projects
   tier select --project ID --tier T               set a project's tier (free, pro, enterprise)
@@ -55,6 +63,17 @@ const stdio: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** The entries of USAGE for a command, or for every command of a group (`webhook`). */
+function usageOf(prefix: string): string | undefined {
+  const commands = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length, USAGE.indexOf('\n\n', USAGE.indexOf('Commands:')));
+  // An entry is a line indented by two spaces and the lines indented further that follow it.
+  const entries = commands.split(/\n(?= {2}\S)/);
+  const matching = entries.filter((e) => e.startsWith(`  ${prefix} `) || e.trimEnd() === `  ${prefix}`);
+  return matching.length === 0 ? undefined : `Usage: parley ${prefix} …\n\n${matching.join('\n')}\n\n${USAGE.slice(USAGE.lastIndexOf('\n\n') + 2)}`;
+}
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Output = stdio): Promise<number> {
   // Asked for, the usage is the output; given no command at all, it is a usage error (stderr, exit 2).
   if (argv.length === 0) {
@@ -65,9 +84,19 @@ export async function main(argv: string[], env: Record<string, string | undefine
     io.out(USAGE);
     return 0;
   }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    io.out(VERSION);
+    return 0;
+  }
   const twoWords = `${argv[0]} ${argv[1] ?? ''}`;
   const [name, args] = COMMANDS[twoWords] ? [twoWords, argv.slice(2)] : [argv[0] as string, argv.slice(1)];
   const load = COMMANDS[name];
+  // `parley key create --help`, `parley webhook --help`: that part of the usage, on stdout.
+  const help = wantsHelp(args) ? usageOf(name) : undefined;
+  if (help !== undefined) {
+    io.out(help);
+    return 0;
+  }
   if (load === undefined) {
     io.err(`parley: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;

@@ -23,7 +23,7 @@ export interface Contact {
   updatedAt: number;
 }
 
-function toContact(r: ContactRow): Contact {
+export function toContact(r: ContactRow): Contact {
   return {
     id: r.id,
     customerUserID: r.customer_user_id,

@@ -3,13 +3,16 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { DB, MessageTable } from '../storage/schema.ts';
 import { type StoredMessage, findMessagesByIds } from './messages.ts';
+import { visibleTo } from './visibility.ts';
 
 /**
  * The one rule of "unread" (for a query where the message table is `m`): a visible message, not
- * deleted and not read, sent by someone other than `userId`.
+ * deleted, sent by someone other than `userId`, newer than the user's read watermark of its room
+ * (docs/chat-state.md), and in a personal room not flagged read (the flag is the other user's).
+ * Personal room ids hold a '-', group ids never do (spec §6).
  */
 export function unreadFromOthersOf(userId: number) {
-  return sql<boolean>`m.sender_id <> ${userId} and m.is_read = 0 and m.is_deleted = 0 and m.is_hidden = 0`;
+  return sql<boolean>`m.sender_id <> ${userId} and m.is_deleted = 0 and m.is_hidden = 0 and (m.is_read = 0 or m.room_id not like '%-%') and not exists (select 1 from room_user_states rs where rs.project_id = m.project_id and rs.user_id = ${userId} and rs.room_id = m.room_id and rs.read_upto >= m.created_at) and ${visibleTo('m', userId)}`;
 }
 
 /** A message the room list may include: what choosing needs, without its content. */
@@ -45,6 +48,7 @@ export async function newestPerRoom(db: Kysely<DB>, projectId: string, userId: n
           .whereRef('l.project_id', '=', 'rm.project_id')
           .whereRef('l.room_id', '=', 'rm.room_id')
           .where('l.is_hidden', '=', 0)
+          .where(visibleTo('l', userId))
           .orderBy('l.created_at', 'desc')
           .orderBy('l.id', 'desc')
           .limit(1),
@@ -96,6 +100,7 @@ export async function changedBetween(
     .where('rm.user_id', '=', userId)
     .where('m.updated_at', '>', after)
     .where('m.updated_at', '<=', upTo)
+    .where(visibleTo('m', userId))
     .orderBy('m.updated_at')
     .orderBy('m.id')
     .limit(limit)

@@ -2,6 +2,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
+import { visibleTo } from './visibility.ts';
 import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
 
 export interface StoredMessage {
@@ -126,19 +127,27 @@ export async function findMessagesByIds(db: Kysely<DB>, projectId: string, ids: 
   return rows.map(toMessage);
 }
 
-/** Newest first, `created < maxCreated` (0 = no bound). */
-export async function listBefore(db: Kysely<DB>, projectId: string, roomId: string, maxCreated: number, limit: number): Promise<StoredMessage[]> {
-  let query = db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('room_id', '=', roomId);
+/** Newest first, `created < maxCreated` (0 = no bound), as `viewer` sees the room. */
+export async function listBefore(
+  db: Kysely<DB>,
+  projectId: string,
+  roomId: string,
+  viewer: number,
+  maxCreated: number,
+  limit: number,
+): Promise<StoredMessage[]> {
+  let query = db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('room_id', '=', roomId).where(visibleTo('messages', viewer));
   if (maxCreated > 0) query = query.where('created_at', '<', maxCreated);
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toMessage);
 }
 
-/** Created at/after `minCreated`, or changed after `lastUpdated`. */
+/** Created at/after `minCreated`, or changed after `lastUpdated`, as `viewer` sees the room. */
 export async function listAfter(
   db: Kysely<DB>,
   projectId: string,
   roomId: string,
+  viewer: number,
   minCreated: number,
   lastUpdated: number,
   limit: number,
@@ -149,6 +158,7 @@ export async function listAfter(
     .where('project_id', '=', projectId)
     .where('room_id', '=', roomId)
     .where((eb) => eb.or([eb('created_at', '>=', minCreated), eb('updated_at', '>', lastUpdated)]))
+    .where(visibleTo('messages', viewer))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)

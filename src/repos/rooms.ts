@@ -214,3 +214,34 @@ export async function unreadRoomIdsOfUser(db: Kysely<DB>, projectId: string, use
     .execute();
   return rows.map((r) => r.room_id);
 }
+
+/** Groups (not deleted) that both users are in, most recently active first. */
+export async function commonGroupIds(db: Kysely<DB>, projectId: string, a: number, b: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('room_members as x')
+    .innerJoin('room_members as y', (j) => j.onRef('y.project_id', '=', 'x.project_id').onRef('y.room_id', '=', 'x.room_id'))
+    .innerJoin('rooms as r', (j) => j.onRef('r.project_id', '=', 'x.project_id').onRef('r.id', '=', 'x.room_id'))
+    .select('r.id')
+    .where('x.project_id', '=', projectId)
+    .where('x.user_id', '=', a)
+    .where('y.user_id', '=', b)
+    .where('r.type', '=', 2)
+    .where('r.is_deleted', '=', 0)
+    .orderBy('r.last_event_at', 'desc')
+    .orderBy('r.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The rooms the user is in, deleted ones left out. */
+export async function roomIdsOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('room_members as rm')
+    .innerJoin('rooms as r', (j) => j.onRef('r.project_id', '=', 'rm.project_id').onRef('r.id', '=', 'rm.room_id'))
+    .select('rm.room_id')
+    .where('rm.project_id', '=', projectId)
+    .where('rm.user_id', '=', userId)
+    .where('r.is_deleted', '=', 0)
+    .execute();
+  return new Set(rows.map((r) => r.room_id));
+}

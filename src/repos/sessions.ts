@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { TicketRow } from './tickets.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 
 export interface NewSession {
@@ -155,10 +156,18 @@ export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): 
   return result.numUpdatedRows > 0n;
 }
 
-/** Marks a ticket redeemed; false when it was already redeemed (or never recorded). */
-export async function redeemTicket(db: Kysely<DB>, jti: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('tickets').set({ redeemed_at: now }).where('jti', '=', jti).where('redeemed_at', 'is', null).executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+/**
+ * Records a ticket's redemption, the only write a ticket ever causes; false when its jti was redeemed
+ * before (the primary key refuses the second, also when two nodes race). A row recorded unredeemed at
+ * issuance by an older version is marked redeemed instead.
+ */
+export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number): Promise<boolean> {
+  const result = await db
+    .insertInto('tickets')
+    .values({ ...row, redeemed_at: now })
+    .onConflict((oc) => oc.column('jti').doUpdateSet({ redeemed_at: now }).where('tickets.redeemed_at', 'is', null))
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
 /** Which of these sessions have ended. */

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink } from '../redis.ts';
 import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionState } from '../repos/sessions.ts';
+import type { StoredProfile } from '../repos/users.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export type Invalidation =
@@ -16,12 +17,14 @@ export type Invalidation =
   | { kind: 'keys' }
   /** A project's webhook endpoints changed (their listener, the webhook service, forgets them). */
   | { kind: 'webhooks'; project: string }
-  /** A user's profile changed (the chat's user cache forgets it). */
+  /** A user's profile changed (the chat's user cache and the ticket path's profile cache forget it). */
   | { kind: 'user'; project: string; id: number };
 
 export interface AuthCache {
   keys: TtlCache<string, KeyForAuth>;
   sessions: TtlCache<string, SessionState>;
+  /** Returning users' stored profiles by `project\0xcUserID`, so issuing their tickets reads nothing. */
+  profiles: TtlCache<string, StoredProfile>;
   /**
    * Bumped by every invalidation. Read it before a database read and fill the cache only if it is
    * unchanged, so a read that raced a revocation never caches the state from before it.
@@ -48,6 +51,8 @@ export interface AuthCacheOptions {
 export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCache> {
   const keys = new TtlCache<string, KeyForAuth>(options.keyTtlMs, 10_000, options.now);
   const sessions = new TtlCache<string, SessionState>(options.sessionTtlMs, 100_000, options.now);
+  // Shares the sessions' rule: cached only where every change reaches every node.
+  const profiles = new TtlCache<string, StoredProfile>(options.sessionTtlMs, 20_000, options.now);
   let epoch = 0;
   const listeners: Array<(message: Invalidation, local: boolean) => void> = [];
   const onInvalidate = (listener: (message: Invalidation, local: boolean) => void) => void listeners.push(listener);
@@ -56,33 +61,39 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     for (const listener of listeners) listener(m, local);
     if (m.kind === 'session') sessions.delete(m.id);
     else if (m.kind === 'sessions') sessions.clear();
+    // Profiles change rarely next to how often tickets are issued: forgetting all is simplest.
+    else if (m.kind === 'user') profiles.clear();
     else if (m.kind === 'key') {
       for (const type of ['server', 'api', 'app']) keys.delete(`${type}:${m.id}`);
     } else if (m.kind === 'keys') keys.clear();
   };
   const redis = options.redis;
   if (redis === undefined) {
-    return { keys, sessions, epoch: () => epoch, invalidate: (m) => apply(m, true), apply, onInvalidate, close: async () => {} };
+    return { keys, sessions, profiles, epoch: () => epoch, invalidate: (m) => apply(m, true), apply, onInvalidate, close: async () => {} };
   }
 
   const forgetAll = () => {
     epoch++;
     keys.clear();
     sessions.clear();
+    profiles.clear();
   };
   // Until subscribed, and whenever the subscription is lost, nothing is cached; once (re)subscribed,
   // start over from the database, as notes may have been missed.
   keys.pause();
   sessions.pause();
+  profiles.pause();
   const subscription = redis.subscribe(options.channel, {
     live(up) {
       forgetAll();
       if (up) {
         keys.resume();
         sessions.resume();
+        profiles.resume();
       } else {
         keys.pause();
         sessions.pause();
+        profiles.pause();
       }
     },
     message(text) {
@@ -97,6 +108,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
   return {
     keys,
     sessions,
+    profiles,
     epoch: () => epoch,
     apply,
     onInvalidate,

@@ -4,8 +4,6 @@ import type { Transaction } from 'kysely';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type ContactFields, findBySyncKeys, insertContact, updateContact } from '../repos/contacts.ts';
-import { insertTicket } from '../repos/tickets.ts';
-import { commitWithoutFlush } from '../storage/dialect.ts';
 import type { DB } from '../storage/schema.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { ConcurrentChange, inRetriedTransaction } from './transactions.ts';
@@ -55,17 +53,15 @@ export async function syncContact(deps: Deps, projectId: string, fields: Contact
 export async function requestLiveChatTicket(deps: Deps, projectId: string, fields: ContactFields): Promise<SyncResult & { ticket: string }> {
   const now = deps.clock.now();
   const issued = await inRetriedTransaction(deps, async (trx) => {
+    // As for PowerTalk tickets, issuing writes nothing of its own: the ticket is recorded when redeemed.
     const result = await saveContact(trx, projectId, fields, now);
-    // As for PowerTalk tickets: a lost ticket record fails closed, so only a written contact waits for the flush.
-    if (!result.written) await commitWithoutFlush(trx, deps.dialect);
-    const { token, claims } = deps.signer.sign({
+    const { token } = deps.signer.sign({
       pur: 'livechat_ticket',
       sub: result.contactID,
       pid: projectId,
       now,
       ttlSeconds: TICKET_TTL_SECONDS,
     });
-    await insertTicket(trx, 'onetalk', claims);
     return { ...result, ticket: token };
   });
   deps.metrics.ticketsIssued.inc({ kind: 'onetalk' });

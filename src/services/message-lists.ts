@@ -1,10 +1,11 @@
 // The message lists the SDKs load (spec §7.3, §7.4): a room's history, and the room list with what
 // changed since a session last asked, bounded whatever was sent to the user.
 import type { MessageView, RoomView } from '../chat/views.ts';
-import { messageView } from '../chat/views.ts';
+import { messageView, personalRoomUsers } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import * as lists from '../repos/message-lists.ts';
 import * as messages from '../repos/messages.ts';
+import * as states from '../repos/room-user-states.ts';
 import type { StoredMessage } from '../repos/messages.ts';
 import * as sessions from '../repos/sessions.ts';
 import { roomViewsFor } from './delivery.ts';
@@ -19,8 +20,10 @@ export async function viewsFor(deps: Deps, actor: ChatActor, list: StoredMessage
     list.map((m) => m.senderId),
   );
   const roomViews = new Map<string, RoomView | undefined>();
+  const own = await ownReceipts(deps, actor, list);
   const out: MessageView[] = [];
-  for (const m of list) {
+  for (const listed of list) {
+    const m = own(listed);
     if (!roomViews.has(m.roomId)) {
       const state = await roomStateIfExists(deps, actor.projectId, m.roomId);
       roomViews.set(m.roomId, state === undefined ? undefined : (await roomViewsFor(deps, state, [actor.userId])).get(actor.userId));
@@ -33,14 +36,37 @@ export async function viewsFor(deps: Deps, actor: ChatActor, list: StoredMessage
 
 export async function listBefore(deps: Deps, actor: ChatActor, roomId: string, maxCreated: number, limit: number) {
   await roomOfMember(deps, actor, roomId);
-  const page = await messages.listBefore(deps.db, actor.projectId, roomId, maxCreated, limit + 1);
+  const page = await messages.listBefore(deps.db, actor.projectId, roomId, actor.userId, maxCreated, limit + 1);
   return { messages: await viewsFor(deps, actor, page.slice(0, limit)), hasMore: page.length > limit };
 }
 
 export async function listAfter(deps: Deps, actor: ChatActor, roomId: string, minCreated: number, lastUpdated: number) {
   await roomOfMember(deps, actor, roomId);
-  const list = await messages.listAfter(deps.db, actor.projectId, roomId, minCreated, lastUpdated, deps.chat.limits.listMax);
+  const list = await messages.listAfter(deps.db, actor.projectId, roomId, actor.userId, minCreated, lastUpdated, deps.chat.limits.listMax);
   return { messages: await viewsFor(deps, actor, list) };
+}
+
+/**
+ * In a group, a member sees their own receipt of others' messages (read up to their watermark); the
+ * sender sees whether anyone got or read it, as in a personal room (docs/chat-state.md).
+ */
+async function ownReceipts(deps: Deps, actor: ChatActor, list: StoredMessage[]): Promise<(m: StoredMessage) => StoredMessage> {
+  const inGroup = list.filter((m) => personalRoomUsers(m.roomId) === undefined);
+  const theirs = [...new Set(inGroup.filter((m) => m.senderId !== actor.userId).map((m) => m.roomId))];
+  const mine = [...new Set(inGroup.filter((m) => m.senderId === actor.userId).map((m) => m.roomId))];
+  const own = new Map((await states.statesOfUser(deps.db, actor.projectId, actor.userId, theirs)).map((s) => [s.roomId, s]));
+  const others = await states.othersWatermarks(deps.db, actor.projectId, actor.userId, mine);
+  return (m) => {
+    if (personalRoomUsers(m.roomId) !== undefined) return m;
+    if (m.senderId === actor.userId) {
+      const o = others.get(m.roomId);
+      const isRead = m.isRead || (o !== undefined && o.readUpto >= m.created);
+      return { ...m, isRead, isDelivered: isRead || m.isDelivered || (o !== undefined && o.deliveredUpto >= m.created) };
+    }
+    const s = own.get(m.roomId);
+    const isRead = s !== undefined && s.readUpto >= m.created;
+    return { ...m, isRead, isDelivered: isRead || (s !== undefined && s.deliveredUpto >= m.created) };
+  };
 }
 
 /** A list answer, and where this session's `new_and_updated` starts once the client has it. */

@@ -6,6 +6,7 @@ import { type ClientMessage, isServerType, readClientMessage } from '../chat/mes
 import { ROOM_PERSONAL } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import * as marks from '../repos/message-marks.ts';
 import * as messages from '../repos/messages.ts';
 import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
@@ -13,24 +14,12 @@ import type { RoomEvent } from '../repos/rooms.ts';
 import type { WebhookEndpoint } from '../repos/webhooks.ts';
 import type { DB } from '../storage/schema.ts';
 import { refuseBlockedSender } from './blocks.ts';
+import { type Changed, storeChange } from './message-changes.ts';
+import { markMessages } from './receipts.ts';
 import { targetsFor } from './delivery.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomStateIfExists } from './room-state.ts';
-
-/** A stored message with the room event that last changed it. */
-interface Changed {
-  message: StoredMessage;
-  event: RoomEvent;
-}
-
-/** Stores a change as the room's next event. Runs inside a (possibly shared) transaction. */
-async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<Changed> {
-  const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
-  if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-  await messages.updateMessage(trx, m.id, change, event.at);
-  return { message: { ...m, ...change, updated: event.at }, event };
-}
+import { type ChatActor, type RoomState, roomOfMember } from './room-state.ts';
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
 export function freshMessage(
@@ -137,8 +126,9 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
     if (touchesContent || (m.isDeleted === true && !stored.isDeleted)) {
       throw new ApiError('PermissionDenied', { field: 'messageID', message: 'Only the sender can edit or delete a message' });
     }
-    if (m.isRead === true && !stored.isRead) Object.assign(change, { isRead: true, isDelivered: true });
-    else if (m.isDelivered === true && !stored.isDelivered) Object.assign(change, { isDelivered: true });
+    // A receipt: per member in groups (services/receipts.ts).
+    if (m.isRead === true || m.isDelivered === true) await markMessages(deps, actor, [stored.id], m.isRead === true);
+    return;
   }
   if (Object.keys(change).length === 0) return;
   const announced = change.isDeleted ? 'message.deleted' : change.body !== undefined ? 'message.updated' : undefined;
@@ -179,52 +169,21 @@ export function messageIdsOf(value: unknown, field = 'messageIDs'): number[] {
 }
 
 /**
- * feedback/delivered and feedback/read (spec §7.3): IDs that are unknown, the caller's own, of
- * rooms the caller is not in, or already marked are ignored. Each real change is one room event,
- * delivered to every participant (the reader too) in ascending `created` order.
- */
-export async function markMessages(deps: Deps, actor: ChatActor, ids: number[], read: boolean): Promise<string[]> {
-  const found = await messages.findMessagesByIds(deps.db, actor.projectId, ids);
-  const states = new Map<string, RoomState>();
-  const todo: StoredMessage[] = [];
-  for (const m of found) {
-    if (m.senderId === actor.userId || (read ? m.isRead : m.isDelivered)) continue;
-    let state = states.get(m.roomId);
-    if (state === undefined) {
-      state = await roomStateIfExists(deps, actor.projectId, m.roomId);
-      if (state === undefined) continue;
-      states.set(m.roomId, state);
-    }
-    if (state.members.some((member) => member.userId === actor.userId)) todo.push(m);
-  }
-  if (todo.length === 0) return [];
-  const now = deps.clock.now();
-  const change: MessageChange = read ? { isRead: true, isDelivered: true } : { isDelivered: true };
-  const updated = await deps.writes.run(async (trx) => {
-    const out: Changed[] = [];
-    for (const m of todo) out.push(await storeChange(trx, m, change, now));
-    return out;
-  });
-  deps.metrics.messages.inc({ event: read ? 'read' : 'delivered' }, updated.length);
-  for (const { message: m, event } of updated) {
-    deps.chat.hub.roomEvent(actor.projectId, m.roomId, event, await targetsFor(deps, states.get(m.roomId) as RoomState, m, 'chat/updateMessage'));
-  }
-  return updated.map(({ message }) => String(message.id));
-}
-
-/**
- * message/delete: the sender (or a group admin) deletes for everyone. `forEveryone: false` changes
- * nothing stored: only the caller's own sockets hear of it (see docs/decisions.md).
+ * message/delete: the sender (or a group admin) deletes for everyone. `forEveryone: false` hides any
+ * message of the room for the caller only (kept per user, docs/chat-state.md): the caller's own
+ * sockets get the `isDeleted` update and the caller's lists leave it out from then on.
  */
 export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[], forEveryone: boolean): Promise<string[]> {
   const state = await roomOfMember(deps, actor, roomId);
   const isAdmin = state.members.some((m) => m.userId === actor.userId && m.isAdmin);
   const found = (await messages.findMessagesByIds(deps.db, actor.projectId, ids)).filter(
-    (m) => m.roomId === roomId && !m.isDeleted && (m.senderId === actor.userId || isAdmin),
+    (m) => m.roomId === roomId && !m.isDeleted && (!forEveryone || m.senderId === actor.userId || isAdmin),
   );
   if (found.length === 0) return [];
   const now = deps.clock.now();
   if (!forEveryone) {
+    const ids = found.map((m) => m.id);
+    await marks.addUserMarks(deps.db, 'message_hides', actor.projectId, actor.userId, roomId, ids, now);
     for (const m of found) {
       const hidden = { ...m, isDeleted: true, deleted: now, updated: now };
       deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, hidden, 'chat/updateMessage', [actor.userId]));

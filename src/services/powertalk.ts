@@ -2,9 +2,7 @@
 import type { Deps } from '../deps.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
-import { insertTicket, ticketRow } from '../repos/tickets.ts';
-import { type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers, saveUser } from '../repos/users.ts';
-import { commitWithoutFlush } from '../storage/dialect.ts';
+import { type StoredProfile, type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers, saveUser } from '../repos/users.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { announceUser } from './user-events.ts';
 import { subscribers } from './webhooks.ts';
@@ -17,44 +15,51 @@ export async function requestAuthTicket(
   const now = deps.clock.now();
   const issue = (userID: string) => deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
 
-  // The common case, a returning user on the same device: nothing about the user changes, so the
-  // ticket record is the only write; it joins the other requests' records of this event-loop turn in
-  // one commit.
-  const existing = await findUserProfile(deps.db, projectId, input.profile.xcUserID);
+  // The common case, a returning user on the same device: nothing about the user changes, and a
+  // ticket is recorded only when it is redeemed, so issuing it writes nothing at all.
+  const existing = await cachedProfile(deps, projectId, input.profile.xcUserID);
   if (existing !== undefined && profileChanges(existing, input.profile, input.device) === undefined) {
     const userID = String(existing.id);
-    const { token, claims } = issue(userID);
-    await deps.tickets.insert(ticketRow('powertalk', claims));
     deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
-    return { userID, ticket: token };
+    return { userID, ticket: issue(userID).token };
   }
 
   // An existing user's shown profile changed (not just the device): announced as user.updated.
   const profileChanged = existing !== undefined && profileDiffers(existing, input.profile);
   const hooks = profileChanged ? await subscribers(deps, projectId, 'user.updated') : [];
 
-  // One transaction for the user and the ticket record; on SQLite it shares its commit with the
-  // other new users of this event-loop turn.
+  // One transaction for the user; on SQLite it shares its commit with the other new users of this
+  // event-loop turn. The commit is synchronous, so an acknowledged userID is never lost.
   return deps.writes
     .run(async (trx) => {
       const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
-      // When only the ticket record is written, losing it in a crash just makes that ticket
-      // unredeemable (fail closed): PostgreSQL need not wait for the WAL flush. Whenever the user
-      // row is written, the commit is synchronous, so an acknowledged userID is never lost.
-      if (!written) await commitWithoutFlush(trx, deps.dialect);
       // A user holding a role that rooms of the server API admit is one of their participants.
       const role = input.profile.userRoleCode;
       const joined = written && role !== undefined ? await findRoomsAdmittingRole(trx, projectId, role) : [];
       for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
       if (hooks.length > 0) await announceUser(trx, deps, hooks, projectId, id, now);
       const userID = String(id);
-      const { token, claims } = issue(userID);
-      await insertTicket(trx, 'powertalk', claims);
-      return { userID, ticket: token, joined };
+      return { userID, ticket: issue(userID).token, joined, id, written };
     })
-    .then(({ joined, ...result }) => {
+    .then(({ joined, id, written, ...result }) => {
+      // After the commit, so no node caches the profile from before it (services/sessions.ts does the same for sessions).
+      if (written) deps.authCache.invalidate({ kind: 'user', project: projectId, id });
       for (const roomId of joined) deps.chat.hub.roomChanged(projectId, roomId);
       deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
       return result;
     });
+}
+
+/**
+ * A returning user's stored profile from the cache (filled from one indexed read), so a ticket for an
+ * unchanged user costs no database round trip. Every write of a profile invalidates it on every node.
+ */
+async function cachedProfile(deps: Deps, projectId: string, xcUserID: string): Promise<StoredProfile | undefined> {
+  const key = `${projectId}\0${xcUserID}`;
+  const cached = deps.authCache.profiles.get(key);
+  if (cached !== undefined) return cached;
+  const epoch = deps.authCache.epoch();
+  const row = await findUserProfile(deps.db, projectId, xcUserID);
+  if (row !== undefined && epoch === deps.authCache.epoch()) deps.authCache.profiles.set(key, row);
+  return row;
 }

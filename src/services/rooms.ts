@@ -122,11 +122,6 @@ export async function getRoomByXcRoomId(deps: Deps, actor: ChatActor, xcRoomID: 
   return getRoom(deps, actor, room.id);
 }
 
-/** Rooms of the caller with a message from someone else that is not read yet. */
-export async function unreadRoomIds(deps: Deps, actor: ChatActor): Promise<string[]> {
-  return rooms.unreadRoomIdsOfUser(deps.db, actor.projectId, actor.userId);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Changes
 

@@ -3,15 +3,16 @@ import type { Kysely } from 'kysely';
 import { formatApiKey, hashSecret, newId, newSecret, parseApiKey, secretMatches } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { findContact } from '../repos/contacts.ts';
+import { findContact, toContact } from '../repos/contacts.ts';
+import * as statements from '../repos/session-statements.ts';
 import * as sessions from '../repos/sessions.ts';
-import { type User, findUserById, findUserByXcUserId, recordLogin } from '../repos/users.ts';
-import type { DB, SessionKind } from '../storage/schema.ts';
+import { type User, findUserById, findUserByXcUserId, toUser } from '../repos/users.ts';
+import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
 
-const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
+export const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
 const ACCESS_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'access', onetalk: 'livechat_access' };
 
 export interface DeviceInfo {
@@ -27,7 +28,7 @@ export interface AccessAuth {
 }
 
 /** Loads the client-facing user object of a session's subject, or throws 40106. */
-async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
+export async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
   if (kind === 'powertalk') {
     const id = Number(subject);
     const row = Number.isSafeInteger(id) ? await findUserById(db, projectId, id) : undefined;
@@ -39,12 +40,15 @@ async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, su
   return toLiveChatUser(contact);
 }
 
-async function issueTokens(
-  deps: Deps,
-  db: Kysely<DB>,
-  session: { id: string; projectId: string; kind: SessionKind; subject: string; generation: number },
-  now: number,
-) {
+/** A new one-time refresh token: its id, the secret shown once, and the hash that is stored. */
+export function newRefreshToken(deps: Deps, now: number) {
+  const id = newId('refreshToken');
+  const secret = newSecret();
+  return { id, secret, secretHash: hashSecret(secret), expiresAt: now + deps.ttl.refresh * 1000 };
+}
+
+/** The token bundle of a session whose refresh token is stored (or about to be, in the same statement). */
+export function tokenBundle(deps: Deps, session: SessionRef, refresh: { id: string; secret: string; expiresAt: number }, now: number) {
   const { token: accessToken, claims } = deps.signer.sign({
     pur: ACCESS_PURPOSE[session.kind],
     sub: session.subject,
@@ -54,58 +58,32 @@ async function issueTokens(
     now,
     ttlSeconds: deps.ttl.access,
   });
-  const refreshId = newId('refreshToken');
-  const refreshSecret = newSecret();
-  const refreshTokenExpiry = now + deps.ttl.refresh * 1000;
-  await sessions.insertRefreshToken(db, {
-    id: refreshId,
-    sessionId: session.id,
-    secretHash: hashSecret(refreshSecret),
-    now,
-    expiresAt: refreshTokenExpiry,
-  });
   return {
     accessToken,
     accessTokenExpiry: claims.exp * 1000,
-    refreshToken: formatApiKey(refreshId, refreshSecret),
-    refreshTokenExpiry,
+    refreshToken: formatApiKey(refresh.id, refresh.secret),
+    refreshTokenExpiry: refresh.expiresAt,
   };
 }
 
-function verifiedClaims(deps: Deps, token: string): TokenClaims {
+export interface SessionRef {
+  id: string;
+  projectId: string;
+  kind: SessionKind;
+  subject: string;
+  generation: number;
+}
+
+export async function issueTokens(deps: Deps, db: Kysely<DB>, session: SessionRef, now: number) {
+  const refresh = newRefreshToken(deps, now);
+  await sessions.insertRefreshToken(db, { id: refresh.id, sessionId: session.id, secretHash: refresh.secretHash, now, expiresAt: refresh.expiresAt });
+  return tokenBundle(deps, session, refresh, now);
+}
+
+export function verifiedClaims(deps: Deps, token: string): TokenClaims {
   const claims = deps.signer.verify(token);
   if (claims === undefined) throw new ApiError('TokenInvalid');
   return claims;
-}
-
-/**
- * POST …/auth/access_token/request. The ticket must be ours, unexpired, of this API, of the
- * App-Key's project, and not yet redeemed: the conditional UPDATE lets exactly one redemption win,
- * also across processes sharing PostgreSQL.
- */
-export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: string, ticket: string, device: DeviceInfo) {
-  const claims = verifiedClaims(deps, ticket);
-  if (claims.pur !== TICKET_PURPOSE[kind]) throw new ApiError('TokenInvalid', { message: 'Not an auth ticket' });
-  const now = deps.clock.now();
-  if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
-  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
-  const bundle = await deps.writes.run(async (trx) => {
-    if (!(await sessions.redeemTicket(trx, claims.jti, now))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-    }
-    // Tickets without a millisecond issue time (from before it existed) count from their second's start.
-    if ((claims.ims ?? claims.iat * 1000) < (await sessions.ticketsValidAfter(trx, projectId, kind, claims.sub))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
-    }
-    const user = await loadUser(trx, kind, projectId, claims.sub);
-    if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
-    const session = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
-    await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-    const tokens = await issueTokens(deps, trx, session, now);
-    return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
-  });
-  deps.metrics.ticketsRedeemed.inc({ kind });
-  return bundle;
 }
 
 /**
@@ -118,22 +96,8 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
   const now = deps.clock.now();
   // Either the new bundle, or the id of a session whose refresh token was presented again.
-  const outcome = await deps.writes.run(async (trx) => {
-    const row = await sessions.findRefreshToken(trx, parsed.id);
-    if (row === undefined || !secretMatches(parsed.secret, row.secretHash) || row.kind !== kind) {
-      throw new ApiError('TokenInvalid');
-    }
-    if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
-    if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    if (row.used) return row.sessionId;
-    if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
-    if (!(await sessions.useRefreshToken(trx, parsed.id, now))) return row.sessionId;
-    const generation = await sessions.advanceSession(trx, row.sessionId, now);
-    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    const user = await loadUser(trx, kind, projectId, row.subject);
-    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
-  });
+  const outcome =
+    deps.dialect === 'postgres' ? await renewInOneStatement(deps, kind, projectId, parsed, now) : await renewInTransaction(deps, kind, projectId, parsed, now);
   if (typeof outcome === 'string') {
     // Committed outside the failed path so the revocation sticks.
     await sessions.revokeSession(deps.db, outcome, now, 'refresh_token_reuse');
@@ -145,6 +109,57 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   deps.metrics.refreshes.inc({ kind });
   const { sessionId: _, ...bundle } = outcome;
   return bundle;
+}
+
+type Presented = { id: string; secret: string };
+type Renewed = Awaited<ReturnType<typeof issueTokens>> & { user: unknown; sessionId: string };
+
+/** The checks of a presented refresh token's record; its session's id when the token was used before. */
+function refreshProblem(row: sessions.RefreshTokenRecord | undefined, presented: Presented, kind: SessionKind, projectId: string, now: number) {
+  if (row === undefined || !secretMatches(presented.secret, row.secretHash) || row.kind !== kind) throw new ApiError('TokenInvalid');
+  if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
+  if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+  if (row.used) return row.sessionId;
+  if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
+  return undefined;
+}
+
+/** SQLite: read, checks and writes in one transaction, whose commit the turn's other refreshes share. */
+function renewInTransaction(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
+  return deps.writes.run(async (trx) => {
+    const row = await sessions.findRefreshToken(trx, presented.id);
+    const reused = refreshProblem(row, presented, kind, projectId, now);
+    if (reused !== undefined || row === undefined) return reused as string;
+    if (!(await sessions.useRefreshToken(trx, presented.id, now))) return row.sessionId;
+    const generation = await sessions.advanceSession(trx, row.sessionId, now);
+    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+    const user = await loadUser(trx, kind, projectId, row.subject);
+    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
+    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
+  });
+}
+
+/** PostgreSQL: one read, then every write in one statement (repos/session-statements.ts). */
+async function renewInOneStatement(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
+  const row = await sessions.findRefreshToken(deps.db, presented.id);
+  const reused = refreshProblem(row, presented, kind, projectId, now);
+  if (reused !== undefined || row === undefined) return reused as string;
+  const next = newRefreshToken(deps, now);
+  const r = await statements.renewInOneStatement(deps.db, {
+    refreshTokenId: presented.id,
+    sessionId: row.sessionId,
+    projectId,
+    kind,
+    subject: row.subject,
+    next,
+    now,
+  });
+  if (!r.subjectExists) throw new ApiError('TokenUserNotFound');
+  if (!r.used) return row.sessionId;
+  if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
+  const user = kind === 'powertalk' ? toClientUser(toUser(r.row as UserRow)) : toLiveChatUser(toContact(r.row as ContactRow));
+  const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
+  return { ...tokenBundle(deps, session, next, now), user, sessionId: row.sessionId };
 }
 
 /**

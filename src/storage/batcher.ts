@@ -1,48 +1,15 @@
-// Group commit for rows that many concurrent requests insert into one table: the rows queued during
-// one turn of the event loop are written by one multi-row INSERT, one commit. Each caller still
-// waits for that commit, so nothing is acknowledged before it is stored.
+// Group commit: the units of work queued during one turn of the event loop share one commit. Each
+// caller still waits for that commit, so nothing is acknowledged before it is stored.
 import { databaseFault } from './dialect.ts';
-
-export class InsertBatcher<Row> {
-  #queue: Array<{ row: Row; resolve: () => void; reject: (err: unknown) => void }> = [];
-  #scheduled = false;
-
-  constructor(
-    private readonly write: (rows: Row[]) => Promise<void>,
-    private readonly maxBatch = 100,
-  ) {}
-
-  insert(row: Row): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ row, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
-      this.write(batch.map((b) => b.row)).then(
-        () => {
-          for (const b of batch) b.resolve();
-        },
-        (err: unknown) => {
-          for (const b of batch) b.reject(err);
-        },
-      );
-    }
-  }
-}
 
 /**
  * Group commit for whole units of work: the jobs queued during one turn of the event loop run one
- * after another in one transaction. If that transaction fails, each job is retried alone, so one
- * bad job never fails the others (unless the database itself failed: then every job fails at once). Each caller still waits for its commit. With `enabled` false
- * (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
+ * after another in one transaction. A transaction takes jobs until it holds `maxBatch` of them or has
+ * worked `maxBatchMs`, whichever comes first, so a job never waits behind a long batch; between
+ * transactions the event loop runs (sockets are read and written). If a transaction fails, each of
+ * its jobs is retried alone, so one bad job never fails the others (unless the database itself
+ * failed: then every job of it fails at once). Each caller still waits for its commit. With `enabled`
+ * false (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
  */
 export class TransactionBatcher<Trx> {
   #queue: Array<{ work: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
@@ -51,7 +18,7 @@ export class TransactionBatcher<Trx> {
   constructor(
     private readonly transaction: <T>(work: (trx: Trx) => Promise<T>) => Promise<T>,
     private readonly enabled: boolean,
-    private readonly maxBatch = 256,
+    private readonly limits: { maxBatch: number; maxBatchMs: number; now: () => number } = { maxBatch: 256, maxBatchMs: 2, now: () => performance.now() },
   ) {}
 
   /** True when jobs are committed in the order they were queued (one batch after another). */
@@ -63,33 +30,47 @@ export class TransactionBatcher<Trx> {
     if (!this.enabled) return this.transaction(work);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
-      }
+      this.#schedule();
     });
   }
 
-  /** One flusher at a time: jobs queued while a batch commits form the next batch. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => void this.#flush());
+  }
+
+  /** One transaction per event-loop turn; jobs queued meanwhile, and those it had no time for, form the next. */
   async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
-      try {
-        const results = await this.transaction(async (trx) => {
-          const out: unknown[] = [];
-          for (const job of batch) out.push(await job.work(trx));
-          return out;
-        });
-        for (const [i, job] of batch.entries()) job.resolve(results[i]);
-      } catch (err) {
-        // Alone, each job would meet the same outage (and wait out the same busy timeout): all fail now.
-        if (batch.length === 1 || databaseFault(err) !== undefined) {
-          for (const job of batch) job.reject(err);
-          continue;
+    const { maxBatch, maxBatchMs, now } = this.limits;
+    const batch = this.#queue.splice(0, maxBatch);
+    let taken = batch.length;
+    try {
+      const results = await this.transaction(async (trx) => {
+        const started = now();
+        const out: unknown[] = [];
+        for (const [i, job] of batch.entries()) {
+          if (i > 0 && now() - started >= maxBatchMs) {
+            taken = i;
+            break;
+          }
+          out.push(await job.work(trx));
         }
+        return out;
+      });
+      // The jobs it had no time for go first in the next transaction, in their order.
+      this.#queue.unshift(...batch.splice(taken));
+      for (const [i, job] of batch.entries()) job.resolve(results[i]);
+    } catch (err) {
+      this.#queue.unshift(...batch.splice(taken));
+      // Alone, each job would meet the same outage (and wait out the same busy timeout): all fail now.
+      if (batch.length === 1 || databaseFault(err) !== undefined) {
+        for (const job of batch) job.reject(err);
+      } else {
         for (const job of batch) await this.transaction(job.work).then(job.resolve, job.reject);
       }
     }
     this.#scheduled = false;
+    if (this.#queue.length > 0) this.#schedule();
   }
 }

@@ -1,6 +1,4 @@
 // The few places where SQLite and PostgreSQL really differ. Everything else is plain Kysely.
-import { type Kysely, sql } from 'kysely';
-import type { DB } from './schema.ts';
 export type DialectName = 'sqlite' | 'postgres';
 
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
@@ -93,15 +91,6 @@ function codeOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * Lets the current transaction commit without waiting for its durable flush, where the dialect
- * allows it per transaction (PostgreSQL's `synchronous_commit`; SQLite has no such switch). For
- * transactions whose loss in a crash is harmless (it fails closed).
- */
-export async function commitWithoutFlush(trx: Kysely<DB>, dialect: DialectName): Promise<void> {
-  if (dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
 }
 
 /**

@@ -6,6 +6,8 @@ import * as m0004 from './migrations/0004_ticket_watermarks.ts';
 import * as m0007 from './migrations/0007_people.ts';
 import * as m0008 from './migrations/0008_server_api.ts';
 import * as m0009 from './migrations/0009_files.ts';
+import * as m0010 from './migrations/0010_state.ts';
+import * as m0011 from './migrations/0011_retention.ts';
 
 // One explicit, ordered list: no folder scanning.
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_people': m0007,
   '0008_server_api': m0008,
   '0009_files': m0009,
+  '0010_state': m0010,
+  '0011_retention': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -26,8 +30,16 @@ export function createMigrator(db: Kysely<any>): Migrator {
   return new Migrator({ db, provider });
 }
 
-/** Runs every pending migration; returns the names that ran. Throws with the failing name. */
+/**
+ * Runs every pending migration; returns the names that ran. Throws with the failing name, or when a
+ * newer Parley migrated the database (this code would not know its schema). Kysely's migration lock
+ * makes nodes that start together run them once: the others wait, then find nothing to do.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const newer = (await executedMigrations(db)).filter((name) => !(name in MIGRATIONS));
+  if (newer.length > 0) {
+    throw new Error(`the database schema is newer than this Parley (migration ${newer.sort().at(-1)} is unknown to it): run a Parley at least as new`);
+  }
   const { error, results } = await createMigrator(db).migrateToLatest();
   if (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -36,6 +48,16 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw new Error(failed === undefined ? `cannot open the database: ${message}` : `migration ${failed} failed: ${message}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The names of the migrations the database has run; none when it has no migration table yet (or cannot be read). */
+async function executedMigrations(db: Kysely<any>): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').execute();
+    return rows.map((r) => String(r.name));
+  } catch {
+    return [];
+  }
 }
 
 /** True when every known migration has run (for readiness checks). */

@@ -2,6 +2,7 @@
 import type { Generated, Selectable } from 'kysely';
 import type { FileSweepTable, FileTable, UserPhotoTable } from './schema-files.ts';
 import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
+import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
 export interface ProjectTable {
   id: string;
@@ -254,6 +255,10 @@ export interface DB {
   files: FileTable;
   user_photos: UserPhotoTable;
   file_sweeps: FileSweepTable;
+  room_user_states: RoomUserStateTable;
+  message_stars: MessageStarTable;
+  message_pins: MessagePinTable;
+  message_hides: MessageHideTable;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -66,6 +66,26 @@ const CHAT_ENDPOINTS: Array<[string, string[]]> = [
   ['/v1/chat/scheduled_message/edit_scheduled_time', ['id', 'scheduledTime']],
   ['/v1/chat/scheduled_message/edit_content', ['id', 'message']],
   ['/v1/chat/scheduled_message/delete', ['ids', 'roomID']],
+  // sdk-state
+  ['/v1/client/room/get_room_ids_with_state', []],
+  ['/v1/client/room/mute', ['roomIDs', 'expiredAt']],
+  ['/v1/client/room/unmute', ['roomIDs']],
+  ['/v1/client/room/pin', ['roomIDs']],
+  ['/v1/client/room/unpin', ['roomIDs']],
+  ['/v1/client/room/mark_as_unread', ['roomIDs']],
+  ['/v1/client/room/clear_chat', ['roomIDs']],
+  ['/v1/client/room/groups_in_common', ['userID']],
+  ['/v1/chat/message/star', ['roomID', 'messageIDs']],
+  ['/v1/chat/message/unstar', ['roomID', 'messageIDs']],
+  ['/v1/chat/message/get_starred_list', ['roomID', 'pageNumber', 'pageSize']],
+  ['/v1/chat/message/get_starred_ids', ['roomID']],
+  ['/v1/chat/message/pin', ['roomID', 'messageIDs']],
+  ['/v1/chat/message/unpin', ['roomID', 'messageIDs']],
+  ['/v1/chat/message/get_pinned_list', ['roomID', 'pageNumber', 'pageSize']],
+  ['/v1/chat/message/get_pinned_ids', ['roomID']],
+  ['/v1/chat/message/get_details', ['messageID']],
+  ['/v1/chat/message/get_total_read', ['messageID']],
+  ['/v1/chat/room/get_shared_content', ['roomID', 'minCreated', 'maxCreated', 'sortOrder']],
 ];
 /** Every endpoint, with its key header's realm, its body fields and the token it takes as Bearer. */
 export const ENDPOINTS: Array<{ path: string; realm: Realm; method?: string; fields?: string[]; token?: TokenKind }> = [

@@ -97,10 +97,8 @@ for (const c of CASES) {
         try {
           const contacts = new Map((await db.selectFrom('contacts').selectAll().execute()).map((r) => [r.customer_user_id, r]));
           const users = new Map((await db.selectFrom('users').selectAll().execute()).map((r) => [r.xc_user_id, r]));
-          const tickets = await db.selectFrom('tickets').selectAll().where('kind', '=', 'powertalk').execute();
-          const ticketsBySubject = new Map<string, number>();
-          for (const t of tickets) ticketsBySubject.set(t.subject, (ticketsBySubject.get(t.subject) ?? 0) + 1);
-          const jtis = new Map(tickets.map((t) => [t.jti, t]));
+          // Issuing a ticket writes nothing: a ticket is recorded only when it is redeemed.
+          const tickets = await db.selectFrom('tickets').selectAll().execute();
           const byKey = new Map(sent.map((s) => [s.key, s]));
 
           for (const s of sent.filter((x) => x.acked !== undefined)) {
@@ -117,10 +115,7 @@ for (const c of CASES) {
               const row = users.get(s.key);
               assert.ok(row, `acknowledged ticket request for ${s.key} has no user`);
               assert.equal(String(row.id), acked.userID);
-              const claims = jwtPayload(acked.ticket ?? '');
-              const t = jtis.get(String(claims.jti));
-              assert.ok(t, `the ticket of ${s.key} (jti ${String(claims.jti)}) has no row`);
-              assert.equal(t.subject, acked.userID);
+              assert.equal(jwtPayload(acked.ticket ?? '').sub, acked.userID);
             }
           }
           // Every row comes from a request we sent, whole (acknowledged or cut off after its commit).
@@ -139,9 +134,8 @@ for (const c of CASES) {
               [row.fullname, row.email, row.phone, row.username, row.last_device_id],
               [s.body.fullName, s.body.email, s.body.phone, s.body.username, s.body.userDeviceID],
             );
-            assert.equal(ticketsBySubject.get(String(row.id)), 1, `user ${key} must have exactly one ticket`);
           }
-          assert.equal(tickets.length, users.size, 'one ticket per user: no ticket without its user');
+          assert.deepEqual(tickets, [], 'no ticket was redeemed, so none is recorded');
 
           // The restarted server uses what survived: an acknowledged ticket redeems, a contact syncs again.
           const lastTicket = [...sent].reverse().find((s) => s.kind === 'ticket' && s.acked !== undefined);

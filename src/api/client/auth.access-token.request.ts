@@ -6,7 +6,7 @@ import { ok } from '../../errors.ts';
 import { deviceInfo } from '../../http/client-realm.ts';
 import { clientProjectOf } from '../../http/request-auth.ts';
 import { bearerToken } from '../../http/credential-headers.ts';
-import { redeemTicket } from '../../services/sessions.ts';
+import { redeemTicket } from '../../services/redemption.ts';
 import type { SessionKind } from '../../storage/schema.ts';
 import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 

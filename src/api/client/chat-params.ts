@@ -37,3 +37,12 @@ export function userIdsParam(body: Record<string, unknown>, name: string, max = 
   }
   return [...ids];
 }
+
+/** A list of room ids (1 to `max` strings). */
+export function roomIdsParam(body: Record<string, unknown>, name = 'roomIDs', max = 100): string[] {
+  const v = body[name];
+  if (!Array.isArray(v) || v.length === 0) throw invalid(name, `Param '${name}' must be a non-empty array of room IDs`);
+  if (v.length > max) throw invalid(name, `Param '${name}' can hold at most ${max} room IDs`);
+  if (!v.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 100)) throw invalid(name, `Param '${name}' must hold room IDs`);
+  return [...new Set(v as string[])];
+}

@@ -5,7 +5,8 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { chatActorOf } from '../../http/request-auth.ts';
 import { describeRoute, object } from '../../http/openapi.ts';
-import { markMessages, messageIdsOf } from '../../services/messages.ts';
+import { messageIdsOf } from '../../services/messages.ts';
+import { markMessages } from '../../services/receipts.ts';
 import { clientBody } from '../../validation.ts';
 
 const IDS = { type: 'array', items: { type: 'string' } };

@@ -42,7 +42,7 @@ import { roomCreate } from './room.create.ts';
 import { roomDelete } from './room.delete.ts';
 import { roomGetByXcRoomId } from './room.get-by-xc-room-id.ts';
 import { roomGet } from './room.get.ts';
-import { roomGetMutedRoomIds, roomGetPinnedRoomIds, roomGetUnreadRoomIds } from './room.id-lists.ts';
+import { roomGetMutedRoomIds, roomGetPinnedRoomIds, roomGetRoomIdsWithState, roomGetUnreadRoomIds } from './room.id-lists.ts';
 import { roomLeave } from './room.leave.ts';
 import { roomParticipantsAdd } from './room.participants.add.ts';
 import { roomParticipantsRemove } from './room.participants.remove.ts';
@@ -56,6 +56,18 @@ import { userPhotoGetList } from './user.photo.get-list.ts';
 import { userPhotoSetMain } from './user.photo.set-main.ts';
 import { userPhotoUpload } from './user.photo.upload.ts';
 import { userUpdateBio } from './user.update-bio.ts';
+// sdk-state: per-user room state and message features (docs/chat-state.md)
+import { chatMessageGetDetails, chatMessageGetTotalRead } from './chat.message.get-details.ts';
+import { chatMessageGetPinnedIds, chatMessageGetPinnedList } from './chat.message.get-pinned.ts';
+import { chatMessageGetStarredIds, chatMessageGetStarredList } from './chat.message.get-starred.ts';
+import { chatMessagePin, chatMessageUnpin } from './chat.message.pin.ts';
+import { chatMessageStar, chatMessageUnstar } from './chat.message.star.ts';
+import { chatRoomGetSharedContent } from './chat.room.get-shared-content.ts';
+import { roomClearChat } from './room.clear-chat.ts';
+import { roomGroupsInCommon } from './room.groups-in-common.ts';
+import { roomMarkAsUnread } from './room.mark-as-unread.ts';
+import { roomMute, roomUnmute } from './room.mute.ts';
+import { roomPin, roomUnpin } from './room.pin.ts';
 
 export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (req: IncomingMessage) => string): Promise<void> {
   useClientRealm(app, deps, POWERTALK_CLIENTS);
@@ -85,8 +97,8 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(roomParticipantsRemove(deps));
   app.route(roomAdminsPromote(deps));
   app.route(roomAdminsDemote(deps));
-  app.route(roomGetPinnedRoomIds());
-  app.route(roomGetMutedRoomIds());
+  app.route(roomGetPinnedRoomIds(deps));
+  app.route(roomGetMutedRoomIds(deps));
   app.route(roomGetUnreadRoomIds(deps));
   app.route(contactList(deps));
   app.route(contactAdd(deps));
@@ -120,4 +132,24 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
     uploads.route(userPhotoUpload(deps));
     uploads.route(roomPhotoUpload(deps));
   });
+  // sdk-state
+  app.route(roomGetRoomIdsWithState(deps));
+  app.route(roomMute(deps));
+  app.route(roomUnmute(deps));
+  app.route(roomPin(deps));
+  app.route(roomUnpin(deps));
+  app.route(roomMarkAsUnread(deps));
+  app.route(roomClearChat(deps));
+  app.route(roomGroupsInCommon(deps));
+  app.route(chatMessageStar(deps));
+  app.route(chatMessageUnstar(deps));
+  app.route(chatMessageGetStarredList(deps));
+  app.route(chatMessageGetStarredIds(deps));
+  app.route(chatMessagePin(deps));
+  app.route(chatMessageUnpin(deps));
+  app.route(chatMessageGetPinnedList(deps));
+  app.route(chatMessageGetPinnedIds(deps));
+  app.route(chatMessageGetDetails(deps));
+  app.route(chatMessageGetTotalRead(deps));
+  app.route(chatRoomGetSharedContent(deps));
 }

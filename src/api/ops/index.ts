@@ -7,32 +7,42 @@ import { ApiError, ok } from '../../errors.ts';
 import { errorHandler } from '../../http/errors.ts';
 import { STRING, describeRoute, object } from '../../http/openapi.ts';
 import { migrationsCurrent } from '../../storage/migrate.ts';
+import { VERSION } from '../../version.ts';
 
 export async function opsApi(app: FastifyInstance, deps: Deps): Promise<void> {
   app.setErrorHandler(errorHandler('status'));
 
   const schema = (summary: string, data: Record<string, unknown> = { type: 'object' }) => describeRoute({ summary, realm: 'ops', data });
 
-  // GET /healthz — the process is up and serving.
-  app.get('/healthz', { schema: schema('Liveness', object({ status: STRING })) }, async () => ok({ status: 'ok' }));
+  // Probes and scrapes come every few seconds: their requests are not logged (warnings still are).
+  const quiet = { logLevel: 'warn' } as const;
+
+  // GET /healthz — the process is up and serving, and which version it runs.
+  app.get('/healthz', { ...quiet, schema: schema('Liveness', object({ status: STRING, version: STRING })) }, async () =>
+    ok({ status: 'ok', version: VERSION }),
+  );
 
   // GET /readyz — the database answers within its deadline, every migration has run, and the file is
   // not known to be damaged. Bounded, so a hung database answers 503 in time for the orchestrator.
-  app.get('/readyz', { schema: schema('Readiness: database reachable, migrations current', object({ status: STRING, database: STRING })) }, async (request) => {
-    if (deps.dbHealth.damaged !== undefined) throw new ApiError('ServiceUnavailable', { message: 'Database damaged' });
-    let current: boolean;
-    try {
-      current = await withDeadline(checkDatabase(deps), deps.readyTimeout);
-    } catch (err) {
-      request.log.warn({ err: { code: (err as { code?: unknown }).code, message: (err as Error).message } }, 'readiness check failed');
-      throw new ApiError('ServiceUnavailable', { message: 'Database unreachable' });
-    }
-    if (!current) throw new ApiError('ServiceUnavailable', { message: 'Database migrations pending' });
-    return ok({ status: 'ready', database: deps.dialect });
-  });
+  app.get(
+    '/readyz',
+    { ...quiet, schema: schema('Readiness: database reachable, migrations current', object({ status: STRING, database: STRING })) },
+    async (request) => {
+      if (deps.dbHealth.damaged !== undefined) throw new ApiError('ServiceUnavailable', { message: 'Database damaged' });
+      let current: boolean;
+      try {
+        current = await withDeadline(checkDatabase(deps), deps.readyTimeout);
+      } catch (err) {
+        request.log.warn({ err: { code: (err as { code?: unknown }).code, message: (err as Error).message } }, 'readiness check failed');
+        throw new ApiError('ServiceUnavailable', { message: 'Database unreachable' });
+      }
+      if (!current) throw new ApiError('ServiceUnavailable', { message: 'Database migrations pending' });
+      return ok({ status: 'ready', database: deps.dialect });
+    },
+  );
 
   // GET /metrics — Prometheus text format.
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', tags: ['ops'] } }, async (_request, reply) => {
+  app.get('/metrics', { ...quiet, schema: { summary: 'Prometheus metrics (text format)', tags: ['ops'] } }, async (_request, reply) => {
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

@@ -1,0 +1,83 @@
+// POST …/auth/access_token/request: a ticket is redeemed once for a session, an access token and a
+// one-time refresh token (the rest of a session's life is in services/sessions.ts).
+import { newId } from '../credentials.ts';
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { toContact } from '../repos/contacts.ts';
+import { redeemInOneStatement } from '../repos/session-statements.ts';
+import * as sessions from '../repos/sessions.ts';
+import { ticketRow } from '../repos/tickets.ts';
+import { findTicket } from '../repos/tickets.ts';
+import { recordLogin, toUser } from '../repos/users.ts';
+import type { ContactRow, SessionKind, UserRow } from '../storage/schema.ts';
+import type { TokenClaims } from '../tokens.ts';
+import { type DeviceInfo, TICKET_PURPOSE, type SessionRef, issueTokens, loadUser, newRefreshToken, tokenBundle, verifiedClaims } from './sessions.ts';
+import { toClientUser, toLiveChatUser } from './user-view.ts';
+
+/**
+ * The ticket must be ours, unexpired, of this API, of the App-Key's project, not revoked, and not yet
+ * redeemed: the ticket's record, written at redemption, lets exactly one redemption win, also across
+ * processes sharing PostgreSQL.
+ */
+export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: string, ticket: string, device: DeviceInfo) {
+  const claims = verifiedClaims(deps, ticket);
+  if (claims.pur !== TICKET_PURPOSE[kind]) throw new ApiError('TokenInvalid', { message: 'Not an auth ticket' });
+  const now = deps.clock.now();
+  if (claims.exp * 1000 <= now) throw new ApiError('TokenExpired', { message: 'Auth ticket expired' });
+  if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
+  const session: SessionRef = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
+  const bundle =
+    deps.dialect === 'postgres' ? await inOneStatement(deps, claims, session, device, now) : await inTransaction(deps, claims, session, device, now);
+  deps.metrics.ticketsRedeemed.inc({ kind });
+  return bundle;
+}
+
+/** Tickets without a millisecond issue time (from before it existed) count from their second's start. */
+const issuedAt = (claims: TokenClaims) => claims.ims ?? claims.iat * 1000;
+
+/** SQLite: the checks and writes in one transaction, whose commit the turn's other redemptions share. */
+function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
+  const { kind, projectId } = session;
+  return deps.writes.run(async (trx) => {
+    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) {
+      throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
+    }
+    if (issuedAt(claims) < (await sessions.ticketsValidAfter(trx, projectId, kind, claims.sub))) {
+      throw new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
+    }
+    const user = await loadUser(trx, kind, projectId, claims.sub);
+    if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
+    await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
+    const tokens = await issueTokens(deps, trx, session, now);
+    return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
+  });
+}
+
+/** PostgreSQL: every write in one statement (repos/redemption.ts); when it wrote nothing, reads tell why. */
+async function inOneStatement(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
+  const { kind, projectId } = session;
+  const refresh = newRefreshToken(deps, now);
+  const row = await redeemInOneStatement(deps.db, {
+    ticket: ticketRow(kind, claims),
+    kind,
+    issuedAt: issuedAt(claims),
+    session: { id: session.id, deviceId: device.deviceId, platform: device.platform },
+    refresh,
+    now,
+  });
+  if (row === undefined) throw await refusal(deps, claims, kind, projectId);
+  const user =
+    kind === 'powertalk' ? { ...toClientUser(toUser(row as UserRow)), lastLogin: now, lastActivity: now } : toLiveChatUser(toContact(row as ContactRow));
+  return { ...tokenBundle(deps, session, refresh, now), user };
+}
+
+/** Why a redemption wrote nothing, in the order the transaction checks: used, revoked, subject gone. */
+async function refusal(deps: Deps, claims: TokenClaims, kind: SessionKind, projectId: string): Promise<ApiError> {
+  if ((await findTicket(deps.db, claims.jti))?.redeemed_at != null) return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
+  if (issuedAt(claims) < (await sessions.ticketsValidAfter(deps.db, projectId, kind, claims.sub))) {
+    return new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
+  }
+  // Throws 40106 when the subject is gone; otherwise something changed between the statement and these reads.
+  await loadUser(deps.db, kind, projectId, claims.sub);
+  return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
+}
