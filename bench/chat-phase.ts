@@ -11,8 +11,9 @@ import type { Timing } from './measure.ts';
 import { SERVER_CPU } from './phase.ts';
 import { PeakSampler, type PinnedProcess, cpuSeconds } from './processes.ts';
 import { Client, type Project, createProject } from './setup.ts';
+import { KEEPUP, webhookDeployment } from './chat-webhook.ts';
 
-export const CHAT_IDS = ['chat_sqlite', 'chat_redis', 'chat_idle_sockets'] as const;
+export const CHAT_IDS = ['chat_sqlite', 'chat_redis', 'chat_webhook', 'chat_idle_sockets'] as const;
 export type ChatId = (typeof CHAT_IDS)[number];
 
 export interface ChatOptions {
@@ -28,7 +29,18 @@ export type Deployment = (
   label: string,
   processes: number,
   work: (servers: PinnedProcess[], client: Client, project: Project, db: BenchDatabase) => Promise<void>,
+  /** More environment for the servers. */
+  env?: Record<string, string>,
 ) => Promise<void>;
+
+/** Follows one load (chat_webhook): told when the generator's sockets are open and as each window ends. */
+export interface LoadWatch {
+  ready(): void;
+  /** `last`: the load stops now. */
+  run(run: LoadRun, last: boolean): void;
+  /** After the generator exited, before waiting for the servers to go idle; returns notes for the figure. */
+  finished(): Promise<string[]>;
+}
 
 export interface ChatContext {
   root: string;
@@ -39,6 +51,12 @@ export interface ChatContext {
   problems: string[];
   open: Set<BenchDatabase>;
 }
+
+const TITLES = {
+  chat_sqlite: 'Parley, SQLite, one process',
+  chat_redis: 'Parley, SQLite file shared by two processes, through Redis',
+  chat_webhook: 'Parley, SQLite, one process, a webhook subscribed',
+};
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,6 +83,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     throughput: [],
     rate: [],
     idle: [],
+    webhooks: [],
   };
   let relayStart: ChatFigure | undefined;
   let relayPairs: PairSpec[] = [];
@@ -85,7 +104,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     }
   };
 
-  const deployment: Deployment = async (label, processes, work) => {
+  const deployment: Deployment = async (label, processes, work, env) => {
     const started = Date.now();
     console.log(`\n== chat: ${label}`);
     const db = await createBenchDatabase('sqlite', ctx.tmpDir, `chat-${label.replace(/\W+/g, '-')}`);
@@ -93,7 +112,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     let servers: PinnedProcess[] = [];
     try {
       const project = await createProject(ctx.root, db.url);
-      servers = await startParley(ctx.root, db, processes, label);
+      servers = await startParley(ctx.root, db, processes, label, env);
       console.log(`  server pid${servers.length > 1 ? 's' : ''} ${servers.map((s) => s.pid).join(', ')} on CPU ${SERVER_CPU}`);
       await work(servers, new Client(servers[0]?.url as string, project), project, db);
     } catch (err) {
@@ -110,7 +129,13 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     }
   };
 
-  const messaging = async (id: 'chat_sqlite' | 'chat_redis', servers: PinnedProcess[], client: Client, project: Project) => {
+  const messaging = async (
+    id: 'chat_sqlite' | 'chat_redis' | 'chat_webhook',
+    servers: PinnedProcess[],
+    client: Client,
+    project: Project,
+    watch?: (key: string) => LoadWatch,
+  ) => {
     const t0 = Date.now();
     const users = await loginUsers(client, 2 * o.pairs, id);
     const [first, second] = [servers[0] as PinnedProcess, (servers[1] ?? servers[0]) as PinnedProcess];
@@ -120,15 +145,40 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       `  ${users.length} users logged in, ${pairs.length} rooms primed in ${seconds(t0)}; echo ${bytes.senderBytes} bytes, recipient's copy ${bytes.recipientBytes}`,
     );
     await relayOnce(servers, pairs, bytes.senderBytes);
-    const title = id === 'chat_sqlite' ? 'Parley, SQLite, one process' : 'Parley, SQLite file shared by two processes, through Redis';
-    const base = { id, title, processes: servers.length };
-    results.throughput.push(await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${id}/max`, mode: 'throughput', targetRate: null }));
-    results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${id}/rate`, mode: 'rate', targetRate: o.rate }));
+    const base = { id, title: TITLES[id], processes: servers.length };
+    const [max, rate] = [`chat/${id}/max`, `chat/${id}/rate`];
+    results.throughput.push(await measureLoad(ctx, servers, pairs, { ...base, key: max, mode: 'throughput', targetRate: null }, watch?.(max)));
+    results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key: rate, mode: 'rate', targetRate: o.rate }, watch?.(rate)));
+    return pairs;
   };
 
-  if (selected.has('chat_sqlite')) await deployment('SQLite, one process', 1, (servers, client, project) => messaging('chat_sqlite', servers, client, project));
+  if (selected.has('chat_sqlite'))
+    await deployment('SQLite, one process', 1, async (servers, client, project) => {
+      await messaging('chat_sqlite', servers, client, project);
+    });
   if (selected.has('chat_redis'))
-    await deployment('SQLite file, two processes, Redis', 2, (servers, client, project) => messaging('chat_redis', servers, client, project));
+    await deployment('SQLite file, two processes, Redis', 2, async (servers, client, project) => {
+      await messaging('chat_redis', servers, client, project);
+    });
+
+  if (selected.has('chat_webhook'))
+    await webhookDeployment(
+      ctx,
+      results.webhooks,
+      deployment,
+      (servers, client, project, watch) => messaging('chat_webhook', servers, client, project, watch),
+      async (servers, pairs, watch) => {
+        const label = {
+          id: 'chat_webhook',
+          title: TITLES.chat_webhook,
+          processes: 1,
+          key: 'chat/chat_webhook/keepup',
+          mode: 'rate',
+          targetRate: KEEPUP.rate,
+        } as const;
+        results.rate.push(await measureLoad(ctx, servers, pairs, label, watch, KEEPUP.timing));
+      },
+    );
 
   if (selected.has('chat_idle_sockets')) {
     await idleSockets(ctx, results.idle, deployment);
@@ -175,8 +225,14 @@ const fmt = (r: ChatRun, label: ChatLabel) =>
   (label.mode === 'rate' && r.skipped > 0 ? `  not sent ${r.skipped}` : '') +
   (r.errors > 0 ? `  ERRORS ${r.errors}` : '');
 
-async function measureLoad(ctx: ChatContext, servers: PinnedProcess[], pairs: PairSpec[], label: ChatLabel): Promise<ChatFigure> {
-  const t = ctx.timing;
+async function measureLoad(
+  ctx: ChatContext,
+  servers: PinnedProcess[],
+  pairs: PairSpec[],
+  label: ChatLabel,
+  watch?: LoadWatch,
+  t: Timing = ctx.timing,
+): Promise<ChatFigure> {
   console.log(
     `  ${label.key}: ${label.mode === 'rate' ? `${(label.targetRate ?? 0).toLocaleString('en-US')} msg/s` : `window ${ctx.options.window} per sender`}`,
   );
@@ -199,14 +255,16 @@ async function measureLoad(ctx: ChatContext, servers: PinnedProcess[], pairs: Pa
   let failure: string | undefined;
   for (const s of samplers) s.start();
   const gen = generator(ctx, spec, label.key.replace(/\W+/g, '-'), (line) => {
+    if (line.type === 'ready') watch?.ready();
     if (line.type === 'run') {
+      watch?.run(line.run, line.run.index === t.runs);
       runs.push(line.run);
       console.log(`    ${line.run.index === 0 ? 'warm-up' : `run ${line.run.index}/${t.runs}`.padEnd(7)}  ${fmt(chatRun(line.run), label)}`);
     } else if (line.type === 'failed') failure = line.message;
   });
   const code = await gen.done;
   const rssPeakMb = Math.max(...samplers.map((s) => s.stop().rssMb));
-  const notes: string[] = [];
+  const notes: string[] = watch === undefined ? [] : await watch.finished();
   // What the server still has queued would run into the next figure (or into its shutdown).
   const drained = await quiet(servers.map((s) => s.pid));
   if (!drained) notes.push('the server was still busy 30 s after the generator stopped');

@@ -3,6 +3,7 @@
 import type { LoadRun } from './chat-load.ts';
 import { table } from './markdown.ts';
 import { type Target, type Verdict, median } from './report.ts';
+import { type WebhookFigure, webhookLost, webhookSection, webhookTargets } from './webhook-report.ts';
 
 export interface ChatRun {
   /** Messages completed (both echoes arrived) per second. */
@@ -23,7 +24,7 @@ export interface ChatRun {
 
 export interface ChatLabel {
   key: string;
-  id: 'ws_relay' | 'chat_sqlite' | 'chat_redis';
+  id: 'ws_relay' | 'chat_sqlite' | 'chat_redis' | 'chat_webhook';
   title: string;
   mode: 'throughput' | 'rate';
   processes: number;
@@ -72,6 +73,8 @@ export interface ChatResults {
   throughput: ChatFigure[];
   rate: ChatFigure[];
   idle: IdleFigure[];
+  /** chat_webhook: each of its loads seen from the outbox and the webhook receiver. */
+  webhooks: WebhookFigure[];
 }
 
 export function chatRun(r: LoadRun): ChatRun {
@@ -179,6 +182,7 @@ export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Targ
             : atMost(redisRate.p99Ms - sqliteRate.p99Ms, 2, 'ms', rateOk(redisRate), rateWhy(redisRate)),
       perCpu: NA,
     });
+  if (selected.has('chat_webhook')) list.push(...webhookTargets(max('chat_sqlite'), max('chat_webhook'), c.webhooks));
   if (selected.has('chat_idle_sockets') && !c.idle.some((i) => i.parley)) {
     list.push({ label: 'Idle authenticated sockets: memory per socket', required: '≤ 10 KB', measured: NA, perCpu: NA });
   }
@@ -261,12 +265,15 @@ export function chatSection(c: ChatResults): string {
   const parts = ['## Chat', '', ...c.settings.map((s) => `- ${s}`), ''];
   if (c.throughput.length > 0) parts.push('### Send → both echoes, as fast as it goes', '', throughput, '');
   if (c.rate.length > 0) parts.push('### Send → both echoes at a fixed rate', '', rate, '');
+  if (c.webhooks.length > 0) parts.push(webhookSection(c.webhooks));
   if (c.idle.length > 0) parts.push('### Idle authenticated sockets: server memory', '', idle, '');
   return parts.join('\n');
 }
 
 export function chatNotes(c: ChatResults): string[] {
-  return [...c.throughput, ...c.rate, ...c.idle].flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`));
+  return [...c.throughput, ...c.rate, ...c.idle, ...c.webhooks].flatMap((f) => f.notes.map((n) => `${f.key}: ${n}`));
 }
 
-export const chatErrors = (c: ChatResults) => [...c.throughput, ...c.rate].reduce((n, f) => n + f.errors, 0) + c.idle.reduce((n, f) => n + f.failed, 0);
+/** Failed messages and sockets, and a lost webhook delivery counting as one. */
+export const chatErrors = (c: ChatResults) =>
+  [...c.throughput, ...c.rate].reduce((n, f) => n + f.errors, 0) + c.idle.reduce((n, f) => n + f.failed, 0) + (webhookLost(c.webhooks) ? 1 : 0);

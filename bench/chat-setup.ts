@@ -36,8 +36,8 @@ export async function redisProblem(): Promise<string | undefined> {
 }
 
 /** `processes` Parley servers on one database; with more than one, joined by Redis under a prefix of their own. */
-export async function startParley(root: string, db: BenchDatabase, processes: number, label: string): Promise<PinnedProcess[]> {
-  const env: Record<string, string> = { ...SERVER_ENV };
+export async function startParley(root: string, db: BenchDatabase, processes: number, label: string, more?: Record<string, string>): Promise<PinnedProcess[]> {
+  const env: Record<string, string> = { ...SERVER_ENV, ...more };
   if (processes > 1) Object.assign(env, { PARLEY_REDIS_URL: REDIS_URL, PARLEY_REDIS_PREFIX: `parley-bench-${process.pid}-${Date.now()}:` });
   const servers: PinnedProcess[] = [];
   try {

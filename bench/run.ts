@@ -62,8 +62,9 @@ function options() {
     only === undefined ? SCENARIO_IDS : (only.filter((id) => (SCENARIO_IDS as readonly string[]).includes(id)) as ScenarioId[]),
   );
   const chat = new Set<ChatId>(only === undefined ? CHAT_IDS : (only.filter((id) => (CHAT_IDS as readonly string[]).includes(id)) as ChatId[]));
-  // A preloaded figure is compared with its empty-database one, so that one runs too.
+  // A preloaded figure is compared with its empty-database one, so that one runs too (and chat_webhook with chat_sqlite).
   for (const s of SCENARIOS) if (selected.has(s.id) && s.reference !== undefined) selected.add(s.reference);
+  if (chat.has('chat_webhook')) chat.add('chat_sqlite');
   const db = values.db ?? 'both';
   if (!['sqlite', 'postgres', 'both'].includes(db)) throw new Error(`--db: sqlite, postgres or both\n${USAGE}`);
   // Two processes of 10,000: one process cannot hold 20,000 sockets (the hard open-files limit is 20,000).
@@ -105,7 +106,7 @@ async function main(): Promise<number> {
     console.error((err as Error).message);
     return 2;
   }
-  const problems = checkTools();
+  const problems = checkTools(o.selected.size > 0);
   if (o.dialects.includes('postgres') && o.selected.size > 0) {
     const pg = await postgresProblem();
     if (pg !== undefined) problems.push(pg);
@@ -154,7 +155,7 @@ async function main(): Promise<number> {
     baselines = await measureBaselines({ root: ROOT, wrk, timing: o.timing, parley, bytes, project });
   };
 
-  let chat: ChatResults = { settings: [], throughput: [], rate: [], idle: [] };
+  let chat: ChatResults = { settings: [], throughput: [], rate: [], idle: [], webhooks: [] };
   try {
     for (const dialect of o.selected.size > 0 ? o.dialects : []) {
       const ctx: PhaseContext = { root: ROOT, tmpDir, wrk, timing: o.timing, rows: o.rows, figures, problems: runProblems, open, onPrimed };
@@ -193,7 +194,7 @@ async function main(): Promise<number> {
     mode: o.quick ? 'quick' : o.partial ? 'partial' : 'full',
     commit: `${commit}${dirty}`,
     node: process.version,
-    wrk: wrkVersion(),
+    wrk: o.selected.size > 0 ? wrkVersion() : 'no wrk (chat only)',
     cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`,
     pinning,
     settings,

@@ -35,9 +35,10 @@ export interface WrkResult {
 }
 
 /** Problems that stop the bench before it starts: missing tools, too few CPUs. */
-export function checkTools(): string[] {
+/** `wrk`: the run has HTTP figures (the chat part does without it). */
+export function checkTools(wrk: boolean): string[] {
   const problems: string[] = [];
-  if (spawnSync('wrk', ['--version']).error !== undefined) {
+  if (wrk && spawnSync('wrk', ['--version']).error !== undefined) {
     problems.push('wrk is not installed. Install it with: sudo apt-get install -y wrk   (Debian/Ubuntu; macOS: brew install wrk)');
   }
   if (spawnSync('taskset', ['--version']).error !== undefined) {

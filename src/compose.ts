@@ -146,15 +146,20 @@ export async function createDeps(
       s3?.close();
     },
   };
-  await chat.hub.start({
-    refill: (projectId, roomId, after, before) => refillTargets(deps, projectId, roomId, after, before),
-    presence: (projectId, userId, online) => {
-      announcePresence(deps, projectId, userId, online).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'presence not announced'));
+  await chat.hub.start(
+    {
+      refill: (projectId, roomId, after, before) => refillTargets(deps, projectId, roomId, after, before),
+      presence: (projectId, userId, online) => {
+        announcePresence(deps, projectId, userId, online).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'presence not announced'));
+      },
+      roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
+      revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
+      revokedKeys: (ids) => findKeysRevoked(database.db, ids),
     },
-    roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
-    revokedSessions: (ids) => findSessionsRevoked(database.db, ids),
-    revokedKeys: (ids) => findKeysRevoked(database.db, ids),
-  });
+    30_000,
+    5_000,
+    config.presenceInterval,
+  );
   // Background work that must survive a crash is claimed from tables; short-lived CLI commands do none.
   if (options.workers !== false) {
     dispatcher = new Dispatcher({
@@ -169,7 +174,7 @@ export async function createDeps(
       render: (payload) => renderPayload(deps, payload),
       pollMs: 1000,
       claimMs: config.webhooks.timeoutMs * 3 + 5000,
-      batch: 64,
+      batch: 500,
     });
     dispatcher.start();
   }

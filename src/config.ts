@@ -76,6 +76,8 @@ export interface Config {
   readonly files: FilesConfig;
   /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
   readonly retention: RetentionSettings;
+  /** Milliseconds between a node's presence beats; a node silent for three beats is gone, its users offline. */
+  readonly presenceInterval: number;
 }
 
 /** Deleting what expired (services/retention.ts). */
@@ -192,6 +194,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     | 'demo'
     | 'schedulerInterval'
     | 'retention'
+    | 'presenceInterval'
     | 'webhooks'
     | 'files'
     | keyof typeof limits
@@ -236,6 +239,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
     files: parseFilesConfig(get, config.databaseUrl, problems),
+    presenceInterval: int('PARLEY_PRESENCE_INTERVAL', get('PARLEY_PRESENCE_INTERVAL'), 10_000, 100, 600_000),
     retention: Object.freeze({
       intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),
       sessionDays: int('PARLEY_RETENTION_SESSION_DAYS', get('PARLEY_RETENTION_SESSION_DAYS'), 30, 0, 3650),

@@ -1,40 +1,25 @@
 // The socket hub: which sockets of which users this process holds, and delivery of events to them,
 // here and, through the broker, on every other node.
 //
-// A stored room event (new message, message change) carries the room's sequence number and time.
-// Each node remembers the last event it delivered per room; a jump in numbers means the broker lost
-// notes (it is at-most-once), and the node refills the gap — the changes stored between the two
-// events' times — from the database before going on, the way Centrifugo and Synapse recover. Typing and presence are ephemeral: no number, no refill.
+// A stored room event carries the room's sequence number and time. Each node remembers the last event
+// it delivered per room; a jump in numbers means the broker lost notes (it is at-most-once), and the
+// node refills the gap from the database before going on, the way Centrifugo and Synapse recover.
+// Typing is ephemeral: no number, no refill. Presence spans nodes (chat/presence.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
 import type { AuthCache, Invalidation } from '../security/auth-cache.ts';
-import type { ClientUser } from '../services/user-view.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { Broker } from './broker.ts';
-import type { Inbox } from './inbox.ts';
+import { type ClientSocket, writeFrame } from './client-socket.ts';
 import { type Note, type Target, decodeNote, encodeNote, notePrefix } from './notes.ts';
+import { Presence } from './presence.ts';
 
-export interface ClientSocket {
-  ws: WebSocket;
-  projectId: string;
-  userId: number;
-  sessionId: string;
-  /** The App-Key the socket was opened with: revoking it closes the socket. */
-  keyId: string;
-  /** The user as of connecting: the sender of this socket's messages. */
-  user: ClientUser;
-  /** Events from one socket are handled in order. */
-  chain: Promise<void>;
-  /** What the socket has received and not yet handled, bounded (chat/inbox.ts). */
-  inbox: Inbox;
-  alive: boolean;
-}
+export type { ClientSocket } from './client-socket.ts';
 
 export interface HubHandlers {
   /** The changes of a room stored between two events' times (exclusive), as frames for their users. */
   refill(projectId: string, roomId: string, after: number, before: number): Promise<Target[]>;
-  /** A user's first socket opened or last socket closed on this node. */
+  /** A user came online (a first socket on any node) or went offline (the last one anywhere closed, or its node died). */
   presence(projectId: string, userId: number, online: boolean): void;
   /** A room's members changed (here or elsewhere): forget cached state. */
   roomChanged(projectId: string, roomId: string): void;
@@ -44,11 +29,8 @@ export interface HubHandlers {
   revokedKeys(keyIds: string[]): Promise<string[]>;
 }
 
-/** Close codes: 4001 the session ended; 1013 the client reads too slowly; 1001 the server is going away. */
+/** Close codes: 4001 the session ended; 1001 the server is going away. */
 const SESSION_ENDED = 4001;
-const TOO_SLOW = 1013;
-/** Bytes queued for one socket beyond which it is dropped rather than buffered without bound. */
-const MAX_BUFFERED = 8 * 1024 * 1024;
 const MAX_TRACKED_ROOMS = 100_000;
 
 export class Hub {
@@ -61,8 +43,8 @@ export class Hub {
   readonly #filling = new Map<string, Array<Extract<Note, { k: 'room' }>>>();
   readonly #ownPrefix = notePrefix(this.node);
   #handlers: HubHandlers | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
-  #keySweep: NodeJS.Timeout | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #presence: Presence | undefined;
   #sockets = 0;
 
   constructor(
@@ -75,8 +57,11 @@ export class Hub {
    * `keySweepMs`: how often the App-Keys of open sockets are checked against the database, for
    * revocations no note announced (a `parley key revoke` run on a deployment without a broker).
    */
-  async start(handlers: HubHandlers, heartbeatMs = 30_000, keySweepMs = 5_000): Promise<void> {
+  async start(handlers: HubHandlers, heartbeatMs = 30_000, keySweepMs = 5_000, presenceBeatMs = 10_000): Promise<void> {
     this.#handlers = handlers;
+    // A node unheard for three beats is gone, and its users with it.
+    this.#presence = new Presence(this.node, presenceBeatMs * 3, Date.now, (n) => this.#publish(n), handlers.presence);
+    this.#every(presenceBeatMs, () => this.#presence?.beat(this.#byUser));
     await this.broker.subscribe((text) => this.#receive(text));
     this.authCache.onInvalidate((m, local) => {
       this.#invalidated(m);
@@ -85,7 +70,7 @@ export class Hub {
     });
     // Browsers answer pings by themselves; a socket that missed one round is gone (e.g. its node died
     // mid-connection on the client side, or the network dropped it silently).
-    this.#heartbeat = setInterval(() => {
+    this.#every(heartbeatMs, () => {
       for (const set of this.#byUser.values()) {
         for (const socket of set) {
           if (!socket.alive) socket.ws.terminate();
@@ -95,10 +80,12 @@ export class Hub {
           }
         }
       }
-    }, heartbeatMs);
-    this.#heartbeat.unref();
-    this.#keySweep = setInterval(() => this.#closeRevokedKeys(), keySweepMs);
-    this.#keySweep.unref();
+    });
+    this.#every(keySweepMs, () => this.#closeRevokedKeys());
+  }
+
+  #every(ms: number, work: () => void): void {
+    this.#timers.push(setInterval(work, ms).unref());
   }
 
   /** Closes the sockets opened with a key that is now revoked (of `only`, or of every key). */
@@ -144,7 +131,7 @@ export class Hub {
       socket.alive = true;
     });
     socket.ws.once('close', () => this.#detach(socket));
-    if (first) this.#handlers?.presence(socket.projectId, socket.userId, true);
+    if (first) this.#presence?.changedHere(socket.projectId, socket.userId, true);
   }
 
   #detach(socket: ClientSocket): void {
@@ -157,7 +144,7 @@ export class Hub {
     if (sessions?.size === 0) this.#bySession.delete(socket.sessionId);
     if (set.size === 0) {
       this.#byUser.delete(userKey);
-      this.#handlers?.presence(socket.projectId, socket.userId, false);
+      this.#presence?.changedHere(socket.projectId, socket.userId, false);
     }
   }
 
@@ -166,9 +153,9 @@ export class Hub {
     return this.#byUser.get(`${projectId}\0${userId}`)?.size ?? 0;
   }
 
-  /** True when the user has a socket on this node. */
-  isOnlineHere(projectId: string, userId: number): boolean {
-    return this.#byUser.has(`${projectId}\0${userId}`);
+  /** True when the user has a socket on this node or on another live one. */
+  isOnline(projectId: string, userId: number): boolean {
+    return this.#byUser.has(`${projectId}\0${userId}`) || this.#presence?.onlineElsewhere(projectId, userId) === true;
   }
 
   /** A stored room event: delivered here and on every node. */
@@ -192,7 +179,7 @@ export class Hub {
 
   /** Sends one frame to one socket (answers and errors to the client that asked). */
   send(socket: ClientSocket, frame: string): void {
-    this.#write(socket, Buffer.from(frame));
+    writeFrame(socket, Buffer.from(frame));
   }
 
   /** Ends every socket here (shutdown); clients reconnect, to another node if there is one. */
@@ -201,8 +188,7 @@ export class Hub {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#heartbeat);
-    clearInterval(this.#keySweep);
+    for (const timer of this.#timers) clearInterval(timer);
     this.closeSockets();
     await this.broker.close();
   }
@@ -224,6 +210,7 @@ export class Hub {
     else if (note.k === 'eph') this.#deliver(note.p, note.t);
     else if (note.k === 'members') this.#handlers?.roomChanged(note.p, note.r);
     else if (note.k === 'inv') this.authCache.apply(note.m);
+    else this.#presence?.heard(note);
   }
 
   #roomNote(note: Extract<Note, { k: 'room' }>): void {
@@ -265,19 +252,9 @@ export class Hub {
         const set = this.#byUser.get(`${projectId}\0${userId}`);
         if (set === undefined) continue;
         buffer ??= Buffer.from(target.frame);
-        for (const socket of set) this.#write(socket, buffer);
+        for (const socket of set) writeFrame(socket, buffer);
       }
     }
-  }
-
-  #write(socket: ClientSocket, buffer: Buffer): void {
-    if (socket.ws.readyState !== 1) return;
-    if (socket.ws.bufferedAmount > MAX_BUFFERED) {
-      socket.ws.close(TOO_SLOW, 'client too slow');
-      return;
-    }
-    // Binary frames only: the web SDK's reader stalls for good on a text frame (spec §4.2).
-    socket.ws.send(buffer, { binary: true });
   }
 
   #invalidated(m: Invalidation): void {

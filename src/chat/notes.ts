@@ -10,11 +10,16 @@ export interface Target {
   frame: string;
 }
 
+/** Header fields: `u` is reserved for the targets' users of a note with frames (encodeNote). */
 export type Note =
   | { n: string; k: 'room'; p: string; r: string; s: number; a: number; t: Target[] }
   | { n: string; k: 'eph'; p: string; t: Target[] }
   | { n: string; k: 'members'; p: string; r: string }
-  | { n: string; k: 'inv'; m: Invalidation };
+  | { n: string; k: 'inv'; m: Invalidation }
+  /** A user's first socket on node `n` opened (`on`), or the last one closed. */
+  | { n: string; k: 'pres'; p: string; id: number; on: boolean }
+  /** Node `n` is alive and holds sockets of these users, by project. */
+  | { n: string; k: 'beat'; b: Record<string, number[]> };
 
 export function encodeNote(note: Note): string {
   if (note.k !== 'room' && note.k !== 'eph') return JSON.stringify(note);

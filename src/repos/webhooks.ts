@@ -1,6 +1,7 @@
 // Webhook endpoints and the delivery outbox. A delivery row is written in the transaction of the change
 // it announces, claimed by one node at a time, and retried until it is delivered or gives up.
 import type { Kysely, Selectable } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
 import type { DB } from '../storage/schema.ts';
 import type { WebhookDeliveryTable } from '../storage/schema-server-api.ts';
 
@@ -75,18 +76,45 @@ export interface NewDelivery {
   payload: string;
 }
 
+type DeliveryField = 'endpoint_id' | 'project_id' | 'message_id' | 'event' | 'order_key' | 'payload' | 'now';
+
+// One subscribed endpoint is the usual case, and this insert runs with every announced message.
+const INSERT_DELIVERY = new Precompiled<DeliveryField, never>((db, slot) =>
+  db.insertInto('webhook_deliveries').values({
+    endpoint_id: slot('endpoint_id'),
+    project_id: slot('project_id'),
+    message_id: slot('message_id'),
+    event: slot('event'),
+    order_key: slot('order_key'),
+    payload: slot('payload'),
+    status: 'pending',
+    next_attempt_at: slot('now'),
+    created_at: slot('now'),
+    last_status: null,
+    last_error: null,
+    finished_at: null,
+  }),
+);
+
 export async function insertDeliveries(db: Kysely<DB>, deliveries: NewDelivery[], now: number): Promise<void> {
+  const row = (d: NewDelivery) => ({
+    endpoint_id: d.endpointId,
+    project_id: d.projectId,
+    message_id: d.messageId,
+    event: d.event,
+    order_key: d.orderKey,
+    payload: d.payload,
+  });
   if (deliveries.length === 0) return;
+  if (deliveries.length === 1) {
+    await INSERT_DELIVERY.execute(db, { ...row(deliveries[0] as NewDelivery), now });
+    return;
+  }
   await db
     .insertInto('webhook_deliveries')
     .values(
       deliveries.map((d) => ({
-        endpoint_id: d.endpointId,
-        project_id: d.projectId,
-        message_id: d.messageId,
-        event: d.event,
-        order_key: d.orderKey,
-        payload: d.payload,
+        ...row(d),
         status: 'pending' as const,
         next_attempt_at: now,
         created_at: now,
@@ -115,7 +143,7 @@ export interface Delivery {
   finishedAt: number | null;
 }
 
-function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
+export function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
   return {
     id: Number(r.id),
     endpointId: r.endpoint_id,
@@ -132,55 +160,6 @@ function toDelivery(r: Selectable<WebhookDeliveryTable>): Delivery {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
-}
-
-/**
- * Claims up to `limit` deliveries that are due, each the oldest pending one of its queue (endpoint and
- * order key), so a queue never has two in flight and goes out in order. A claim lasts until
- * `claimUntil`: a node that dies holding it lets another take it over then. On PostgreSQL the rows
- * are locked with SKIP LOCKED, so nodes claiming at once take different ones.
- */
-export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, limit: number, postgres: boolean): Promise<Delivery[]> {
-  return db.transaction().execute(async (trx) => {
-    const heads = trx
-      .selectFrom('webhook_deliveries as d')
-      .select('d.id')
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where('d.claimed_until', '<', now)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('webhook_deliveries as e')
-              .select('e.id')
-              .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-              .whereRef('e.order_key', '=', 'd.order_key')
-              .where('e.status', '=', 'pending')
-              .whereRef('e.id', '<', 'd.id'),
-          ),
-        ),
-      )
-      .orderBy('d.id')
-      .limit(limit);
-    const ids = (await (postgres ? heads.forUpdate().skipLocked() : heads).execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    const rows = await trx
-      .updateTable('webhook_deliveries')
-      .set({ claimed_until: claimUntil })
-      .where('id', 'in', ids)
-      .where('claimed_until', '<', now)
-      .returningAll()
-      .execute();
-    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
-  });
-}
-
-export async function markDelivered(db: Kysely<DB>, id: number, status: number, now: number): Promise<void> {
-  await db
-    .updateTable('webhook_deliveries')
-    .set((eb) => ({ status: 'delivered', attempts: eb('attempts', '+', 1), last_status: status, last_error: null, finished_at: now, claimed_until: 0 }))
-    .where('id', '=', id)
-    .execute();
 }
 
 /** A failed attempt: retried at `retryAt`, or given up (`retryAt` undefined). */

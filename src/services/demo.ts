@@ -93,6 +93,6 @@ export async function listDemoUsers(deps: Deps, projectId: string) {
     userID: String(u.id),
     xcUserID: u.xcUserID,
     fullname: u.fullname,
-    isOnline: deps.chat.hub.isOnlineHere(projectId, u.id),
+    isOnline: deps.chat.hub.isOnline(projectId, u.id),
   }));
 }
