@@ -6,6 +6,8 @@ import { natsBroker } from './chat/broker-nats.ts';
 import { Hub } from './chat/hub.ts';
 import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
+import { s3Store } from './files/s3-store.ts';
+import { localStore } from './files/store.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
 import { openRedis } from './redis.ts';
@@ -95,6 +97,7 @@ export async function createDeps(
     },
   };
   const box = createSecretBox(secrets);
+  const s3 = config.files.s3 === undefined ? undefined : s3Store(config.files.s3);
   let dispatcher: Dispatcher | undefined;
   const webhooks: WebhookRuntime = {
     endpoints: new TtlCache(5_000, 10_000, () => clock.now()),
@@ -133,12 +136,14 @@ export async function createDeps(
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
       calls: new TokenBuckets(config.clientCallRate, () => clock.now()),
     },
+    files: { store: s3 ?? localStore(config.files.dir), publicUrl: config.files.publicUrl },
     close: async () => {
       await dispatcher?.stop();
       await chat.hub.close();
       await authCache.close();
       await database.close();
       await link?.close();
+      s3?.close();
     },
   };
   await chat.hub.start(

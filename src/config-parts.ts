@@ -1,6 +1,7 @@
 // Parsers of the settings that need more than a number or a choice: the connection cap derived from
-// the open-file limit, and the trusted proxies. Used by config.ts, the only reader of process.env.
+// the open-file limit, the trusted proxies and the file store. Used by config.ts, the only reader of process.env.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
 
 /** The proxies in front of Parley: none, how many hops, or which addresses / CIDR ranges. */
@@ -73,4 +74,50 @@ export function parseTrustProxy(raw: string | undefined, problems: string[]): Tr
     }
   }
   return Object.freeze(list);
+}
+
+/** An S3-compatible bucket for uploaded files (PARLEY_S3_*); path-style addressing. */
+export interface S3Config {
+  readonly bucket: string;
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+}
+
+export interface FilesConfig {
+  /** Local directory of the file store (unused when `s3` is set). */
+  readonly dir: string;
+  readonly s3: S3Config | undefined;
+  /** Base of fileURL links (scheme, host, optional path); from each request's host when unset. */
+  readonly publicUrl: string | undefined;
+}
+
+/**
+ * PARLEY_FILES_DIR (default: `files/` beside the SQLite file, ./data/files for PostgreSQL or `:memory:`),
+ * PARLEY_S3_BUCKET and its companions, PARLEY_PUBLIC_URL.
+ */
+export function parseFilesConfig(get: (name: string) => string | undefined, databaseUrl: string, problems: string[]): FilesConfig {
+  let fallback = join('data', 'files');
+  const sqlite = /^postgres(ql)?:\/\//i.test(databaseUrl) ? undefined : databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  if (sqlite !== undefined && sqlite !== ':memory:' && sqlite !== '') fallback = join(dirname(sqlite), 'files');
+  const bucket = get('PARLEY_S3_BUCKET');
+  const endpoint = get('PARLEY_S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) problems.push(`PARLEY_S3_ENDPOINT: expected an http or https URL, got "${endpoint}"`);
+  const accessKeyId = get('PARLEY_S3_ACCESS_KEY_ID');
+  const secretAccessKey = get('PARLEY_S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    problems.push('PARLEY_S3_ACCESS_KEY_ID and PARLEY_S3_SECRET_ACCESS_KEY: give both or neither (neither: the AWS default chain)');
+  }
+  if (bucket === undefined && (endpoint !== undefined || accessKeyId !== undefined))
+    problems.push('PARLEY_S3_BUCKET: required when other PARLEY_S3_ variables are set');
+  const publicUrl = get('PARLEY_PUBLIC_URL')?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !(URL.canParse(publicUrl) && /^https?:$/.test(new URL(publicUrl).protocol))) {
+    problems.push(`PARLEY_PUBLIC_URL: expected an http or https URL, got "${publicUrl}"`);
+  }
+  return Object.freeze({
+    dir: get('PARLEY_FILES_DIR') ?? fallback,
+    s3: bucket === undefined ? undefined : Object.freeze({ bucket, endpoint, region: get('PARLEY_S3_REGION') ?? 'us-east-1', accessKeyId, secretAccessKey }),
+    publicUrl,
+  });
 }

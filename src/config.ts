@@ -1,5 +1,5 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
-import { type TrustProxy, connectionCap, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
+import { type FilesConfig, type TrustProxy, connectionCap, parseFilesConfig, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
 import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/postgres.ts';
 import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
@@ -72,6 +72,8 @@ export interface Config {
   readonly clientCallRate: { perSecond: number; burst: number };
   /** Milliseconds between this node's looks for due scheduled messages; 0: this node sends none. */
   readonly schedulerInterval: number;
+  /** Where uploaded files are kept (a directory or an S3 bucket) and the base of their links. */
+  readonly files: FilesConfig;
   /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
   readonly retention: RetentionSettings;
   /** Milliseconds between a node's presence beats; a node silent for three beats is gone, its users offline. */
@@ -194,6 +196,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     | 'retention'
     | 'presenceInterval'
     | 'webhooks'
+    | 'files'
     | keyof typeof limits
   > = {
     databaseUrl: overrides.databaseUrl ?? get('PARLEY_DATABASE_URL') ?? DEFAULT_DATABASE_URL,
@@ -235,6 +238,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
+    files: parseFilesConfig(get, config.databaseUrl, problems),
     presenceInterval: int('PARLEY_PRESENCE_INTERVAL', get('PARLEY_PRESENCE_INTERVAL'), 10_000, 100, 600_000),
     retention: Object.freeze({
       intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Kysely, Transaction } from 'kysely';
 import type { Hub } from './chat/hub.ts';
+import type { FileStore } from './files/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
 import type { WebhookEndpoint } from './repos/webhooks.ts';
@@ -65,6 +66,8 @@ export interface Deps {
   retention: RetentionSettings;
   /** Per-user rates in this process: socket events and client API calls. */
   userRates: { events: TokenBuckets; calls: TokenBuckets };
+  /** Uploaded files: where their bytes are, and the base of their links (from the request when unset). */
+  files: { store: FileStore; publicUrl: string | undefined };
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ export const ERRORS = {
   UserNotFound: { status: 404, code: '40401', message: 'User not found' },
   RoomNotFound: { status: 404, code: '40402', message: 'Room not found' },
   MessageNotFound: { status: 404, code: '40403', message: 'Message not found' },
+  FileNotFound: { status: 404, code: '40410', message: 'File not found' },
   ContactDuplicateKeys: {
     status: 409,
     code: '40901',
@@ -25,6 +26,7 @@ export const ERRORS = {
   },
   RequestTimeout: { status: 408, code: '40800', message: 'Request not received in time' },
   PayloadTooLarge: { status: 413, code: '41300', message: 'Request body is too large' },
+  FileTypeMismatch: { status: 415, code: '41500', message: 'The file is not of the declared type' },
   HeadersTooLarge: { status: 431, code: '43100', message: 'Request headers are too large' },
   IdempotencyKeyInFlight: { status: 409, code: '40903', message: 'A request with this Idempotency-Key is still being answered' },
   IdempotencyKeyReused: { status: 422, code: '42201', message: 'This Idempotency-Key was used with another request' },

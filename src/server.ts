@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
 import { demoApi } from './api/demo/index.ts';
 import { opsApi } from './api/ops/index.ts';
+import { publicApi } from './api/public/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
 import { serverApi } from './api/server/index.ts';
 import { visitorApi } from './api/visitor/index.ts';
@@ -20,6 +21,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startFileSweeper } from './services/files.ts';
 import { startRetention } from './services/retention.ts';
 import { startScheduler } from './services/scheduler.ts';
 
@@ -131,14 +133,17 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
-  // So is retention (services/retention.ts), one node at a time.
+  // So is retention (services/retention.ts), one node at a time, and the sweep of orphaned file bytes.
   let scheduler: { stop(): Promise<void> } | undefined;
+  let sweeper: { stop(): void } | undefined;
   let retention: { stop(): Promise<void> } | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
     retention ??= startRetention(deps, deps.retention);
+    sweeper ??= startFileSweeper(deps);
   });
   app.addHook('onClose', async () => {
+    sweeper?.stop();
     await scheduler?.stop();
     await retention?.stop();
   });
@@ -179,6 +184,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => onetalkApi(realm, deps));
   await app.register(async (realm) => clientApi(realm, deps, (req) => clientAddress(req, trust)));
   await app.register(async (realm) => visitorApi(realm, deps));
+  await app.register(async (realm) => publicApi(realm, deps));
   if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;
 }

@@ -14,6 +14,7 @@ import { type CreatedProject, createProject, listKeys } from '../src/services/pr
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { listen } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
+import { samplePng } from './support/files.ts';
 import { type SdkPage, browserAvailable, launchBrowser, newUserPage } from './support/sdk-browser.ts';
 
 const TEXT = 'Hello from the demo 👋';
@@ -179,12 +180,14 @@ await eachDialect(
     let url: string;
     let alice: SdkPage;
     let bob: SdkPage;
+    let files: string;
     const assertNoPageErrors = (page: SdkPage) =>
       assert.deepEqual(page.errors, [], `no console errors or page errors; console:\n${page.consoleLog.join('\n')}`);
 
     before(async () => {
       assertBuilt();
-      t = await createTestApp(dialect, { PARLEY_DEMO: 'true' });
+      files = mkdtempSync(join(tmpdir(), 'parley-demo-files-'));
+      t = await createTestApp(dialect, { PARLEY_DEMO: 'true', PARLEY_FILES_DIR: files });
       // Real time, as for a person at the page: the history is paged by message time.
       t.clock.now = () => Date.now();
       await createProject(t.deps, { name: 'default', tier: 'free' });
@@ -198,6 +201,7 @@ await eachDialect(
       await alice?.context().close();
       await bob?.context().close();
       await t?.close();
+      rmSync(files, { recursive: true, force: true });
     });
 
     it('two people sign in on the page and chat: delivered and read marks, unread badge, typing', async () => {
@@ -234,6 +238,24 @@ await eachDialect(
       // Each sees the other in the people list.
       await alice.locator('#people li', { hasText: 'Bob' }).waitFor(WAIT);
       await bob.locator('#people li', { hasText: 'Alice' }).waitFor(WAIT);
+      assertNoPageErrors(alice);
+      assertNoPageErrors(bob);
+    });
+
+    it('Alice attaches a photo; Bob sees the picture in his open chat', async () => {
+      await alice.locator('#attach-input').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: await samplePng(120, 90) });
+      const photo = bob.locator('#messages li.message img.photo[src^="http"]');
+      await photo.waitFor(WAIT);
+      // Loaded from its link (chat/file/upload's fileURL): the picture itself, at its size.
+      await bob.waitForFunction(
+        () => {
+          const img = document.querySelector('#messages li.message img.photo[src^="http"]') as HTMLImageElement | null;
+          return img?.complete === true && img.naturalWidth > 0;
+        },
+        undefined,
+        WAIT,
+      );
+      assert.deepEqual(await photo.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]), [120, 90]);
       assertNoPageErrors(alice);
       assertNoPageErrors(bob);
     });

@@ -57,6 +57,32 @@
   }
 
   const MARKS = { sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
+  const IMAGE = 1002;
+
+  /** A message's body: a photo shows itself (its link, or the SDK's thumbnail while uploading), a file links to itself. */
+  function bodyOf(m) {
+    if (m.isDeleted) return el('span', 'body', '(deleted)');
+    const data = typeof m.data === 'object' && m.data !== null ? m.data : {};
+    const body = el('span', 'body');
+    if (m.type === IMAGE && (data.fileURL || data.thumbnail)) {
+      const img = el('img', 'photo');
+      img.alt = data.caption || 'Photo';
+      img.src = data.fileURL || `data:${data.mediaType || 'image/jpeg'};base64,${data.thumbnail}`;
+      body.append(img);
+      if (data.caption) body.append(data.caption);
+      return body;
+    }
+    if (data.fileURL) {
+      const link = el('a', 'file', m.body ?? '');
+      link.href = data.fileURL;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      body.append(link);
+      return body;
+    }
+    body.textContent = m.body ?? '';
+    return body;
+  }
 
   function roomEntry(room) {
     let r = state.rooms.get(room.roomID);
@@ -161,7 +187,7 @@
       const item = el('li', mine ? 'message mine' : 'message');
       item.dataset.localId = m.localID;
       item.dataset.status = statusOf(m);
-      item.append(el('span', 'body', m.isDeleted ? '(deleted)' : (m.body ?? '')));
+      item.append(bodyOf(m));
       const meta = el('span', 'meta', new Date(m.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
       if (mine) {
         const mark = el('span', 'mark', MARKS[statusOf(m)]);
@@ -419,6 +445,29 @@
       r.scrollDown = true;
       render();
     });
+  });
+
+  // Attach: photos go as image messages (the SDK makes the thumbnail), anything else as a file. The
+  // SDK uploads first (chat/file/upload), then sends the message with the file's link.
+  $('attach').addEventListener('click', () => $('attach-input').click());
+  $('attach-input').addEventListener('change', () => {
+    const file = $('attach-input').files[0];
+    $('attach-input').value = '';
+    const r = state.openRoomID === null ? undefined : state.rooms.get(state.openRoomID);
+    if (file === undefined || r === undefined) return;
+    const shown = (m) => {
+      upsert(r, m);
+      r.scrollDown = true;
+      render();
+    };
+    const callback = {
+      onStart: shown,
+      onProgress: () => {},
+      onSuccess: shown,
+      onError: (code, message) => notice(`Could not send ${file.name}: ${message ?? code}`),
+    };
+    if (file.type.startsWith('image/')) tapCoreMessageManager.sendImageMessage(file, '', r.room, callback);
+    else tapCoreMessageManager.sendFileMessage(file, r.room, callback);
   });
 
   taptalk.init(config.appKeyID, config.appKeySecret, baseUrl);

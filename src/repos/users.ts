@@ -275,3 +275,9 @@ export async function findUsersByPhoneKeys(db: Kysely<DB>, projectId: string, ke
 export async function updateBio(db: Kysely<DB>, projectId: string, id: number, bio: string | null, now: number): Promise<void> {
   await db.updateTable('users').set({ bio, updated_at: now }).where('project_id', '=', projectId).where('id', '=', id).execute();
 }
+
+/** The profile picture (user/photo/*): both URLs, null for none. */
+export async function updatePhoto(db: Kysely<DB>, projectId: string, id: number, urls: { thumbnail: string; fullsize: string } | null, now: number) {
+  const set = { photo_thumbnail_url: urls?.thumbnail ?? null, photo_fullsize_url: urls?.fullsize ?? null, updated_at: now };
+  await db.updateTable('users').set(set).where('project_id', '=', projectId).where('id', '=', id).execute();
+}

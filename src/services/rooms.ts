@@ -48,7 +48,7 @@ const denied = (message: string, field = 'roomID') => new ApiError('PermissionDe
  * of one group queue up (two admins demoting each other cannot leave it without an admin).
  * Refuses personal rooms, non-members and, when `adminOnly`, members who are not admins.
  */
-async function changeGroup<T>(
+export async function changeGroup<T>(
   deps: Deps,
   actor: ChatActor,
   roomId: string,
@@ -83,7 +83,7 @@ async function existingUsers(deps: Deps, projectId: string, ids: number[]): Prom
   return users;
 }
 
-async function nameOf(deps: Deps, projectId: string, userId: number): Promise<string> {
+export async function nameOf(deps: Deps, projectId: string, userId: number): Promise<string> {
   return (await userViews(deps, projectId, [userId])).get(userId)?.fullname ?? '';
 }
 

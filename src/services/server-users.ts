@@ -42,7 +42,7 @@ export async function updateUser(deps: Deps, projectId: string, profile: UserPro
   return { userID: user.userID };
 }
 
-async function tellPeers(deps: Deps, projectId: string, userId: number, name: string): Promise<void> {
+export async function tellPeers(deps: Deps, projectId: string, userId: number, name: string): Promise<void> {
   for (const roomId of await personalRoomsOfUser(deps.db, projectId, userId, PEER_ROOMS)) {
     await sendServerMessage(deps, projectId, roomId, userId, { type: 9001, text: `${name} updated their profile`, action: 'user/update', isHidden: true });
   }

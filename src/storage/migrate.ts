@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_chat.ts';
 import * as m0004 from './migrations/0004_ticket_watermarks.ts';
 import * as m0007 from './migrations/0007_people.ts';
 import * as m0008 from './migrations/0008_server_api.ts';
+import * as m0009 from './migrations/0009_files.ts';
 import * as m0010 from './migrations/0010_state.ts';
 import * as m0011 from './migrations/0011_retention.ts';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_ticket_watermarks': m0004,
   '0007_people': m0007,
   '0008_server_api': m0008,
+  '0009_files': m0009,
   '0010_state': m0010,
   '0011_retention': m0011,
 };

@@ -1,5 +1,6 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
 import type { Generated, Selectable } from 'kysely';
+import type { FileSweepTable, FileTable, UserPhotoTable } from './schema-files.ts';
 import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
 import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
@@ -251,6 +252,9 @@ export interface DB {
   user_blocks: UserBlockTable;
   chat_reports: ChatReportTable;
   push_tokens: PushTokenTable;
+  files: FileTable;
+  user_photos: UserPhotoTable;
+  file_sweeps: FileSweepTable;
   room_user_states: RoomUserStateTable;
   message_stars: MessageStarTable;
   message_pins: MessagePinTable;

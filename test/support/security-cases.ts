@@ -10,6 +10,8 @@ import { type Credentials, type Project, type Session, forged, unknownRefreshTok
  */
 export type Realm =
   | 'public'
+  /** A capability link (a file's): the token in its URL is the credential (test/files.test.ts). */
+  | 'link'
   | 'server'
   | 'api'
   | 'client'
@@ -174,6 +176,7 @@ export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; r
   };
   switch (realm) {
     case 'public':
+    case 'link':
       return [];
     case 'server':
       return keyCases('server-key', (p) => p.server, cr);
@@ -201,6 +204,7 @@ export async function goodHeaders(realm: Realm, cr: Credentials): Promise<Header
   const bearer = (token: string) => `Bearer ${token}`;
   switch (realm) {
     case 'public':
+    case 'link':
       return {};
     case 'server':
       return { 'server-key': cr.a.server };

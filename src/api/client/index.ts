@@ -4,8 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { POWERTALK_CLIENTS } from '../../http/client-auth.ts';
 import { useClientRealm } from '../../http/client-realm.ts';
+import { useMultipart } from '../../http/file-reply.ts';
 import { accessTokenRefresh } from './auth.access-token.refresh.ts';
 import { accessTokenRequest } from './auth.access-token.request.ts';
+import { chatFileDownload } from './chat.file.download.ts';
+import { chatFileUpload } from './chat.file.upload.ts';
 import { messageDelete } from './chat.message.delete.ts';
 import { messageFeedback } from './chat.message.feedback.ts';
 import { chatMessageSendCustom } from './chat.message.send.custom.ts';
@@ -43,10 +46,15 @@ import { roomGetMutedRoomIds, roomGetPinnedRoomIds, roomGetRoomIdsWithState, roo
 import { roomLeave } from './room.leave.ts';
 import { roomParticipantsAdd } from './room.participants.add.ts';
 import { roomParticipantsRemove } from './room.participants.remove.ts';
+import { roomPhotoUpload } from './room.photo.upload.ts';
 import { roomUpdate } from './room.update.ts';
 import { userExistsUsername } from './user.exists.username.ts';
 import { userGetAllByIds } from './user.get-all-by-ids.ts';
 import { userGetByUsername } from './user.get-by-username.ts';
+import { userPhotoDelete } from './user.photo.delete.ts';
+import { userPhotoGetList } from './user.photo.get-list.ts';
+import { userPhotoSetMain } from './user.photo.set-main.ts';
+import { userPhotoUpload } from './user.photo.upload.ts';
 import { userUpdateBio } from './user.update-bio.ts';
 // sdk-state: per-user room state and message features (docs/chat-state.md)
 import { chatMessageGetDetails, chatMessageGetTotalRead } from './chat.message.get-details.ts';
@@ -113,6 +121,17 @@ export async function clientApi(app: FastifyInstance, deps: Deps, addressOf: (re
   app.route(scheduledMessageEditTime(deps));
   app.route(scheduledMessageEditContent(deps));
   app.route(scheduledMessageDelete(deps));
+  app.route(chatFileDownload(deps));
+  app.route(userPhotoGetList(deps));
+  app.route(userPhotoSetMain(deps));
+  app.route(userPhotoDelete(deps));
+  // Multipart only where a file is uploaded.
+  await app.register(async (uploads) => {
+    await useMultipart(uploads);
+    uploads.route(chatFileUpload(deps));
+    uploads.route(userPhotoUpload(deps));
+    uploads.route(roomPhotoUpload(deps));
+  });
   // sdk-state
   app.route(roomGetRoomIdsWithState(deps));
   app.route(roomMute(deps));
