@@ -10,12 +10,6 @@ import { type TestApp, createTestApp } from './support/app.ts';
 
 const SDK = fileURLToPath(new URL('../node_modules/@taptalk.io/web-sdk/index.js', import.meta.url));
 
-/**
- * Paths other parts of issue #11 serve, built on their own branches: `sdk-files` (the file store and
- * photos) and `sdk-state` (per-user room and message state). The lead empties this list at the merge.
- */
-const EXPECTED_FROM_OTHER_BRANCHES: Record<string, 'sdk-files' | 'sdk-state'> = {};
-
 /** The REST paths the SDK builds from its base URL (`${baseApiUrl}/…`), query strings cut off. */
 function sdkRestPaths(): string[] {
   const source = readFileSync(SDK, 'utf8');
@@ -41,18 +35,8 @@ it('reads the paths out of the installed SDK: 69 REST paths and the /connect che
 
 it('routes every path the SDK calls (POST; GET for /connect), and documents it', () => {
   const served = new Set(listRoutes(t.app).map((r) => `${r.method} ${r.url}`));
-  const missing = sdkRestPaths()
-    .filter((path) => !(path in EXPECTED_FROM_OTHER_BRANCHES))
-    .filter((path) => !served.has(`${path === '/connect' ? 'GET' : 'POST'} ${path}`));
+  const missing = sdkRestPaths().filter((path) => !served.has(`${path === '/connect' ? 'GET' : 'POST'} ${path}`));
   assert.deepEqual(missing, [], 'SDK paths Parley does not route');
-  const undocumented = sdkRestPaths().filter((path) => path in documented === false && !(path in EXPECTED_FROM_OTHER_BRANCHES));
+  const undocumented = sdkRestPaths().filter((path) => path in documented === false);
   assert.deepEqual(undocumented, [], 'SDK paths missing from /openapi.json');
-});
-
-it('lists only paths the SDK really calls as expected from the other branches', () => {
-  const paths = sdkRestPaths();
-  assert.deepEqual(
-    Object.keys(EXPECTED_FROM_OTHER_BRANCHES).filter((p) => !paths.includes(p)),
-    [],
-  );
 });
