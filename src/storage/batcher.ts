@@ -18,7 +18,7 @@ export class TransactionBatcher<Trx> {
   constructor(
     private readonly transaction: <T>(work: (trx: Trx) => Promise<T>) => Promise<T>,
     private readonly enabled: boolean,
-    private readonly limits: { maxBatch: number; maxBatchMs: number; now: () => number } = { maxBatch: 256, maxBatchMs: 2, now: () => performance.now() },
+    private readonly limits: { maxBatch: number; maxBatchMs: number; now: () => number } = { maxBatch: 256, maxBatchMs: 8, now: () => performance.now() },
   ) {}
 
   /** True when jobs are committed in the order they were queued (one batch after another). */
