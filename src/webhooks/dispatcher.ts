@@ -4,6 +4,7 @@
 // failed attempt is retried on a growing schedule with jitter (the first retry within seconds) until
 // the retry window (at least 24 hours) is spent; then the delivery is marked failed, for an operator
 // to replay (`parley webhook replay`). Delivery is at least once: the same `webhook-id` marks repeats.
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Metrics } from '../metrics.ts';
@@ -51,6 +52,14 @@ export interface DispatcherOptions {
   batch: number;
 }
 
+/**
+ * Delivery is background work: while the event loop is saturated (the chat at full speed), a round
+ * sends a few deliveries at a time with pauses between, and the outbox drains once the load eases.
+ */
+const SATURATED = 0.9;
+const SATURATED_BATCH = 16;
+const SATURATED_PAUSE_MS = 100;
+
 export class Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -60,6 +69,8 @@ export class Dispatcher {
   #soonest = Number.POSITIVE_INFINITY;
   /** Endpoints with their secrets opened once (a box open per delivery was a sixth of its cost). */
   readonly #endpoints = new Map<string, { endpoint: WebhookEndpoint; secret: string | undefined } | undefined>();
+  #elu = performance.eventLoopUtilization();
+  #utilization = 0;
 
   constructor(private readonly o: DispatcherOptions) {}
 
@@ -109,8 +120,11 @@ export class Dispatcher {
   async #round(): Promise<void> {
     try {
       for (;;) {
+        const saturated = this.#saturated();
+        if (saturated) await new Promise((resolve) => setTimeout(resolve, SATURATED_PAUSE_MS));
+        if (this.#stopped) return;
         const now = this.o.now();
-        const claimed = await claims.claimDue(this.o.db, now, now + this.o.claimMs, this.o.batch, this.o.postgres);
+        const claimed = await claims.claimDue(this.o.db, now, now + this.o.claimMs, saturated ? SATURATED_BATCH : this.o.batch, this.o.postgres);
         if (claimed.length === 0) {
           const queue = await repo.queueState(this.o.db, now);
           this.o.metrics.webhookQueue.set(queue.pending);
@@ -144,6 +158,17 @@ export class Dispatcher {
       // The database is away: the next round tries again.
       this.o.logger.warn({ err: { message: (err as Error).message } }, 'webhook dispatch paused');
     }
+  }
+
+  /** Whether the event loop was busy more than 90 % of the time since the last look (looked at most every 250 ms). */
+  #saturated(): boolean {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, this.#elu);
+    if (since.active + since.idle >= 250) {
+      this.#utilization = since.utilization;
+      this.#elu = now;
+    }
+    return this.#utilization > SATURATED;
   }
 
   async #endpoint(id: string): Promise<{ endpoint: WebhookEndpoint; secret: string | undefined } | undefined> {
