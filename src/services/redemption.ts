@@ -3,16 +3,24 @@
 import { newId } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { toContact } from '../repos/contacts.ts';
 import { redeemInOneStatement } from '../repos/session-statements.ts';
 import * as sessions from '../repos/sessions.ts';
 import { ticketRow } from '../repos/tickets.ts';
 import { findTicket } from '../repos/tickets.ts';
-import { recordLogin, toUser } from '../repos/users.ts';
-import type { ContactRow, SessionKind, UserRow } from '../storage/schema.ts';
+import { recordLogin } from '../repos/users.ts';
+import type { SessionKind } from '../storage/schema.ts';
 import type { TokenClaims } from '../tokens.ts';
-import { type DeviceInfo, TICKET_PURPOSE, type SessionRef, issueTokens, loadUser, newRefreshToken, tokenBundle, verifiedClaims } from './sessions.ts';
-import { toClientUser, toLiveChatUser } from './user-view.ts';
+import {
+  type DeviceInfo,
+  TICKET_PURPOSE,
+  type SessionRef,
+  issueTokens,
+  loadUser,
+  newRefreshToken,
+  subjectView,
+  tokenBundle,
+  verifiedClaims,
+} from './sessions.ts';
 
 /**
  * The ticket must be ours, unexpired, of this API, of the App-Key's project, not revoked, and not yet
@@ -53,7 +61,7 @@ function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, dev
   });
 }
 
-/** PostgreSQL: every write in one statement (repos/redemption.ts); when it wrote nothing, reads tell why. */
+/** PostgreSQL: every write in one statement (repos/session-statements.ts); when it wrote nothing, reads tell why. */
 async function inOneStatement(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
   const refresh = newRefreshToken(deps, now);
@@ -66,8 +74,9 @@ async function inOneStatement(deps: Deps, claims: TokenClaims, session: SessionR
     now,
   });
   if (row === undefined) throw await refusal(deps, claims, kind, projectId);
-  const user =
-    kind === 'powertalk' ? { ...toClientUser(toUser(row as UserRow)), lastLogin: now, lastActivity: now } : toLiveChatUser(toContact(row as ContactRow));
+  const view = subjectView(kind, row);
+  // The login just recorded, as the transaction's answer shows it.
+  const user = kind === 'powertalk' ? { ...view, lastLogin: now, lastActivity: now } : view;
   return { ...tokenBundle(deps, session, refresh, now), user };
 }
 

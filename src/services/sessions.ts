@@ -27,6 +27,11 @@ export interface AccessAuth {
   subject: string;
 }
 
+/** The client-facing user of a session's subject from its row (a user, or a Live Chat contact). */
+export function subjectView(kind: SessionKind, row: UserRow | ContactRow) {
+  return kind === 'powertalk' ? toClientUser(toUser(row as UserRow)) : toLiveChatUser(toContact(row as ContactRow));
+}
+
 /** Loads the client-facing user object of a session's subject, or throws 40106. */
 export async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
   if (kind === 'powertalk') {
@@ -157,7 +162,7 @@ async function renewInOneStatement(deps: Deps, kind: SessionKind, projectId: str
   if (!r.subjectExists) throw new ApiError('TokenUserNotFound');
   if (!r.used) return row.sessionId;
   if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-  const user = kind === 'powertalk' ? toClientUser(toUser(r.row as UserRow)) : toLiveChatUser(toContact(r.row as ContactRow));
+  const user = subjectView(kind, r.row);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
   return { ...tokenBundle(deps, session, next, now), user, sessionId: row.sessionId };
 }
