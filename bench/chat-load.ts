@@ -44,6 +44,7 @@ export interface LoadRun {
   completed: number;
   p50Ms: number;
   p99Ms: number;
+  p999Ms: number;
   maxMs: number;
   errors: number;
   errorSample: string | null;
@@ -264,6 +265,7 @@ async function load(spec: LoadSpec): Promise<void> {
         completed: window.completed,
         p50Ms: quantile(sorted, 0.5),
         p99Ms: quantile(sorted, 0.99),
+        p999Ms: quantile(sorted, 0.999),
         maxMs: sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number),
         errors: window.errors,
         errorSample: window.errorSample,

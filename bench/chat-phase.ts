@@ -19,7 +19,10 @@ export type ChatId = (typeof CHAT_IDS)[number];
 export interface ChatOptions {
   pairs: number;
   window: number;
+  /** The fixed rate every Parley deployment and the relay are measured at. */
   rate: number;
+  /** chat_sqlite's fixed rates (`rate` among them), ascending. */
+  rates: number[];
   /** Sockets of the two-process idle figure (half on each); the one-process figure holds `idleOne`. */
   idleTwo: number;
   idleOne: number;
@@ -69,7 +72,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       `Load: bench/chat-load.ts, one Node process pinned to CPU ${ctx.generatorCpu}, ${o.pairs} pairs of users (a sender socket and a recipient socket each). ` +
         `A message is complete when both echoes arrived: the sender's own chat/sendMessage event and the recipient's copy.`,
       `As fast as it goes: each sender keeps ${o.window} messages in flight (${o.pairs * o.window} in all); latency from sending to the second echo. ` +
-        `Fixed rate: ${o.rate.toLocaleString('en-US')} msg/s spread round-robin over the senders, open loop, latency from when each message was due.`,
+        `Fixed rate: ${o.rate.toLocaleString('en-US')} msg/s (Parley on SQLite also at ${o.rates.map((r) => r.toLocaleString('en-US')).join(', ')}) spread round-robin over the senders, open loop, latency from when each message was due.`,
       `Each figure: ${t.warmupSeconds} s warm-up, then ${t.runs} runs of ${t.runSeconds} s; median (min–max). CPU %: the server processes (summed) and the generator.`,
       'ws relay: bench/ws-baseline-server.ts, a bare `ws` server with the same URLs and frames: it parses each text frame, adds a messageID and answers one binary frame ' +
         "as long as Parley's echo to the sender and to the other user of the room (no auth, no storage).",
@@ -148,7 +151,10 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     const base = { id, title: TITLES[id], processes: servers.length };
     const [max, rate] = [`chat/${id}/max`, `chat/${id}/rate`];
     results.throughput.push(await measureLoad(ctx, servers, pairs, { ...base, key: max, mode: 'throughput', targetRate: null }, watch?.(max)));
-    results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key: rate, mode: 'rate', targetRate: o.rate }, watch?.(rate)));
+    for (const r of id === 'chat_sqlite' ? o.rates : [o.rate]) {
+      const key = r === o.rate ? rate : `${rate}-${r}`;
+      results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key, mode: 'rate', targetRate: r }, watch?.(key)));
+    }
     return pairs;
   };
 
@@ -220,7 +226,7 @@ async function measureRelay(
 }
 
 const fmt = (r: ChatRun, label: ChatLabel) =>
-  `${Math.round(r.mps).toLocaleString('en-US').padStart(7)} msg/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms` +
+  `${Math.round(r.mps).toLocaleString('en-US').padStart(7)} msg/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  p999 ${r.p999Ms.toFixed(2)} ms` +
   `  CPU server ${r.serverCpuPct.toFixed(0)}% gen ${r.generatorCpuPct.toFixed(0)}%` +
   (label.mode === 'rate' && r.skipped > 0 ? `  not sent ${r.skipped}` : '') +
   (r.errors > 0 ? `  ERRORS ${r.errors}` : '');

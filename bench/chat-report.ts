@@ -12,6 +12,7 @@ export interface ChatRun {
   completed: number;
   p50Ms: number;
   p99Ms: number;
+  p999Ms: number;
   maxMs: number;
   errors: number;
   skipped: number;
@@ -38,6 +39,7 @@ export interface ChatFigure extends ChatLabel {
   mps: { median: number; min: number; max: number };
   p50Ms: number;
   p99Ms: number;
+  p999Ms: number;
   maxMs: number;
   serverCpuPct: number;
   generatorCpuPct: number;
@@ -84,6 +86,7 @@ export function chatRun(r: LoadRun): ChatRun {
     completed: r.completed,
     p50Ms: r.p50Ms,
     p99Ms: r.p99Ms,
+    p999Ms: r.p999Ms,
     maxMs: r.maxMs,
     errors: r.errors,
     skipped: r.skipped,
@@ -107,6 +110,7 @@ export function summarizeChat(label: ChatLabel, warmup: ChatRun, runs: ChatRun[]
     mps: { median: med, min: Math.min(...mps), max: Math.max(...mps) },
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
+    p999Ms: median(runs.map((r) => r.p999Ms)),
     maxMs: Math.max(...runs.map((r) => r.maxMs)),
     serverCpuPct: median(runs.map((r) => r.serverCpuPct)),
     generatorCpuPct: median(runs.map((r) => r.generatorCpuPct)),
@@ -143,7 +147,8 @@ function atMost(value: number | undefined, max: number, unit: string, ok: boolea
 /** The targets of the chat scenarios that ran (`selected`). */
 export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Target[] {
   const max = (id: string) => c.throughput.find((f) => f.id === id);
-  const rate = (id: string) => c.rate.find((f) => f.id === id);
+  // The primary fixed rate (chat_sqlite is measured at more rates; those are reported, not targeted).
+  const rate = (id: string) => c.rate.find((f) => f.id === id && f.key.endsWith('/rate'));
   const relay = max('ws_relay');
   const vsRelay = (label: string, id: string, min: number): Target => {
     const f = max(id);
@@ -158,18 +163,25 @@ export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Targ
   };
   const list: Target[] = [];
   const sqliteRate = rate('chat_sqlite');
-  if (selected.has('chat_sqlite')) list.push(vsRelay('Chat, SQLite: send → both echoes vs bare ws relay', 'chat_sqlite', 0.4));
+  if (selected.has('chat_sqlite')) list.push(vsRelay('Chat, SQLite: send → both echoes vs bare ws relay', 'chat_sqlite', 0.45));
   const rateOk = (f: ChatFigure) => f.kept === true && f.errors === 0;
   const rateWhy = (f: ChatFigure) => (f.errors > 0 ? 'with errors' : 'rate not kept');
   if (selected.has('chat_sqlite'))
     list.push({
       label: `Chat, SQLite: p99 of send → both echoes at ${sqliteRate?.targetRate?.toLocaleString('en-US') ?? '5,000'} msg/s`,
-      required: '≤ 10 ms, rate kept',
-      measured: sqliteRate === undefined ? NA : atMost(sqliteRate.p99Ms, 10, 'ms', rateOk(sqliteRate), rateWhy(sqliteRate)),
+      required: '≤ 15 ms, rate kept',
+      measured: sqliteRate === undefined ? NA : atMost(sqliteRate.p99Ms, 15, 'ms', rateOk(sqliteRate), rateWhy(sqliteRate)),
+      perCpu: NA,
+    });
+  if (selected.has('chat_sqlite'))
+    list.push({
+      label: `Chat, SQLite: p999 of send → both echoes at ${sqliteRate?.targetRate?.toLocaleString('en-US') ?? '5,000'} msg/s`,
+      required: '≤ 50 ms, rate kept',
+      measured: sqliteRate === undefined ? NA : atMost(sqliteRate.p999Ms, 50, 'ms', rateOk(sqliteRate), rateWhy(sqliteRate)),
       perCpu: NA,
     });
   const redisRate = rate('chat_redis');
-  if (selected.has('chat_redis')) list.push(vsRelay('Chat, two processes through Redis vs bare ws relay', 'chat_redis', 0.3));
+  if (selected.has('chat_redis')) list.push(vsRelay('Chat, two processes through Redis vs bare ws relay', 'chat_redis', 0.35));
   if (selected.has('chat_redis'))
     list.push({
       label: 'Chat, Redis: p99 added to the one-process figure at the same rate',
@@ -233,7 +245,19 @@ export function chatSection(c: ChatResults): string {
     ]),
   );
   const rate = table(
-    ['scenario', 'asked msg/s', 'completed msg/s median (min–max)', 'kept', 'p50 ms', 'p99 ms', 'max ms', 'CPU % srv / gen', 'peak RSS MB', 'errors'],
+    [
+      'scenario',
+      'asked msg/s',
+      'completed msg/s median (min–max)',
+      'kept',
+      'p50 ms',
+      'p99 ms',
+      'p999 ms',
+      'max ms',
+      'CPU % srv / gen',
+      'peak RSS MB',
+      'errors',
+    ],
     c.rate.map((f) => [
       f.title,
       int(f.targetRate ?? 0),
@@ -241,6 +265,7 @@ export function chatSection(c: ChatResults): string {
       f.kept ? 'yes' : '**no**',
       ms(f.p50Ms),
       ms(f.p99Ms),
+      ms(f.p999Ms),
       ms(f.maxMs),
       `${f.serverCpuPct.toFixed(0)} / ${f.generatorCpuPct.toFixed(0)}`,
       f.rssPeakMb.toFixed(0),

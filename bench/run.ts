@@ -23,7 +23,7 @@ const GENERATOR_CPU = 1;
 const IDS: readonly string[] = [...SCENARIO_IDS, ...CHAT_IDS];
 const USAGE = `usage: npm run bench -- [--quick] [--only id[,id…]] [--db sqlite|postgres|both] [--no-build]
        [--duration s] [--warmup s] [--runs n] [--connections n] [--threads n] [--rows n]
-       [--chat-pairs n] [--chat-window n] [--chat-rate msg/s] [--idle-sockets n]
+       [--chat-pairs n] [--chat-window n] [--chat-rate msg/s] [--chat-rates a,b,…] [--idle-sockets n]
 scenarios: ${IDS.join(', ')} (the chat ones run on SQLite only)`;
 
 function options() {
@@ -42,6 +42,7 @@ function options() {
       'chat-pairs': { type: 'string' },
       'chat-window': { type: 'string' },
       'chat-rate': { type: 'string' },
+      'chat-rates': { type: 'string' },
       'idle-sockets': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -68,6 +69,8 @@ function options() {
   const db = values.db ?? 'both';
   if (!['sqlite', 'postgres', 'both'].includes(db)) throw new Error(`--db: sqlite, postgres or both\n${USAGE}`);
   // Two processes of 10,000: one process cannot hold 20,000 sockets (the hard open-files limit is 20,000).
+  const rate = num(values['chat-rate'], 5000, 1);
+  const rates = (values['chat-rates'] ?? '1000,5000,10000').split(',').map((r) => num(r, 0, 1));
   const idleTwo = num(values['idle-sockets'], quick ? 4000 : 20_000, 2);
   if (idleTwo > 38_000) throw new Error(`--idle-sockets: at most 38,000 (19,000 a process)\n${USAGE}`);
   return {
@@ -79,7 +82,8 @@ function options() {
     chatOptions: {
       pairs: num(values['chat-pairs'], 64, 1),
       window: num(values['chat-window'], 8, 1),
-      rate: num(values['chat-rate'], 5000, 1),
+      rate,
+      rates: [...new Set([...rates, rate])].sort((a, b) => a - b),
       idleTwo,
       idleOne: Math.min(idleTwo, 19_000),
     },
