@@ -23,6 +23,7 @@ import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 import { startFileSweeper } from './services/files.ts';
 import { startRetention } from './services/retention.ts';
+import type { Rounds } from './services/rounds.ts';
 import { startScheduler } from './services/scheduler.ts';
 
 export interface ServerOptions {
@@ -134,16 +135,16 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
   // So is retention (services/retention.ts), one node at a time, and the sweep of orphaned file bytes.
-  let scheduler: { stop(): Promise<void> } | undefined;
-  let sweeper: { stop(): void } | undefined;
-  let retention: { stop(): Promise<void> } | undefined;
+  let scheduler: Rounds | undefined;
+  let sweeper: Rounds | undefined;
+  let retention: Rounds | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
     retention ??= startRetention(deps, deps.retention);
     sweeper ??= startFileSweeper(deps);
   });
   app.addHook('onClose', async () => {
-    sweeper?.stop();
+    await sweeper?.stop();
     await scheduler?.stop();
     await retention?.stop();
   });

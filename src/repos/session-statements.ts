@@ -8,6 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
 import type { TicketRow } from './tickets.ts';
+import { parseId } from '../numeric-id.ts';
 
 export interface Redemption {
   ticket: TicketRow;
@@ -109,5 +110,5 @@ export async function renewInOneStatement(
 
 /** A PowerTalk subject is a user id; anything else matches no user. */
 function userIdOf(subject: string): number {
-  return /^[1-9][0-9]{0,15}$/.test(subject) ? Number(subject) : 0;
+  return parseId(subject) ?? 0;
 }

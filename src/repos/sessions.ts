@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { TicketRow } from './tickets.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
+import { parseId } from '../numeric-id.ts';
 
 export interface NewSession {
   id: string;
@@ -201,7 +202,7 @@ export async function advanceSyncCursor(db: Kysely<DB>, sessionId: string, to: n
  * PowerTalk user, the user's own (revocations set them).
  */
 export async function ticketsValidAfter(db: Kysely<DB>, projectId: string, kind: SessionKind, subject: string): Promise<number> {
-  const userId = kind === 'powertalk' && /^[1-9][0-9]{0,15}$/.test(subject) ? Number(subject) : 0;
+  const userId = (kind === 'powertalk' && parseId(subject)) || 0;
   const row = await db
     .selectFrom('projects as p')
     .leftJoin('users as u', (j) => j.onRef('u.project_id', '=', 'p.id').on('u.id', '=', userId))

@@ -10,10 +10,11 @@ import { removeContact } from '../repos/user-contacts.ts';
 import { findUserById } from '../repos/users.ts';
 import type { ChatActor, RoomState } from './room-state.ts';
 import { type ClientUser, toClientUser } from './user-view.ts';
+import { parseId } from '../numeric-id.ts';
 
 /** The other user of a block request, or 40401; oneself is refused (40002). */
 async function otherUser(deps: Deps, actor: ChatActor, userID: string, verb: string): Promise<ClientUser> {
-  const id = /^[1-9][0-9]{0,15}$/.test(userID) ? Number(userID) : undefined;
+  const id = parseId(userID);
   const row = id === undefined ? undefined : await findUserById(deps.db, actor.projectId, id);
   if (row === undefined) throw new ApiError('UserNotFound', { field: 'userID' });
   if (row.id === actor.userId) throw new ApiError('ParamValidationFailed', { field: 'userID', message: `You cannot ${verb} yourself` });

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { sendMessage } from './messages.ts';
 import type { ChatActor } from './room-state.ts';
+import { parseId } from '../numeric-id.ts';
 
 export interface CustomMessage {
   /** The room; empty for a personal room named by `recipientUserID` (as the Android SDK sends it). */
@@ -24,10 +25,10 @@ export interface CustomMessage {
 
 function roomOf(actor: ChatActor, input: CustomMessage): string {
   if (input.roomID !== '') return input.roomID;
-  if (!/^[1-9][0-9]{0,15}$/.test(input.recipientUserID)) {
+  const other = parseId(input.recipientUserID);
+  if (other === undefined) {
     throw new ApiError('ParamValidationFailed', { field: 'roomID', message: 'roomID or recipientUserID is required' });
   }
-  const other = Number(input.recipientUserID);
   return actor.userId <= other ? `${actor.userId}-${other}` : `${other}-${actor.userId}`;
 }
 

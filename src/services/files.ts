@@ -15,6 +15,7 @@ import { type StoredFile, addSweep, findFile, insertFile, removeSweep, sweepsBef
 import type { DB } from '../storage/schema.ts';
 import { isStorableText } from '../validation.ts';
 import { type ChatActor, roomOfMember } from './room-state.ts';
+import { type Rounds, everyRound } from './rounds.ts';
 
 /** What project_configs announces (chatMediaMaxFileSize, user/roomPhotoMaxFileSize). */
 export const CHAT_FILE_MAX_BYTES = 25 * 1024 * 1024;
@@ -131,12 +132,8 @@ export async function sweepFiles(deps: Deps, limit = 500): Promise<number> {
 }
 
 /** Sweeps every few minutes while the process serves. */
-export function startFileSweeper(deps: Deps, everyMs = 600_000): { stop(): void } {
-  const timer = setInterval(() => {
-    sweepFiles(deps).catch((err: Error) => deps.logger.warn({ err: { message: err.message } }, 'file sweep failed'));
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+export function startFileSweeper(deps: Deps, everyMs = 600_000): Rounds {
+  return everyRound(deps.logger, 'file sweep', everyMs, () => sweepFiles(deps));
 }
 
 export interface FileBytes {

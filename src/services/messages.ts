@@ -20,6 +20,7 @@ import { targetsFor } from './delivery.ts';
 import { messageReference, messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
 import { type ChatActor, type RoomState, roomOfMember } from './room-state.ts';
+import { parseId } from '../numeric-id.ts';
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
 export function freshMessage(
@@ -148,7 +149,7 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
 }
 
 async function findTargetMessage(deps: Deps, actor: ChatActor, m: Record<string, unknown>): Promise<StoredMessage> {
-  const messageID = typeof m.messageID === 'string' && /^[1-9][0-9]{0,15}$/.test(m.messageID) ? Number(m.messageID) : undefined;
+  const messageID = typeof m.messageID === 'string' ? parseId(m.messageID) : undefined;
   let stored: StoredMessage | undefined;
   if (messageID !== undefined) [stored] = await messages.findMessagesByIds(deps.db, actor.projectId, [messageID]);
   else if (typeof m.localID === 'string') stored = await messages.findMessageByLocalId(deps.db, actor.projectId, actor.userId, m.localID);
@@ -166,8 +167,8 @@ export function messageIdsOf(value: unknown, field = 'messageIDs'): number[] {
   if (value.length > 1000) throw new ApiError('ParamValidationFailed', { field, message: `${field} can hold at most 1000 IDs` });
   const ids = new Set<number>();
   for (const v of value) {
-    const text = typeof v === 'number' ? String(v) : v;
-    if (typeof text === 'string' && /^[1-9][0-9]{0,15}$/.test(text)) ids.add(Number(text));
+    const id = parseId(v);
+    if (id !== undefined) ids.add(id);
   }
   return [...ids];
 }

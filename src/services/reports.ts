@@ -6,6 +6,7 @@ import { findMessagesByIds } from '../repos/messages.ts';
 import * as reports from '../repos/reports.ts';
 import { findUserById } from '../repos/users.ts';
 import { type ChatActor, roomOfMember } from './room-state.ts';
+import { parseId } from '../numeric-id.ts';
 
 export interface ReportInput {
   category: string;
@@ -16,7 +17,7 @@ export interface ReportInput {
 const SUBMITTED = { success: true, message: 'Report submitted' };
 
 export async function reportUser(deps: Deps, actor: ChatActor, userID: string, input: ReportInput): Promise<typeof SUBMITTED> {
-  const id = /^[1-9][0-9]{0,15}$/.test(userID) ? Number(userID) : undefined;
+  const id = parseId(userID);
   const user = id === undefined ? undefined : await findUserById(deps.db, actor.projectId, id);
   if (user === undefined) throw new ApiError('UserNotFound', { field: 'userID' });
   if (user.id === actor.userId) throw new ApiError('ParamValidationFailed', { field: 'userID', message: 'You cannot report yourself' });
@@ -35,7 +36,7 @@ export async function reportUser(deps: Deps, actor: ChatActor, userID: string, i
 /** Only a participant of the room may report one of its messages (others: as for any room, 40301). */
 export async function reportMessage(deps: Deps, actor: ChatActor, roomId: string, messageID: string, input: ReportInput): Promise<typeof SUBMITTED> {
   await roomOfMember(deps, actor, roomId);
-  const id = /^[1-9][0-9]{0,15}$/.test(messageID) ? Number(messageID) : undefined;
+  const id = parseId(messageID);
   const [message] = id === undefined ? [] : await findMessagesByIds(deps.db, actor.projectId, [id]);
   if (message === undefined || message.roomId !== roomId) throw new ApiError('MessageNotFound', { field: 'messageID' });
   if (message.senderId === actor.userId) throw new ApiError('ParamValidationFailed', { field: 'messageID', message: 'You cannot report your own message' });

@@ -3,6 +3,7 @@
 import type { RetentionSettings } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { type Cutoffs, type RetainedTable, aloneAmongNodes, purgeBatch } from '../repos/retention.ts';
+import { type Rounds, everyRound } from './rounds.ts';
 
 const DAY_MS = 86_400_000;
 /** Rows per statement: small enough that no statement holds the database long. */
@@ -43,29 +44,6 @@ export async function runRetention(deps: Deps, settings: RetentionSettings): Pro
 }
 
 /** Runs a round every `intervalSeconds` (from the end of the last) until stopped. */
-export function startRetention(deps: Deps, settings: RetentionSettings): { stop(): Promise<void> } {
-  if (settings.intervalSeconds <= 0) return { stop: async () => {} };
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    running = runRetention(deps, settings).catch((err: unknown) => {
-      const { code, message } = err as { code?: unknown; message?: unknown };
-      deps.logger.warn({ err: { code, message } }, 'retention: round failed, retrying next round');
-    });
-    void running.then(() => {
-      if (stopped) return;
-      timer = setTimeout(tick, settings.intervalSeconds * 1000);
-      timer.unref();
-    });
-  };
-  timer = setTimeout(tick, settings.intervalSeconds * 1000);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+export function startRetention(deps: Deps, settings: RetentionSettings): Rounds {
+  return everyRound(deps.logger, 'retention', settings.intervalSeconds * 1000, () => runRetention(deps, settings));
 }

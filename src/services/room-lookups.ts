@@ -7,10 +7,11 @@ import { SHARED_TYPES, listSharedContent } from '../repos/shared-content.ts';
 import { roomViewsFor } from './delivery.ts';
 import { viewsFor } from './message-lists.ts';
 import { type ChatActor, roomOfMember, roomStateIfExists, userView } from './room-state.ts';
+import { parseId } from '../numeric-id.ts';
 
 /** room/groups_in_common: the groups the caller and `userID` are both in (40401 for an unknown user). */
 export async function groupsInCommon(deps: Deps, actor: ChatActor, userID: string): Promise<RoomView[]> {
-  const other = /^[1-9][0-9]{0,15}$/.test(userID) ? Number(userID) : undefined;
+  const other = parseId(userID);
   if (other === undefined) throw new ApiError('UserNotFound', { field: 'userID' });
   await userView(deps, actor.projectId, other).catch((err: unknown) => {
     throw err instanceof ApiError ? new ApiError('UserNotFound', { field: 'userID' }) : err;

@@ -20,6 +20,7 @@ import { storeClientMessage } from './messages.ts';
 import { subscribers } from './webhooks.ts';
 import type { WebhookEndpoint } from '../repos/webhooks.ts';
 import { type ChatActor, type RoomState, roomStateIfExists } from './room-state.ts';
+import { type Rounds, everyRound } from './rounds.ts';
 
 /** Rows claimed per transaction. */
 const BATCH = 100;
@@ -157,33 +158,6 @@ export async function runScheduler(deps: Deps): Promise<number> {
 }
 
 /** Runs a round every `intervalMs` (counted from the end of the last) until stopped; 0: never. */
-export function startScheduler(deps: Deps, intervalMs: number): { stop(): Promise<void> } {
-  if (intervalMs <= 0) return { stop: async () => {} };
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    running = runScheduler(deps).then(
-      () => undefined,
-      (err: unknown) => {
-        // The database being away is routine (and logged by the requests too): warn, retry next round.
-        const { code, message } = err as { code?: unknown; message?: unknown };
-        deps.logger.warn({ err: { code, message } }, 'scheduled messages: round failed, retrying');
-      },
-    );
-    void running.then(() => {
-      if (stopped) return;
-      timer = setTimeout(tick, intervalMs);
-      timer.unref();
-    });
-  };
-  timer = setTimeout(tick, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+export function startScheduler(deps: Deps, intervalMs: number): Rounds {
+  return everyRound(deps.logger, 'scheduled messages', intervalMs, () => runScheduler(deps));
 }

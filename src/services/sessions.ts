@@ -11,6 +11,7 @@ import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts'
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
 import { toClientUser, toLiveChatUser } from './user-view.ts';
+import { parseId } from '../numeric-id.ts';
 
 export const TICKET_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'auth_ticket', onetalk: 'livechat_ticket' };
 const ACCESS_PURPOSE: Record<SessionKind, Purpose> = { powertalk: 'access', onetalk: 'livechat_access' };
@@ -254,7 +255,7 @@ export async function revokeSessionsBefore(deps: Deps, projectId: string, before
 export async function getUser(deps: Deps, projectId: string, by: { id: string } | { xcUserID: string }) {
   let row: User | undefined;
   if ('id' in by) {
-    const id = /^[1-9][0-9]{0,15}$/.test(by.id) ? Number(by.id) : undefined;
+    const id = parseId(by.id);
     row = id === undefined ? undefined : await findUserById(deps.db, projectId, id);
   } else {
     row = await findUserByXcUserId(deps.db, projectId, by.xcUserID);

@@ -7,6 +7,7 @@ import * as contacts from '../repos/user-contacts.ts';
 import { findUserById, findUserByUsername } from '../repos/users.ts';
 import type { ChatActor } from './room-state.ts';
 import { type ClientUser, toClientUser } from './user-view.ts';
+import { parseId } from '../numeric-id.ts';
 
 export interface ContactEntry {
   user: ClientUser;
@@ -21,7 +22,7 @@ export async function listContacts(deps: Deps, actor: ChatActor): Promise<{ cont
 
 /** A user of the project by the userID a client sent (a decimal string), or 40401. */
 async function userOf(deps: Deps, projectId: string, userID: string): Promise<ClientUser> {
-  const id = /^[1-9][0-9]{0,15}$/.test(userID) ? Number(userID) : undefined;
+  const id = parseId(userID);
   const row = id === undefined ? undefined : await findUserById(deps.db, projectId, id);
   if (row === undefined) throw new ApiError('UserNotFound', { field: 'userID' });
   return toClientUser(row);

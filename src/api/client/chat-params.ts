@@ -2,6 +2,7 @@
 // through the rule table of validation.ts like everywhere else.
 import { ApiError } from '../../errors.ts';
 import type { FieldRule } from '../../validation.ts';
+import { parseId } from '../../numeric-id.ts';
 
 export const ROOM_ID_RULE = { name: 'roomID', field: 'roomID', label: 'Room ID', required: true, max: 100 } as const satisfies FieldRule;
 
@@ -31,9 +32,9 @@ export function userIdsParam(body: Record<string, unknown>, name: string, max = 
   if (v.length > max) throw invalid(name, `Param '${name}' can hold at most ${max} user IDs`);
   const ids = new Set<number>();
   for (const item of v) {
-    const text = typeof item === 'number' ? String(item) : item;
-    if (typeof text !== 'string' || !/^[1-9][0-9]{0,15}$/.test(text)) throw invalid(name, `Param '${name}' must hold user IDs`);
-    ids.add(Number(text));
+    const id = parseId(item);
+    if (id === undefined) throw invalid(name, `Param '${name}' must hold user IDs`);
+    ids.add(id);
   }
   return [...ids];
 }

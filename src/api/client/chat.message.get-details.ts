@@ -7,6 +7,7 @@ import { chatActorOf } from '../../http/request-auth.ts';
 import { INTEGER, STRING, describeRoute, object } from '../../http/openapi.ts';
 import { messageDetails, totalRead } from '../../services/message-details.ts';
 import { clientBody } from '../../validation.ts';
+import { parseId } from '../../numeric-id.ts';
 
 const BODY = { type: 'object', properties: { messageID: STRING }, required: ['messageID'] };
 const RECIPIENTS = { type: 'array', items: { type: 'object', additionalProperties: true } };
@@ -14,11 +15,9 @@ const RECIPIENTS = { type: 'array', items: { type: 'object', additionalPropertie
 /** `messageID` as the SDKs send it (a string; a number is taken too). */
 function messageIdOf(raw: unknown): number {
   const v = clientBody(raw).messageID;
-  const text = typeof v === 'number' ? String(v) : v;
-  if (typeof text !== 'string' || !/^[1-9][0-9]{0,15}$/.test(text)) {
-    throw new ApiError('ParamValidationFailed', { field: 'messageID', message: "Param 'messageID' must be a message ID" });
-  }
-  return Number(text);
+  const id = parseId(v);
+  if (id === undefined) throw new ApiError('ParamValidationFailed', { field: 'messageID', message: "Param 'messageID' must be a message ID" });
+  return id;
 }
 
 export function chatMessageGetDetails(deps: Deps): RouteOptions {

@@ -2,6 +2,7 @@
 import { ApiError } from '../../errors.ts';
 import { BOOLEAN, INTEGER, STRING, object } from '../../http/openapi.ts';
 import { intParam } from './chat-params.ts';
+import { parseId } from '../../numeric-id.ts';
 
 const MAX_TIME = 8_640_000_000_000_000;
 const invalid = (field: string, message: string) => new ApiError('ParamValidationFailed', { field, message });
@@ -27,8 +28,8 @@ export function scheduledIdsParam(body: Record<string, unknown>): number[] {
   if (v.length > 100) throw invalid('ids', "Param 'ids' can hold at most 100 IDs");
   const ids = new Set<number>();
   for (const item of v) {
-    const n = typeof item === 'number' ? item : typeof item === 'string' && /^[1-9][0-9]{0,15}$/.test(item) ? Number(item) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < 1) throw invalid('ids', "Param 'ids' must hold scheduled message IDs");
+    const n = parseId(item);
+    if (n === undefined) throw invalid('ids', "Param 'ids' must hold scheduled message IDs");
     ids.add(n);
   }
   return [...ids];
