@@ -6,7 +6,6 @@ import { natsBroker } from './chat/broker-nats.ts';
 import { Hub } from './chat/hub.ts';
 import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
-import { s3Store } from './files/s3-store.ts';
 import { localStore } from './files/store.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
@@ -97,7 +96,8 @@ export async function createDeps(
     },
   };
   const box = createSecretBox(secrets);
-  const s3 = config.files.s3 === undefined ? undefined : s3Store(config.files.s3);
+  // The S3 client is loaded only when a bucket is configured (it adds to every process's memory).
+  const s3 = config.files.s3 === undefined ? undefined : (await import('./files/s3-store.ts')).s3Store(config.files.s3);
   let dispatcher: Dispatcher | undefined;
   const webhooks: WebhookRuntime = {
     endpoints: new TtlCache(5_000, 10_000, () => clock.now()),

@@ -1,7 +1,7 @@
 // What an uploaded file is, from its bytes (file-type), never from what the client says: the kind
 // the client declared must match. Images get their size and a small JPEG thumbnail (sharp).
 import { fileTypeFromFile } from 'file-type';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import { ApiError } from '../errors.ts';
 
 export type FileKind = 'image' | 'video' | 'audio' | 'file';
@@ -32,11 +32,19 @@ function matches(kind: FileKind, mime: string | undefined): boolean {
   return mime.startsWith('video/');
 }
 
+// sharp (libvips) adds about 30 MB to a process: loaded with the first image, not at start.
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+async function loadSharp() {
+  sharpModule ??= import('sharp');
+  return (await sharpModule).default;
+}
+
 export async function inspectFile(path: string, declared: FileKind): Promise<Inspected> {
   const mime = (await fileTypeFromFile(path))?.mime;
   if (!matches(declared, mime)) throw mismatch(declared);
   const mediaType = mime ?? 'application/octet-stream';
   if (declared !== 'image') return { kind: declared, mediaType, width: 0, height: 0, thumbnail: undefined };
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
