@@ -2,14 +2,12 @@
 // signing secret, Redis, the broker and the socket hub, with the hub's callbacks into the services).
 import type { FastifyBaseLogger } from 'fastify';
 import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
-import { natsBroker } from './chat/broker-nats.ts';
 import { Hub } from './chat/hub.ts';
 import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
 import { localStore } from './files/store.ts';
 import { createLogger } from './logging.ts';
 import { createMetrics } from './metrics.ts';
-import { openRedis } from './redis.ts';
 import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
 import { createAuthCache } from './security/auth-cache.ts';
@@ -58,7 +56,8 @@ export async function createDeps(
     throw err;
   }
   // Connects in the background: a start with Redis down proceeds degraded (src/redis.ts).
-  const link = config.redisUrl === undefined ? undefined : openRedis(config.redisUrl, config.redisTimeout, logger);
+  // Redis and NATS clients are loaded only when configured.
+  const link = config.redisUrl === undefined ? undefined : (await import('./redis.ts')).openRedis(config.redisUrl, config.redisTimeout, logger);
   const redis = link?.client;
   const limits = {
     perAddress: config.authFailuresPerAddress,
@@ -78,7 +77,7 @@ export async function createDeps(
     config.broker === 'redis' && link !== undefined
       ? redisBroker(link, `${config.redisPrefix}chat`, logger)
       : config.broker === 'nats'
-        ? await natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
+        ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
         : localBroker();
   const chat: ChatRuntime = {
     hub: new Hub(broker, authCache, logger),

@@ -1,6 +1,6 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
 import { type FilesConfig, type TrustProxy, connectionCap, parseFilesConfig, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
-import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/postgres.ts';
+import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/pg-limits.ts';
 import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
 export interface Config {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type DatabaseTarget, type DialectName, parseDatabaseUrl } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
-import { DEFAULT_PG_LIMITS, type PgLimits, openPostgres } from './postgres.ts';
+import { DEFAULT_PG_LIMITS, type PgLimits } from './pg-limits.ts';
 import type { DB } from './schema.ts';
 import { type DatabaseHealth, type SqliteStartupCheck, openSqlite } from './sqlite.ts';
 
@@ -47,6 +47,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     });
     database = { ...sqlite, dialect: 'sqlite' };
   } else {
+    // The driver is loaded only for PostgreSQL (a SQLite process is smaller without it).
+    const { openPostgres } = await import('./postgres.ts');
     const postgres = openPostgres(target.url, {
       poolSize: options.poolSize ?? 10,
       limits: { ...DEFAULT_PG_LIMITS, ...options.pgLimits },
