@@ -8,6 +8,7 @@ import { PinnedProcess, freePort } from './processes.ts';
 import type { Figure } from './report.ts';
 import type { Scenario, ScenarioContext } from './scenarios.ts';
 import { Client, PATHS, type Project, createProject, mintSessions } from './setup.ts';
+import { REDIS_URL } from './chat-setup.ts';
 import type { Wrk, WrkResult } from './wrk.ts';
 
 /**
@@ -71,7 +72,9 @@ export async function runPhase(dialect: Dialect, kind: 'main' | 'scale', scenari
       cwd: ctx.root,
       command: 'node',
       args: [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
-      env: SERVER_ENV,
+      // PostgreSQL as deployed: nodes share Redis, which keeps their caches of sessions and profiles
+      // coherent (without it a PostgreSQL node caches neither). The SQLite process needs no broker.
+      env: dialect === 'postgres' ? { ...SERVER_ENV, PARLEY_REDIS_URL: REDIS_URL, PARLEY_REDIS_PREFIX: `parley-bench-${process.pid}-${kind}:` } : SERVER_ENV,
       port,
       readyPath: '/healthz',
     });

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { measureBaselines } from './baselines.ts';
 import { CHAT_IDS, type ChatId, runChat } from './chat-phase.ts';
 import { type ChatResults, chatErrors, chatNotes, chatSection, chatTargets } from './chat-report.ts';
-import { redisProblem } from './chat-setup.ts';
+import { REDIS_URL, redisProblem } from './chat-setup.ts';
 import { type BenchDatabase, type Dialect, postgresProblem } from './databases.ts';
 import { type Meta, renderMarkdown } from './markdown.ts';
 import { type PhaseContext, SERVER_CPU, SERVER_ENV, runPhase } from './phase.ts';
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     const pg = await postgresProblem();
     if (pg !== undefined) problems.push(pg);
   }
-  if (o.chat.has('chat_redis')) {
+  if (o.chat.has('chat_redis') || o.dialects.includes('postgres')) {
     const redis = await redisProblem();
     if (redis !== undefined) problems.push(redis);
   }
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     console.log('Building dist (npx tsc -p tsconfig.build.json)…');
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   }
-  const pinning = `server processes (Parley, baselines) pinned to CPU ${SERVER_CPU}; wrk and this runner pinned to CPU ${GENERATOR_CPU} (taskset); PostgreSQL's backends are not pinned`;
+  const pinning = `server processes (Parley, baselines) pinned to CPU ${SERVER_CPU}; wrk and this runner pinned to CPU ${GENERATOR_CPU} (taskset); PostgreSQL's backends are not pinned; the PostgreSQL server runs with Redis (${REDIS_URL}) as a deployment of several nodes does, and redis-server is not pinned either`;
   const settings = `${o.timing.warmupSeconds} s warm-up, then ${o.timing.runs} runs of ${o.timing.runSeconds} s; wrk -t${o.threads} -c${o.connections}`;
   console.log(`Pinning: ${pinning}.\nEach figure: ${settings}; median (min–max).`);
 
