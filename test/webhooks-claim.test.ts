@@ -73,21 +73,64 @@ await eachDialect(describe, 'webhook outbox claims', (dialect) => {
     );
     await markDelivered(t.deps.db, [{ id: one.id, status: 204 }], now + 200);
     assert.deepEqual(of(await claim(now + 300), 'room-c'), [], 'the queue waits for its retried head');
+    // The followers waited at their head's retry time: the retried head comes first, its followers after it.
     const retried = of(await claim(now + 5000), 'room-c');
     assert.deepEqual(
       retried.map((d) => d.id),
-      [two.id],
-      'the retried head alone (its followers were due before it)',
-    );
-    await markDelivered(t.deps.db, [{ id: two.id, status: 204 }], now + 5100);
-    assert.deepEqual(
-      of(await claim(now + 5200), 'room-c').map((d) => d.id),
-      rest.map((d) => d.id),
+      [two.id, ...rest.map((d) => d.id)],
     );
     await markDelivered(
       t.deps.db,
-      rest.map((d) => ({ id: d.id, status: 204 })),
-      now + 5300,
+      retried.map((d) => ({ id: d.id, status: 204 })),
+      now + 5100,
+    );
+  });
+
+  it("takes a queue that waits for its head's retry out of the due set, so rounds do not scan it again and again", async () => {
+    // A receiver that is down: its backlog grows behind a head retried in an hour. Each round used to
+    // walk every row of that backlog again (a scan the size of the outage, per round, on the event loop).
+    const now = T + 40_000;
+    await write('room-i', 3, now);
+    const [head, ...others] = of(await claim(now + 100), 'room-i') as [Delivery, ...Delivery[]];
+    await releaseClaims(
+      t.deps.db,
+      others.map((d) => d.id),
+    );
+    const retryAt = now + 3_600_000;
+    await markAttemptFailed(t.deps.db, head.id, { status: null, error: 'ECONNREFUSED' }, now + 200, retryAt);
+    await write('room-i', 50, now + 300);
+    const due = async (at: number) =>
+      Number(
+        (
+          await t.deps.db
+            .selectFrom('webhook_deliveries')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('order_key', '=', 'room-i')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', at)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    assert.equal(await due(now + 1000), 52, 'before a round looked: the followers are due, the head is not');
+    // A round looks at a bounded number of rows: enough rounds move the whole backlog to the retry time.
+    for (let i = 0; i < 10 && (await due(now + 1000)) > 0; i++) assert.deepEqual(of(await claim(now + 1000, 4), 'room-i'), []);
+    assert.equal(await due(now + 1000), 0, "every follower now waits for its head's retry");
+    const rows = await t.deps.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'next_attempt_at'])
+      .where('order_key', '=', 'room-i')
+      .where('status', '=', 'pending')
+      .execute();
+    assert.ok(rows.every((r) => Number(r.next_attempt_at) === retryAt));
+    // At the retry the head goes first, then its followers, in order.
+    const back = of(await claim(retryAt, 100), 'room-i');
+    assert.equal(back[0]?.id, head.id);
+    assert.equal(back.length, 53);
+    assert.ok(ascending(back));
+    await markDelivered(
+      t.deps.db,
+      back.map((d) => ({ id: d.id, status: 204 })),
+      retryAt + 100,
     );
   });
 

@@ -14,13 +14,17 @@ import { type Delivery, toDelivery } from './webhooks.ts';
  * delivery just before a row in its queue) keeps a run unbroken: on PostgreSQL another node may hold
  * part of a queue (SKIP LOCKED skips it), and a run taken past such a gap would overtake it. A claim
  * lasts until `claimUntil`: a node that dies holding it lets another take it over then.
+ *
+ * A round looks at a bounded number of rows. A row found behind a head that waits for a retry is moved
+ * to the head's retry time, out of the due set: a receiver that is down makes a backlog that later
+ * rounds no longer walk (they used to scan all of it, each round, on the event loop).
  */
 export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, limit: number, postgres: boolean): Promise<Delivery[]> {
   return db.transaction().execute(async (trx) => {
     // The look-ups of prev and of the head ride the queue index (endpoint_id, order_key, status, id).
-    const candidates = trx
+    const scan = trx
       .selectFrom('webhook_deliveries as d')
-      .select(['d.id', 'd.endpoint_id', 'd.order_key'])
+      .select(['d.id', 'd.endpoint_id', 'd.order_key', 'd.next_attempt_at'])
       .select((eb) =>
         eb
           .selectFrom('webhook_deliveries as e')
@@ -31,31 +35,42 @@ export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, 
           .whereRef('e.id', '<', 'd.id')
           .as('prev'),
       )
+      .select((eb) =>
+        eb
+          .selectFrom('webhook_deliveries as e')
+          .select((x) => x.fn.min('e.id').as('id'))
+          .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+          .whereRef('e.order_key', '=', 'd.order_key')
+          .where('e.status', '=', 'pending')
+          .as('head'),
+      )
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now)
       .where('d.claimed_until', '<', now)
-      // The queue's head (its oldest pending delivery) is not in flight, and due no later than this row.
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('webhook_deliveries as h')
-              .select('h.id')
-              .where('h.id', '=', (eb) =>
-                eb
-                  .selectFrom('webhook_deliveries as e')
-                  .select((x) => x.fn.min('e.id').as('id'))
-                  .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-                  .whereRef('e.order_key', '=', 'd.order_key')
-                  .where('e.status', '=', 'pending'),
-              )
-              .where((h) => h.or([h('h.next_attempt_at', '>', h.ref('d.next_attempt_at')), h('h.claimed_until', '>=', now)])),
-          ),
-        ),
-      )
       .orderBy('d.next_attempt_at')
       .orderBy('d.id')
-      .limit(limit);
-    const rows = (await (postgres ? candidates.forUpdate().skipLocked() : candidates).execute()).sort((a, b) => Number(a.id) - Number(b.id));
+      .limit(limit + Math.max(limit, 64));
+    const scanned = await (postgres ? scan.forUpdate().skipLocked() : scan).execute();
+    const headIds = [...new Set(scanned.map((r) => Number(r.head)))];
+    const heads = new Map<number, { due: number; claimed: number }>();
+    if (headIds.length > 0) {
+      const rows = await trx.selectFrom('webhook_deliveries').select(['id', 'next_attempt_at', 'claimed_until']).where('id', 'in', headIds).execute();
+      for (const h of rows) heads.set(Number(h.id), { due: Number(h.next_attempt_at), claimed: Number(h.claimed_until) });
+    }
+    const waiting = new Map<number, number[]>();
+    const candidates: typeof scanned = [];
+    for (const r of scanned) {
+      const head = heads.get(Number(r.head));
+      if (head === undefined) continue;
+      if (head.due > Number(r.next_attempt_at)) {
+        // The head waits for a retry: this row waits with it (a retry later than now), or for the next round.
+        if (head.due > now) waiting.set(head.due, [...(waiting.get(head.due) ?? []), Number(r.id)]);
+      } else if (head.claimed < now && candidates.length < limit) candidates.push(r);
+    }
+    for (const [due, ids] of waiting) {
+      await trx.updateTable('webhook_deliveries').set({ next_attempt_at: due }).where('id', 'in', ids).where('next_attempt_at', '<', due).execute();
+    }
+    const rows = candidates.sort((a, b) => Number(a.id) - Number(b.id));
     // Each queue's run: from its head, each next row the one pending right after the last taken.
     const last = new Map<string, number | null | undefined>();
     const ids: number[] = [];

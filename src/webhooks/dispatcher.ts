@@ -71,6 +71,8 @@ export class Dispatcher {
   readonly #endpoints = new Map<string, { endpoint: WebhookEndpoint; secret: string | undefined } | undefined>();
   #elu = performance.eventLoopUtilization();
   #utilization = 0;
+  /** When the queue's metrics were last counted. */
+  #measured = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: DispatcherOptions) {}
 
@@ -126,9 +128,13 @@ export class Dispatcher {
         const now = this.o.now();
         const claimed = await claims.claimDue(this.o.db, now, now + this.o.claimMs, saturated ? SATURATED_BATCH : this.o.batch, this.o.postgres);
         if (claimed.length === 0) {
-          const queue = await repo.queueState(this.o.db, now);
-          this.o.metrics.webhookQueue.set(queue.pending);
-          this.o.metrics.webhookOldest.set(queue.oldestAgeMs / 1000);
+          // Counting the pending rows reads all of them: at most once a second, not once a round.
+          if (now - this.#measured >= 1000) {
+            this.#measured = now;
+            const queue = await repo.queueState(this.o.db, now);
+            this.o.metrics.webhookQueue.set(queue.pending);
+            this.o.metrics.webhookOldest.set(queue.oldestAgeMs / 1000);
+          }
           return;
         }
         const queues = new Map<string, Delivery[]>();
