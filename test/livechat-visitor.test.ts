@@ -84,6 +84,16 @@ await eachDialect(describe, 'Live Chat visitor API', (dialect) => {
     assert.deepEqual(theirs.body.data.topics, []);
   });
 
+  it('scf/get_path: no FAQ tree is set (40401, "not set", as the clients expect); server_time: the clock', async () => {
+    const scf = await visitorCall(t, undefined, 'client/scf/get_path');
+    assert.deepEqual([scf.status, scf.error.code], [404, '40401']);
+    assert.match(scf.error.message, /not set/);
+    const time = await visitorCall<{ timestamp: { seconds: number; nanos: number } }>(t, undefined, 'client/server_time');
+    const now = t.clock.now();
+    assert.ok(Math.abs(time.data.timestamp.seconds - Math.floor(now / 1000)) <= 1);
+    assert.ok(time.data.timestamp.nanos >= 0 && time.data.timestamp.nanos < 1e9);
+  });
+
   it('user/create: a guest with a name and an email gets a ticket that signs in; missing or bad fields are named', async () => {
     const res = await visitorCall<{ user: { userID: string; fullName: string; email: string; source: string }; ticket: string }>(
       t,

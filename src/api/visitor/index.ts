@@ -14,6 +14,8 @@ import { visitorCaseGetList } from './client.case.get-list.ts';
 import { visitorCaseRate } from './client.case.rate.ts';
 import { visitorCaseSendMessage } from './client.case.send-message.ts';
 import { visitorProjectGetConfigs } from './client.project.get-configs.ts';
+import { visitorScfGetPath } from './client.scf.get-path.ts';
+import { visitorServerTime } from './client.server-time.ts';
 import { visitorTaptalkRequestAuthTicket } from './client.taptalk.request-auth-ticket.ts';
 import { visitorTopicGetList } from './client.topic.get-list.ts';
 import { visitorUserCreate } from './client.user.create.ts';
@@ -31,6 +33,8 @@ export async function visitorApi(app: FastifyInstance, deps: Deps): Promise<void
   // Live Chat (docs/livechat.md).
   app.route(visitorProjectGetConfigs(deps));
   app.route(visitorTopicGetList(deps));
+  app.route(visitorScfGetPath());
+  app.route(visitorServerTime(deps));
   app.route(visitorUserCreate(deps));
   app.route(visitorTaptalkRequestAuthTicket(deps));
   app.route(visitorCaseCreate(deps));
