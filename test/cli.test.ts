@@ -379,7 +379,7 @@ describe('parley admin CLI: wrong usage', () => {
 
   it('key commands: a bad --type, a missing --project, no KEY_ID: exit 2', async () => {
     const [type, project, keyId] = await Promise.all([run('key', 'create', '--project', 'prj_x', '--type', 'root'), run('key', 'list'), run('key', 'revoke')]);
-    assertFails(type, 2, 'parley key create: --type must be one of: server, api, app\n');
+    assertFails(type, 2, 'parley key create: --type must be one of: server, api, app, livechat\n');
     assertFails(project, 2, 'parley key list: missing required flag --project\n');
     assertFails(keyId, 2, 'parley key revoke: usage: parley key revoke KEY_ID\n');
   });

@@ -21,7 +21,7 @@ await eachDialect(describe, 'paths Parley does not serve', (dialect) => {
       ['POST', '/v1/client/login/request_otp/v1_6'],
       ['POST', '/v1/chat/message/not_a_path'],
       ['POST', '/v1/auth/not_a_path'],
-      ['POST', '/api/visitor/v1/client/case/get_list'],
+      ['POST', '/api/visitor/v1/client/scf/get_list'],
       // A served path with a method it does not take.
       ['GET', '/v1/client/contact/list'],
       ['POST', '/v1/client/contact/list/extra'],

@@ -118,6 +118,18 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'POST /api/visitor/v1/client/logout': 'visitor',
   'POST /api/visitor/v1/logout': 'visitor',
   'POST /api/visitor/v1/client/user/get': 'visitor',
+  'POST /api/visitor/v1/client/project/get_configs': 'visitor-key-only',
+  'POST /api/visitor/v1/client/topic/get_list': 'visitor-key-only',
+  'POST /api/visitor/v1/client/scf/get_path': 'visitor-key-only',
+  'POST /api/visitor/v1/client/server_time': 'visitor-key-only',
+  'POST /api/visitor/v1/client/user/create': 'visitor-key-only',
+  'POST /api/visitor/v1/client/taptalk/request_auth_ticket': 'visitor',
+  'POST /api/visitor/v1/client/case/create': 'visitor',
+  'POST /api/visitor/v1/client/case/get_list': 'visitor',
+  'POST /api/visitor/v1/client/case/get_by_id': 'visitor',
+  'POST /api/visitor/v1/client/case/close': 'visitor',
+  'POST /api/visitor/v1/client/case/rate': 'visitor',
+  'POST /api/visitor/v1/client/case/send_message': 'visitor',
 };
 
 interface Answer {

@@ -10,6 +10,8 @@ export class UsageError extends Error {}
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Standard input, read to its end (a password). */
+  input?(): Promise<string>;
 }
 
 export interface CommandContext {

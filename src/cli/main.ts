@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'webhook deliveries': async () => (await import('./webhook-deliveries.ts')).webhookDeliveries,
   'webhook replay': async () => (await import('./webhook-replay.ts')).webhookReplay,
   'report list': async () => (await import('./report-list.ts')).reportList,
+  'topic create': async () => (await import('./topic-create.ts')).topicCreate,
+  'agent create': async () => (await import('./agent-create.ts')).agentCreate,
+  'livechat settings': async () => (await import('./livechat-settings.ts')).livechatSettings,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -41,7 +44,9 @@ Commands:
   project create --name N [--tier T] [--json]     create a project with one key of each type
   project list [--json]                           list projects
   tier select --project ID --tier T               set a project's tier (free, pro, enterprise)
-  key create --project ID --type server|api|app [--json]
+  key create --project ID --type server|api|app|livechat [--json]
+                                                  livechat: the Live Chat launcher's Secret-Key
+                                                  (an app key: its secret is the Secret-Key)
   key list --project ID [--json]                  list keys (never their secrets)
   key revoke KEY_ID                               revoke a key at once
   webhook create --project ID --url URL [--events E,…] [--json]
@@ -54,6 +59,13 @@ Commands:
   webhook replay DELIVERY_ID… | --endpoint ID     send failed deliveries again (same webhook-id)
   report list --project ID [--limit N] [--json]   what users reported (users, messages), newest
                                                   first (default the latest 100)
+  topic create --project ID --name N [--json]     a Live Chat topic visitors open cases on
+  agent create --project ID --email E --name N [--topics ID,…] [--json]
+                                                  a Live Chat agent (every topic when --topics is
+                                                  left out); the password is read from stdin
+  livechat settings --project ID [--colour #RRGGBB] [--max-open-cases N] [--json]
+                                                  show or change the launcher's colour and the
+                                                  most open cases a visitor may have (0: no limit)
 
 Every command takes --database URL (or PARLEY_DATABASE_URL): sqlite:PATH, a plain path, or
 postgres://…; the default is ./data/parley.db.`;
@@ -61,6 +73,11 @@ postgres://…; the default is ./data/parley.db.`;
 const stdio: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  input: async () => {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text;
+  },
 };
 
 /** The entries of USAGE for a command, or for every command of a group (`webhook`). */

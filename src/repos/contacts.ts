@@ -52,7 +52,14 @@ export async function findBySyncKeys(db: Kysely<DB>, projectId: string, keys: { 
   return rows.map(toContact);
 }
 
-export async function insertContact(db: Kysely<DB>, projectId: string, id: string, fields: ContactFields, now: number) {
+/** `customerUserID` null: a Live Chat guest, whom no backend synced. */
+export async function insertContact(
+  db: Kysely<DB>,
+  projectId: string,
+  id: string,
+  fields: Omit<ContactFields, 'customerUserID'> & { customerUserID: string | null },
+  now: number,
+) {
   await db
     .insertInto('contacts')
     .values({

@@ -1,6 +1,7 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
 import type { Generated, Selectable } from 'kysely';
 import type { FileSweepTable, FileTable, UserPhotoTable } from './schema-files.ts';
+import type { LivechatAgentTable, LivechatAgentTopicTable, LivechatCaseTable, LivechatSettingsTable, LivechatTopicTable } from './schema-livechat.ts';
 import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
 import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
@@ -259,6 +260,11 @@ export interface DB {
   message_stars: MessageStarTable;
   message_pins: MessagePinTable;
   message_hides: MessageHideTable;
+  livechat_topics: LivechatTopicTable;
+  livechat_agents: LivechatAgentTable;
+  livechat_agent_topics: LivechatAgentTopicTable;
+  livechat_cases: LivechatCaseTable;
+  livechat_settings: LivechatSettingsTable;
 }
 
 export type UserRow = Selectable<UserTable>;

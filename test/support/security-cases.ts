@@ -19,6 +19,7 @@ export type Realm =
   | 'client-ticket'
   | 'client-refresh'
   | 'visitor'
+  | 'visitor-key-only'
   | 'visitor-ticket'
   | 'visitor-refresh';
 
@@ -192,6 +193,8 @@ export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; r
       return clientCases(pt, 'refresh', cr, ttl);
     case 'visitor':
       return clientCases(lc, 'access', cr, ttl);
+    case 'visitor-key-only':
+      return clientCases(lc, 'none', cr, ttl);
     case 'visitor-ticket':
       return clientCases(lc, 'ticket', cr, ttl);
     case 'visitor-refresh':
@@ -220,6 +223,8 @@ export async function goodHeaders(realm: Realm, cr: Credentials): Promise<Header
       return { 'app-key': cr.a.app, authorization: bearer((await cr.fresh.pt()).refreshToken) };
     case 'visitor':
       return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).accessToken) };
+    case 'visitor-key-only':
+      return { 'secret-key': cr.a.appSecret };
     case 'visitor-ticket':
       return { 'secret-key': cr.a.appSecret, authorization: bearer(await cr.fresh.lcTicket()) };
     case 'visitor-refresh':

@@ -7,6 +7,18 @@ import { useClientRealm } from '../../http/client-realm.ts';
 import { accessTokenRefresh } from '../client/auth.access-token.refresh.ts';
 import { accessTokenRequest } from '../client/auth.access-token.request.ts';
 import { clientLogout } from '../client/logout.ts';
+import { visitorCaseClose } from './client.case.close.ts';
+import { visitorCaseCreate } from './client.case.create.ts';
+import { visitorCaseGetById } from './client.case.get-by-id.ts';
+import { visitorCaseGetList } from './client.case.get-list.ts';
+import { visitorCaseRate } from './client.case.rate.ts';
+import { visitorCaseSendMessage } from './client.case.send-message.ts';
+import { visitorProjectGetConfigs } from './client.project.get-configs.ts';
+import { visitorScfGetPath } from './client.scf.get-path.ts';
+import { visitorServerTime } from './client.server-time.ts';
+import { visitorTaptalkRequestAuthTicket } from './client.taptalk.request-auth-ticket.ts';
+import { visitorTopicGetList } from './client.topic.get-list.ts';
+import { visitorUserCreate } from './client.user.create.ts';
 import { visitorUserGet } from './client.user.get.ts';
 
 const PREFIX = '/api/visitor';
@@ -18,4 +30,17 @@ export async function visitorApi(app: FastifyInstance, deps: Deps): Promise<void
   app.route(clientLogout(deps, `${PREFIX}/v1/client/logout`));
   app.route(clientLogout(deps, `${PREFIX}/v1/logout`));
   app.route(visitorUserGet(deps));
+  // Live Chat (docs/livechat.md).
+  app.route(visitorProjectGetConfigs(deps));
+  app.route(visitorTopicGetList(deps));
+  app.route(visitorScfGetPath());
+  app.route(visitorServerTime(deps));
+  app.route(visitorUserCreate(deps));
+  app.route(visitorTaptalkRequestAuthTicket(deps));
+  app.route(visitorCaseCreate(deps));
+  app.route(visitorCaseGetList(deps));
+  app.route(visitorCaseGetById(deps));
+  app.route(visitorCaseClose(deps));
+  app.route(visitorCaseRate(deps));
+  app.route(visitorCaseSendMessage(deps));
 }

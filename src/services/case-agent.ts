@@ -1,0 +1,67 @@
+// What an agent does to a case besides taking and handing it over (services/case-assignment.ts) and
+// closing it (services/cases.ts): reply, note a remark, mark it junk, reopen it. The inbox calls these.
+// Each is refused unless the agent is the case's (40301): take the case first.
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { type Case, type CaseChange, lockCase, updateCase } from '../repos/cases.ts';
+import type { Agent } from '../repos/livechat.ts';
+import { agentOf } from './case-assignment.ts';
+import { type CaseMessage, sendCaseEvent, sendCaseMessage } from './case-messages.ts';
+
+/** Locks the case, checks it is the agent's (and open, unless `closed` is allowed), applies `change`. */
+async function change(
+  deps: Deps,
+  projectId: string,
+  caseId: number,
+  agent: Agent,
+  rule: { open: boolean },
+  next: (c: Case) => CaseChange | undefined,
+): Promise<{ c: Case; changed: boolean }> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const c = await lockCase(trx, deps.dialect, projectId, caseId);
+    if (c === undefined) throw new ApiError('CaseNotFound', { field: 'id' });
+    if (c.agentId !== agent.id) throw new ApiError('PermissionDenied', { message: 'The case is not yours: take it first' });
+    if (rule.open && c.status === 'closed') throw new ApiError('CaseClosed', { field: 'id' });
+    const set = next(c);
+    if (set === undefined) return { c, changed: false };
+    await updateCase(trx, projectId, caseId, set, now);
+    return { c: { ...c, ...set, updatedAt: now }, changed: true };
+  });
+}
+
+/** The agent's message into their open case; the first one is the case's first response. */
+export async function replyToCase(deps: Deps, projectId: string, caseId: number, agentId: number, message: CaseMessage) {
+  const agent = await agentOf(deps, projectId, agentId);
+  const now = deps.clock.now();
+  const { c } = await change(deps, projectId, caseId, agent, { open: true }, (c) =>
+    c.firstResponseAt === null ? { firstResponseAt: now, firstResponseAgentId: agent.id } : undefined,
+  );
+  return sendCaseMessage(deps, c, agent.userId, message);
+}
+
+/** The agent's note on the case (the visitor sees it in the case's details: 3007). */
+export async function setCaseRemark(deps: Deps, projectId: string, caseId: number, agentId: number, remark: string): Promise<Case> {
+  const agent = await agentOf(deps, projectId, agentId);
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) => (c.agentRemark === remark ? undefined : { agentRemark: remark }));
+  if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
+  return c;
+}
+
+/** Marks the case junk (or not): reported in `case_resolved` when it closes; 3007. */
+export async function markCaseJunk(deps: Deps, projectId: string, caseId: number, agentId: number, junk: boolean): Promise<Case> {
+  const agent = await agentOf(deps, projectId, agentId);
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) => (c.isJunk === junk ? undefined : { isJunk: junk }));
+  if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
+  return c;
+}
+
+/** The agent reopens their closed case (3002); its rating, if any, stays. */
+export async function reopenCase(deps: Deps, projectId: string, caseId: number, agentId: number): Promise<Case> {
+  const agent = await agentOf(deps, projectId, agentId);
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) =>
+    c.status === 'open' ? undefined : { status: 'open', closedAt: null },
+  );
+  if (changed) await sendCaseEvent(deps, c, 'reopened', agent.userId);
+  return c;
+}

@@ -1,0 +1,68 @@
+// Who answers a case. A new case goes to an online agent of its topic with the fewest open cases (ties:
+// the longest-standing agent); with nobody online it waits unassigned. Agents also take or hand over
+// cases (the inbox calls these). Presence is the chat's, across nodes (chat/presence.ts).
+import type { Deps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { type Case, findCase, lockCase, openCasesPerAgent, updateCase } from '../repos/cases.ts';
+import { type Agent, listAgents } from '../repos/livechat.ts';
+import { addMembers, removeMembers } from '../repos/rooms.ts';
+import { sendCaseEvent } from './case-messages.ts';
+import { caseRoomId } from './case-views.ts';
+
+const serves = (agent: Agent, topicId: number) => agent.topicIds.length === 0 || agent.topicIds.includes(topicId);
+
+/** The agent a new case of `topicId` goes to, or undefined when no agent of the topic is online. */
+export async function pickAgent(deps: Deps, projectId: string, topicId: number): Promise<Agent | undefined> {
+  const online = (await listAgents(deps.db, projectId)).filter((a) => serves(a, topicId) && deps.chat.hub.isOnline(projectId, a.userId));
+  if (online.length === 0) return undefined;
+  const load = await openCasesPerAgent(
+    deps.db,
+    online.map((a) => a.id),
+  );
+  return online.reduce((best, a) => ((load.get(a.id) ?? 0) < (load.get(best.id) ?? 0) ? a : best));
+}
+
+/** An agent of the project, or 40422 (an agent of another project is unknown here). */
+export async function agentOf(deps: Deps, projectId: string, agentId: number): Promise<Agent> {
+  const agent = (await listAgents(deps.db, projectId, [agentId]))[0];
+  if (agent === undefined) throw new ApiError('AgentNotFound', { field: 'agentID' });
+  return agent;
+}
+
+/**
+ * Makes `agentId` the case's agent: the agent joins the room, the one before leaves it, and the room
+ * hears 3006 from the new agent. The agent taking a case it already has changes nothing.
+ */
+export async function assignCase(deps: Deps, projectId: string, caseId: number, agentId: number): Promise<Case> {
+  const agent = await agentOf(deps, projectId, agentId);
+  const now = deps.clock.now();
+  const roomId = caseRoomId(caseId);
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const c = await lockCase(trx, deps.dialect, projectId, caseId);
+    if (c === undefined) throw new ApiError('CaseNotFound', { field: 'id' });
+    if (c.status === 'closed') throw new ApiError('CaseClosed', { field: 'id' });
+    if (c.agentId === agent.id) return { c, changed: false };
+    const before = c.agentId === null ? undefined : (await listAgents(trx, projectId, [c.agentId]))[0];
+    if (before !== undefined) await removeMembers(trx, projectId, roomId, [before.userId]);
+    await addMembers(trx, projectId, roomId, [{ userId: agent.userId, isAdmin: false }], now);
+    await updateCase(trx, projectId, caseId, { agentId: agent.id }, now);
+    return { c: { ...c, agentId: agent.id, updatedAt: now }, changed: true };
+  });
+  if (!outcome.changed) return outcome.c;
+  deps.chat.rooms.delete(`${projectId}\0${roomId}`);
+  deps.chat.hub.roomChanged(projectId, roomId);
+  await sendCaseEvent(deps, outcome.c, 'agentChanged', agent.userId);
+  return outcome.c;
+}
+
+/** The agent takes the case (unassigned, or from another agent). */
+export const takeCase = (deps: Deps, projectId: string, caseId: number, agentId: number) => assignCase(deps, projectId, caseId, agentId);
+
+/** The case's agent hands it to another agent of the project. */
+export async function handOverCase(deps: Deps, projectId: string, caseId: number, fromAgentId: number, toAgentId: number): Promise<Case> {
+  const c = await findCase(deps.db, projectId, caseId);
+  if (c === undefined) throw new ApiError('CaseNotFound', { field: 'id' });
+  // A take racing this hand-over: each assignment is whole (assignCase locks the case), the later one stands.
+  if (c.agentId !== fromAgentId) throw new ApiError('PermissionDenied', { message: 'Only the case’s agent can hand it over' });
+  return assignCase(deps, projectId, caseId, toAgentId);
+}
