@@ -1,6 +1,6 @@
 // The deployment of docs/deploy.md, end to end: Debian's nginx runs the shipped deploy/nginx.conf
 // (only its ports and certificate paths replaced) with a self-signed certificate in front of two
-// `parley serve` processes sharing PostgreSQL and Redis, configured as deploy/parley.env.example says.
+// `parley serve` processes sharing PostgreSQL and Redis, trusting the proxy as deploy/parley.env.example says.
 // TapTalk's official, unmodified web SDK talks to it in chromium through https:// and wss:// only.
 //
 // Alice and Bob sign in and chat both ways; then, mid-conversation, the node holding most of their
