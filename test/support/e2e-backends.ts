@@ -2,7 +2,7 @@
 // `parley serve` processes sharing PostgreSQL and Redis (users split across them, so every event
 // crosses the broker). `env` adds settings to both (e.g. a file store).
 import { randomBytes } from 'node:crypto';
-import { createProject, ensureBuilt, startServer } from '../torture/support.ts';
+import { type ServerProcess, createProject, ensureBuilt, startServer } from '../torture/support.ts';
 import { createTestApp } from './app.ts';
 import { listen } from './chat.ts';
 import { createTestDatabase } from './databases.ts';
@@ -32,10 +32,11 @@ export async function inProcessSqlite(env: Record<string, string> = {}): Promise
   };
 }
 
-export async function twoProcessesOnPostgres(extraEnv: Record<string, string> = {}): Promise<Backend> {
+/** `nodes`: the two processes, for a suite that stops one or reads what they logged. */
+export async function twoProcessesOnPostgres(extraEnv: Record<string, string> = {}): Promise<Backend & { nodes: ServerProcess[] }> {
   await ensureBuilt();
   const database = await createTestDatabase('postgres');
-  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+  const servers: ServerProcess[] = [];
   const close = async () => {
     await Promise.all(
       servers.map((s) => {
@@ -58,6 +59,7 @@ export async function twoProcessesOnPostgres(extraEnv: Record<string, string> = 
       serverKeyHeader: project.serverKey.header,
       base: { alice: one, bob: two, carol: one },
       problems: () => servers.flatMap((s) => s.problems),
+      nodes: servers,
       close,
     };
   } catch (err) {

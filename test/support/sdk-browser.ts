@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { build, formatMessages } from 'esbuild';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -196,7 +196,7 @@ export type SdkPage = Page & {
 /**
  * Opens `pageUrl` in a fresh, isolated browser context (own localStorage/IndexedDB: the SDK is a
  * singleton whose session lives there, so each simulated user needs one) and waits until the
- * SDK is loaded. Close it with `page.context().close()` (or close the browser).
+ * SDK is loaded. `contextOptions` go to the context (e.g. `ignoreHTTPSErrors` for a self-signed certificate). Close it with `page.context().close()` (or close the browser).
  */
 /**
  * tsx compiles test files with esbuild's keepNames, which wraps named functions in `__name(fn, "name")`;
@@ -204,8 +204,8 @@ export type SdkPage = Page & {
  */
 const NAME_SHIM = "globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });";
 
-export async function newUserPage(browser: Browser, pageUrl: string): Promise<SdkPage> {
-  const context = await browser.newContext();
+export async function newUserPage(browser: Browser, pageUrl: string, contextOptions: BrowserContextOptions = {}): Promise<SdkPage> {
+  const context = await browser.newContext(contextOptions);
   await context.addInitScript(NAME_SHIM);
   const page = Object.assign(await context.newPage(), {
     errors: [] as PageProblem[],

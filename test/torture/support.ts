@@ -53,6 +53,8 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Log lines at level error or worse (pino level ≥ 50), and lines that are not JSON logs. */
   problems: string[];
+  /** The client addresses of the requests it logged (`req.remoteAddress`; request lines are logged at info). */
+  addresses: Set<string>;
   tail(): string;
 }
 
@@ -61,13 +63,14 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** A pino line's level; 100 for anything that is not a JSON log line (a crash's stack trace). */
-function logLevel(line: string): number {
+/** A pino line's level (100 for anything that is not a JSON log line: a crash's stack trace) and its request's client address. */
+function parseLogLine(line: string): { level: number; address?: string } {
   try {
-    const level = (JSON.parse(line) as { level?: unknown }).level;
-    return typeof level === 'number' ? level : 100;
+    const parsed = JSON.parse(line) as { level?: unknown; req?: { remoteAddress?: unknown } };
+    const address = parsed.req?.remoteAddress;
+    return { level: typeof parsed.level === 'number' ? parsed.level : 100, address: typeof address === 'string' ? address : undefined };
   } catch {
-    return 100;
+    return { level: 100 };
   }
 }
 
@@ -89,6 +92,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   live.add(child);
   const lines: string[] = [];
   const problems: string[] = [];
+  const addresses = new Set<string>();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       live.delete(child);
@@ -105,15 +109,20 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
         lines.push(line);
         if (lines.length > 200) lines.shift();
         const listening = /^Parley listening on (http:\/\/\S+)/.exec(line);
-        if (listening) resolve(new URL(listening[1] as string));
-        else if (logLevel(line) >= 50) problems.push(line);
+        if (listening) {
+          resolve(new URL(listening[1] as string));
+          continue;
+        }
+        const { level, address } = parseLogLine(line);
+        if (level >= 50) problems.push(line);
+        if (address !== undefined) addresses.add(address);
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     void exited.then(({ code, signal }) => reject(new Error(`parley serve exited (${code ?? signal}) before listening:\n${lines.join('\n')}`)));
   });
-  return { url, pid: child.pid as number, child, exited, problems, tail: () => lines.join('\n') };
+  return { url, pid: child.pid as number, child, exited, problems, addresses, tail: () => lines.join('\n') };
 }
 
 /** SIGKILLs every server still running (after hooks). */
