@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/database.ts';
 import { LATEST_MIGRATION } from '../src/storage/migrate.ts';
@@ -128,6 +129,28 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
     const second = await run('migrate');
     assertSucceeds(second);
     assert.equal(second.stdout, 'Database is up to date\n');
+  });
+
+  it('migrate: is not cut short by the statement timeout a serving node keeps (a long migration, or a wait for the lock)', async (t) => {
+    if (dialect !== 'postgres') return t.skip('PostgreSQL only: the timeout is a PostgreSQL setting');
+    // Another session holds Kysely's migration lock for longer than the statement timeout given.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(3853314791062309107)');
+      const running = parley(['migrate', '--database', url], 60_000, { PARLEY_PG_STATEMENT_TIMEOUT: '1000', PARLEY_PG_QUERY_TIMEOUT: '1500' });
+      // Once the command waits for the lock, it keeps waiting past both timeouts before the lock is freed.
+      const waiting = async () => (await holder.query("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted")).rows[0].n > 0;
+      for (let i = 0; i < 600 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await waiting(), 'parley migrate waits for the migration lock');
+      await new Promise((r) => setTimeout(r, 2500));
+      await holder.query('select pg_advisory_unlock(3853314791062309107)');
+      const waited = await running;
+      assertSucceeds(waited);
+      assert.match(waited.stdout, /^(Database is up to date|Applied: 0001_core(, \d{4}_\w+)*)\n$/);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('project create --json: exactly one JSON object with the project and one key of each type', async () => {

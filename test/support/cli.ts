@@ -85,14 +85,14 @@ export interface Run {
   stderr: string;
 }
 
-export function spawnParley(args: string[]): ChildProcess {
-  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] }));
+export function spawnParley(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: { ...CHILD_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** Runs one command to completion (killed after `timeoutMs`). */
-export function parley(args: string[], timeoutMs = 60_000): Promise<Run> {
+export function parley(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawnParley(args);
+    const child = spawnParley(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
