@@ -255,33 +255,37 @@ await eachDialect(describe, 'tracing', (dialect) => {
     assert.equal(value(notes[0]?.attributes, 'messaging.system'), 'redis');
   });
 
-  it('off (OTEL_SDK_DISABLED=true beside an endpoint): nothing is exported and the SDK is never loaded', async () => {
-    const before = receiver.requests;
-    const modules = moduleLog();
-    const server = new Server(['--port', '0', '--database', db.url], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_SDK_DISABLED: 'true',
-      ...modules.env,
+  const OFF: Array<[string, Record<string, string>]> = [
+    ['no OTEL_* variable', {}],
+    ['OTEL_SDK_DISABLED=true beside an endpoint and an exporter', { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }],
+  ];
+  for (const [what, otel] of OFF) {
+    it(`off (${what}): nothing is exported and the SDK is never loaded`, async () => {
+      const before = receiver.requests;
+      const modules = moduleLog();
+      const env = { ...otel, ...modules.env };
+      if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined) env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+      const server = new Server(['--port', '0', '--database', db.url], env);
+      const base = await server.listening();
+      const ticket = await postJson(
+        `${base}/v1/server/auth_ticket/request`,
+        { 'server-key': project.serverKey.header },
+        { ...POWERTALK_SEED_REQUEST, xcUserID: 'untraced' },
+      );
+      assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
+      assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr);
+      assert.equal(receiver.requests, before, 'nothing reached the collector');
+      assert.doesNotMatch(server.stdout, /tracing on/);
+      const loaded = modules.loaded();
+      // The hook saw the app's own modules (it works), and none of the SDK's.
+      assert.ok(
+        loaded.some((url) => url.endsWith('/dist/cli/serve.js')),
+        'the loader hook recorded the modules of parley serve',
+      );
+      assert.deepEqual(
+        loaded.filter((url) => SDK_MODULES.test(url)),
+        [],
+      );
     });
-    const base = await server.listening();
-    const ticket = await postJson(
-      `${base}/v1/server/auth_ticket/request`,
-      { 'server-key': project.serverKey.header },
-      { ...POWERTALK_SEED_REQUEST, xcUserID: 'untraced' },
-    );
-    assert.equal(ticket.status, 200, JSON.stringify(ticket.body));
-    assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr);
-    assert.equal(receiver.requests, before, 'nothing reached the collector');
-    const loaded = modules.loaded();
-    // The hook saw the app's own modules (it works), and none of the SDK's.
-    assert.ok(
-      loaded.some((url) => url.endsWith('/dist/cli/serve.js')),
-      'the loader hook recorded the modules of parley serve',
-    );
-    assert.deepEqual(
-      loaded.filter((url) => SDK_MODULES.test(url)),
-      [],
-    );
-  });
+  }
 });
