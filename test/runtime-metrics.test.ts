@@ -115,7 +115,10 @@ await eachDialect(describe, 'runtime metrics', (dialect) => {
         let a = await scrape(nodes.a.app);
         let b = await scrape(nodes.b.app);
         // Waits for beats to cross (no time is asserted: the test's own timeout bounds the wait).
-        while ((b.get(series('parley_broker_messages_received_total')) ?? 0) === 0 || (a.get(series('parley_broker_messages_published_total')) ?? 0) === 0) {
+        const quiet = (samples: Map<string, number>) =>
+          ['parley_broker_messages_published_total', 'parley_broker_messages_received_total'].some((name) => (samples.get(series(name)) ?? 0) === 0);
+        // Both nodes have published and received.
+        while (quiet(a) || quiet(b)) {
           await sleep(50);
           a = await scrape(nodes.a.app);
           b = await scrape(nodes.b.app);
