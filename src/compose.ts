@@ -1,13 +1,16 @@
 // The composition root: builds the Deps of one process from its configuration (the database, the
 // signing secret, Redis, the broker and the socket hub, with the hub's callbacks into the services).
+import { type Tracer, context } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
+import { observedBroker } from './chat/broker-observed.ts';
 import { Hub } from './chat/hub.ts';
+import { notePrefix } from './chat/notes.ts';
 import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
 import { localStore } from './files/store.ts';
 import { createLogger } from './logging.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, observeBrokerLink, observePool, observeWriteBatches } from './metrics.ts';
 import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
 import { createAuthCache } from './security/auth-cache.ts';
@@ -26,8 +29,9 @@ import { createSender } from './webhooks/send.ts';
 
 export async function createDeps(
   config: Config,
-  options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database; workers?: boolean } = {},
+  options: { clock?: Clock; logger?: FastifyBaseLogger; database?: Database; workers?: boolean; tracer?: Tracer } = {},
 ): Promise<Deps> {
+  const { tracer } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database =
@@ -42,6 +46,7 @@ export async function createDeps(
       onConnectionLost: (err) => logger.warn({ err: { code: (err as { code?: unknown }).code, message: err.message } }, 'database connection lost'),
       // Not routine: every request touching the damaged pages fails until an operator restores the file.
       onDamaged: (reason) => logger.error({ reason }, 'database file damaged: /readyz answers 503 until the file is restored and Parley restarted'),
+      tracer,
     }));
   let secrets: SigningSecrets;
   try {
@@ -73,12 +78,20 @@ export async function createDeps(
     channel: `${config.redisPrefix}invalidate`,
     logger,
   });
-  const broker: Broker =
+  const metrics = createMetrics({ processMetrics: config.metrics });
+  if (database.pool !== undefined) observePool(metrics, database.pool);
+  const publishFailed = () => metrics.broker.publishErrors.inc({ broker: config.broker });
+  const transport: Broker =
     config.broker === 'redis' && link !== undefined
-      ? redisBroker(link, `${config.redisPrefix}chat`, logger)
+      ? redisBroker(link, `${config.redisPrefix}chat`, logger, publishFailed)
       : config.broker === 'nats'
-        ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger)
+        ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger, publishFailed)
         : localBroker();
+  // This node's own notes come back to it: known once the hub (which names the node) exists.
+  let own: string | undefined;
+  const isOwn = (text: string) => own !== undefined && text.startsWith(own);
+  const broker = transport.name === 'none' ? transport : observedBroker(transport, metrics.broker, isOwn, tracer);
+  if (broker.name !== 'none') observeBrokerLink(metrics, broker.name, () => broker.connected());
   const chat: ChatRuntime = {
     hub: new Hub(broker, authCache, logger),
     users: new TtlCache(5_000, 100_000, () => clock.now()),
@@ -94,6 +107,7 @@ export async function createDeps(
       socketsPerUser: config.socketsPerUser,
     },
   };
+  own = notePrefix(chat.hub.node);
   const box = createSecretBox(secrets);
   // The S3 client is loaded only when a bucket is configured (it adds to every process's memory).
   const s3 = config.files.s3 === undefined ? undefined : (await import('./files/s3-store.ts')).s3Store(config.files.s3);
@@ -116,13 +130,18 @@ export async function createDeps(
     clock,
     logger,
     signer: createTokenSigner(secrets),
-    metrics: createMetrics({ processMetrics: config.metrics }),
+    metrics,
+    tracer,
     redis,
     authGuard:
       redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
     redisPrefix: config.redisPrefix,
     authCache,
-    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite'),
+    writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite', undefined, {
+      onBatch: database.dialect === 'sqlite' ? observeWriteBatches(metrics, () => deps.writes.queued) : undefined,
+      // A job runs in the batch's transaction, started from the first job's context: each keeps its own.
+      bind: tracer === undefined ? undefined : (work) => context.bind(context.active(), work),
+    }),
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },

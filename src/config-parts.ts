@@ -121,3 +121,49 @@ export function parseFilesConfig(get: (name: string) => string | undefined, data
     publicUrl,
   });
 }
+
+/** Where spans go once tracing is on: an OTLP/HTTP (JSON) collector, or the console (debugging). */
+export type TraceExporter = 'otlp' | 'console';
+
+/** OpenTelemetry tracing, on only when the standard variables ask for it (docs/configuration.md, "Tracing"). */
+export interface TracingSettings {
+  readonly exporters: readonly TraceExporter[];
+  /** OTEL_SERVICE_NAME, `parley` by default. */
+  readonly serviceName: string;
+}
+
+/**
+ * Tracing is off unless asked for, and OTEL_SDK_DISABLED=true turns it off whatever else is set.
+ * OTEL_TRACES_EXPORTER names the exporters (`otlp`, `console`, or `none`); unset, an OTLP endpoint
+ * (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) turns OTLP on. The OTLP exporter
+ * speaks HTTP with JSON bodies: another protocol asked for is refused rather than silently replaced.
+ */
+export function parseTracing(get: (name: string) => string | undefined, problems: string[]): TracingSettings | undefined {
+  if (get('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
+  const endpoints = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].filter((name) => get(name) !== undefined);
+  const named = get('OTEL_TRACES_EXPORTER')
+    ?.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const exporters: TraceExporter[] = [];
+  for (const name of named ?? (endpoints.length > 0 ? ['otlp'] : [])) {
+    if (name === 'otlp' || name === 'console') {
+      if (!exporters.includes(name)) exporters.push(name);
+    } else if (name !== 'none') {
+      problems.push(`OTEL_TRACES_EXPORTER: expected otlp, console or none, got "${name}"`);
+    }
+  }
+  if (named?.includes('none') && named.length > 1) problems.push('OTEL_TRACES_EXPORTER: "none" cannot be combined with an exporter');
+  if (exporters.length === 0) return undefined;
+  if (exporters.includes('otlp')) {
+    for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+      const protocol = get(name);
+      if (protocol !== undefined && protocol !== 'http/json') problems.push(`${name}: Parley exports traces as http/json only, got "${protocol}"`);
+    }
+    for (const name of endpoints) {
+      const raw = get(name) as string;
+      if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) problems.push(`${name}: expected an http:// or https:// URL, got "${raw}"`);
+    }
+  }
+  return Object.freeze({ exporters: Object.freeze(exporters), serviceName: get('OTEL_SERVICE_NAME') ?? 'parley' });
+}

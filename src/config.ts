@@ -1,5 +1,14 @@
 // The only reader of process.env: parsed once into a frozen, typed object; every bad variable is named.
-import { type FilesConfig, type TrustProxy, connectionCap, parseFilesConfig, parseTrustProxy, readOpenFileLimit } from './config-parts.ts';
+import {
+  type FilesConfig,
+  type TracingSettings,
+  type TrustProxy,
+  connectionCap,
+  parseFilesConfig,
+  parseTracing,
+  parseTrustProxy,
+  readOpenFileLimit,
+} from './config-parts.ts';
 import { DEFAULT_PG_LIMITS, type PgLimits } from './storage/pg-limits.ts';
 import type { SqliteStartupCheck } from './storage/sqlite.ts';
 
@@ -78,6 +87,8 @@ export interface Config {
   readonly retention: RetentionSettings;
   /** Milliseconds between a node's presence beats; a node silent for three beats is gone, its users offline. */
   readonly presenceInterval: number;
+  /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined: off (the SDK is never loaded). */
+  readonly tracing: TracingSettings | undefined;
 }
 
 /** Deleting what expired (services/retention.ts). */
@@ -195,6 +206,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     | 'schedulerInterval'
     | 'retention'
     | 'presenceInterval'
+    | 'tracing'
     | 'webhooks'
     | 'files'
     | keyof typeof limits
@@ -240,6 +252,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
     files: parseFilesConfig(get, config.databaseUrl, problems),
     presenceInterval: int('PARLEY_PRESENCE_INTERVAL', get('PARLEY_PRESENCE_INTERVAL'), 10_000, 100, 600_000),
+    tracing: parseTracing(get, problems),
     retention: Object.freeze({
       intervalSeconds: int('PARLEY_RETENTION_INTERVAL', get('PARLEY_RETENTION_INTERVAL'), 600, 0, 86_400),
       sessionDays: int('PARLEY_RETENTION_SESSION_DAYS', get('PARLEY_RETENTION_SESSION_DAYS'), 30, 0, 3650),

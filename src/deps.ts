@@ -1,5 +1,6 @@
 // What every service gets: the Deps type, built once by the composition root (compose.ts) or by a
 // test. Types only, so services can name it without importing the code that builds it.
+import type { Tracer } from '@opentelemetry/api';
 import type { RetentionSettings } from './config.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -40,6 +41,8 @@ export interface Deps {
   logger: FastifyBaseLogger;
   signer: TokenSigner;
   metrics: Metrics;
+  /** Tracing on: the seams make spans through it (server.ts, the database, the broker). Off: undefined, no seam instrumented. */
+  tracer: Tracer | undefined;
   /** Shared counters across nodes, when configured: every command has a deadline and a fallback. */
   redis: Redis | undefined;
   redisPrefix: string;

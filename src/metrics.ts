@@ -1,11 +1,16 @@
 // Prometheus metrics. One registry per app (not prom-client's global one), so several servers can live
 // in one process, as they do in tests.
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'parley_' });
   const registers = [registry];
+  if (options.processMetrics !== false) {
+    // Among them parley_nodejs_eventloop_lag_seconds (and its _p50/_p90/_p99/_max… summaries).
+    collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+    eventLoopActivity(registers);
+  }
   return {
     registry,
     requests: new Counter({
@@ -67,7 +72,96 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['code'] as const,
       registers,
     }),
+    broker: {
+      published: new Counter({
+        name: 'parley_broker_messages_published_total',
+        help: 'Notes this node published to the broker (Redis or NATS)',
+        labelNames: ['broker'] as const,
+        registers,
+      }),
+      received: new Counter({
+        name: 'parley_broker_messages_received_total',
+        help: 'Notes this node received from other nodes through the broker (its own echoes left out)',
+        labelNames: ['broker'] as const,
+        registers,
+      }),
+      publishErrors: new Counter({
+        name: 'parley_broker_publish_errors_total',
+        help: 'Notes the broker refused or that could not be sent (dropped: nodes refill from the database)',
+        labelNames: ['broker'] as const,
+        registers,
+      }),
+    },
   };
+}
+
+/**
+ * Time the event loop spent working (not waiting), as a counter: rate() of it is the loop's
+ * utilisation (0 to 1) over any window, whoever scrapes and however often.
+ */
+function eventLoopActivity(registers: Registry[]): void {
+  let last = performance.eventLoopUtilization();
+  new Counter({
+    name: 'parley_nodejs_eventloop_active_seconds_total',
+    help: 'Seconds the event loop spent running callbacks; rate() of it is the event-loop utilisation',
+    registers,
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.inc(Math.max(0, now.active - last.active) / 1000);
+      last = now;
+    },
+  });
+}
+
+/** The PostgreSQL pool right now, read at each scrape. */
+export function observePool(metrics: Metrics, stats: () => { total: number; idle: number; waiting: number; max: number }): void {
+  const registers = [metrics.registry];
+  const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  gauge('parley_pg_pool_clients', 'PostgreSQL connections open in the pool (idle or in use)', (s) => s.total);
+  gauge('parley_pg_pool_idle_clients', 'PostgreSQL connections open and idle', (s) => s.idle);
+  gauge('parley_pg_pool_waiting', 'Queries waiting for a PostgreSQL connection (the pool is exhausted while above 0)', (s) => s.waiting);
+  gauge('parley_pg_pool_max_clients', 'Size of the PostgreSQL pool (PARLEY_PG_POOL_SIZE)', (s) => s.max);
+}
+
+/** SQLite's group commit (storage/batcher.ts): jobs waiting, and jobs per transaction. Returns what to call per batch. */
+export function observeWriteBatches(metrics: Metrics, queued: () => number): (jobs: number) => void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'parley_sqlite_write_queue',
+    help: 'Write jobs waiting for their SQLite transaction (group commit)',
+    registers,
+    collect() {
+      this.set(queued());
+    },
+  });
+  const sizes = new Histogram({
+    name: 'parley_sqlite_write_batch_jobs',
+    help: 'Write jobs per SQLite transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers,
+  });
+  return (jobs) => sizes.observe(jobs);
+}
+
+/** Whether this node's link to the broker is up, read at each scrape. */
+export function observeBrokerLink(metrics: Metrics, name: string, connected: () => boolean): void {
+  new Gauge({
+    name: 'parley_broker_connected',
+    help: '1 while the link to the broker (Redis or NATS) is up, 0 while it is down',
+    labelNames: ['broker'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.set({ broker: name }, connected() ? 1 : 0);
+    },
+  });
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

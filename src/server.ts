@@ -25,6 +25,7 @@ import { startFileSweeper } from './services/files.ts';
 import { startRetention } from './services/retention.ts';
 import type { Rounds } from './services/rounds.ts';
 import { startScheduler } from './services/scheduler.ts';
+import { traceRequests } from './tracing/http.ts';
 
 export interface ServerOptions {
   bodyLimit?: number;
@@ -58,6 +59,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   let fastPath: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   // One trust function for request.ip and for socket upgrades, which Fastify never sees.
   const trust = proxyTrust(options.trustProxy ?? false);
+  // Only with tracing on is the handler wrapped: off, a request costs what it did.
+  const tracing = deps.tracer === undefined ? undefined : traceRequests(deps.tracer);
   const app = Fastify({
     // Fastify's own server, with one hot route answered before routing (http/fast-path.ts).
     serverFactory: (handler, fastifyOptions) => {
@@ -66,8 +69,9 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       // Node checks request deadlines (also of connections that never sent a byte) every 30 s by
       // default, which lets a silent connection hold its descriptor for twice the deadline: check often.
       const checkEvery = Math.min(5000, Math.max(250, Math.floor(o.requestTimeout / 10)));
+      const routed = tracing === undefined ? handler : tracing.wrap(handler);
       const server = http.createServer({ ...o.http, connectionsCheckingInterval: checkEvery }, (req, res) => {
-        if (fastPath?.(req, res) !== true) handler(req, res);
+        if (fastPath?.(req, res) !== true) routed(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.requestTimeout = o.requestTimeout;
@@ -119,6 +123,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(swagger, { openapi: OPENAPI_DOCUMENT });
 
   app.decorateRequest('outcome', '');
+  tracing?.hooks(app);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.requests.inc({ route, method: request.method, code: request.outcome === '' ? 'ok' : request.outcome });

@@ -18,6 +18,8 @@ interface Node {
   broker: Broker;
   received: string[];
   closed: boolean;
+  /** Notes the broker could not send (its publishFailed callback). */
+  failures(): number;
   /** Closes what the broker does not own (the Redis publishing client). */
   release(): Promise<void>;
 }
@@ -27,7 +29,7 @@ interface Kind {
   url: string;
   /** Rejects when the service cannot be reached. */
   probe(): Promise<void>;
-  open(topic: string): Promise<{ broker: Broker; release(): Promise<void> }>;
+  open(topic: string, publishFailed: () => void): Promise<{ broker: Broker; release(): Promise<void> }>;
 }
 
 const KINDS: Kind[] = [
@@ -43,12 +45,12 @@ const KINDS: Kind[] = [
         redis.disconnect();
       }
     },
-    async open(channel) {
+    async open(channel, publishFailed) {
       const redis = new Redis(this.url);
       return {
-        broker: redisBroker(redisLink(redis, logger), channel, logger),
+        broker: redisBroker(redisLink(redis, logger), channel, logger, publishFailed),
         release: async () => {
-          await redis.quit();
+          if (redis.status !== 'end') await redis.quit();
         },
       };
     },
@@ -60,8 +62,8 @@ const KINDS: Kind[] = [
       const nc = await connect({ servers: this.url, maxReconnectAttempts: 0, timeout: 2000 });
       await nc.close();
     },
-    async open(subject) {
-      return { broker: await natsBroker(this.url, subject, logger), release: async () => {} };
+    async open(subject, publishFailed) {
+      return { broker: await natsBroker(this.url, subject, logger, publishFailed), release: async () => {} };
     },
   },
 ];
@@ -92,8 +94,9 @@ for (const kind of KINDS) {
     before(async () => {
       if (problem !== undefined) assert.fail(`${kind.name} is required under CI=true but ${kind.url} is unreachable: ${problem}`);
       for (let i = 0; i < 2; i++) {
-        const { broker, release } = await kind.open(topic);
-        const node: Node = { broker, received: [], closed: false, release };
+        let failures = 0;
+        const { broker, release } = await kind.open(topic, () => failures++);
+        const node: Node = { broker, received: [], closed: false, release, failures: () => failures };
         await broker.subscribe((text) => node.received.push(text));
         nodes.push(node);
       }
@@ -136,6 +139,19 @@ for (const kind of KINDS) {
       await eventually('b hears its own note', () => b.received.includes('still here'));
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(a.received, []);
+    });
+
+    it('reports its link up or down, and counts the notes it could not send', async () => {
+      assert.equal(b.broker.connected(), true);
+      assert.equal(b.failures(), 0);
+      if (kind.name === 'Redis') {
+        // The Redis broker publishes on a client it does not own: the link goes down with that client.
+        assert.equal(a.failures(), 0, 'its publishing client still open, a closed node still publishes');
+        await a.release();
+        a.broker.publish('link gone');
+      }
+      await eventually('the failure counted', () => a.failures() === 1);
+      assert.equal(a.broker.connected(), false);
     });
   });
 }

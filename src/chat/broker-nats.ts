@@ -5,28 +5,36 @@ import { Events, StringCodec, connect } from 'nats';
 import type { Broker } from './broker.ts';
 
 /** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
-export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger): Promise<Broker> {
+export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Promise<Broker> {
   const nc = await connect({ servers: url, name: 'parley', maxReconnectAttempts: -1 });
   const sc = StringCodec();
   const warn = (message: string, what: string) => logger.warn({ err: { message } }, what);
+  let up = true;
 
   // Status carries no Error objects: the server's error code, or the server a link was lost to.
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === Events.Error) warn(String(s.data), 'broker error');
-      else if (s.type === Events.Disconnect) warn(`disconnected from ${String(s.data)}`, 'broker disconnected');
-      else if (s.type === Events.Reconnect) logger.info({ server: String(s.data) }, 'broker reconnected');
+      else if (s.type === Events.Disconnect) {
+        up = false;
+        warn(`disconnected from ${String(s.data)}`, 'broker disconnected');
+      } else if (s.type === Events.Reconnect) {
+        up = true;
+        logger.info({ server: String(s.data) }, 'broker reconnected');
+      }
     }
   })();
   void nc.closed().then((err) => err && warn(err.message, 'broker connection closed'));
 
   return {
     name: 'nats',
+    connected: () => up && !nc.isClosed(),
     publish(text) {
       // Throws synchronously once closed/draining or when over the server's max payload.
       try {
         nc.publish(subject, sc.encode(text));
       } catch (err) {
+        publishFailed();
         warn((err as Error).message, 'broker publish failed');
       }
     },

@@ -7,6 +7,8 @@ import type { RedisLink, Subscription } from '../redis.ts';
 /** One note, as JSON text. Every node receives every note, its own included (it ignores those). */
 export interface Broker {
   readonly name: string;
+  /** Whether the link to the broker is up (the parley_broker_connected gauge). */
+  connected(): boolean;
   publish(text: string): void;
   /** Starts delivery to `handler`; resolves once subscribed. */
   subscribe(handler: (text: string) => void): Promise<void>;
@@ -15,19 +17,21 @@ export interface Broker {
 
 /** One process, nothing to fan out to. */
 export function localBroker(): Broker {
-  return { name: 'none', publish: () => {}, subscribe: async () => {}, close: async () => {} };
+  return { name: 'none', connected: () => true, publish: () => {}, subscribe: async () => {}, close: async () => {} };
 }
 
 /**
  * Redis pub/sub on one channel. While Redis is down, notes are dropped (at most once, as always): a
  * node that later sees a gap in a room's sequence numbers refills it from the database.
  */
-export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger): Broker {
+export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Broker {
   let subscription: Subscription | undefined;
   return {
     name: 'redis',
+    connected: () => !redis.isDown(),
     publish(text) {
       redis.client.publish(channel, text).catch((err: Error) => {
+        publishFailed();
         if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
       });
     },

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.ts';
 import { createDeps } from '../compose.ts';
+import type { Deps } from '../deps.ts';
+import { createLogger } from '../logging.ts';
 import { buildServer } from '../server.ts';
 import { ensureDefaultProject } from '../services/projects.ts';
+import { type Tracing, startTracing } from '../tracing/start.ts';
+import { VERSION } from '../version.ts';
 import { type Command, parseFlags } from './context.ts';
 import { printCreatedProject } from './project-create.ts';
 
@@ -19,7 +23,16 @@ export const serve: Command = async (ctx) => {
   // --demo wins over PARLEY_DEMO, as every flag wins over the environment.
   const env = values.demo ? { ...ctx.env, PARLEY_DEMO: 'true' } : ctx.env;
   const config = loadConfig(env, { databaseUrl: values.database, host: values.host, port: values.port });
-  const deps = await createDeps(config);
+  const logger = createLogger(config.logLevel);
+  // Before anything else is built, so the database, the broker and the server all get the tracer.
+  const tracing: Tracing | undefined = config.tracing === undefined ? undefined : await startTracing(config.tracing, VERSION, logger);
+  let deps: Deps;
+  try {
+    deps = await createDeps(config, { logger, tracer: tracing?.tracer });
+  } catch (err) {
+    await tracing?.shutdown();
+    throw err;
+  }
   // Any failure before listening closes what is open: an open pool or Redis client would keep the process alive.
   let app: FastifyInstance | undefined;
   try {
@@ -41,6 +54,7 @@ export const serve: Command = async (ctx) => {
   } catch (err) {
     await app?.close();
     await deps.close();
+    await tracing?.shutdown();
     throw err;
   }
   const address = app.server.address();
@@ -63,6 +77,8 @@ export const serve: Command = async (ctx) => {
       app
         .close()
         .then(() => deps.close())
+        // The spans of the last requests (and of the shutdown) are exported before the process ends.
+        .then(() => tracing?.shutdown())
         .then(
           () => resolve(0),
           (err: unknown) => {

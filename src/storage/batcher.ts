@@ -2,6 +2,14 @@
 // caller still waits for that commit, so nothing is acknowledged before it is stored.
 import { databaseFault } from './dialect.ts';
 
+/** What the batcher tells and asks of its owner (metrics and tracing); nothing by default. */
+export interface BatcherHooks {
+  /** A transaction committed or failed with this many jobs. */
+  onBatch?(jobs: number): void;
+  /** Ties a job to its caller's context (tracing: its statements become the caller's spans' children). */
+  bind?<F extends (...args: never[]) => unknown>(work: F): F;
+}
+
 /**
  * Group commit for whole units of work: the jobs queued during one turn of the event loop run one
  * after another in one transaction. A transaction takes jobs until it holds `maxBatch` of them or has
@@ -19,7 +27,13 @@ export class TransactionBatcher<Trx> {
     private readonly transaction: <T>(work: (trx: Trx) => Promise<T>) => Promise<T>,
     private readonly enabled: boolean,
     private readonly limits: { maxBatch: number; maxBatchMs: number; now: () => number } = { maxBatch: 256, maxBatchMs: 8, now: () => performance.now() },
+    private readonly hooks: BatcherHooks = {},
   ) {}
+
+  /** Jobs waiting for their transaction. */
+  get queued(): number {
+    return this.#queue.length;
+  }
 
   /** True when jobs are committed in the order they were queued (one batch after another). */
   get ordered(): boolean {
@@ -28,8 +42,9 @@ export class TransactionBatcher<Trx> {
 
   run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
     if (!this.enabled) return this.transaction(work);
+    const bound = this.hooks.bind === undefined ? work : this.hooks.bind(work);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ work: bound, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -60,9 +75,11 @@ export class TransactionBatcher<Trx> {
       });
       // The jobs it had no time for go first in the next transaction, in their order.
       this.#queue.unshift(...batch.splice(taken));
+      this.hooks.onBatch?.(batch.length);
       for (const [i, job] of batch.entries()) job.resolve(results[i]);
     } catch (err) {
       this.#queue.unshift(...batch.splice(taken));
+      this.hooks.onBatch?.(batch.length);
       // Alone, each job would meet the same outage (and wait out the same busy timeout): all fail now.
       if (batch.length === 1 || databaseFault(err) !== undefined) {
         for (const job of batch) job.reject(err);

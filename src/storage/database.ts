@@ -1,7 +1,10 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
+import { querySpans } from '../tracing/queries.ts';
 import { type DatabaseTarget, type DialectName, parseDatabaseUrl } from './dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { DEFAULT_PG_LIMITS, type PgLimits } from './pg-limits.ts';
+import type { PoolStats } from './postgres.ts';
 import type { DB } from './schema.ts';
 import { type DatabaseHealth, type SqliteStartupCheck, openSqlite } from './sqlite.ts';
 
@@ -11,6 +14,8 @@ export interface Database {
   db: Kysely<DB>;
   dialect: DialectName;
   health: DatabaseHealth;
+  /** PostgreSQL: the connection pool's clients (SQLite has one connection, no pool). */
+  pool?: () => PoolStats;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,8 @@ export interface DatabaseOptions {
   onConnectionLost?(err: Error): void;
   /** Told once, when a query first finds the SQLite file damaged. */
   onDamaged?(reason: string): void;
+  /** A span per statement (tracing on); none when unset. */
+  tracer?: Tracer;
 }
 
 /** PostgreSQL has no file of its own to be damaged: its faults are outages, reported per query. */
@@ -44,6 +51,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       busyTimeout: options.sqliteBusyTimeout ?? 5000,
       startupCheck: options.sqliteStartupCheck ?? 'off',
       onDamaged: options.onDamaged,
+      log: options.tracer === undefined ? undefined : querySpans(options.tracer, 'sqlite'),
     });
     database = { ...sqlite, dialect: 'sqlite' };
   } else {
@@ -53,6 +61,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       poolSize: options.poolSize ?? 10,
       limits: { ...DEFAULT_PG_LIMITS, ...options.pgLimits },
       onConnectionLost: options.onConnectionLost,
+      log: options.tracer === undefined ? undefined : querySpans(options.tracer, 'postgresql'),
     });
     database = { ...postgres, dialect: 'postgres', health: HEALTHY };
   }

@@ -1,7 +1,7 @@
 // The PostgreSQL pool, bounded in time everywhere: a connection that breaks (a terminated backend, a
 // failover, a reset) never crashes the process and never goes back to the pool, and a database that
 // stops answering fails each query within its limits instead of holding requests forever.
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, type LogConfig, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { isPgClientSideFault } from './dialect.ts';
 import type { PgLimits } from './pg-limits.ts';
@@ -12,6 +12,18 @@ export interface PostgresOptions {
   limits: PgLimits;
   /** Told when a connection breaks (the pool replaces it). */
   onConnectionLost?(err: Error): void;
+  /** Kysely's query log (tracing spans); none by default. */
+  log?: LogConfig;
+}
+
+/** The pool's clients right now (the metrics of metrics.ts). */
+export interface PoolStats {
+  /** Open connections, idle or lent out. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  max: number;
 }
 
 // int8 (bigint) columns hold epoch milliseconds and user ids, all below 2^53.
@@ -50,7 +62,7 @@ function discardingBrokenClients(pool: pg.Pool): PostgresPool {
   };
 }
 
-export function openPostgres(url: string, options: PostgresOptions): { db: Kysely<DB>; close(): Promise<void> } {
+export function openPostgres(url: string, options: PostgresOptions): { db: Kysely<DB>; pool: () => PoolStats; close(): Promise<void> } {
   const { limits } = options;
   const pool = new pg.Pool({
     connectionString: url,
@@ -70,6 +82,7 @@ export function openPostgres(url: string, options: PostgresOptions): { db: Kysel
   pool.on('connect', (client) => client.on('error', (err: Error) => options.onConnectionLost?.(err)));
   // The same error again, from the pool, for an idle client (already reported and dropped).
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: discardingBrokenClients(pool) }) });
-  return { db, close: () => db.destroy() };
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: discardingBrokenClients(pool) }), log: options.log });
+  const stats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize });
+  return { db, pool: stats, close: () => db.destroy() };
 }

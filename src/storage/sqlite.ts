@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, type LogConfig, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { startCheckpointer } from './checkpointer.ts';
 import { databaseFault } from './dialect.ts';
 import type { DB } from './schema.ts';
@@ -19,6 +19,8 @@ export interface SqliteOptions {
   startupCheck: SqliteStartupCheck;
   /** Told once, when a query first finds the file damaged. */
   onDamaged?(reason: string): void;
+  /** Kysely's query log (tracing spans); none by default. */
+  log?: LogConfig;
 }
 
 export interface DatabaseHealth {
@@ -139,7 +141,7 @@ export function openSqlite(path: string, options: SqliteOptions): { db: Kysely<D
     // Once checkpointed, the WAL file is cut back to 16 MB when it is reused.
     sqlite.pragma('journal_size_limit = 16777216');
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, note) }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, note) }), log: options.log });
   return {
     db,
     health,

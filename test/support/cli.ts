@@ -14,10 +14,11 @@ const DIST_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 /** The working directory of every child, so a default `./data/parley.db` could never touch the repo. */
 export const WORK_DIR = mkdtempSync(join(tmpdir(), 'parley-cli-'));
 
-/** The children's environment: ours without Parley's settings (each test passes its own flags). */
+/** The children's environment: ours without Parley's settings nor OpenTelemetry's (each test passes its own). */
 const CHILD_ENV: Record<string, string> = Object.fromEntries(
   Object.entries(process.env).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('PARLEY_') && !entry[0].startsWith('NODE_TEST'),
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && !entry[0].startsWith('PARLEY_') && !entry[0].startsWith('OTEL_') && !entry[0].startsWith('NODE_TEST'),
   ),
 );
 
@@ -85,6 +86,7 @@ export interface Run {
   stderr: string;
 }
 
+/** `env`: variables added to the child's environment (OTEL_*, PARLEY_*). */
 export function spawnParley(args: string[], env: Record<string, string> = {}): ChildProcess {
   return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: { ...CHILD_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
@@ -148,8 +150,8 @@ export class Server {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[]) {
-    this.child = spawnParley(['serve', ...args]);
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawnParley(['serve', ...args], env);
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -1,0 +1,57 @@
+// A Broker that counts what passes through it and, with tracing on, makes a span of each publish
+// (PRODUCER, a child of the request or job that published) and of each note received from another
+// node (CONSUMER, a root: notes carry no trace context, they stay as small as they were).
+import { ROOT_CONTEXT, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { Counter } from 'prom-client';
+import type { Broker } from './broker.ts';
+
+export interface BrokerCounters {
+  published: Counter<'broker'>;
+  received: Counter<'broker'>;
+}
+
+/** `own`: whether a note is this node's own, echoed back (not counted, no span: the hub ignores it). */
+export function observedBroker(broker: Broker, counters: BrokerCounters, own: (text: string) => boolean, tracer?: Tracer): Broker {
+  const published = counters.published.labels(broker.name);
+  const received = counters.received.labels(broker.name);
+  // Incubating OpenTelemetry names (messaging.*), written out: the incubating entry point is not stable.
+  const attributes = { 'messaging.system': broker.name, 'messaging.destination.name': 'chat' };
+  const publish =
+    tracer === undefined
+      ? (text: string) => {
+          published.inc();
+          broker.publish(text);
+        }
+      : (text: string) => {
+          published.inc();
+          const span = tracer.startSpan('send chat', {
+            kind: SpanKind.PRODUCER,
+            attributes: { ...attributes, 'messaging.operation.type': 'send', 'messaging.message.body.size': text.length },
+          });
+          try {
+            broker.publish(text);
+          } finally {
+            span.end();
+          }
+        };
+  return {
+    name: broker.name,
+    connected: () => broker.connected(),
+    publish,
+    subscribe: (handler) =>
+      broker.subscribe((text) => {
+        if (own(text)) return handler(text);
+        received.inc();
+        if (tracer === undefined) return handler(text);
+        const receiving = { ...attributes, 'messaging.operation.type': 'process', 'messaging.message.body.size': text.length };
+        tracer.startActiveSpan('process chat', { kind: SpanKind.CONSUMER, attributes: receiving }, ROOT_CONTEXT, (span) => {
+          try {
+            handler(text);
+          } finally {
+            span.end();
+          }
+        });
+      }),
+    close: () => broker.close(),
+  };
+}
