@@ -49,7 +49,9 @@ export async function createTestApp(
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
   const app = await buildServer(deps, { ...server, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
-  const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
+  // Project names are unique: "test", then "test 2", "test 3", …
+  let projects = 0;
+  const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: ++projects === 1 ? 'test' : `test ${projects}`, tier });
   const project = await newProject();
   return {
     app,
