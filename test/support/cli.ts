@@ -85,8 +85,10 @@ export interface Run {
   stderr: string;
 }
 
-export function spawnParley(args: string[]): ChildProcess {
-  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** `stdin: true` gives the child a pipe to write its input to (`parley chat`); otherwise it has none. */
+export function spawnParley(args: string[], options: { stdin?: boolean } = {}): ChildProcess {
+  const stdin = options.stdin === true ? 'pipe' : 'ignore';
+  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: CHILD_ENV, stdio: [stdin, 'pipe', 'pipe'] }));
 }
 
 /** Runs one command to completion (killed after `timeoutMs`). */
