@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { build, formatMessages } from 'esbuild';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -204,8 +204,8 @@ export type SdkPage = Page & {
  */
 const NAME_SHIM = "globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });";
 
-export async function newUserPage(browser: Browser, pageUrl: string): Promise<SdkPage> {
-  const context = await browser.newContext();
+export async function newUserPage(browser: Browser, pageUrl: string, options: BrowserContextOptions = {}): Promise<SdkPage> {
+  const context = await browser.newContext(options);
   await context.addInitScript(NAME_SHIM);
   const page = Object.assign(await context.newPage(), {
     errors: [] as PageProblem[],
