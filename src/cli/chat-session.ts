@@ -133,6 +133,8 @@ export async function runChat(options: ChatOptions, io: Output, input: Readable)
     }
   });
 
+  // A socket error is followed by its close, which is what ends the session (and says why).
+  ws.on('error', () => {});
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let sending = Promise.resolve();
