@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/database.ts';
-import { LATEST_MIGRATION } from '../src/storage/migrate.ts';
+import { isUniqueViolation } from '../src/storage/dialect.ts';
+import { LATEST_MIGRATION, createMigrator } from '../src/storage/migrate.ts';
 import {
   type Envelope,
   ROOT,
@@ -316,13 +317,128 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
     }
   });
 
-  it('fails with exit 1 and one line for an unknown project or key', async () => {
-    const nope = 'prj_00000000000000000000000000';
-    assertFails(await run('tier', 'select', '--project', nope, '--tier', 'pro'), 1, `parley tier select: no project with id ${nope}\n`);
-    assertFails(await run('key', 'create', '--project', nope, '--type', 'server'), 1, `parley key create: no project with id ${nope}\n`);
-    assertFails(await run('key', 'list', '--project', nope), 1, `parley key list: no project with id ${nope}\n`);
+  it('fails with exit 1 and one line for an unknown project (id or name) or key', async () => {
+    const unknown = (value: string) => `no project with id or name "${value}" (parley project list shows them)\n`;
+    for (const nope of ['prj_00000000000000000000000000', 'Acme Support Ltd']) {
+      const runs = await Promise.all([
+        run('tier', 'select', '--project', nope, '--tier', 'pro'),
+        run('key', 'create', '--project', nope, '--type', 'server'),
+        run('key', 'list', '--project', nope),
+        run('report', 'list', '--project', nope),
+        run('webhook', 'create', '--project', nope, '--url', 'https://example.com/hook'),
+        run('webhook', 'list', '--project', nope),
+        run('webhook', 'deliveries', '--project', nope),
+      ]);
+      const commands = ['tier select', 'key create', 'key list', 'report list', 'webhook create', 'webhook list', 'webhook deliveries'];
+      for (const [i, res] of runs.entries()) assertFails(res, 1, `parley ${commands[i]}: ${unknown(nope)}`);
+    }
     const rows = parseJson<ProjectRow[]>(await run('project', 'list', '--json'));
     assert.equal(rows.length, 3, 'nothing was created');
+  });
+
+  it('--project takes a name too (any case, extra spaces), and an id that exists wins over a name', async () => {
+    const byId = parseJson<KeyRow[]>(await run('key', 'list', '--project', project.projectID, '--json'));
+    for (const name of ['Acme Support', '  acme   SUPPORT ']) {
+      assert.deepEqual(parseJson<KeyRow[]>(await run('key', 'list', '--project', name, '--json')), byId, name);
+    }
+    const select = await run('tier', 'select', '--project', 'no tier yet', '--tier', 'enterprise');
+    assertSucceeds(select);
+    assert.equal(select.stdout, `Project ${untiered.projectID} now has tier enterprise\n`, 'the id it resolved to');
+    const created = parseJson<PairKey>(await run('key', 'create', '--project', 'No Tier Yet', '--type', 'app', '--json'));
+    secrets.set(created.id, created.secret);
+    const keys = parseJson<KeyRow[]>(await run('key', 'list', '--project', untiered.projectID, '--json'));
+    assert.ok(
+      keys.some((k) => k.id === created.id),
+      'the key went to the named project',
+    );
+    const hook = parseJson<{ id: string }>(await run('webhook', 'create', '--project', 'acme support', '--url', 'https://example.com/hook', '--json'));
+    const hooks = parseJson<Array<{ id: string }>>(await run('webhook', 'list', '--project', project.projectID, '--json'));
+    assert.deepEqual(
+      hooks.map((h) => h.id),
+      [hook.id],
+    );
+    assertSucceeds(await run('webhook', 'delete', hook.id));
+    assert.deepEqual(parseJson<unknown[]>(await run('report', 'list', '--project', 'Acme Support', '--json')), []);
+    assert.deepEqual(parseJson<unknown[]>(await run('webhook', 'deliveries', '--project', 'Acme Support', '--json')), []);
+
+    // A project named like another's id: the id wins; the name still reaches its own project.
+    const lookalike = parseJson<CreatedProject>(await run('project', 'create', '--name', untiered.projectID, '--json'));
+    for (const [id, secret] of secretsOf(lookalike)) secrets.set(id, secret);
+    const tiered = await run('tier', 'select', '--project', untiered.projectID, '--tier', 'pro');
+    assert.equal(tiered.stdout, `Project ${untiered.projectID} now has tier pro\n`);
+    const lower = await run('tier', 'select', '--project', untiered.projectID.toUpperCase(), '--tier', 'free');
+    assert.equal(lower.stdout, `Project ${lookalike.projectID} now has tier free\n`, 'not an id: the name, compared ignoring case');
+  });
+
+  it('project create refuses a name that is taken, ignoring case and extra spaces', async () => {
+    const before = parseJson<ProjectRow[]>(await run('project', 'list', '--json'));
+    for (const name of ['Acme Support', 'ACME SUPPORT', '  acme\tsupport  ']) {
+      assertFails(
+        await run('project', 'create', '--name', name, '--tier', 'free'),
+        1,
+        `parley project create: a project named "${name.trim()}" exists already (names are compared ignoring case and extra spaces): choose another name\n`,
+      );
+    }
+    assert.deepEqual(parseJson<ProjectRow[]>(await run('project', 'list', '--json')), before, 'nothing was created');
+    const similar = parseJson<CreatedProject>(await run('project', 'create', '--name', 'Acme Support 2', '--json'));
+    for (const [id, secret] of secretsOf(similar)) secrets.set(id, secret);
+  });
+});
+
+// --- migration 0012_project_names on a database that holds duplicate names ----------------------
+
+await eachDialect(describe, 'migration 0012_project_names', (dialect) => {
+  let database: TestDatabase | undefined;
+  before(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it('keeps the oldest of names that compare equal and renames the later ones "<name> (2)", "(3)", …', async () => {
+    const url = (database as TestDatabase).url;
+    const opened = await openDatabase(url, { migrate: false });
+    try {
+      assert.equal((await createMigrator(opened.db).migrateTo('0011_retention')).error, undefined);
+      // As a Parley before 0012 could leave them: names that differ only in case and spaces.
+      const rows = [
+        ['prj_a', 'Acme'],
+        ['prj_b', ' acme '],
+        ['prj_c', 'ACME'],
+        ['prj_d', 'acme (2)'],
+        ['prj_e', 'Other'],
+      ].map(([id, name], i) => ({ id, name, tier: null, created_at: 1_700_000_000_000 + i }));
+      await (opened.db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto('projects').values(rows).execute();
+    } finally {
+      await opened.close();
+    }
+    const migrated = await parley(['migrate', '--database', url]);
+    assertSucceeds(migrated);
+    assert.ok(migrated.stdout.includes('0012_project_names'), migrated.stdout);
+    const list = parseJson<ProjectRow[]>(await parley(['project', 'list', '--json', '--database', url]));
+    assert.deepEqual(
+      list.map((p) => [p.projectID, p.name]),
+      [
+        ['prj_a', 'Acme'],
+        ['prj_b', 'acme (2)'],
+        ['prj_c', 'ACME (3)'],
+        ['prj_d', 'acme (2) (2)'],
+        ['prj_e', 'Other'],
+      ],
+    );
+    assertFails(await parley(['project', 'create', '--name', 'acme', '--database', url]), 1, 'a project named "acme" exists already');
+    // The unique index holds even without the service's look first.
+    const again = await openDatabase(url, { migrate: false });
+    try {
+      await assert.rejects(
+        again.db.insertInto('projects').values({ id: 'prj_f', name: 'OTHER', name_key: 'other', tier: null, created_at: 1 }).execute(),
+        (err: unknown) => isUniqueViolation(err),
+      );
+    } finally {
+      await again.close();
+    }
+    assertSucceeds(await parley(['key', 'list', '--project', 'ACME (3)', '--database', url]));
   });
 });
 

@@ -7,13 +7,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_ASSETS_DIR } from '../src/api/demo/files.ts';
 import { buildServer } from '../src/server.ts';
-import { type CreatedProject, createProject, listKeys } from '../src/services/projects.ts';
+import { type CreatedProject, createProject, listKeys, revokeKey } from '../src/services/projects.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { listen } from './support/chat.ts';
-import { eachDialect } from './support/databases.ts';
+import { Server, killAll } from './support/cli.ts';
+import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
 import { samplePng } from './support/files.ts';
 import { type SdkPage, browserAvailable, launchBrowser, newUserPage } from './support/sdk-browser.ts';
 
@@ -102,10 +104,9 @@ await eachDialect(describe, 'demo routes', (dialect) => {
     assert.equal((await get(t, '/demo/page.js')).statusCode, 200);
   });
 
-  it('without the built files, /demo says how to build them and the server still runs; its key is revoked at close', async () => {
+  it('without the built files, /demo says how to build them and the server still runs', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'parley-demo-'));
     const app = await buildServer(t.deps, { demoAssets: empty });
-    let closed = false;
     try {
       const page = await app.inject({ method: 'GET', url: '/demo' });
       assert.equal(page.statusCode, 503);
@@ -115,15 +116,40 @@ await eachDialect(describe, 'demo routes', (dialect) => {
       assert.equal(sdk.json().error.code, '50300');
       const ticket = await app.inject({ method: 'POST', url: '/demo/ticket', payload: { name: 'Carol' } });
       assert.equal(ticket.statusCode, 200, 'the rest of the demo works');
-      const keyId = ticket.json().data.appKeyID as string;
       assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-      await app.close();
-      closed = true;
-      const key = (await listKeys(t.deps, project.projectID)).find((k) => k.id === keyId);
-      assert.ok(key?.revokedAt, 'the demo key dies with the app that held its secret');
     } finally {
-      if (!closed) await app.close();
+      await app.close();
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('the key outlives the app that served it: the next one (a restart) hands out the same; revoked, a new one', async () => {
+    const keyOf = async (app: FastifyInstance) =>
+      (await app.inject({ method: 'POST', url: '/demo/ticket', payload: { name: 'Carol' } })).json().data.appKeyID as string;
+    const first = await keyOf(t.app);
+    const next = await buildServer(t.deps);
+    try {
+      assert.equal(await keyOf(next), first, 'the same key, so an open tab keeps working');
+    } finally {
+      await next.close();
+    }
+    assert.equal((await listKeys(t.deps, project.projectID)).find((k) => k.id === first)?.revokedAt, null, 'not revoked at close');
+    // Stored only as a hash in api_keys; the secret the page needs again is kept sealed, never in clear.
+    const settings = await t.deps.db.selectFrom('settings').selectAll().execute();
+    const kept = settings.find((row) => row.name === `app_key:demo:${project.projectID}`);
+    assert.ok(kept, 'the key is kept in settings');
+    const page = (await get(t, '/demo')).body;
+    const secret = JSON.parse(/<script id="demo-config" type="application\/json">([^<]*)<\/script>/.exec(page)?.[1] as string).appKeySecret as string;
+    for (const row of settings) assert.ok(!row.value.includes(secret), `settings.${row.name} does not hold the secret in clear`);
+
+    await revokeKey(t.deps, first);
+    const renewed = await buildServer(t.deps);
+    try {
+      const second = await keyOf(renewed);
+      assert.notEqual(second, first, 'a revoked key is replaced');
+      assert.equal(await keyOf(renewed), second);
+    } finally {
+      await renewed.close();
     }
   });
 });
@@ -278,6 +304,107 @@ await eachDialect(
       await bob.locator('#sign-out').click();
       await bob.locator('#sign-in').waitFor(WAIT);
       assertNoPageErrors(bob);
+    });
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// On a phone, and across a restart of the server process (`parley serve --demo`, same port and data)
+
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** Nothing wider than the screen: the page never scrolls sideways. */
+async function assertFitsPhone(page: Page, when: string): Promise<void> {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.viewport.width, `${when}: scrollWidth ${width} > ${PHONE.viewport.width}`);
+}
+
+await eachDialect(
+  (name, options, fn) => describe(name, { skip: hasBrowser ? options.skip : 'chromium missing' }, fn),
+  'demo page on a phone, across a server restart',
+  (dialect) => {
+    let database: TestDatabase | undefined;
+    let server: Server | undefined;
+    let alice: SdkPage | undefined;
+    let bob: SdkPage | undefined;
+    const serve = (port: string) => new Server(['--bootstrap', '--demo', '--port', port, '--database', (database as TestDatabase).url]);
+
+    before(async () => {
+      assertBuilt();
+      database = await createTestDatabase(dialect);
+    });
+    after(async () => {
+      await alice?.context().close();
+      await bob?.context().close();
+      await server?.stop();
+      await killAll();
+      await database?.drop();
+    });
+
+    it('fits 360 px, sends, dismisses its error banner, and gets back to sending after a restart without a reload', async () => {
+      server = serve('0');
+      const base = await server.listening();
+      const port = new URL(base).port;
+      sharedBrowser ??= launchBrowser();
+      const browser = await sharedBrowser;
+      [alice, bob] = await Promise.all([newUserPage(browser, `${base}/demo`, PHONE), newUserPage(browser, `${base}/demo`, PHONE)]);
+      await alice.locator('#sign-in').waitFor(WAIT);
+      await assertFitsPhone(alice, 'sign-in');
+      await signIn(alice, 'Alice');
+      await signIn(bob, 'Bob');
+      await assertFitsPhone(alice, 'signed in');
+
+      await alice.locator('#peer-name').fill('Bob');
+      await alice.locator('#open-chat').click();
+      await alice.locator('#chat-title', { hasText: 'Bob' }).waitFor(WAIT);
+      const long = `A long word: ${'x'.repeat(120)}`;
+      for (const text of [TEXT, long]) {
+        await alice.locator('#message-input').fill(text);
+        await alice.locator('#send').click();
+        await bubble(alice, text, 'delivered').waitFor(WAIT);
+      }
+      await bob.locator('#rooms li', { hasText: 'Alice' }).click();
+      await bubble(bob, TEXT).waitFor(WAIT);
+      await assertFitsPhone(alice, 'with messages');
+      await assertFitsPhone(bob, 'with messages');
+
+      // An error shows the banner; ✕ hides it until the next error.
+      const banner = alice.locator('#notice');
+      for (let round = 0; round < 2; round++) {
+        await alice.locator('#peer-name').fill('Nobody Here');
+        await alice.locator('#open-chat').click();
+        await banner.locator('#notice-text', { hasText: 'Nobody called "Nobody Here" has signed in yet' }).waitFor(WAIT);
+        assert.ok(await banner.isVisible());
+        await assertFitsPhone(alice, 'with the banner');
+        await alice.locator('#notice-close').click();
+        await banner.waitFor({ state: 'hidden', ...WAIT });
+      }
+
+      // The server process stops and starts again on the same port and data; the tabs stay open.
+      await alice.evaluate(() => Object.assign(window, { beforeRestart: true }));
+      assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr);
+      await alice.locator('#status[data-state="disconnected"]').waitFor(WAIT);
+      server = serve(port);
+      await server.listening();
+      await alice.locator('#status[data-state="connected"]').waitFor({ timeout: 30_000 });
+      await bob.locator('#status[data-state="connected"]').waitFor({ timeout: 30_000 });
+      assert.equal(await alice.evaluate(() => (window as { beforeRestart?: boolean }).beforeRestart), true, 'the same page: not reloaded');
+
+      const afterRestart = 'Still here after the restart';
+      await alice.locator('#message-input').fill(afterRestart);
+      await alice.locator('#send').click();
+      await bubble(bob, afterRestart).waitFor(WAIT);
+      await bubble(alice, afterRestart, 'read').waitFor(WAIT);
+      await bob.locator('#message-input').fill(REPLY);
+      await bob.locator('#send').click();
+      await bubble(alice, REPLY).waitFor(WAIT);
+      assert.ok(await banner.isHidden(), 'no error came of the restart');
+      // The browser logs the refused sockets while the server was away; the page itself threw nothing.
+      for (const page of [alice, bob])
+        assert.deepEqual(
+          page.errors.filter((e) => e.kind === 'pageerror'),
+          [],
+        );
     });
   },
 );

@@ -1,4 +1,5 @@
 // What every CLI command gets: its arguments, the environment, output streams, and a way to open deps.
+import type { Readable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Config, loadConfig } from '../config.ts';
 import { createDeps } from '../compose.ts';
@@ -18,6 +19,8 @@ export interface CommandContext {
   args: string[];
   env: Record<string, string | undefined>;
   io: Output;
+  /** What `parley chat` reads lines from (process.stdin unless given). */
+  stdin?: Readable;
 }
 
 export type Command = (ctx: CommandContext) => Promise<number>;

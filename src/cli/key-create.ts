@@ -1,4 +1,4 @@
-import { createKey } from '../services/projects.ts';
+import { createKey, resolveProject } from '../services/projects.ts';
 import type { KeyType } from '../storage/schema.ts';
 import { type Command, UsageError, parseFlags, printJson, requireFlag, withDeps } from './context.ts';
 
@@ -11,7 +11,7 @@ export const keyCreate: Command = async (ctx) => {
   const asked = requireFlag(values.type, 'type');
   if (!TYPES.includes(asked)) throw new UsageError(`--type must be one of: ${TYPES.join(', ')}`);
   const type = (asked === 'livechat' ? 'app' : asked) as KeyType;
-  const key = await withDeps(ctx, values.database, (deps) => createKey(deps, projectId, type));
+  const key = await withDeps(ctx, values.database, async (deps) => createKey(deps, await resolveProject(deps, projectId), type));
   if (key.type === 'api') {
     if (values.json) printJson(ctx.io, { id: key.id, apiKey: key.key });
     else ctx.io.out(`API-Key (shown only now): ${key.key}`);

@@ -1,15 +1,15 @@
-import { NotFoundError, listKeys, listProjects } from '../services/projects.ts';
+import { listKeys, resolveProject } from '../services/projects.ts';
 import { type Command, parseFlags, printJson, requireFlag, withDeps } from './context.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const keyList: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, json: { type: 'boolean' } });
-  const projectId = requireFlag(values.project, 'project');
-  const keys = await withDeps(ctx, values.database, async (deps) => {
-    // A mistyped id is an error, not "no keys".
-    if (!(await listProjects(deps)).some((p) => p.id === projectId)) throw new NotFoundError(`no project with id ${projectId}`);
-    return listKeys(deps, projectId);
+  const project = requireFlag(values.project, 'project');
+  // A mistyped id or name is an error, not "no keys".
+  const [projectId, keys] = await withDeps(ctx, values.database, async (deps) => {
+    const id = await resolveProject(deps, project);
+    return [id, await listKeys(deps, id)] as const;
   });
   // Never secrets: only what identifies a key and its history.
   const rows = keys.map((k) => ({ id: k.id, type: k.type, created: k.createdAt, lastUsed: k.lastUsedAt, revoked: k.revokedAt }));

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'topic create': async () => (await import('./topic-create.ts')).topicCreate,
   'agent create': async () => (await import('./agent-create.ts')).agentCreate,
   'livechat settings': async () => (await import('./livechat-settings.ts')).livechatSettings,
+  chat: async () => (await import('./chat.ts')).chat,
 };
 
 export const USAGE = `Usage: parley <command> [flags]
@@ -43,32 +44,39 @@ Commands:
                                                   --force replaces a database that holds data)
   project create --name N [--tier T] [--json]     create a project with one key of each type
   project list [--json]                           list projects
-  tier select --project ID --tier T               set a project's tier (free, pro, enterprise)
-  key create --project ID --type server|api|app|livechat [--json]
+  tier select --project P --tier T                set a project's tier (free, pro, enterprise)
+  key create --project P --type server|api|app|livechat [--json]
                                                   livechat: the Live Chat launcher's Secret-Key
                                                   (an app key: its secret is the Secret-Key)
-  key list --project ID [--json]                  list keys (never their secrets)
+  key list --project P [--json]                   list keys (never their secrets)
   key revoke KEY_ID                               revoke a key at once
-  webhook create --project ID --url URL [--events E,…] [--json]
+  webhook create --project P --url URL [--events E,…] [--json]
                                                   send the project's events to URL (every event
                                                   when --events is left out); the secret shows once
-  webhook list --project ID [--json]              list webhook endpoints (never their secrets)
+  webhook list --project P [--json]               list webhook endpoints (never their secrets)
   webhook delete ENDPOINT_ID                      stop an endpoint (its pending deliveries drop)
-  webhook deliveries [--project ID] [--endpoint ID] [--status pending|delivered|failed]
+  webhook deliveries [--project P] [--endpoint ID] [--status pending|delivered|failed]
                      [--limit N] [--json]         list recent deliveries and their outcome
   webhook replay DELIVERY_ID… | --endpoint ID     send failed deliveries again (same webhook-id)
-  report list --project ID [--limit N] [--json]   what users reported (users, messages), newest
+  report list --project P [--limit N] [--json]    what users reported (users, messages), newest
                                                   first (default the latest 100)
-  topic create --project ID --name N [--json]     a Live Chat topic visitors open cases on
-  agent create --project ID --email E --name N [--topics ID,…] [--json]
+  topic create --project P --name N [--json]      a Live Chat topic visitors open cases on
+  agent create --project P --email E --name N [--topics ID,…] [--json]
                                                   a Live Chat agent (every topic when --topics is
                                                   left out); the password is read from stdin
-  livechat settings --project ID [--colour #RRGGBB] [--max-open-cases N] [--json]
+  livechat settings --project P [--colour #RRGGBB] [--max-open-cases N] [--json]
                                                   show or change the launcher's colour and the
                                                   most open cases a visitor may have (0: no limit)
+  chat --project P --user XC (--to XC | --room ID) [--name N] [--url URL] [--json]
+                                                  chat as the user XC (xcUserID; created when new)
+                                                  through the Parley at URL (default
+                                                  http://127.0.0.1:8080): prints each message that
+                                                  arrives ("sender: text"; --json: one object a
+                                                  line), sends each input line to the person XC or
+                                                  the room ID; ends at end of input or Ctrl-C
 
 Every command takes --database URL (or PARLEY_DATABASE_URL): sqlite:PATH, a plain path, or
-postgres://…; the default is ./data/parley.db.`;
+postgres://…; the default is ./data/parley.db. --project P takes a project's id or its name.`;
 
 const stdio: Output = {
   out: (line) => process.stdout.write(`${line}\n`),

@@ -1,17 +1,17 @@
 // `parley report list --project P [--limit N] [--json]`: what users reported (chat_report/submit_*),
 // newest first, for the operator to act on. Users are named by their xcUserID (the operator's own ids).
-import { NotFoundError, listProjects } from '../services/projects.ts';
+import { resolveProject } from '../services/projects.ts';
 import { listReports } from '../services/reports.ts';
 import { type Command, UsageError, parseFlags, printJson, requireFlag, withDeps } from './context.ts';
 
 export const reportList: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
-  const projectId = requireFlag(values.project, 'project');
+  const project = requireFlag(values.project, 'project');
   const limit = values.limit === undefined ? 100 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError('--limit must be an integer from 1 to 100000');
-  const reports = await withDeps(ctx, values.database, async (deps) => {
-    if (!(await listProjects(deps)).some((p) => p.id === projectId)) throw new NotFoundError(`no project with id ${projectId}`);
-    return listReports(deps, projectId, limit);
+  const [projectId, reports] = await withDeps(ctx, values.database, async (deps) => {
+    const id = await resolveProject(deps, project);
+    return [id, await listReports(deps, id, limit)] as const;
   });
   const rows = reports.map((r) => ({
     id: r.id,

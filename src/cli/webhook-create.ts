@@ -5,10 +5,10 @@ import { type Command, parseFlags, printJson, requireFlag, withDeps } from './co
 /** `parley webhook create --project P --url U [--events E,…] [--json]` (P: an id or a name): the secret is shown once. */
 export const webhookCreate: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, url: { type: 'string' }, events: { type: 'string' }, json: { type: 'boolean' } });
-  const projectId = requireFlag(values.project, 'project');
+  const project = requireFlag(values.project, 'project');
   const url = requireFlag(values.url, 'url');
   const endpoint = await withDeps(ctx, values.database, async (deps) =>
-    createEndpoint(deps, await resolveProject(deps, projectId), url, parseEvents(values.events)),
+    createEndpoint(deps, await resolveProject(deps, project), url, parseEvents(values.events)),
   );
   if (values.json) printJson(ctx.io, endpoint);
   else {

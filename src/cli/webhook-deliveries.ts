@@ -1,4 +1,5 @@
 import { listDeliveries } from '../repos/webhooks.ts';
+import { resolveProject } from '../services/projects.ts';
 import { type Command, UsageError, parseFlags, printJson, withDeps } from './context.ts';
 
 const STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -16,10 +17,10 @@ export const webhookDeliveries: Command = async (ctx) => {
   if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of: ${STATUSES.join(', ')}`);
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be an integer from 1 to 10000');
-  const rows = await withDeps(ctx, values.database, (deps) =>
+  const rows = await withDeps(ctx, values.database, async (deps) =>
     listDeliveries(deps.db, {
       limit,
-      ...(values.project === undefined ? {} : { projectId: values.project }),
+      ...(values.project === undefined ? {} : { projectId: await resolveProject(deps, values.project) }),
       ...(values.endpoint === undefined ? {} : { endpointId: values.endpoint }),
       ...(status === undefined ? {} : { status }),
     }),

@@ -5,8 +5,11 @@ import { type Command, parseFlags, printJson, requireFlag, withDeps } from './co
 /** `parley webhook list --project P [--json]`: never the secrets. */
 export const webhookList: Command = async (ctx) => {
   const { values } = parseFlags(ctx.args, { project: { type: 'string' }, json: { type: 'boolean' } });
-  const projectId = requireFlag(values.project, 'project');
-  const endpoints = await withDeps(ctx, values.database, async (deps) => listEndpoints(deps.db, await resolveProject(deps, projectId)));
+  const project = requireFlag(values.project, 'project');
+  const [projectId, endpoints] = await withDeps(ctx, values.database, async (deps) => {
+    const id = await resolveProject(deps, project);
+    return [id, await listEndpoints(deps.db, id)] as const;
+  });
   const rows = endpoints.map((e) => ({ id: e.id, url: e.url, events: e.events, created: e.createdAt }));
   if (values.json) printJson(ctx.io, rows);
   else if (rows.length === 0) ctx.io.out(`No webhooks for project ${projectId}`);

@@ -37,8 +37,9 @@
   // ---------------------------------------------------------------------------------------------
   // Small helpers
 
+  /** The error banner: shown with each new problem, until dismissed (✕) or the next success clears it. */
   function notice(text) {
-    $('notice').textContent = text;
+    $('notice-text').textContent = text;
     $('notice').hidden = text === '';
   }
 
@@ -406,6 +407,7 @@
   });
 
   $('sign-out').addEventListener('click', () => leave(''));
+  $('notice-close').addEventListener('click', () => notice(''));
 
   $('open-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -17,12 +17,29 @@ export interface KeyRecord {
   revokedAt: number | null;
 }
 
+/**
+ * What makes two project names the same (docs/operations.md): leading and trailing whitespace and the
+ * width of whitespace runs do not count, nor letter case (Unicode lower case after NFC). Migration
+ * 0012_project_names holds a frozen copy.
+ */
+export const nameKey = (name: string) => name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+/** A unique violation when another project has the same name key. */
 export async function insertProject(db: Kysely<DB>, project: Project): Promise<void> {
-  await db.insertInto('projects').values({ id: project.id, name: project.name, tier: project.tier, created_at: project.createdAt }).execute();
+  await db
+    .insertInto('projects')
+    .values({ id: project.id, name: project.name, name_key: nameKey(project.name), tier: project.tier, created_at: project.createdAt })
+    .execute();
+}
+
+/** The project whose name has the same key as `name`. */
+export async function findProjectByName(db: Kysely<DB>, name: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').select(['id', 'name', 'tier', 'created_at']).where('name_key', '=', nameKey(name)).executeTakeFirst();
+  return row === undefined ? undefined : { id: row.id, name: row.name, tier: row.tier, createdAt: row.created_at };
 }
 
 export async function listProjects(db: Kysely<DB>): Promise<Project[]> {
-  const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').execute();
+  const rows = await db.selectFrom('projects').select(['id', 'name', 'tier', 'created_at']).orderBy('created_at').orderBy('id').execute();
   return rows.map((r) => ({ id: r.id, name: r.name, tier: r.tier, createdAt: r.created_at }));
 }
 

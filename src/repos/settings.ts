@@ -31,3 +31,17 @@ export async function setSetting(db: Kysely<DB>, name: string, value: string): P
 export async function deleteSetting(db: Kysely<DB>, name: string): Promise<void> {
   await db.deleteFrom('settings').where('name', '=', name).execute();
 }
+
+/** Sets a setting only if it still holds `expected` (absent: undefined); false when another process changed it first. */
+export async function replaceSetting(db: Kysely<DB>, name: string, expected: string | undefined, value: string): Promise<boolean> {
+  if (expected === undefined) {
+    const result = await db
+      .insertInto('settings')
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  }
+  const result = await db.updateTable('settings').set({ value }).where('name', '=', name).where('value', '=', expected).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -3,8 +3,9 @@
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type UserDevice, listUsersByXcUserIdPrefix } from '../repos/users.ts';
+import { findProjectByName } from '../repos/projects.ts';
 import { requestAuthTicket } from './powertalk.ts';
-import { createKey, listProjects, revokeKey } from './projects.ts';
+import { type ToolKey, toolAppKey } from './tool-keys.ts';
 
 /** The project the demo signs users into: the one `serve --bootstrap` creates. */
 export const DEMO_PROJECT = 'default';
@@ -13,20 +14,14 @@ export const DEMO_XC_PREFIX = 'demo:';
 /** TapTalk's xcUserID holds 50 characters; the prefix takes 5. */
 export const DEMO_NAME_MAX = 45;
 
-export interface DemoKey {
-  projectId: string;
-  appKeyID: string;
-  appKeySecret: string;
-}
+export type DemoKey = ToolKey;
 
 /**
- * The page's app key. Secrets are stored only as hashes, so no existing key can be handed to the
- * page: the first request creates a fresh one, kept in this process's memory only, and `revoke`
- * (at shutdown) retires it, since its secret dies with the process anyway.
+ * The page's app key: the same one across restarts (services/tool-keys.ts), so a tab left open
+ * reconnects by itself with the key it was served. Looked up once per process.
  */
 export interface DemoKeys {
   get(): Promise<DemoKey>;
-  revoke(): Promise<void>;
 }
 
 export function demoKeys(deps: Deps): DemoKeys {
@@ -34,23 +29,17 @@ export function demoKeys(deps: Deps): DemoKeys {
   return {
     get() {
       // A failure (no project yet) is not kept: the next request tries again.
-      pending ??= createDemoKey(deps).catch((err: unknown) => {
+      pending ??= demoKey(deps).catch((err: unknown) => {
         pending = undefined;
         throw err;
       });
       return pending;
     },
-    async revoke() {
-      const held = pending;
-      pending = undefined;
-      const key = await held?.catch(() => undefined);
-      if (key !== undefined) await revokeKey(deps, key.appKeyID);
-    },
   };
 }
 
-async function createDemoKey(deps: Deps): Promise<DemoKey> {
-  const project = (await listProjects(deps)).find((p) => p.name === DEMO_PROJECT);
+async function demoKey(deps: Deps): Promise<DemoKey> {
+  const project = await findProjectByName(deps.db, DEMO_PROJECT);
   if (project === undefined) {
     throw new ApiError('ServiceUnavailable', {
       message:
@@ -59,10 +48,9 @@ async function createDemoKey(deps: Deps): Promise<DemoKey> {
         `\`parley project create --name ${DEMO_PROJECT} --tier free\``,
     });
   }
-  const key = await createKey(deps, project.id, 'app');
-  if (key.type === 'api') throw new Error('createKey returned an API key for type app');
-  deps.logger.warn({ keyId: key.id }, 'demo on: /demo hands out auth tickets to anyone (never in production); app key created for it');
-  return { projectId: project.id, appKeyID: key.id, appKeySecret: key.secret };
+  const key = await toolAppKey(deps, 'demo', project.id);
+  deps.logger.warn({ keyId: key.appKeyID }, 'demo on: /demo hands out auth tickets to anyone (never in production)');
+  return key;
 }
 
 /** Display names: whitespace runs become one space (the caller has trimmed). */

@@ -3,6 +3,8 @@ import { formatApiKey, formatKeyPairHeader, hashSecret, newId, newSecret } from 
 import type { Deps } from '../deps.ts';
 import * as projects from '../repos/projects.ts';
 import type { Kysely } from 'kysely';
+import { OperatorError } from '../errors.ts';
+import { isUniqueViolation } from '../storage/dialect.ts';
 import type { DB, KeyType } from '../storage/schema.ts';
 
 /** The documented tiers. A project without one cannot use the OneTalk Integration API. */
@@ -61,17 +63,29 @@ export async function createKey(deps: Deps, projectId: string, type: KeyType): P
   return type === 'api' ? { type, ...(await createApiKey(deps.db, now, projectId)) } : { type, ...(await createPairKey(deps.db, now, projectId, type)) };
 }
 
-/** Creates a project with one key of each type; the secrets are returned once and never again. */
+/**
+ * Creates a project with one key of each type; the secrets are returned once and never again. Names
+ * are unique as repos/projects.ts's nameKey compares them: a taken one is an OperatorError.
+ */
 export async function createProject(deps: Deps, input: { name: string; tier: Tier | null }): Promise<CreatedProject> {
   const now = deps.clock.now();
-  const project = { id: newId('project'), name: input.name, tier: input.tier, createdAt: now };
-  return deps.db.transaction().execute(async (trx) => {
-    await projects.insertProject(trx, project);
-    const serverKey = await createPairKey(trx, now, project.id, 'server');
-    const apiKey = await createApiKey(trx, now, project.id);
-    const appKey = await createPairKey(trx, now, project.id, 'app');
-    return { projectID: project.id, name: project.name, tier: project.tier, serverKey, apiKey: apiKey.key, appKey };
-  });
+  const project = { id: newId('project'), name: input.name.trim(), tier: input.tier, createdAt: now };
+  const taken = () =>
+    new OperatorError(`a project named "${project.name}" exists already (names are compared ignoring case and extra spaces): choose another name`);
+  if ((await projects.findProjectByName(deps.db, project.name)) !== undefined) throw taken();
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      await projects.insertProject(trx, project);
+      const serverKey = await createPairKey(trx, now, project.id, 'server');
+      const apiKey = await createApiKey(trx, now, project.id);
+      const appKey = await createPairKey(trx, now, project.id, 'app');
+      return { projectID: project.id, name: project.name, tier: project.tier, serverKey, apiKey: apiKey.key, appKey };
+    });
+  } catch (err) {
+    // Another process took the name between the look and the insert.
+    if (isUniqueViolation(err)) throw taken();
+    throw err;
+  }
 }
 
 export async function selectTier(deps: Deps, projectId: string, tier: Tier): Promise<void> {
@@ -99,13 +113,13 @@ export async function ensureDefaultProject(deps: Deps): Promise<CreatedProject |
   return createProject(deps, { name: 'default', tier: 'free' });
 }
 
-/** The id of the project named by `idOrName` (an id, or a unique name); NotFoundError otherwise. */
+/**
+ * The id of the project `idOrName` names, for every CLI flag that takes a project: an existing id wins,
+ * then the name (compared as names are kept unique); NotFoundError otherwise.
+ */
 export async function resolveProject(deps: Deps, idOrName: string): Promise<string> {
-  const all = await projects.listProjects(deps.db);
-  const byId = all.find((p) => p.id === idOrName);
-  if (byId !== undefined) return byId.id;
-  const named = all.filter((p) => p.name === idOrName);
-  if (named.length === 1) return (named[0] as { id: string }).id;
-  if (named.length > 1) throw new NotFoundError(`${named.length} projects are named ${idOrName}: give the id (parley project list)`);
-  throw new NotFoundError(`no project with id or name ${idOrName}`);
+  if (await projects.projectExists(deps.db, idOrName)) return idOrName;
+  const named = await projects.findProjectByName(deps.db, idOrName);
+  if (named !== undefined) return named.id;
+  throw new NotFoundError(`no project with id or name "${idOrName}" (parley project list shows them)`);
 }

@@ -8,6 +8,7 @@ import * as m0008 from './migrations/0008_server_api.ts';
 import * as m0009 from './migrations/0009_files.ts';
 import * as m0010 from './migrations/0010_state.ts';
 import * as m0011 from './migrations/0011_retention.ts';
+import * as m0012 from './migrations/0012_project_names.ts';
 import * as m0013 from './migrations/0013_livechat.ts';
 
 // One explicit, ordered list: no folder scanning.
@@ -21,7 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_files': m0009,
   '0010_state': m0010,
   '0011_retention': m0011,
-  // 0012 belongs to another branch.
+  '0012_project_names': m0012,
   '0013_livechat': m0013,
 };
 

@@ -8,6 +8,8 @@ import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserState
 export interface ProjectTable {
   id: string;
   name: string;
+  /** The name as compared for uniqueness (repos/projects.ts nameKey); unique. */
+  name_key: string;
   tier: string | null;
   created_at: number;
   /** Tickets issued before this time (epoch ms) are refused: set by revoke_all. */

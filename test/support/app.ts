@@ -1,5 +1,6 @@
 // Builds the real app on a real database, through the same composition functions as `parley serve`.
 // PARLEY_TEST_LOG=debug shows the apps' logs (silent otherwise).
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { createDeps } from '../../src/compose.ts';
@@ -49,7 +50,10 @@ export async function createTestApp(
   const clock = new TestClock();
   const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
   const app = await buildServer(deps, { ...server, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
-  const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: 'test', tier });
+  // Project names are unique: "test", then "test 2", "test 3", …; a node on a shared database picks its own.
+  const prefix = shared === undefined ? 'test' : `test ${randomBytes(4).toString('hex')}`;
+  let projects = 0;
+  const newProject = (tier: Tier | null = 'free') => createProject(deps, { name: ++projects === 1 ? prefix : `${prefix} ${projects}`, tier });
   const project = await newProject();
   return {
     app,

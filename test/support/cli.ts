@@ -86,15 +86,19 @@ export interface Run {
   stderr: string;
 }
 
-/** `env`: variables added to the child's environment (OTEL_*, PARLEY_*). */
-export function spawnParley(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: { ...CHILD_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * `env`: variables added to the child's environment (OTEL_*, PARLEY_*); `stdin: true` gives the child a
+ * pipe to write its input to (`parley chat`), otherwise it has none.
+ */
+export function spawnParley(args: string[], options: { env?: Record<string, string>; stdin?: boolean } = {}): ChildProcess {
+  const stdin = options.stdin === true ? 'pipe' : 'ignore';
+  return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: { ...CHILD_ENV, ...options.env }, stdio: [stdin, 'pipe', 'pipe'] }));
 }
 
 /** Runs one command to completion (killed after `timeoutMs`). */
 export function parley(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawnParley(args, env);
+    const child = spawnParley(args, { env });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -151,7 +155,7 @@ export class Server {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawnParley(['serve', ...args], env);
+    this.child = spawnParley(['serve', ...args], { env });
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

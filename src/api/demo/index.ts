@@ -16,9 +16,6 @@ export async function demoApi(app: FastifyInstance, deps: Deps, assetsDir: strin
   app.setErrorHandler(errorHandler('status'));
   const keys = demoKeys(deps);
   const assets = demoAssets(assetsDir);
-  app.addHook('onClose', async () => {
-    await keys.revoke().catch((err: unknown) => deps.logger.warn({ err }, 'demo app key not revoked'));
-  });
   app.route(demoPage(keys, assets));
   app.route(demoScript(assets, 'sdk.js'));
   app.route(demoScript(assets, 'page.js'));
