@@ -113,7 +113,7 @@ await eachDialect(describe, 'parley Live Chat commands', (dialect) => {
     ]) {
       const res = await parley([...command, '--help']);
       assert.equal(res.code, 0);
-      assert.match(res.out, new RegExp(`^Usage: parley ${command.join(' ')} …\\n\\n  ${command.join(' ')} --project ID`));
+      assert.match(res.out, new RegExp(`^Usage: parley ${command.join(' ')} …\\n\\n  ${command.join(' ')} --project P`));
     }
   });
 });
