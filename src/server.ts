@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
 import { demoApi } from './api/demo/index.ts';
+import { inboxApi } from './api/inbox/index.ts';
 import { opsApi } from './api/ops/index.ts';
 import { publicApi } from './api/public/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
@@ -185,6 +186,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => clientApi(realm, deps, (req) => clientAddress(req, trust)));
   await app.register(async (realm) => visitorApi(realm, deps));
   await app.register(async (realm) => publicApi(realm, deps));
+  await app.register(async (realm) => inboxApi(realm, deps));
   if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;
 }

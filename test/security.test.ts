@@ -130,6 +130,18 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'POST /api/visitor/v1/client/case/close': 'visitor',
   'POST /api/visitor/v1/client/case/rate': 'visitor',
   'POST /api/visitor/v1/client/case/send_message': 'visitor',
+  'POST /inbox/api/login': 'inbox-signin',
+  'POST /inbox/api/logout': 'inbox',
+  'GET /inbox/api/me': 'inbox-read',
+  'GET /inbox/api/cases': 'inbox-read',
+  'POST /inbox/api/case/get': 'inbox',
+  'POST /inbox/api/case/take': 'inbox',
+  'POST /inbox/api/case/hand_over': 'inbox',
+  'POST /inbox/api/case/reply': 'inbox',
+  'POST /inbox/api/case/remark': 'inbox',
+  'POST /inbox/api/case/junk': 'inbox',
+  'POST /inbox/api/case/close': 'inbox',
+  'POST /inbox/api/chat_ticket': 'inbox',
 };
 
 interface Answer {
@@ -263,7 +275,15 @@ await eachDialect(describe, 'security suite', (dialect) => {
       const socket = route.startsWith('WS ');
       count += cases(realm).length;
       // Server-to-server realms and the socket use HTTP statuses; the client APIs answer HTTP 200.
-      failures.push(...(await refusals(route, cases(realm), socket ? upgrade : inject(route), t.clock, socket || realm === 'server' || realm === 'api')));
+      failures.push(
+        ...(await refusals(
+          route,
+          cases(realm),
+          socket ? upgrade : inject(route),
+          t.clock,
+          socket || realm === 'server' || realm === 'api' || realm.startsWith('inbox'),
+        )),
+      );
     }
     ctx.diagnostic(`${count} refusals checked`);
     assert.deepEqual(failures, []);
