@@ -103,6 +103,8 @@ await eachDialect(describe, 'inbox API', (dialect) => {
     assert.match(out.setCookie ?? '', /^parley_inbox=; Path=\/inbox; Max-Age=0;/);
     const after = await inboxCall(t, s, 'GET me');
     assert.deepEqual([after.status, code(after)], [401, '40132']);
+    const nobody = await inboxCall<{ agent: null }>(t, undefined, 'GET me');
+    assert.deepEqual([nobody.status, nobody.body.data.agent], [200, null], 'without a cookie, me says nobody is signed in');
   });
 
   it('refuses no cookie, a bad cookie, an expired session, a missing or wrong CSRF header, another origin', async () => {

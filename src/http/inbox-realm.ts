@@ -14,8 +14,11 @@ export const CSRF_HEADER = 'x-parley-csrf';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** 'signin': the route takes no session (signing in), but still refuses other sites. */
-    inbox?: 'signin';
+    /**
+     * 'signin': the route takes no session (signing in), but still refuses other sites. 'optional': a
+     * call without the cookie passes unauthenticated (`me` says who is signed in, maybe nobody).
+     */
+    inbox?: 'signin' | 'optional';
   }
 }
 
@@ -51,7 +54,8 @@ export function useInboxRealm(app: FastifyInstance, deps: Deps): void {
   app.addHook('onRequest', async (request, reply) => {
     const reads = request.method === 'GET' || request.method === 'HEAD';
     if (!reads && crossSite(request)) throw new ApiError('InboxCrossSite', { message: 'Cross-site request refused (Origin)' });
-    if (request.routeOptions.config.inbox === 'signin') return;
+    const mode = request.routeOptions.config.inbox;
+    if (mode === 'signin' || (mode === 'optional' && inboxCookieOf(request) === undefined)) return;
     const auth = await authenticateAgent(deps, inboxCookieOf(request));
     if (!reads && !csrfMatches(auth.token, request.headers[CSRF_HEADER])) {
       throw new ApiError('InboxCrossSite', { message: 'Cross-site request refused (X-Parley-CSRF)' });
