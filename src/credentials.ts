@@ -22,6 +22,7 @@ export const ID_PREFIX = {
   refreshToken: 'rft',
   webhookEndpoint: 'whe',
   webhookMessage: 'msg',
+  agentSession: 'ags',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

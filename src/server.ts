@@ -6,6 +6,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { clientApi } from './api/client/index.ts';
 import { demoApi } from './api/demo/index.ts';
+import { inboxApi } from './api/inbox/index.ts';
+import { inboxPageApi } from './api/inbox-page/index.ts';
 import { opsApi } from './api/ops/index.ts';
 import { publicApi } from './api/public/index.ts';
 import { onetalkApi } from './api/onetalk/index.ts';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   maxConnectionsPerAddress?: number;
   /** Where the built demo page is (dist/demo/public/ by default); only read when the demo is on. */
   demoAssets?: string;
+  /** Where the built inbox page is (dist/inbox/public/ by default). */
+  inboxAssets?: string;
 }
 
 /** Where TapTalk's client SDKs call (PowerTalk chat and auth, OneTalk Live Chat). */
@@ -191,6 +195,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   await app.register(async (realm) => clientApi(realm, deps, (req) => clientAddress(req, trust)));
   await app.register(async (realm) => visitorApi(realm, deps));
   await app.register(async (realm) => publicApi(realm, deps));
+  await app.register(async (realm) => inboxApi(realm, deps));
+  await app.register(async (realm) => inboxPageApi(realm, options.inboxAssets));
   if (deps.demo) await app.register(async (realm) => demoApi(realm, deps, options.demoAssets));
   return app;
 }

@@ -27,6 +27,9 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'GET /demo/page.js': 'public',
   'POST /demo/ticket': 'public',
   'GET /demo/users': 'public',
+  'GET /inbox': 'public',
+  'GET /inbox/sdk.js': 'public',
+  'GET /inbox/page.js': 'public',
   'POST /v1/server/auth_ticket/request': 'server',
   'POST /v1/server/session/revoke_user': 'server',
   'POST /v1/server/session/revoke_all': 'server',
@@ -130,6 +133,18 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'POST /api/visitor/v1/client/case/close': 'visitor',
   'POST /api/visitor/v1/client/case/rate': 'visitor',
   'POST /api/visitor/v1/client/case/send_message': 'visitor',
+  'POST /inbox/api/login': 'inbox-signin',
+  'POST /inbox/api/logout': 'inbox',
+  'GET /inbox/api/me': 'inbox-optional',
+  'GET /inbox/api/cases': 'inbox-read',
+  'POST /inbox/api/case/get': 'inbox',
+  'POST /inbox/api/case/take': 'inbox',
+  'POST /inbox/api/case/hand_over': 'inbox',
+  'POST /inbox/api/case/reply': 'inbox',
+  'POST /inbox/api/case/remark': 'inbox',
+  'POST /inbox/api/case/junk': 'inbox',
+  'POST /inbox/api/case/close': 'inbox',
+  'POST /inbox/api/chat_ticket': 'inbox',
 };
 
 interface Answer {
@@ -185,7 +200,7 @@ await eachDialect(describe, 'security suite', (dialect) => {
     assets = mkdtempSync(join(tmpdir(), 'parley-sec-'));
     writeFileSync(join(assets, 'index.html'), '<script>const config = "__PARLEY_DEMO_CONFIG__";</script>');
     for (const name of ['sdk.js', 'page.js']) writeFileSync(join(assets, name), '// stand-in');
-    t = await createTestApp(dialect, { PARLEY_DEMO: 'true' }, undefined, { demoAssets: assets });
+    t = await createTestApp(dialect, { PARLEY_DEMO: 'true' }, undefined, { demoAssets: assets, inboxAssets: assets });
     await createProject(t.deps, { name: 'default', tier: 'free' });
     cr = await makeCredentials(t);
     base = await listen(t);
@@ -263,7 +278,15 @@ await eachDialect(describe, 'security suite', (dialect) => {
       const socket = route.startsWith('WS ');
       count += cases(realm).length;
       // Server-to-server realms and the socket use HTTP statuses; the client APIs answer HTTP 200.
-      failures.push(...(await refusals(route, cases(realm), socket ? upgrade : inject(route), t.clock, socket || realm === 'server' || realm === 'api')));
+      failures.push(
+        ...(await refusals(
+          route,
+          cases(realm),
+          socket ? upgrade : inject(route),
+          t.clock,
+          socket || realm === 'server' || realm === 'api' || realm.startsWith('inbox'),
+        )),
+      );
     }
     ctx.diagnostic(`${count} refusals checked`);
     assert.deepEqual(failures, []);

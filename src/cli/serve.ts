@@ -63,6 +63,8 @@ export const serve: Command = async (ctx) => {
   if (config.demo) {
     ctx.io.out(`Demo on: open http://${config.host}:${port}/demo in two tabs and sign in as two people.`);
     ctx.io.out('  It hands out auth tickets to anyone who asks: never turn it on in production.');
+    // With the demo (what `npm start` runs): a new user also learns where the agents' inbox is.
+    ctx.io.out(`Live Chat agents: open http://${config.host}:${port}/inbox and sign in (create agents with \`parley agent create\`).`);
   }
 
   return new Promise<number>((resolve) => {

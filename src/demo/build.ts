@@ -1,4 +1,4 @@
-// Builds the /demo page at install time (`npm run build`, which `prepare` runs on `npm install` and
+// Builds the /demo and /inbox pages at install time (`npm run build`, which `prepare` runs on `npm install` and
 // `npm ci`): TapTalk's web SDK, as installed in node_modules, bundled for the browser with esbuild,
 // next to the page's own files, into dist/demo/public/ (gitignored: never committed). Installed
 // without the dev dependencies (no esbuild, no SDK) it skips with a note, and /demo says so.
@@ -12,6 +12,8 @@ import type { Message } from 'esbuild';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = join(ROOT, 'src', 'demo');
 const OUT = join(ROOT, 'dist', 'demo', 'public');
+const INBOX_SOURCE = join(ROOT, 'src', 'inbox');
+const INBOX_OUT = join(ROOT, 'dist', 'inbox', 'public');
 const SDK = '@taptalk.io/web-sdk';
 
 type Esbuild = typeof import('esbuild');
@@ -41,12 +43,25 @@ async function failOnProblems(esbuild: Esbuild, what: string, result: { errors?:
   if (problems.length > 0) throw new Error(`esbuild reported problems with ${what}:\n${problems.join('\n')}`);
 }
 
+/**
+ * A page's files next to the SDK bundle. Its script is served as written (comments and all, for whoever
+ * reads the source); esbuild parses it first, so a syntax error fails the build here, not in a browser.
+ */
+async function writePage(esbuild: Esbuild, source: string, out: string, sdk: Uint8Array): Promise<void> {
+  const script = await readFile(join(source, 'page.js'), 'utf8');
+  const name = `src/${source.split(/[\\/]/).at(-1)}/page.js`;
+  await failOnProblems(esbuild, name, await esbuild.transform(script, { loader: 'js', sourcefile: name, logLevel: 'silent' }));
+  await writeFile(join(out, 'sdk.js'), sdk);
+  await writeFile(join(out, 'page.js'), script);
+  await writeFile(join(out, 'index.html'), await readFile(join(source, 'page.html')));
+}
+
 async function main(): Promise<void> {
   const esbuild = await loadEsbuild();
   const sdkPackage = findSdk();
   if (esbuild === undefined || sdkPackage === undefined) {
     const missing = esbuild === undefined ? 'esbuild' : SDK;
-    console.warn(`parley: demo page not built (${missing} is not installed; it is a dev dependency). /demo will say so.`);
+    console.warn(`parley: demo and inbox pages not built (${missing} is not installed; it is a dev dependency). /demo and /inbox will say so.`);
     return;
   }
   await rm(OUT, { recursive: true, force: true });
@@ -67,15 +82,14 @@ async function main(): Promise<void> {
   await failOnProblems(esbuild, SDK, sdk);
   const bundle = sdk.outputFiles[0];
   if (sdk.outputFiles.length !== 1 || bundle === undefined) throw new Error(`esbuild produced ${sdk.outputFiles.length} files for ${SDK}, expected 1`);
-  await writeFile(join(OUT, 'sdk.js'), bundle.contents);
-
-  // The page's script is served as written (comments and all, for whoever reads the source); esbuild
-  // parses it first, so a syntax error fails the build here rather than in a browser.
-  const script = await readFile(join(SOURCE, 'page.js'), 'utf8');
-  await failOnProblems(esbuild, 'src/demo/page.js', await esbuild.transform(script, { loader: 'js', sourcefile: 'src/demo/page.js', logLevel: 'silent' }));
-  await writeFile(join(OUT, 'page.js'), script);
-  await writeFile(join(OUT, 'index.html'), await readFile(join(SOURCE, 'page.html')));
-  console.log(`parley: demo page built into dist/demo/public/ (${SDK} ${version}, ${Math.round(bundle.contents.length / 1024)} KB)`);
+  await writePage(esbuild, SOURCE, OUT, bundle.contents);
+  // The agents' inbox (/inbox) uses the same SDK bundle for its chat socket.
+  await rm(INBOX_OUT, { recursive: true, force: true });
+  await mkdir(INBOX_OUT, { recursive: true });
+  await writePage(esbuild, INBOX_SOURCE, INBOX_OUT, bundle.contents);
+  console.log(
+    `parley: demo and inbox pages built into dist/demo/public/ and dist/inbox/public/ (${SDK} ${version}, ${Math.round(bundle.contents.length / 1024)} KB)`,
+  );
 }
 
 await main();

@@ -21,7 +21,9 @@ import type { SessionKind } from '../storage/schema.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
 export const CREDENTIAL_FAILURES = new Set<string>(
-  (['KeyMalformed', 'KeyInvalid', 'AuthorizationInvalid', 'TokenInvalid', 'TokenWrongProject'] as const).map((name) => ERRORS[name].code),
+  (['KeyMalformed', 'KeyInvalid', 'AuthorizationInvalid', 'TokenInvalid', 'TokenWrongProject', 'InboxLoginFailed', 'InboxSessionInvalid'] as const).map(
+    (name) => ERRORS[name].code,
+  ),
 );
 
 export interface Attempt {

@@ -67,7 +67,7 @@ export const STRING = str;
 export const INTEGER = { type: 'integer' };
 export const BOOLEAN = { type: 'boolean' };
 
-export type Realm = 'server' | 'integration' | 'client' | 'visitor' | 'ops' | 'demo';
+export type Realm = 'server' | 'integration' | 'client' | 'visitor' | 'ops' | 'demo' | 'inbox';
 
 const SECURITY: Record<Realm, Array<Record<string, string[]>>> = {
   server: [{ ServerKey: [] }],
@@ -76,6 +76,7 @@ const SECURITY: Record<Realm, Array<Record<string, string[]>>> = {
   visitor: [{ SecretKey: [], Bearer: [] }],
   ops: [],
   demo: [],
+  inbox: [{ InboxCookie: [], InboxCsrf: [] }],
 };
 
 const ERROR_TEXT = Object.values(ERRORS)
@@ -117,6 +118,8 @@ export const OPENAPI_DOCUMENT: NonNullable<Extract<SwaggerOptions, { openapi?: u
       AppKey: { type: 'apiKey', in: 'header', name: 'App-Key', description: 'base64(appKeyID:appKeySecret)' },
       SecretKey: { type: 'apiKey', in: 'header', name: 'Secret-Key', description: "The app key's secret (OneTalk Live Chat)" },
       Bearer: { type: 'http', scheme: 'bearer', description: 'Access token (or the ticket / refresh token where stated)' },
+      InboxCookie: { type: 'apiKey', in: 'cookie', name: 'parley_inbox', description: 'An agent signed in to /inbox (POST /inbox/api/login)' },
+      InboxCsrf: { type: 'apiKey', in: 'header', name: 'X-Parley-CSRF', description: 'The session’s CSRF token (login, me); every POST but login' },
     },
   },
 };

@@ -1,5 +1,6 @@
 // Who a request is, once its realm's hook has checked it: `request.auth`, one field for every realm.
 import type { FastifyRequest } from 'fastify';
+import type { InboxAuth } from '../services/agent-sessions.ts';
 import type { KeyAuth } from '../services/key-auth.ts';
 import type { AccessAuth } from '../services/sessions.ts';
 
@@ -7,7 +8,9 @@ export type RequestAuth =
   /** A server-to-server realm: the key. */
   | { realm: 'key'; key: KeyAuth }
   /** A client realm: the app key, and the session when the route takes an access token. */
-  | { realm: 'client'; key: KeyAuth; session: AccessAuth | null };
+  | { realm: 'client'; key: KeyAuth; session: AccessAuth | null }
+  /** The agents' inbox: the agent signed in by cookie. */
+  | ({ realm: 'inbox' } & InboxAuth);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,4 +40,10 @@ export function clientAuthOf(request: FastifyRequest): AccessAuth {
 export function chatActorOf(request: FastifyRequest): { projectId: string; userId: number } {
   const session = clientAuthOf(request);
   return { projectId: session.projectId, userId: Number(session.subject) };
+}
+
+/** The agent of an inbox call. */
+export function inboxAuthOf(request: FastifyRequest): InboxAuth {
+  if (request.auth?.realm !== 'inbox') throw new Error('route outside the inbox realm');
+  return request.auth;
 }

@@ -106,6 +106,19 @@ export async function listCasesOfContact(db: Kysely<DB>, projectId: string, cont
   return rows.map(toCase);
 }
 
+/** A project's open cases, oldest first (the inbox's list). */
+export async function listOpenCases(db: Kysely<DB>, projectId: string, limit: number): Promise<Case[]> {
+  const rows = await db
+    .selectFrom('livechat_cases')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'open')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toCase);
+}
+
 export async function countOpenCasesOfContact(db: Kysely<DB>, projectId: string, contactId: string): Promise<number> {
   const row = await db
     .selectFrom('livechat_cases')

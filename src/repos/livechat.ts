@@ -92,6 +92,17 @@ export async function findAgentByEmail(db: Kysely<DB>, projectId: string, email:
   return row === undefined ? undefined : { id: Number(row.id) };
 }
 
+/** What signing in checks: the agent of this email in the project, and its password hash. */
+export async function findAgentLogin(db: Kysely<DB>, projectId: string, email: string): Promise<{ id: number; passwordHash: string } | undefined> {
+  const row = await db
+    .selectFrom('livechat_agents')
+    .select(['id', 'password_hash'])
+    .where('project_id', '=', projectId)
+    .where('email', '=', email)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { id: Number(row.id), passwordHash: row.password_hash };
+}
+
 /** The project's agents (with their topics), by id. */
 export async function listAgents(db: Kysely<DB>, projectId: string, ids?: number[]): Promise<Agent[]> {
   if (ids?.length === 0) return [];

@@ -48,6 +48,17 @@ export async function projectExists(db: Kysely<DB>, projectId: string): Promise<
   return row !== undefined;
 }
 
+/** The ids of the projects with this id or this name (names need not be unique). */
+export async function findProjectIds(db: Kysely<DB>, idOrName: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .limit(2)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function countProjects(db: Kysely<DB>): Promise<number> {
   const row = await db
     .selectFrom('projects')

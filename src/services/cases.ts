@@ -82,7 +82,7 @@ export async function listVisitorCases(deps: Deps, visitor: Visitor, limit = 200
 export type Closer = { by: 'visitor'; visitor: Visitor } | { by: 'agent'; agentId: number };
 
 /**
- * Closes the case (the visitor's own, or any of the project's for an agent): the room hears 3001 and
+ * Closes the case (the visitor's own, or the agent's own: an agent takes a case first): the room hears 3001 and
  * 3003 (the visitor may rate), and `case.resolved` is written in the same transaction as the close.
  * Closing a closed case changes nothing and says so.
  */
@@ -92,6 +92,7 @@ export async function closeCase(deps: Deps, projectId: string, id: number, close
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const c = await cases.lockCase(trx, deps.dialect, projectId, id);
     if (c === undefined || (closer.by === 'visitor' && c.contactId !== closer.visitor.contactId)) throw new ApiError('CaseNotFound', { field: 'id' });
+    if (closer.by === 'agent' && c.agentId !== closer.agentId) throw new ApiError('PermissionDenied', { message: 'The case is not yours: take it first' });
     if (c.status === 'closed') return { case: c, changed: false };
     await cases.updateCase(trx, projectId, id, { status: 'closed', closedAt: now }, now);
     const closed: Case = { ...c, status: 'closed', closedAt: now, updatedAt: now };

@@ -62,3 +62,16 @@ export interface LivechatSettingsTable {
   max_open_cases: number;
   updated_at: number;
 }
+
+/** An agent signed in to /inbox (migration 0014): the cookie's secret is kept only as SHA-256. */
+export interface AgentSessionTable {
+  /** `ags_…`, the cookie's first part. */
+  id: string;
+  project_id: string;
+  agent_id: number;
+  /** SHA-256 (hex) of the cookie's secret part. */
+  secret_hash: string;
+  created_at: number;
+  /** Sliding: pushed forward as the agent uses the inbox (services/agent-sessions.ts). */
+  expires_at: number;
+}

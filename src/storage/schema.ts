@@ -1,7 +1,14 @@
 // Every table Parley stores, as Kysely sees it. Timestamps are epoch milliseconds.
 import type { Generated, Selectable } from 'kysely';
 import type { FileSweepTable, FileTable, UserPhotoTable } from './schema-files.ts';
-import type { LivechatAgentTable, LivechatAgentTopicTable, LivechatCaseTable, LivechatSettingsTable, LivechatTopicTable } from './schema-livechat.ts';
+import type {
+  AgentSessionTable,
+  LivechatAgentTable,
+  LivechatAgentTopicTable,
+  LivechatCaseTable,
+  LivechatSettingsTable,
+  LivechatTopicTable,
+} from './schema-livechat.ts';
 import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
 import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
@@ -267,6 +274,7 @@ export interface DB {
   livechat_agent_topics: LivechatAgentTopicTable;
   livechat_cases: LivechatCaseTable;
   livechat_settings: LivechatSettingsTable;
+  agent_sessions: AgentSessionTable;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -36,7 +36,7 @@ export async function createTestApp(
   dialect: DialectName,
   env: Record<string, string> = {},
   logger?: FastifyBaseLogger,
-  server: Pick<ServerOptions, 'demoAssets'> = {},
+  server: Pick<ServerOptions, 'demoAssets' | 'inboxAssets'> = {},
 ): Promise<TestApp> {
   const shared = env.PARLEY_DATABASE_URL;
   const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };

@@ -1,5 +1,6 @@
 // The security suite's cases: for each kind of route (its realm), every bad credential and the code
 // docs/errors.md and docs/sessions.md promise for it, and the good credential that must get through.
+import { newId, newSecret } from '../../src/credentials.ts';
 import { TICKET_TTL_SECONDS } from '../../src/tokens.ts';
 import { type Credentials, type Project, type Session, forged, unknownRefreshToken, unsigned } from './security-credentials.ts';
 
@@ -21,7 +22,13 @@ export type Realm =
   | 'visitor'
   | 'visitor-key-only'
   | 'visitor-ticket'
-  | 'visitor-refresh';
+  | 'visitor-refresh'
+  /** The agents' inbox: a session cookie, and on POST its CSRF token; `-read` GETs; `-signin` login. */
+  | 'inbox'
+  | 'inbox-read'
+  | 'inbox-signin'
+  /** `me`: without a cookie it answers who is signed in (nobody); any cookie must be a live session. */
+  | 'inbox-optional';
 
 export type Category = 'no' | 'malformed' | 'wrong' | 'revoked' | 'expired' | 'wrong-realm' | 'no tier';
 /** Header values; an array is a header sent more than once. */
@@ -143,6 +150,31 @@ function clientCases(r: ClientRealm, bearer: 'access' | 'ticket' | 'refresh' | '
   ];
 }
 
+const INBOX_SESSION_MS = 12 * 60 * 60 * 1000;
+
+function inboxCases(cr: Credentials, csrf: boolean): Case[] {
+  const { live, other, loggedOut } = cr.inbox;
+  const cookie = (value: string, token = live.csrf): Headers => ({ cookie: `parley_inbox=${value}`, 'x-parley-csrf': token });
+  const cases = [
+    c('no', 'no cookie', { 'x-parley-csrf': live.csrf }, '40131'),
+    c('no', 'an empty cookie', cookie(''), '40131'),
+    c('malformed', 'a cookie that cannot be a session', cookie('not a session'), '40132'),
+    c('wrong', 'an unknown session', cookie(`${newId('agentSession')}.${newSecret()}`), '40132'),
+    c('wrong', 'a session id with a wrong secret', cookie(`${live.cookie.split('.')[0]}.${newSecret()}`), '40132'),
+    c('revoked', 'a signed-out session', cookie(loggedOut.cookie, loggedOut.csrf), '40132'),
+    c('expired', 'a session 12 hours after its last use', cookie(live.cookie), '40133', INBOX_SESSION_MS + 1),
+    c('wrong-realm', 'a visitor’s access token instead', { 'secret-key': cr.a.appSecret, authorization: `Bearer ${cr.lc.accessToken}` }, '40131'),
+    c('wrong-realm', 'a visitor’s access token as the cookie', cookie(cr.lc.accessToken), '40132'),
+  ];
+  if (!csrf) return cases;
+  return [
+    ...cases,
+    c('wrong', 'the cookie without the CSRF header', { cookie: `parley_inbox=${live.cookie}` }, '40330'),
+    c('wrong', 'the cookie with another session’s CSRF token', cookie(live.cookie, other.csrf), '40330'),
+    c('wrong', 'the cookie and token sent from another site', { ...cookie(live.cookie), origin: 'https://evil.example' }, '40330'),
+  ];
+}
+
 export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; refresh: number }): Case[] {
   const pt: ClientRealm = {
     header: 'app-key',
@@ -199,6 +231,14 @@ export function casesFor(realm: Realm, cr: Credentials, ttl: { access: number; r
       return clientCases(lc, 'ticket', cr, ttl);
     case 'visitor-refresh':
       return clientCases(lc, 'refresh', cr, ttl);
+    case 'inbox':
+      return inboxCases(cr, true);
+    case 'inbox-read':
+      return inboxCases(cr, false);
+    case 'inbox-optional':
+      return inboxCases(cr, false).filter((k) => k.code !== '40131');
+    case 'inbox-signin':
+      return [c('wrong', 'a sign-in from another site', { origin: 'https://evil.example' }, '40330')];
   }
 }
 
@@ -229,10 +269,33 @@ export async function goodHeaders(realm: Realm, cr: Credentials): Promise<Header
       return { 'secret-key': cr.a.appSecret, authorization: bearer(await cr.fresh.lcTicket()) };
     case 'visitor-refresh':
       return { 'secret-key': cr.a.appSecret, authorization: bearer((await cr.fresh.lc()).refreshToken) };
+    case 'inbox':
+    case 'inbox-optional':
+    case 'inbox-read': {
+      const s = await cr.fresh.inbox();
+      return { cookie: `parley_inbox=${s.cookie}`, 'x-parley-csrf': s.csrf };
+    }
+    case 'inbox-signin':
+      return {};
   }
 }
 
 /** Codes that mean "your credential was refused" (or a defect): a valid credential must get none of them. */
-export const REFUSALS = new Set(['40001', '40101', '40102', '40103', '40104', '40105', '40106', '49102', '49103', '49900', '42900', '50000']);
+const INBOX_REFUSALS = ['40131', '40132', '40133', '40330'];
+export const REFUSALS = new Set([
+  ...INBOX_REFUSALS,
+  '40001',
+  '40101',
+  '40102',
+  '40103',
+  '40104',
+  '40105',
+  '40106',
+  '49102',
+  '49103',
+  '49900',
+  '42900',
+  '50000',
+]);
 /** Credential headers of every realm, all junk: a public route must not care. */
 export const JUNK: Headers = { 'server-key': 'junk', 'api-key': 'junk', 'app-key': 'junk', 'secret-key': 'junk', authorization: 'Bearer junk' };

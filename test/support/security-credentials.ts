@@ -4,9 +4,11 @@
 // values (unknown keys, forged tokens) are made up, as an attacker would make them.
 import assert from 'node:assert/strict';
 import { formatApiKey, formatKeyPairHeader, newId, newSecret } from '../../src/credentials.ts';
+import { createAgent } from '../../src/services/livechat-setup.ts';
 import { type CreatedProject, createKey, revokeKey } from '../../src/services/projects.ts';
 import { type TokenClaims, createTokenSigner } from '../../src/tokens.ts';
 import { type TestApp, type Ticketed, type TokenBundle, post } from './app.ts';
+import { type AgentSession, inboxCall, signInAgent } from './inbox.ts';
 
 /** A session of either API, and the ticket it was redeemed from. */
 export interface Session {
@@ -52,8 +54,10 @@ export interface Credentials {
    */
   ptRotated: [Session, Session];
   lcRotated: [Session, Session];
+  /** Inbox sessions of an agent of project a: live, another agent's (for its CSRF token), signed out. */
+  inbox: { live: AgentSession; other: AgentSession; loggedOut: AgentSession };
   /** New live sessions and unredeemed tickets of project a, for the calls that must get through. */
-  fresh: { pt(): Promise<Session>; lc(): Promise<Session>; ptTicket(): Promise<string>; lcTicket(): Promise<string> };
+  fresh: { pt(): Promise<Session>; lc(): Promise<Session>; ptTicket(): Promise<string>; lcTicket(): Promise<string>; inbox(): Promise<AgentSession> };
 }
 
 let n = 0;
@@ -120,9 +124,19 @@ export async function makeCredentials(t: TestApp): Promise<Credentials> {
   const revoked = await post(t.app, '/v1/server/session/revoke_user', { 'server-key': a.server }, { xcUserID: revokedUser });
   assert.equal(revoked.body.status, 200, JSON.stringify(revoked.body.error));
 
+  const password = 'a long passphrase';
+  for (const email of ['sec-agent@example.com', 'sec-other@example.com']) {
+    await createAgent(t.deps, t.project.projectID, { email, fullName: 'Agent', password, topicIds: [] });
+  }
+  const inboxSession = () => signInAgent(t, t.project.projectID, 'sec-agent@example.com', password);
+  const inboxLoggedOut = await inboxSession();
+  assert.equal((await inboxCall(t, inboxLoggedOut, 'logout')).status, 200);
+  const inbox = { live: await inboxSession(), other: await signInAgent(t, t.project.projectID, 'sec-other@example.com', password), loggedOut: inboxLoggedOut };
+
   return {
     a,
     b,
+    inbox,
     apiWithoutTier: noTier.apiKey,
     revoked: await revokedKeys(t, t.project.projectID),
     unknown: {
@@ -150,7 +164,7 @@ export async function makeCredentials(t: TestApp): Promise<Credentials> {
     ptRevokedTicket,
     ptRotated,
     lcRotated,
-    fresh: { pt: () => ptSession(a), lc: () => lcSession(a), ptTicket: () => ptTicket(a), lcTicket: () => lcTicket(a) },
+    fresh: { pt: () => ptSession(a), lc: () => lcSession(a), ptTicket: () => ptTicket(a), lcTicket: () => lcTicket(a), inbox: inboxSession },
   };
 }
 
