@@ -125,7 +125,7 @@ describe('deploy/nginx.conf: TLS in front of two nodes on PostgreSQL + Redis, th
     // As the shipped env file configures a node; info level, so requests (and their client addresses) are logged.
     backend = await twoProcessesOnPostgres({ PARLEY_TRUST_PROXY: shippedEnv().PARLEY_TRUST_PROXY as string, PARLEY_LOG_LEVEL: 'info' });
     httpPort = await freePort(ipv6);
-    const httpsPort = await freePort(ipv6);
+    const httpsPort = await freePort(ipv6, [httpPort]);
     const nodePorts = backend.nodes.map((n) => Number(n.url.port)) as [number, number];
     nginx = await startNginx({ httpPort, httpsPort, nodePorts, ipv6 });
     // The browser comes from ::1 where it can, so its address differs from nginx's own towards the nodes (127.0.0.1).

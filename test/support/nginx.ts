@@ -39,8 +39,12 @@ export function ipv6Loopback(): Promise<boolean> {
   });
 }
 
-/** A port free on 127.0.0.1 (and ::1 when `ipv6`) at the time of asking. */
-export async function freePort(ipv6: boolean): Promise<number> {
+/**
+ * A port free on 127.0.0.1 (and ::1 when `ipv6`) at the time of asking, and none of `taken`: a port
+ * closed after asking can be handed out again by the next ask (nginx then refuses two servers, one
+ * of them TLS, on one port).
+ */
+export async function freePort(ipv6: boolean, taken: readonly number[] = []): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
@@ -50,6 +54,7 @@ export async function freePort(ipv6: boolean): Promise<number> {
         server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
       });
     });
+    if (taken.includes(port)) continue;
     if (!ipv6) return port;
     const alsoFree = await new Promise<boolean>((resolve) => {
       const server = createServer();
