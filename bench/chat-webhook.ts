@@ -56,12 +56,15 @@ class Outbox {
     this.db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   }
 
+  /** Pending deliveries, and the messages the dispatcher has yet to write deliveries for (migration 0015). */
   pending(now: number): { pending: number; oldestAgeMs: number } {
-    const row = this.db.prepare("select count(*) as n, min(created_at) as oldest from webhook_deliveries where status = 'pending'").get() as {
-      n: number;
-      oldest: number | null;
-    };
-    return { pending: row.n, oldestAgeMs: row.oldest === null ? 0 : now - row.oldest };
+    type Row = { n: number; oldest: number | null };
+    const rows = this.db.prepare("select count(*) as n, min(created_at) as oldest from webhook_deliveries where status = 'pending'").get() as Row;
+    const unread = this.db
+      .prepare("select count(*) as n, min(created_at) as oldest from messages where id > (select last_id from webhook_cursors where name = 'message.sent')")
+      .get() as Row;
+    const oldest = Math.min(rows.oldest ?? now, unread.oldest ?? now);
+    return { pending: rows.n + unread.n, oldestAgeMs: now - oldest };
   }
 
   totals(): { messages: number; deliveries: number; ids: Set<string> } {

@@ -21,6 +21,8 @@ import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
 import { announcePresence, refillTargets } from './services/delivery.ts';
 import { renderPayload } from './services/webhook-payloads.ts';
+import { announceStoredMessages, announcesFromTable, writeMessageDeliveries } from './services/message-announcements.ts';
+import { unannounced } from './repos/message-cursor.ts';
 import { TransactionBatcher } from './storage/batcher.ts';
 import { type Database, openDatabase } from './storage/database.ts';
 import { createTokenSigner } from './tokens.ts';
@@ -118,6 +120,8 @@ export async function createDeps(
     box,
     wake: () => dispatcher?.wake(),
   };
+  const fromTable = announcesFromTable(database);
+  if (fromTable) webhooks.announceStoredMessages = (trx) => writeMessageDeliveries(trx, deps, Number.MAX_SAFE_INTEGER);
   authCache.onInvalidate((m) => {
     if (m.kind === 'webhooks') webhooks.endpoints.delete(m.project);
     else if (m.kind === 'user') chat.users.delete(`${m.project}\0${m.id}`);
@@ -190,6 +194,7 @@ export async function createDeps(
       box,
       schedule: { firstMs: config.webhooks.retryFirstMs, maxMs: config.webhooks.retryMaxMs, windowMs: config.webhooks.retryWindowMs },
       render: (payload) => renderPayload(deps, payload),
+      ...(fromTable ? { announceMessages: (limit: number) => announceStoredMessages(deps, limit), unannounced: () => unannounced(database.db) } : {}),
       pollMs: 1000,
       claimMs: config.webhooks.timeoutMs * 3 + 5000,
       batch: 500,

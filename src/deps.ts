@@ -83,6 +83,11 @@ export interface WebhookRuntime {
   box: SecretBox;
   /** Asks this node's dispatcher to look for due deliveries now. */
   wake(): void;
+  /**
+   * SQLite: writes the deliveries of every message not yet announced from the messages table, in `trx`
+   * (services/message-announcements.ts); undefined where each message is announced in its transaction.
+   */
+  announceStoredMessages?: (trx: Kysely<DB>) => Promise<unknown>;
 }
 
 export interface ChatRuntime {

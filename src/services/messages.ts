@@ -17,7 +17,8 @@ import { refuseBlockedSender } from './blocks.ts';
 import { type Changed, storeChange } from './message-changes.ts';
 import { markMessages } from './receipts.ts';
 import { targetsFor } from './delivery.ts';
-import { messageReference, messageSnapshot } from './webhook-payloads.ts';
+import { announceNewMessage } from './message-announcements.ts';
+import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
 import { type ChatActor, type RoomState, roomOfMember } from './room-state.ts';
 import { parseId } from '../numeric-id.ts';
@@ -89,11 +90,7 @@ export async function storeClientMessage(
   const message = freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, ...content }, event.at);
   const id = await messages.insertMessage(trx, message);
   if (id !== undefined) {
-    await announce(trx, deps, hooks, {
-      event: 'message.sent',
-      orderKey: `room:${input.roomID}`,
-      payload: messageReference({ projectId: actor.projectId, id }),
-    });
+    await announceNewMessage(trx, deps, hooks, { projectId: actor.projectId, roomId: input.roomID, id });
     return { stored: { ...message, id }, event, replay: false };
   }
   // The client replayed its queue after a reconnect: answer with what is stored.

@@ -10,8 +10,8 @@ import type { StoredMessage } from '../repos/messages.ts';
 import { targetsFor } from './delivery.ts';
 import { freshMessage, nextMessageEvent } from './messages.ts';
 import { roomState } from './room-state.ts';
-import { messageReference } from './webhook-payloads.ts';
-import { announce, subscribers } from './webhooks.ts';
+import { announceNewMessage } from './message-announcements.ts';
+import { subscribers } from './webhooks.ts';
 
 export interface ServerMessage {
   /** 9001 for system messages (room changes), or any other type. */
@@ -76,7 +76,7 @@ export async function sendServerMessage(
       if (stored === undefined) throw new Error('a localID collided with no message behind it');
       return { stored, event, replay: true };
     }
-    await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${roomId}`, payload: messageReference({ projectId, id }) });
+    await announceNewMessage(trx, deps, hooks, { projectId, roomId, id });
     return { stored: { ...m, id }, event, replay: false };
   });
   deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'system' });

@@ -50,10 +50,11 @@ export async function deleteEndpoint(deps: Deps, id: string): Promise<void> {
 }
 
 /** The endpoints of a project subscribed to `event` (cached a few seconds; changes drop the cache on every node). */
-export async function subscribers(deps: Deps, projectId: string, event: WebhookEvent): Promise<WebhookEndpoint[]> {
+export async function subscribers(deps: Deps, projectId: string, event: WebhookEvent, db: Kysely<DB> = deps.db): Promise<WebhookEndpoint[]> {
   let endpoints = deps.webhooks.endpoints.get(projectId);
   if (endpoints === undefined) {
-    endpoints = await repo.listEndpoints(deps.db, projectId);
+    // Inside a transaction, `db` is it (on SQLite the transaction holds the one connection).
+    endpoints = await repo.listEndpoints(db, projectId);
     deps.webhooks.endpoints.set(projectId, endpoints);
   }
   return endpoints.filter((e) => e.events.includes(event));
@@ -73,6 +74,9 @@ export interface Announcement {
  */
 export async function announce(trx: Kysely<DB>, deps: Deps, to: WebhookEndpoint[], a: Announcement): Promise<void> {
   if (to.length === 0) return;
+  // A room's event goes out after the room's messages: those still in the messages table only
+  // (SQLite: services/message-announcements.ts) get their deliveries first, in this transaction.
+  if (a.orderKey.startsWith('room:')) await deps.webhooks.announceStoredMessages?.(trx);
   const messageId = newId('webhookMessage');
   const payload = JSON.stringify(a.payload);
   await repo.insertDeliveries(

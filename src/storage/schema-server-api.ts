@@ -40,6 +40,12 @@ export interface WebhookDeliveryTable {
   finished_at: number | null;
 }
 
+/** How far the SQLite dispatcher has announced the messages table (`message.sent`, by message id). */
+export interface WebhookCursorTable {
+  name: string;
+  last_id: number;
+}
+
 /** Answers of server-API calls made with an Idempotency-Key, kept 24 hours. */
 export interface IdempotencyKeyTable {
   project_id: string;

@@ -9,7 +9,7 @@ import type {
   LivechatSettingsTable,
   LivechatTopicTable,
 } from './schema-livechat.ts';
-import type { IdempotencyKeyTable, RoomRoleTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
+import type { IdempotencyKeyTable, RoomRoleTable, WebhookCursorTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema-server-api.ts';
 import type { MessageHideTable, MessagePinTable, MessageStarTable, RoomUserStateTable } from './schema-state.ts';
 
 export interface ProjectTable {
@@ -257,6 +257,7 @@ export interface DB {
   room_roles: RoomRoleTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
+  webhook_cursors: WebhookCursorTable;
   idempotency_keys: IdempotencyKeyTable;
   scheduled_messages: ScheduledMessageTable;
   user_blocks: UserBlockTable;

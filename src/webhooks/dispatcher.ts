@@ -45,6 +45,13 @@ export interface DispatcherOptions {
   schedule: RetrySchedule;
   /** The body a stored payload sends (message events are rendered when sent). */
   render(payload: string): Promise<string>;
+  /**
+   * SQLite: writes the deliveries of up to `limit` messages not yet announced (the messages table is
+   * their outbox: services/message-announcements.ts); returns how many messages it read.
+   */
+  announceMessages?: (limit: number) => Promise<number>;
+  /** Messages not yet announced, for the queue's metrics. */
+  unannounced?: () => Promise<{ count: number; oldest: number | null }>;
   /** How often to look for due deliveries when nothing wakes the dispatcher. */
   pollMs: number;
   /** How long a claim lasts: longer than one attempt can take. */
@@ -125,16 +132,13 @@ export class Dispatcher {
         const saturated = this.#saturated();
         if (saturated) await new Promise((resolve) => setTimeout(resolve, SATURATED_PAUSE_MS));
         if (this.#stopped) return;
+        const limit = saturated ? SATURATED_BATCH : this.o.batch;
+        const read = (await this.o.announceMessages?.(limit)) ?? 0;
         const now = this.o.now();
-        const claimed = await claims.claimDue(this.o.db, now, now + this.o.claimMs, saturated ? SATURATED_BATCH : this.o.batch, this.o.postgres);
+        const claimed = await claims.claimDue(this.o.db, now, now + this.o.claimMs, limit, this.o.postgres);
         if (claimed.length === 0) {
-          // Counting the pending rows reads all of them: at most once a second, not once a round.
-          if (now - this.#measured >= 1000) {
-            this.#measured = now;
-            const queue = await repo.queueState(this.o.db, now);
-            this.o.metrics.webhookQueue.set(queue.pending);
-            this.o.metrics.webhookOldest.set(queue.oldestAgeMs / 1000);
-          }
+          if (read === limit) continue;
+          await this.#measure(now);
           return;
         }
         const queues = new Map<string, Delivery[]>();
@@ -164,6 +168,17 @@ export class Dispatcher {
       // The database is away: the next round tries again.
       this.o.logger.warn({ err: { message: (err as Error).message } }, 'webhook dispatch paused');
     }
+  }
+
+  /** Counting the pending rows reads all of them: at most once a second, not once a round. */
+  async #measure(now: number): Promise<void> {
+    if (now - this.#measured < 1000) return;
+    this.#measured = now;
+    const queue = await repo.queueState(this.o.db, now);
+    const waiting = (await this.o.unannounced?.()) ?? { count: 0, oldest: null };
+    this.o.metrics.webhookQueue.set(queue.pending + waiting.count);
+    const oldest = Math.max(queue.oldestAgeMs, waiting.oldest === null ? 0 : now - waiting.oldest);
+    this.o.metrics.webhookOldest.set(oldest / 1000);
   }
 
   /** Whether the event loop was busy more than 90 % of the time since the last look (looked at most every 250 ms). */

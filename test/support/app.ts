@@ -36,7 +36,8 @@ export async function createTestApp(
   dialect: DialectName,
   env: Record<string, string> = {},
   logger?: FastifyBaseLogger,
-  server: Pick<ServerOptions, 'demoAssets' | 'inboxAssets'> = {},
+  /** `workers: false` builds a node without background work (no webhook dispatcher), as CLI commands do. */
+  server: Pick<ServerOptions, 'demoAssets' | 'inboxAssets'> & { workers?: boolean } = {},
 ): Promise<TestApp> {
   const shared = env.PARLEY_DATABASE_URL;
   const database = shared === undefined ? await createTestDatabase(dialect) : { url: shared, drop: async () => {} };
@@ -48,8 +49,9 @@ export async function createTestApp(
     PARLEY_DATABASE_URL: database.url,
   });
   const clock = new TestClock();
-  const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent') });
-  const app = await buildServer(deps, { ...server, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const { workers, ...assets } = server;
+  const deps = await createDeps(config, { clock, logger: logger ?? createLogger(process.env.PARLEY_TEST_LOG === 'debug' ? 'debug' : 'silent'), workers });
+  const app = await buildServer(deps, { ...assets, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
   // Project names are unique: "test", then "test 2", "test 3", …; a node on a shared database picks its own.
   const prefix = shared === undefined ? 'test' : `test ${randomBytes(4).toString('hex')}`;
   let projects = 0;
