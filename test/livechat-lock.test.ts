@@ -9,6 +9,9 @@ import { reopenCase } from '../src/services/case-agent.ts';
 import { takeCase } from '../src/services/case-assignment.ts';
 import { agentChatTicket } from '../src/services/inbox-chat.ts';
 import { runScheduler } from '../src/services/scheduler.ts';
+import { findRoom } from '../src/repos/rooms.ts';
+import { findCase } from '../src/repos/cases.ts';
+import { createMigrator } from '../src/storage/migrate.ts';
 import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
 import { messageReference, renderPayload } from '../src/services/webhook-payloads.ts';
 import { type Envelope, type TestApp, type TokenBundle, createTestApp, post } from './support/app.ts';
@@ -52,7 +55,12 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
   /** The agent's chat user, signed in the way the inbox page does it (a chat ticket, any app key of the project). */
   async function agentChat(): Promise<ChatUser> {
     const { ticket } = agentChatTicket(t.deps, ann);
-    const res = await post<TokenBundle>(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
+    const res = await post<TokenBundle>(
+      t.app,
+      '/v1/auth/access_token/request',
+      { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` },
+      '""',
+    );
     assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
     return { userID: res.body.data.user.userID as string, ...res.body.data };
   }
@@ -69,7 +77,8 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     const aws = await open(agentUser, t.project.appKey.header);
     const roomGet = (u: ChatUser) => clientCall<RoomAnswer>(t, u, '/v1/client/room/get', { roomID });
     const said = async () =>
-      (await clientCall<{ messages: Array<{ type: number; localID: string }> }>(t, visitorUser, '/v1/chat/message/list_by_room/before', { roomID, limit: 100 })).data.messages;
+      (await clientCall<{ messages: Array<{ type: number; localID: string }> }>(t, visitorUser, '/v1/chat/message/list_by_room/before', { roomID, limit: 100 }))
+        .data.messages;
 
     // Open: the visitor writes over the socket, the room is not locked.
     const first = outgoingMessage(roomID, visitorUser, 'Hello over the socket');
@@ -94,7 +103,9 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     assert.deepEqual([got.data.room.isLocked, got.data.room.lockedTime], [true, closed.data.room.lockedTime]);
     const byXc = await clientCall<RoomAnswer>(t, agentUser, '/v1/client/room/get_by_xc_room_id', { xcRoomID: roomID });
     assert.equal(byXc.data.room.isLocked, true);
-    const hook = JSON.parse(await renderPayload(t.deps, JSON.stringify(messageReference({ projectId: t.project.projectID, id: Number(closed.data.messageID) }))));
+    const hook = JSON.parse(
+      await renderPayload(t.deps, JSON.stringify(messageReference({ projectId: t.project.projectID, id: Number(closed.data.messageID) }))),
+    );
     assert.deepEqual([hook.room.isLocked, hook.room.lockedTime], [true, closed.data.room.lockedTime], 'the webhook payload’s room too');
 
     // Every chat user's write is refused: the visitor's socket, the agent's socket, REST, scheduling, the server API.
@@ -102,10 +113,7 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     const late = outgoingMessage(roomID, visitorUser, 'Are you there?');
     vws.emit('chat/sendMessage', late);
     const error = await vws.waitFor(isError(late.localID));
-    assert.deepEqual(
-      [error.data.status, error.data.code, error.data.field, error.data.eventName],
-      [409, '40910', 'roomID', 'chat/sendMessage'],
-    );
+    assert.deepEqual([error.data.status, error.data.code, error.data.field, error.data.eventName], [409, '40910', 'roomID', 'chat/sendMessage']);
     const agentLate = outgoingMessage(roomID, agentUser, 'One more thing');
     aws.emit('chat/sendMessage', agentLate);
     assert.equal((await aws.waitFor(isError(agentLate.localID))).data.code, '40910');
@@ -126,11 +134,7 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
       '40910',
       'message.room.roomID',
     );
-    refused(
-      await clientCall(t, visitorUser, '/v1/chat/scheduled_message/send_now', { roomID, ids: [scheduledBefore.data.createdItem.id] }),
-      409,
-      '40910',
-    );
+    refused(await clientCall(t, visitorUser, '/v1/chat/scheduled_message/send_now', { roomID, ids: [scheduledBefore.data.createdItem.id] }), 409, '40910');
     refused(await clientCall(t, agentUser, '/v1/chat/message/pin', { roomID, messageIDs: [echo.data.messageID] }), 409, '40910');
     const server = await post(
       t.app,
@@ -167,10 +171,7 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     await aws.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === again.localID);
     const rest = await clientCall(t, agentUser, '/v1/chat/message/send/custom', { roomID, localID: newLocalId(), messageType: 1001, body: 'Welcome back' });
     assert.equal(rest.status, 200, JSON.stringify(rest.error));
-    assert.deepEqual(
-      (await said()).map((m) => m.type).reverse(),
-      [1001, 3005, 3006, 1001, 3001, 3003, 3004, 3002, 1001, 1001],
-    );
+    assert.deepEqual((await said()).map((m) => m.type).reverse(), [1001, 3005, 3006, 1001, 3001, 3003, 3004, 3002, 1001, 1001]);
   });
 
   it('a scheduled message that comes due after the close is dropped, not sent', async () => {
@@ -193,5 +194,21 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     assert.equal(list.data.messages.filter((m) => m.localID === message.localID).length, 0);
     const pending = await clientCall<{ items: unknown[] }>(t, chat, '/v1/chat/scheduled_message/get_scheduled_list', { roomID });
     assert.deepEqual(pending.data.items, [], 'the row is gone');
+  });
+
+  it('migration 0015 locks the rooms of cases closed before it, at their close time', async () => {
+    const visitor = await signInVisitor(t);
+    const opened = await visitorCall<{ case: CaseData }>(t, visitor, 'client/case/create', { topicID: topic.id, message: 'Before the upgrade' });
+    const other = await visitorCall<{ case: CaseData }>(t, visitor, 'client/case/create', { topicID: topic.id, message: 'Still open' });
+    assert.equal((await visitorCall(t, visitor, 'client/case/close', { id: opened.data.case.id })).status, 200);
+    const migrator = createMigrator(t.deps.db);
+    const down = await migrator.migrateDown();
+    assert.deepEqual([down.error, down.results?.[0]?.migrationName], [undefined, '0015_room_locks']);
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+    const closed = await findCase(t.deps.db, t.project.projectID, opened.data.case.id);
+    const room = await findRoom(t.deps.db, t.project.projectID, `case:${opened.data.case.id}`);
+    assert.deepEqual([room?.isLocked, room?.lockedAt], [true, closed?.closedAt]);
+    const stillOpen = await findRoom(t.deps.db, t.project.projectID, `case:${other.data.case.id}`);
+    assert.deepEqual([stillOpen?.isLocked, stillOpen?.lockedAt], [false, 0]);
   });
 });
