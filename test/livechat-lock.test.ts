@@ -17,6 +17,7 @@ import { messageReference, renderPayload } from '../src/services/webhook-payload
 import { type Envelope, type TestApp, type TokenBundle, createTestApp, post } from './support/app.ts';
 import { type ChatUser, ChatSocket, type SocketEvent, clientCall, listen, outgoingMessage, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
+import { multipart } from './support/files.ts';
 import { type CaseData, signInVisitor, visitorCall, visitorChatUser } from './support/livechat.ts';
 
 interface RoomAnswer {
@@ -136,6 +137,18 @@ await eachDialect(describe, 'Live Chat: a closed case’s room is locked', (dial
     );
     refused(await clientCall(t, visitorUser, '/v1/chat/scheduled_message/send_now', { roomID, ids: [scheduledBefore.data.createdItem.id] }), 409, '40910');
     refused(await clientCall(t, agentUser, '/v1/chat/message/pin', { roomID, messageIDs: [echo.data.messageID] }), 409, '40910');
+    const form = multipart([
+      { name: 'roomID', value: roomID },
+      { name: 'fileType', value: 'file' },
+      { name: 'file', filename: 'late.txt', type: 'text/plain', data: Buffer.from('too late') },
+    ]);
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chat/file/upload',
+      headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${agentUser.accessToken}`, 'content-type': form.contentType },
+      payload: form.payload,
+    });
+    refused(upload.json() as Envelope, 409, '40910', 'roomID');
     const server = await post(
       t.app,
       '/v1/server/message/send/custom',
