@@ -56,7 +56,7 @@ class Outbox {
     this.db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   }
 
-  /** Pending deliveries, and the messages the dispatcher has yet to write deliveries for (migration 0015). */
+  /** Pending deliveries, and the messages the dispatcher has yet to write deliveries for (migration 0016). */
   pending(now: number): { pending: number; oldestAgeMs: number } {
     type Row = { n: number; oldest: number | null };
     const rows = this.db.prepare("select count(*) as n, min(created_at) as oldest from webhook_deliveries where status = 'pending'").get() as Row;

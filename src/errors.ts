@@ -36,6 +36,7 @@ export const ERRORS = {
   PayloadTooLarge: { status: 413, code: '41300', message: 'Request body is too large' },
   FileTypeMismatch: { status: 415, code: '41500', message: 'The file is not of the declared type' },
   HeadersTooLarge: { status: 431, code: '43100', message: 'Request headers are too large' },
+  RoomLocked: { status: 409, code: '40910', message: 'The room is locked' },
   CaseLimitReached: { status: 409, code: '40920', message: 'Too many open cases' },
   CaseClosed: { status: 409, code: '40921', message: 'The case is closed' },
   CaseStillOpen: { status: 409, code: '40922', message: 'The case is still open' },

@@ -36,6 +36,8 @@ it('messageFrames matches eventFrame(messageView) for every viewer, whatever the
     color: '',
     isDeleted: false,
     deletedAt: 0,
+    isLocked: false,
+    lockedAt: 0,
     seq: 3,
     createdAt: 1,
     updatedAt: 1,

@@ -39,6 +39,7 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'POST /v1/server/message/send/custom': 'server',
   'POST /api/integration/v1/user/request_auth_ticket': 'api',
   'POST /api/integration/v1/user/sync_contact': 'api',
+  'POST /api/integration/v1/case/get_list': 'api',
   'POST /v1/client/project_configs': 'client-key-only',
   'POST /v1/auth/access_token/request': 'client-ticket',
   'POST /v1/auth/access_token/refresh': 'client-refresh',

@@ -93,16 +93,11 @@ export async function lockCase(db: Kysely<DB>, dialect: DialectName, projectId: 
   return row === undefined ? undefined : toCase(row);
 }
 
-/** A contact's cases, newest first. */
-export async function listCasesOfContact(db: Kysely<DB>, projectId: string, contactId: string, limit: number): Promise<Case[]> {
-  const rows = await db
-    .selectFrom('livechat_cases')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('contact_id', '=', contactId)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+/** A contact's cases (of one status, when given), newest first. */
+export async function listCasesOfContact(db: Kysely<DB>, projectId: string, contactId: string, limit: number, status?: Case['status']): Promise<Case[]> {
+  let query = db.selectFrom('livechat_cases').selectAll().where('project_id', '=', projectId).where('contact_id', '=', contactId);
+  if (status !== undefined) query = query.where('status', '=', status);
+  const rows = await query.orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toCase);
 }
 

@@ -105,6 +105,13 @@ export async function findContact(db: Kysely<DB>, projectId: string, id: string)
   return row ? toContact(row) : undefined;
 }
 
+/** The contact a company's backend names: by its id, its customer user ID or its phone (each unique per project). */
+export async function findContactBy(db: Kysely<DB>, projectId: string, key: 'id' | 'customerUserID' | 'phone', value: string): Promise<Contact | undefined> {
+  const column = key === 'id' ? 'id' : key === 'customerUserID' ? 'customer_user_id' : 'phone';
+  const row = await db.selectFrom('contacts').selectAll().where('project_id', '=', projectId).where(column, '=', value).executeTakeFirst();
+  return row ? toContact(row) : undefined;
+}
+
 export async function listContacts(db: Kysely<DB>, projectId: string): Promise<Contact[]> {
   const rows = await db.selectFrom('contacts').selectAll().where('project_id', '=', projectId).orderBy('created_at').execute();
   return rows.map(toContact);

@@ -1,5 +1,5 @@
 // The messages table as the outbox of `message.sent` on SQLite: a cursor says up to which message id
-// the dispatcher has written deliveries (migration 0015). SQLite has one writer, so ids grow in commit
+// the dispatcher has written deliveries (migration 0016). SQLite has one writer, so ids grow in commit
 // order and nothing committed can appear behind the cursor.
 import type { Kysely } from 'kysely';
 import type { DB } from '../storage/schema.ts';

@@ -15,6 +15,9 @@ export interface Room {
   color: string;
   isDeleted: boolean;
   deletedAt: number;
+  /** Chat users write nothing into a locked room (a closed case's room): docs/livechat.md. */
+  isLocked: boolean;
+  lockedAt: number;
   seq: number;
   createdAt: number;
   updatedAt: number;
@@ -45,6 +48,8 @@ export function toRoom(r: RoomRow): Room {
     color: r.color,
     isDeleted: r.is_deleted === 1,
     deletedAt: r.deleted_at,
+    isLocked: r.is_locked === 1,
+    lockedAt: r.locked_at,
     seq: r.seq,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -104,6 +109,16 @@ export async function updateRoom(db: Kysely<DB>, projectId: string, roomId: stri
   await db
     .updateTable('rooms')
     .set(Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)))
+    .where('project_id', '=', projectId)
+    .where('id', '=', roomId)
+    .execute();
+}
+
+/** Locks the room (at `now`) or unlocks it; the caller drops the cached room state on every node (hub.roomChanged). */
+export async function setRoomLock(db: Kysely<DB>, projectId: string, roomId: string, locked: boolean, now: number): Promise<void> {
+  await db
+    .updateTable('rooms')
+    .set({ is_locked: locked ? 1 : 0, locked_at: locked ? now : 0, updated_at: now })
     .where('project_id', '=', projectId)
     .where('id', '=', roomId)
     .execute();

@@ -5,8 +5,10 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type Case, type CaseChange, lockCase, updateCase } from '../repos/cases.ts';
 import type { Agent } from '../repos/livechat.ts';
+import { setRoomLock } from '../repos/rooms.ts';
 import { agentOf } from './case-assignment.ts';
 import { type CaseMessage, sendCaseEvent, sendCaseMessage } from './case-messages.ts';
+import { caseRoomId } from './case-views.ts';
 
 /** Locks the case, checks it is the agent's (and open, unless `closed` is allowed), applies `change`. */
 async function change(
@@ -26,6 +28,8 @@ async function change(
     const set = next(c);
     if (set === undefined) return { c, changed: false };
     await updateCase(trx, projectId, caseId, set, now);
+    // The room's lock follows the case: a reopened case's room takes messages again.
+    if (set.status !== undefined) await setRoomLock(trx, projectId, caseRoomId(caseId), set.status === 'closed', now);
     return { c: { ...c, ...set, updatedAt: now }, changed: true };
   });
 }
@@ -56,12 +60,15 @@ export async function markCaseJunk(deps: Deps, projectId: string, caseId: number
   return c;
 }
 
-/** The agent reopens their closed case (3002); its rating, if any, stays. */
+/** The agent reopens their closed case (3002) and its room is unlocked; its rating, if any, stays. */
 export async function reopenCase(deps: Deps, projectId: string, caseId: number, agentId: number): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
   const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) =>
     c.status === 'open' ? undefined : { status: 'open', closedAt: null },
   );
-  if (changed) await sendCaseEvent(deps, c, 'reopened', agent.userId);
+  if (changed) {
+    deps.chat.hub.roomChanged(projectId, caseRoomId(caseId));
+    await sendCaseEvent(deps, c, 'reopened', agent.userId);
+  }
   return c;
 }

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts';
 import * as cases from '../repos/cases.ts';
 import type { Case } from '../repos/cases.ts';
 import { findSettings, findTopic, listAgents } from '../repos/livechat.ts';
-import { addMembers, insertRoom } from '../repos/rooms.ts';
+import { addMembers, insertRoom, setRoomLock } from '../repos/rooms.ts';
 import { ROOM_GROUP } from '../chat/views.ts';
 import { pickAgent } from './case-assignment.ts';
 import { type CaseMessage, sendCaseEvent, sendCaseMessage } from './case-messages.ts';
@@ -82,8 +82,9 @@ export async function listVisitorCases(deps: Deps, visitor: Visitor, limit = 200
 export type Closer = { by: 'visitor'; visitor: Visitor } | { by: 'agent'; agentId: number };
 
 /**
- * Closes the case (the visitor's own, or the agent's own: an agent takes a case first): the room hears 3001 and
- * 3003 (the visitor may rate), and `case.resolved` is written in the same transaction as the close.
+ * Closes the case (the visitor's own, or the agent's own: an agent takes a case first): its room is locked
+ * with the close, the room hears 3001 and 3003 (the visitor may rate), and `case.resolved` is written in
+ * the same transaction as the close.
  * Closing a closed case changes nothing and says so.
  */
 export async function closeCase(deps: Deps, projectId: string, id: number, closer: Closer): Promise<{ case: Case; changed: boolean }> {
@@ -95,12 +96,15 @@ export async function closeCase(deps: Deps, projectId: string, id: number, close
     if (closer.by === 'agent' && c.agentId !== closer.agentId) throw new ApiError('PermissionDenied', { message: 'The case is not yours: take it first' });
     if (c.status === 'closed') return { case: c, changed: false };
     await cases.updateCase(trx, projectId, id, { status: 'closed', closedAt: now }, now);
+    await setRoomLock(trx, projectId, caseRoomId(id), true, now);
     const closed: Case = { ...c, status: 'closed', closedAt: now, updatedAt: now };
     await announceCaseResolved(trx, deps, hooks, closed, await caseContext(trx, projectId, [closed]));
     return { case: closed, changed: true };
   });
   if (outcome.changed) {
     const c = outcome.case;
+    // Every node reads the room again: chat users' writes are refused from now on (the lock rides in the cached state).
+    deps.chat.hub.roomChanged(projectId, caseRoomId(id));
     const speaker = closer.by === 'visitor' ? c.userId : await agentUser(deps, projectId, closer.agentId, c.userId);
     await sendCaseEvent(deps, c, 'closed', speaker);
     await sendCaseEvent(deps, c, 'reviewRequest', speaker);

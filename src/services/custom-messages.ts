@@ -82,6 +82,8 @@ export async function sendCustomMessage(deps: Deps, projectId: string, m: Custom
     const state = await roomState(deps, projectId, room.id);
     if (!state.members.some((x) => x.userId === sender.id))
       throw new ApiError('PermissionDenied', { field: '101', message: 'The sender is not a participant of this room' });
+    // Read just now from the database (not the cache): a closed case's room refuses the backend too.
+    if (room.isLocked) throw new ApiError('RoomLocked', { field: '103' });
     roomId = room.id;
   }
   const stored = await sendServerMessage(deps, projectId, roomId, sender.id, {

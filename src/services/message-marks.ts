@@ -10,14 +10,16 @@ import * as messages from '../repos/messages.ts';
 import type { StoredMessage } from '../repos/messages.ts';
 import { statesOfUser } from '../repos/room-user-states.ts';
 import { viewsFor } from './message-lists.ts';
-import { type ChatActor, roomOfMember, userViews } from './room-state.ts';
+import { type ChatActor, refuseLockedRoom, roomOfMember, userViews } from './room-state.ts';
 import { sendServerMessage } from './server-messages.ts';
 
 const SYSTEM_MESSAGE = 9001;
 
 /** The named messages of the room, all of them, or a refusal: 40002 none named, 40403 one not there. */
-async function markable(deps: Deps, actor: ChatActor, roomId: string, ids: number[]): Promise<StoredMessage[]> {
-  await roomOfMember(deps, actor, roomId);
+async function markable(deps: Deps, actor: ChatActor, roomId: string, ids: number[], pin = false): Promise<StoredMessage[]> {
+  const state = await roomOfMember(deps, actor, roomId);
+  // A pin is the room's (and said in it), a star the caller's own: only pins are refused in a locked room.
+  if (pin) refuseLockedRoom(state);
   if (ids.length === 0) throw new ApiError('ParamValidationFailed', { field: 'messageIDs', message: 'messageIDs must name at least one message' });
   const found = (await messages.findMessagesByIds(deps.db, actor.projectId, ids)).filter((m) => m.roomId === roomId && !m.isDeleted);
   if (found.length !== ids.length) throw new ApiError('MessageNotFound', { field: 'messageIDs' });
@@ -88,7 +90,7 @@ async function nameOf(deps: Deps, actor: ChatActor): Promise<string> {
 
 /** Pins for the whole room; each newly pinned message is told to the room by a `message/pin` system message. */
 export async function pinMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[]): Promise<string[]> {
-  const found = await markable(deps, actor, roomId, ids);
+  const found = await markable(deps, actor, roomId, ids, true);
   const added = new Set(
     await marks.addPins(
       deps.db,
@@ -114,7 +116,7 @@ export async function pinMessages(deps: Deps, actor: ChatActor, roomId: string, 
 }
 
 export async function unpinMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[]): Promise<string[]> {
-  await roomOfMember(deps, actor, roomId);
+  refuseLockedRoom(await roomOfMember(deps, actor, roomId));
   if (ids.length === 0) throw new ApiError('ParamValidationFailed', { field: 'messageIDs', message: 'messageIDs must name at least one message' });
   const removed = await marks.removePins(deps.db, actor.projectId, roomId, ids);
   const name = await nameOf(deps, actor);

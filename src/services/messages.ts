@@ -20,7 +20,7 @@ import { targetsFor } from './delivery.ts';
 import { announceNewMessage } from './message-announcements.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, subscribers } from './webhooks.ts';
-import { type ChatActor, type RoomState, roomOfMember } from './room-state.ts';
+import { type ChatActor, type RoomState, refuseLockedRoom, roomOfMember } from './room-state.ts';
 import { parseId } from '../numeric-id.ts';
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
@@ -53,6 +53,7 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
   const state = await roomOfMember(deps, actor, input.roomID);
   refuseBlockedSender(state, actor);
+  refuseLockedRoom(state);
   const hooks = await subscribers(deps, actor.projectId, 'message.sent');
   const now = deps.clock.now();
   const written = deps.writes.run((trx) => storeClientMessage(trx, deps, hooks, actor, state, input, now));
@@ -133,6 +134,8 @@ export async function updateMessageFromClient(deps: Deps, actor: ChatActor, raw:
     return;
   }
   if (Object.keys(change).length === 0) return;
+  // Receipts (above) still pass: reading a closed case's last messages is no write into it.
+  refuseLockedRoom(state);
   const announced = change.isDeleted ? 'message.deleted' : change.body !== undefined ? 'message.updated' : undefined;
   const hooks = announced === undefined ? [] : await subscribers(deps, actor.projectId, announced);
   const { message: updated, event } = await deps.writes.run(async (trx) => {
@@ -177,6 +180,7 @@ export function messageIdsOf(value: unknown, field = 'messageIDs'): number[] {
  */
 export async function deleteMessages(deps: Deps, actor: ChatActor, roomId: string, ids: number[], forEveryone: boolean): Promise<string[]> {
   const state = await roomOfMember(deps, actor, roomId);
+  if (forEveryone) refuseLockedRoom(state);
   const isAdmin = state.members.some((m) => m.userId === actor.userId && m.isAdmin);
   const found = (await messages.findMessagesByIds(deps.db, actor.projectId, ids)).filter(
     (m) => m.roomId === roomId && !m.isDeleted && (!forEveryone || m.senderId === actor.userId || isAdmin),

@@ -55,6 +55,8 @@ function personalRoom(projectId: string, roomId: string, now: number): Room {
     color: '',
     isDeleted: false,
     deletedAt: 0,
+    isLocked: false,
+    lockedAt: 0,
     seq: 0,
     createdAt: now,
     updatedAt: now,
@@ -93,6 +95,14 @@ export async function roomOfMember(deps: Deps, actor: ChatActor, roomId: string)
   if (!state.members.some((m) => m.userId === actor.userId))
     throw new ApiError('PermissionDenied', { field: 'roomID', message: 'Not a participant of this room' });
   return state;
+}
+
+/**
+ * 409 / 40910 when the room is locked (a closed case's room): its chat users write nothing into it.
+ * Read from the cached state, so a message costs no query; close and reopen drop it on every node.
+ */
+export function refuseLockedRoom(state: RoomState, field = 'roomID'): void {
+  if (state.room.isLocked) throw new ApiError('RoomLocked', { field });
 }
 
 /**

@@ -13,7 +13,7 @@ import { refuseBlockers } from './blocks.ts';
 import { sendServerMessage } from './server-messages.ts';
 import { announceRoom } from './room-events.ts';
 import { subscribers } from './webhooks.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomState, userViews } from './room-state.ts';
+import { type ChatActor, type RoomState, refuseLockedRoom, roomOfMember, roomState, userViews } from './room-state.ts';
 import type { ClientUser } from './user-view.ts';
 
 export const SYSTEM_MESSAGE = 9001;
@@ -46,7 +46,7 @@ const denied = (message: string, field = 'roomID') => new ApiError('PermissionDe
 /**
  * Runs `work` on the group's state as committed, under the room's row lock, so concurrent changes
  * of one group queue up (two admins demoting each other cannot leave it without an admin).
- * Refuses personal rooms, non-members and, when `adminOnly`, members who are not admins.
+ * Refuses personal rooms, non-members, when `adminOnly` members who are not admins, and locked rooms.
  */
 export async function changeGroup<T>(
   deps: Deps,
@@ -70,6 +70,7 @@ export async function changeGroup<T>(
     const me = members.find((m) => m.userId === actor.userId);
     if (me === undefined) throw denied('Not a participant of this room');
     if (adminOnly && !me.isAdmin) throw denied('Only a group admin can do this');
+    refuseLockedRoom({ room, members });
     const result = await work(trx, { room, members });
     await announceRoom(trx, deps, hooks, 'room.updated', actor.projectId, roomId);
     return result;

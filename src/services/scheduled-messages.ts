@@ -11,7 +11,7 @@ import * as scheduled from '../repos/scheduled-messages.ts';
 import type { Scheduled } from '../repos/scheduled-messages.ts';
 import { refuseBlockedSender } from './blocks.ts';
 import { roomViewsFor } from './delivery.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomStateIfExists, userView } from './room-state.ts';
+import { type ChatActor, type RoomState, refuseLockedRoom, roomOfMember, roomStateIfExists, userView } from './room-state.ts';
 import { announceSchedule, deliverScheduled, storeScheduled } from './scheduler.ts';
 
 /** How far ahead a message may be scheduled. */
@@ -56,7 +56,7 @@ async function itemOf(deps: Deps, actor: ChatActor, state: RoomState, s: Schedul
   };
 }
 
-/** The room, as a participant whom nobody there blocked may write to it. */
+/** The room, as a participant whom nobody there blocked may write to it (and not locked). */
 async function writableRoom(deps: Deps, actor: ChatActor, roomId: string, field = 'roomID'): Promise<RoomState> {
   const state = await roomOfMember(deps, actor, roomId).catch((err: unknown) => {
     throw err instanceof ApiError
@@ -64,6 +64,7 @@ async function writableRoom(deps: Deps, actor: ChatActor, roomId: string, field 
       : err;
   });
   refuseBlockedSender(state, actor);
+  refuseLockedRoom(state, field);
   return state;
 }
 

@@ -46,10 +46,11 @@ export async function announceSchedule(deps: Deps, actor: ChatActor, state: Room
   deps.chat.hub.ephemeral(actor.projectId, [{ users: [actor.userId], frame: eventFrame('room/scheduleMessage', { room, timestamp: deps.clock.now() }) }]);
 }
 
-/** Why a row can no longer be sent (its sender left the room, or was blocked since), or undefined. */
+/** Why a row can no longer be sent (its sender left the room, was blocked, or the room locked since), or undefined. */
 function undeliverable(state: RoomState | undefined, actor: ChatActor): string | undefined {
   if (state === undefined) return 'the room is gone';
   if (!state.members.some((m) => m.userId === actor.userId)) return 'the sender is no longer in the room';
+  if (state.room.isLocked) return 'the room is locked';
   try {
     refuseBlockedSender(state, actor);
   } catch {

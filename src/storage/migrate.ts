@@ -11,6 +11,7 @@ import * as m0011 from './migrations/0011_retention.ts';
 import * as m0012 from './migrations/0012_project_names.ts';
 import * as m0013 from './migrations/0013_livechat.ts';
 import * as m0014 from './migrations/0014_agent_sessions.ts';
+import * as m0015 from './migrations/0015_room_locks.ts';
 import * as m0016 from './migrations/0016_message_cursor.ts';
 
 // One explicit, ordered list: no folder scanning.
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_project_names': m0012,
   '0013_livechat': m0013,
   '0014_agent_sessions': m0014,
+  '0015_room_locks': m0015,
   '0016_message_cursor': m0016,
 };
 

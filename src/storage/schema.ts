@@ -144,6 +144,9 @@ export interface RoomTable {
   color: string;
   is_deleted: Generated<Flag>;
   deleted_at: Generated<number>;
+  /** A locked room takes no writes from chat users (a closed case's room); locked_at is 0 when not. */
+  is_locked: Generated<Flag>;
+  locked_at: Generated<number>;
   /** Bumped by every stored event of the room. */
   seq: Generated<number>;
   /** Time of the latest event, strictly increasing (epoch ms). */

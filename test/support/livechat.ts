@@ -14,13 +14,13 @@ export interface Visitor {
 
 let counter = 0;
 
-/** A contact synced by the company's backend, signed in to Live Chat. */
-export async function signInVisitor(t: TestApp, fullName = `Visitor ${++counter}`): Promise<Visitor> {
+/** A contact synced by the company's backend, signed in to Live Chat; `fields` add to (or replace) the ticket request's. */
+export async function signInVisitor(t: TestApp, fullName = `Visitor ${++counter}`, fields: Record<string, string> = {}): Promise<Visitor> {
   const ticket = await post<{ ticket: string; userID: string }>(
     t.app,
     '/api/integration/v1/user/request_auth_ticket',
     { 'api-key': t.project.apiKey },
-    { customerUserID: `customer:${Date.now()}:${++counter}`, fullName, email: 'visitor@example.com' },
+    { customerUserID: `customer:${Date.now()}:${++counter}`, fullName, email: 'visitor@example.com', ...fields },
   );
   assert.equal(ticket.body.status, 200, JSON.stringify(ticket.body.error));
   const tokens = await post<TokenBundle>(

@@ -1,7 +1,7 @@
 // POST /v1/chat/file/upload — multipart roomID, file, caption, fileType (image|video|audio|file) →
-// {id, fileID, fileURL, mediaType, size, width, height, caption, thumbnail}. Room participants only;
-// at most chatMediaMaxFileSize (25 MiB). The bytes decide the type: a declared kind they do not match
-// is 41500 (docs/files.md).
+// {id, fileID, fileURL, mediaType, size, width, height, caption, thumbnail}. Room participants only, not
+// into a locked room (a closed case's); at most chatMediaMaxFileSize (25 MiB). The bytes decide the
+// type: a declared kind they do not match is 41500 (docs/files.md).
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ApiError, ok } from '../../errors.ts';
@@ -11,7 +11,7 @@ import { linkBase } from '../../http/file-reply.ts';
 import { chatActorOf } from '../../http/request-auth.ts';
 import { INTEGER, STRING, describeRoute, object } from '../../http/openapi.ts';
 import { CHAT_FILE_MAX_BYTES, fileLink, saveFile } from '../../services/files.ts';
-import { roomOfMember } from '../../services/room-state.ts';
+import { refuseLockedRoom, roomOfMember } from '../../services/room-state.ts';
 import { POWERTALK_MESSAGES, validate } from '../../validation.ts';
 import { ROOM_ID_RULE } from './chat-params.ts';
 
@@ -41,9 +41,9 @@ export function chatFileUpload(deps: Deps): RouteOptions {
     schema: describeRoute({ summary: 'Upload a file to a room (before sending an image, video, voice or file message)', realm: 'client', data: UPLOADED }),
     handler: async (request) => {
       const actor = chatActorOf(request);
-      // The SDKs send roomID first: a non-participant is refused before the file is read.
+      // The SDKs send roomID first: a non-participant (or a locked room) is refused before the file is read.
       const beforeFile = async (fields: Record<string, string>) => {
-        if (fields.roomID !== undefined && fields.roomID.trim() !== '') await roomOfMember(deps, actor, fields.roomID.trim());
+        if (fields.roomID !== undefined && fields.roomID.trim() !== '') refuseLockedRoom(await roomOfMember(deps, actor, fields.roomID.trim()));
       };
       const received = await receiveUpload(request, { maxBytes: CHAT_FILE_MAX_BYTES, beforeFile });
       try {
@@ -51,7 +51,7 @@ export function chatFileUpload(deps: Deps): RouteOptions {
         const kind = (input.fileType ?? 'file') as FileKind;
         if (!KINDS.includes(kind))
           throw new ApiError('ParamValidationFailed', { field: 'fileType', message: "Param 'fileType' must be one of: image, video, audio, file" });
-        await roomOfMember(deps, actor, input.roomID);
+        refuseLockedRoom(await roomOfMember(deps, actor, input.roomID));
         const caption = input.caption ?? '';
         const { file, token, thumbnail } = await saveFile(
           deps,
