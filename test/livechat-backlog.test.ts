@@ -50,8 +50,7 @@ function twoNodes(dialect: 'sqlite' | 'postgres', envA: Record<string, string>, 
   const projectId = () => nodes.a.project.projectID;
   return {
     nodes,
-    agent: (email: string, fullName: string) =>
-      createAgent(nodes.a.deps, projectId(), { email, fullName, password: 'correct horse battery', topicIds: [] }),
+    agent: (email: string, fullName: string) => createAgent(nodes.a.deps, projectId(), { email, fullName, password: 'correct horse battery', topicIds: [] }),
     /** The agent's chat socket on node b (their token comes from node a: tokens work on every node). */
     onlineOnB: async (agent: Agent) => {
       const xcUserID = (await findUserById(nodes.a.deps.db, projectId(), agent.userId))?.xcUserID as string;

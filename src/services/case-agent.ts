@@ -29,7 +29,8 @@ async function change(
     if (set === undefined) return { c, changed: false };
     await updateCase(trx, projectId, caseId, set, now);
     const changed: Case = { ...c, ...set, updatedAt: now };
-    if (rule.event !== undefined) await announceCaseEvent(trx, deps, hooks, rule.event, changed, rule.event === 'case.updated' ? { changed: Object.keys(set) } : undefined);
+    if (rule.event !== undefined)
+      await announceCaseEvent(trx, deps, hooks, rule.event, changed, rule.event === 'case.updated' ? { changed: Object.keys(set) } : undefined);
     return { c: changed, changed: true };
   });
 }
@@ -47,7 +48,9 @@ export async function replyToCase(deps: Deps, projectId: string, caseId: number,
 /** The agent's note on the case (the visitor sees it in the case's details: 3007). */
 export async function setCaseRemark(deps: Deps, projectId: string, caseId: number, agentId: number, remark: string): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
-  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) => (c.agentRemark === remark ? undefined : { agentRemark: remark }));
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) =>
+    c.agentRemark === remark ? undefined : { agentRemark: remark },
+  );
   if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
   return c;
 }
@@ -55,7 +58,9 @@ export async function setCaseRemark(deps: Deps, projectId: string, caseId: numbe
 /** Marks the case junk (or not): reported in `case_resolved` when it closes; 3007. */
 export async function markCaseJunk(deps: Deps, projectId: string, caseId: number, agentId: number, junk: boolean): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
-  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) => (c.isJunk === junk ? undefined : { isJunk: junk }));
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) =>
+    c.isJunk === junk ? undefined : { isJunk: junk },
+  );
   if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
   return c;
 }

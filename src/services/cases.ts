@@ -70,7 +70,8 @@ export async function openCase(deps: Deps, visitor: Visitor, input: { topicId: n
     await addMembers(trx, visitor.projectId, roomId, members, now);
     // As the room hears them: 3005, then 3006 when an agent was online.
     await announceCaseEvent(trx, deps, hooks, 'case.created', created);
-    if (agent !== undefined) await announceCaseEvent(trx, deps, hooks, 'case.assigned', created, { assignment: 'auto', previousAgentAccountID: 0, previousAgentFullName: '' });
+    if (agent !== undefined)
+      await announceCaseEvent(trx, deps, hooks, 'case.assigned', created, { assignment: 'auto', previousAgentAccountID: 0, previousAgentFullName: '' });
     return created;
   });
   await sendCaseMessage(deps, c, userId, { kind: 'text', text: input.message });
