@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { findCase } from '../src/repos/cases.ts';
 import type { Agent, Topic } from '../src/repos/livechat.ts';
 import { listChangedBetween } from '../src/repos/messages.ts';
@@ -117,4 +118,19 @@ await eachDialect(describe, 'waiting cases handed out by the round', (dialect) =
     assert.equal(await runBacklogRound(n.nodes.b.deps), 0, 'nothing waits any more');
     for (const c of cases) assert.deepEqual(await n.said(c.id), [1001, 3005, 3006]);
   });
+});
+
+it('PARLEY_ASSIGN_INTERVAL: milliseconds from 0 (this node runs no round) to 600000, default 10000', () => {
+  const problems = (value: string) => {
+    try {
+      loadConfig({ PARLEY_ASSIGN_INTERVAL: value });
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.problems;
+    }
+  };
+  for (const bad of ['soon', '-1', '600001', '1.5']) assert.match(problems(bad).join('\n'), /^PARLEY_ASSIGN_INTERVAL: /, bad);
+  assert.equal(loadConfig({}).assignInterval, 10_000);
+  assert.equal(loadConfig({ PARLEY_ASSIGN_INTERVAL: '0' }).assignInterval, 0);
 });

@@ -24,9 +24,11 @@ export async function handOutWaitingCases(deps: Deps, projectId: string): Promis
       agents.map((a) => a.id),
     ),
   );
+  // Only the topics someone online serves: a backlog nobody online can take is not read.
+  const topics = agents.some((a) => a.topicIds.length === 0) ? undefined : [...new Set(agents.flatMap((a) => a.topicIds))];
   let assigned = 0;
   for (let after = 0; ; ) {
-    const waiting = await listWaitingCases(deps.db, projectId, after, BATCH);
+    const waiting = await listWaitingCases(deps.db, projectId, topics, after, BATCH);
     for (const c of waiting) {
       const agent = leastLoaded(
         agents.filter((a) => serves(a, c.topicId)),
