@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { findCase } from '../src/repos/cases.ts';
 import type { Agent, Topic } from '../src/repos/livechat.ts';
+import { listChangedBetween } from '../src/repos/messages.ts';
 import { listMembers } from '../src/repos/rooms.ts';
 import { findUserById } from '../src/repos/users.ts';
-import { handOverCase, takeCase } from '../src/services/case-assignment.ts';
+import { assignWaitingCase, handOverCase, takeCase } from '../src/services/case-assignment.ts';
 import { handOutWaitingCases, runBacklogRound } from '../src/services/case-backlog.ts';
 import { closeCase } from '../src/services/cases.ts';
 import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
@@ -165,5 +166,25 @@ await eachDialect(describe, 'Live Chat assignment', (dialect) => {
     await assert.rejects(takeCase(t.deps, t.project.projectID, 999_999, ann.id), { code: '40420' });
     await closeCase(t.deps, t.project.projectID, c.id, { by: 'agent', agentId: bob.id });
     await assert.rejects(takeCase(t.deps, t.project.projectID, c.id, ann.id), { code: '40921' });
+  });
+  it('a waiting case goes to an agent only if it still waits when locked: two racing handouts assign it once; a taken or closed case is left alone', async () => {
+    const projectId = t.project.projectID;
+    const typesIn = async (caseId: number) => (await listChangedBetween(t.deps.db, projectId, `case:${caseId}`, 0, Number.MAX_SAFE_INTEGER)).map((m) => m.type);
+    const c = await open();
+    assert.equal(c.agentAccountID, 0, 'nobody online');
+    const results = await Promise.all([assignWaitingCase(t.deps, projectId, c.id, ann), assignWaitingCase(t.deps, projectId, c.id, bob)]);
+    const winners = results.filter((r) => r !== undefined);
+    assert.equal(winners.length, 1, 'one of the two assigned it');
+    const owner = winners[0]?.agentId;
+    assert.equal((await findCase(t.deps.db, projectId, c.id))?.agentId, owner);
+    assert.equal((await typesIn(c.id)).filter((type) => type === 3006).length, 1, '3006 once');
+    assert.equal(await assignWaitingCase(t.deps, projectId, c.id, owner === ann.id ? bob : ann), undefined, 'taken: left alone');
+    assert.equal((await findCase(t.deps.db, projectId, c.id))?.agentId, owner);
+
+    const closed = await open();
+    assert.equal((await visitorCall(t, visitor, 'client/case/close', { id: closed.id })).status, 200);
+    assert.equal(await assignWaitingCase(t.deps, projectId, closed.id, ann), undefined, 'closed: left alone');
+    assert.equal((await findCase(t.deps.db, projectId, closed.id))?.agentId, null);
+    assert.equal(await assignWaitingCase(t.deps, projectId, 999_999, ann), undefined, 'no such case: nothing');
   });
 });
