@@ -19,6 +19,7 @@ import { createSecretBox } from './security/secret-box.ts';
 import { type SigningSecrets, loadSigningSecrets } from './security/signing-secret.ts';
 import { TokenBuckets } from './security/token-bucket.ts';
 import { TtlCache } from './security/ttl-cache.ts';
+import { userCameOnline } from './services/case-backlog.ts';
 import { announcePresence, refillTargets } from './services/delivery.ts';
 import { renderPayload } from './services/webhook-payloads.ts';
 import { announceStoredMessages, announcesFromTable, writeMessageDeliveries } from './services/message-announcements.ts';
@@ -153,6 +154,7 @@ export async function createDeps(
     webhooks,
     demo: config.demo,
     schedulerInterval: config.schedulerInterval,
+    assignInterval: config.assignInterval,
     retention: config.retention,
     userRates: {
       events: new TokenBuckets(config.socketEventRate, () => clock.now()),
@@ -173,6 +175,10 @@ export async function createDeps(
       refill: (projectId, roomId, after, before) => refillTargets(deps, projectId, roomId, after, before),
       presence: (projectId, userId, online) => {
         announcePresence(deps, projectId, userId, online).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'presence not announced'));
+        // An agent coming online takes waiting cases; the round (services/case-backlog.ts) retries what fails here.
+        if (online && options.workers !== false) {
+          userCameOnline(deps, projectId, userId).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'waiting cases not handed out'));
+        }
       },
       roomChanged: (projectId, roomId) => chat.rooms.delete(`${projectId}\0${roomId}`),
       revokedSessions: (ids) => findSessionsRevoked(database.db, ids),

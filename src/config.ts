@@ -81,6 +81,8 @@ export interface Config {
   readonly clientCallRate: { perSecond: number; burst: number };
   /** Milliseconds between this node's looks for due scheduled messages; 0: this node sends none. */
   readonly schedulerInterval: number;
+  /** Milliseconds between rounds handing waiting Live Chat cases to online agents; 0: none. */
+  readonly assignInterval: number;
   /** Where uploaded files are kept (a directory or an S3 bucket) and the base of their links. */
   readonly files: FilesConfig;
   /** Deleting what expired (services/retention.ts); rounds run on one node at a time. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     | 'listMaxChars'
     | 'demo'
     | 'schedulerInterval'
+    | 'assignInterval'
     | 'retention'
     | 'presenceInterval'
     | 'tracing'
@@ -250,6 +253,7 @@ export function loadConfig(env: Env, overrides: Partial<Record<'databaseUrl' | '
     listMaxChars: int('PARLEY_LIST_MAX_CHARS', get('PARLEY_LIST_MAX_CHARS'), 4 * 1024 * 1024, 65536, 256 * 1024 * 1024),
     demo: oneOf('PARLEY_DEMO', get('PARLEY_DEMO'), ['true', 'false'], 'false') === 'true',
     schedulerInterval: int('PARLEY_SCHEDULER_INTERVAL', get('PARLEY_SCHEDULER_INTERVAL'), 1000, 0, 60_000),
+    assignInterval: int('PARLEY_ASSIGN_INTERVAL', get('PARLEY_ASSIGN_INTERVAL'), 10_000, 0, 600_000),
     files: parseFilesConfig(get, config.databaseUrl, problems),
     presenceInterval: int('PARLEY_PRESENCE_INTERVAL', get('PARLEY_PRESENCE_INTERVAL'), 10_000, 100, 600_000),
     tracing: parseTracing(get, problems),

@@ -65,6 +65,8 @@ export interface Deps {
   webhooks: WebhookRuntime;
   /** Milliseconds between looks for due scheduled messages while serving (services/scheduler.ts); 0: none. */
   schedulerInterval: number;
+  /** Milliseconds between rounds handing waiting Live Chat cases to online agents (services/case-backlog.ts); 0: none. */
+  assignInterval: number;
   /** Deleting what expired while serving (services/retention.ts). */
   retention: RetentionSettings;
   /** Per-user rates in this process: socket events and client API calls. */

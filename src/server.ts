@@ -23,6 +23,7 @@ import { errorHandler, sendError } from './http/errors.ts';
 import { connectCheckFastPath } from './http/fast-path.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
+import { startCaseBacklog } from './services/case-backlog.ts';
 import { startFileSweeper } from './services/files.ts';
 import { startRetention } from './services/retention.ts';
 import type { Rounds } from './services/rounds.ts';
@@ -143,16 +144,20 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).
-  // So is retention (services/retention.ts), one node at a time, and the sweep of orphaned file bytes.
+  // So is retention (services/retention.ts), one node at a time, the sweep of orphaned file bytes, and
+  // the round that hands waiting Live Chat cases to online agents (services/case-backlog.ts).
   let scheduler: Rounds | undefined;
   let sweeper: Rounds | undefined;
   let retention: Rounds | undefined;
+  let backlog: Rounds | undefined;
   app.addHook('onListen', async () => {
     scheduler ??= startScheduler(deps, deps.schedulerInterval);
     retention ??= startRetention(deps, deps.retention);
     sweeper ??= startFileSweeper(deps);
+    backlog ??= startCaseBacklog(deps, deps.assignInterval);
   });
   app.addHook('onClose', async () => {
+    await backlog?.stop();
     await sweeper?.stop();
     await scheduler?.stop();
     await retention?.stop();

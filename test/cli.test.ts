@@ -351,7 +351,11 @@ await eachDialect(describe, 'parley admin CLI', (dialect) => {
       keys.some((k) => k.id === created.id),
       'the key went to the named project',
     );
-    const hook = parseJson<{ id: string }>(await run('webhook', 'create', '--project', 'acme support', '--url', 'https://example.com/hook', '--json'));
+    const caseEvents = ['case.created', 'case.assigned', 'case.updated', 'case.reopened', 'case.rated', 'case.resolved'];
+    const hook = parseJson<{ id: string; events: string[] }>(
+      await run('webhook', 'create', '--project', 'acme support', '--url', 'https://example.com/hook', '--events', caseEvents.join(','), '--json'),
+    );
+    assert.deepEqual(hook.events, caseEvents, 'the case events are known names');
     const hooks = parseJson<Array<{ id: string }>>(await run('webhook', 'list', '--project', project.projectID, '--json'));
     assert.deepEqual(
       hooks.map((h) => h.id),

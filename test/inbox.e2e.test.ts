@@ -1,7 +1,8 @@
 // The agents' inbox in a real browser (issue #13), with the visitor on the other side: the visitor
 // follows OneTalk's official clients' REST sequence (docs/livechat.md: a ticket from the company's
 // backend, get_configs, topics, case/create, a chat ticket) and chats through the unmodified TapTalk web
-// SDK in `case:<id>`; the agent signs in at /inbox, takes the case, sees the visitor typing, replies, sees
+// SDK in `case:<id>`; the agent signs in at /inbox, gets the waiting case as her page's chat socket brings
+// her online (taking a case is the inbox API test's), sees the visitor typing, replies, sees
 // it read, closes; the visitor rates; the company's webhook hears case_resolved. SQLite, one process.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -76,7 +77,7 @@ describe('the inbox in a browser, a visitor through the web SDK [sqlite]', { ski
     await t?.close();
   });
 
-  it('visitor opens a case; the agent takes it, sees typing, replies, sees it read, closes; the visitor rates; case_resolved', async () => {
+  it('visitor opens a case; it goes to the agent as she comes online; she sees typing, replies, sees it read, closes; the visitor rates; case_resolved', async () => {
     const { browser, sdkPage } = await harness();
     const topic = await createTopic(t.deps, t.project.projectID, 'Deliveries');
     await createAgent(t.deps, t.project.projectID, { email: 'ann@example.com', fullName: 'Ann', password: PASSWORD, topicIds: [] });
@@ -115,10 +116,9 @@ describe('the inbox in a browser, a visitor through the web SDK [sqlite]', { ski
     await untilText(agent, `li[data-case-id="${id}"]`, /Vera/);
     await untilText(agent, '#status', /live/);
     await agent.click(`li[data-case-id="${id}"]`);
-    await untilText(agent, '#case-state', /waiting/);
-    await untilText(agent, '#messages', /Where is my parcel\?/);
-    await agent.click('#take');
+    // Nobody was online when the case was opened; the page's socket brings Ann online and the case to her.
     await untilText(agent, '#case-state', /yours/);
+    await untilText(agent, '#messages', /Where is my parcel\?/);
     // The visitor hears 3006 through the chat SDK.
     await untilRecorded(visitorPage, 'the visitor hears the agent join', (r) =>
       (r.newMessages as Msg[]).find((m) => m.room.roomID === roomID && m.type === 3006),

@@ -183,7 +183,20 @@ await eachDialect(describe, 'webhooks', (dialect) => {
       }
       await assert.rejects(createEndpoint(strict.deps, strict.project.projectID, 'https://example.com/x', ['message.nope']), /unknown event/);
       const ok = await createEndpoint(strict.deps, strict.project.projectID, 'https://example.com/hook', undefined);
-      assert.deepEqual(ok.events, ['message.sent', 'message.updated', 'message.deleted', 'room.created', 'room.updated', 'user.updated', 'case.resolved']);
+      assert.deepEqual(ok.events, [
+        'message.sent',
+        'message.updated',
+        'message.deleted',
+        'room.created',
+        'room.updated',
+        'user.updated',
+        'case.resolved',
+        'case.created',
+        'case.assigned',
+        'case.updated',
+        'case.reopened',
+        'case.rated',
+      ]);
     } finally {
       await strict.close();
     }

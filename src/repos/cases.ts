@@ -114,6 +114,30 @@ export async function listOpenCases(db: Kysely<DB>, projectId: string, limit: nu
   return rows.map(toCase);
 }
 
+/**
+ * A project's waiting cases (open, no agent), oldest first, after the case `afterId` (a batch at a time);
+ * of the topics named (undefined: every topic).
+ */
+export async function listWaitingCases(db: Kysely<DB>, projectId: string, topicIds: number[] | undefined, afterId: number, limit: number): Promise<Case[]> {
+  if (topicIds?.length === 0) return [];
+  let query = db
+    .selectFrom('livechat_cases')
+    .selectAll()
+    .where('agent_id', 'is', null)
+    .where('status', '=', 'open')
+    .where('project_id', '=', projectId)
+    .where('id', '>', afterId);
+  if (topicIds !== undefined) query = query.where('topic_id', 'in', topicIds);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map(toCase);
+}
+
+/** The projects that have a waiting case (the index on agent and status finds them). */
+export async function projectsWithWaitingCases(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('livechat_cases').select('project_id').distinct().where('agent_id', 'is', null).where('status', '=', 'open').execute();
+  return rows.map((r) => r.project_id);
+}
+
 export async function countOpenCasesOfContact(db: Kysely<DB>, projectId: string, contactId: string): Promise<number> {
   const row = await db
     .selectFrom('livechat_cases')

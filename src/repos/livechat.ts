@@ -130,6 +130,12 @@ export async function listAgents(db: Kysely<DB>, projectId: string, ids?: number
   }));
 }
 
+/** The project's agent whose chat user this is, if any. */
+export async function findAgentOfUser(db: Kysely<DB>, projectId: string, userId: number): Promise<Agent | undefined> {
+  const row = await db.selectFrom('livechat_agents').select('id').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst();
+  return row === undefined ? undefined : (await listAgents(db, projectId, [Number(row.id)]))[0];
+}
+
 export async function findSettings(db: Kysely<DB>, projectId: string): Promise<LivechatSettings> {
   const row = await db.selectFrom('livechat_settings').selectAll().where('project_id', '=', projectId).executeTakeFirst();
   return row === undefined ? DEFAULT_SETTINGS : { hexColor: row.hex_color, maxOpenCases: row.max_open_cases };

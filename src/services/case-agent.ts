@@ -9,6 +9,7 @@ import { setRoomLock } from '../repos/rooms.ts';
 import { agentOf } from './case-assignment.ts';
 import { type CaseMessage, sendCaseEvent, sendCaseMessage } from './case-messages.ts';
 import { caseRoomId } from './case-views.ts';
+import { type CaseEvent, announceCaseEvent, caseHooks } from './case-webhooks.ts';
 
 /** Locks the case, checks it is the agent's (and open, unless `closed` is allowed), applies `change`. */
 async function change(
@@ -16,9 +17,10 @@ async function change(
   projectId: string,
   caseId: number,
   agent: Agent,
-  rule: { open: boolean },
+  rule: { open: boolean; event?: CaseEvent },
   next: (c: Case) => CaseChange | undefined,
 ): Promise<{ c: Case; changed: boolean }> {
+  const hooks = await caseHooks(deps, projectId, rule.event === undefined ? [] : [rule.event]);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const c = await lockCase(trx, deps.dialect, projectId, caseId);
@@ -30,7 +32,10 @@ async function change(
     await updateCase(trx, projectId, caseId, set, now);
     // The room's lock follows the case: a reopened case's room takes messages again.
     if (set.status !== undefined) await setRoomLock(trx, projectId, caseRoomId(caseId), set.status === 'closed', now);
-    return { c: { ...c, ...set, updatedAt: now }, changed: true };
+    const changed: Case = { ...c, ...set, updatedAt: now };
+    if (rule.event !== undefined)
+      await announceCaseEvent(trx, deps, hooks, rule.event, changed, rule.event === 'case.updated' ? { changed: Object.keys(set) } : undefined);
+    return { c: changed, changed: true };
   });
 }
 
@@ -47,7 +52,9 @@ export async function replyToCase(deps: Deps, projectId: string, caseId: number,
 /** The agent's note on the case (the visitor sees it in the case's details: 3007). */
 export async function setCaseRemark(deps: Deps, projectId: string, caseId: number, agentId: number, remark: string): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
-  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) => (c.agentRemark === remark ? undefined : { agentRemark: remark }));
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) =>
+    c.agentRemark === remark ? undefined : { agentRemark: remark },
+  );
   if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
   return c;
 }
@@ -55,7 +62,9 @@ export async function setCaseRemark(deps: Deps, projectId: string, caseId: numbe
 /** Marks the case junk (or not): reported in `case_resolved` when it closes; 3007. */
 export async function markCaseJunk(deps: Deps, projectId: string, caseId: number, agentId: number, junk: boolean): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
-  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) => (c.isJunk === junk ? undefined : { isJunk: junk }));
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.updated' }, (c) =>
+    c.isJunk === junk ? undefined : { isJunk: junk },
+  );
   if (changed) await sendCaseEvent(deps, c, 'detailsUpdated', agent.userId);
   return c;
 }
@@ -63,7 +72,7 @@ export async function markCaseJunk(deps: Deps, projectId: string, caseId: number
 /** The agent reopens their closed case (3002) and its room is unlocked; its rating, if any, stays. */
 export async function reopenCase(deps: Deps, projectId: string, caseId: number, agentId: number): Promise<Case> {
   const agent = await agentOf(deps, projectId, agentId);
-  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false }, (c) =>
+  const { c, changed } = await change(deps, projectId, caseId, agent, { open: false, event: 'case.reopened' }, (c) =>
     c.status === 'open' ? undefined : { status: 'open', closedAt: null },
   );
   if (changed) {

@@ -12,7 +12,7 @@ import { ROOM_GROUP } from '../chat/views.ts';
 import { pickAgent } from './case-assignment.ts';
 import { type CaseMessage, sendCaseEvent, sendCaseMessage } from './case-messages.ts';
 import { caseContext, caseRoomId } from './case-views.ts';
-import { announceCaseResolved, caseResolvedHooks } from './case-webhooks.ts';
+import { announceCaseEvent, announceCaseResolved, caseHooks, caseResolvedHooks } from './case-webhooks.ts';
 import { type Visitor, visitorUser } from './livechat-visitors.ts';
 
 /** A case of this visitor, or 40420 (another visitor's case is unknown to this one). */
@@ -33,6 +33,7 @@ export async function openCase(deps: Deps, visitor: Visitor, input: { topicId: n
   const userId = await visitorUser(deps, visitor);
   const agent = await pickAgent(deps, visitor.projectId, topic.id);
   const { maxOpenCases } = await findSettings(deps.db, visitor.projectId);
+  const hooks = await caseHooks(deps, visitor.projectId, ['case.created', 'case.assigned']);
   const now = deps.clock.now();
   const c = await deps.db.transaction().execute(async (trx) => {
     // The contact's row lock (PostgreSQL) makes two racing cases of one visitor count one after the other.
@@ -67,6 +68,10 @@ export async function openCase(deps: Deps, visitor: Visitor, input: { topicId: n
     });
     const members = [{ userId, isAdmin: false }, ...(agent === undefined ? [] : [{ userId: agent.userId, isAdmin: false }])];
     await addMembers(trx, visitor.projectId, roomId, members, now);
+    // As the room hears them: 3005, then 3006 when an agent was online.
+    await announceCaseEvent(trx, deps, hooks, 'case.created', created);
+    if (agent !== undefined)
+      await announceCaseEvent(trx, deps, hooks, 'case.assigned', created, { assignment: 'auto', previousAgentAccountID: 0, previousAgentFullName: '' });
     return created;
   });
   await sendCaseMessage(deps, c, userId, { kind: 'text', text: input.message });
@@ -118,6 +123,7 @@ async function agentUser(deps: Deps, projectId: string, agentId: number, fallbac
 
 /** The visitor rates a closed case once: 1–5 and a note; the room hears 3004. */
 export async function rateCase(deps: Deps, visitor: Visitor, id: number, input: { rating: number; note: string }): Promise<Case> {
+  const hooks = await caseHooks(deps, visitor.projectId, ['case.rated']);
   const now = deps.clock.now();
   const rated = await deps.db.transaction().execute(async (trx) => {
     const c = await cases.lockCase(trx, deps.dialect, visitor.projectId, id);
@@ -125,7 +131,9 @@ export async function rateCase(deps: Deps, visitor: Visitor, id: number, input: 
     if (c.status !== 'closed') throw new ApiError('CaseStillOpen', { field: 'id', message: 'Only a closed case can be rated' });
     if (c.rating !== null) throw new ApiError('CaseAlreadyRated', { field: 'id' });
     await cases.updateCase(trx, visitor.projectId, id, { rating: input.rating, ratingNote: input.note, ratedAt: now }, now);
-    return { ...c, rating: input.rating, ratingNote: input.note, ratedAt: now, updatedAt: now };
+    const rated: Case = { ...c, rating: input.rating, ratingNote: input.note, ratedAt: now, updatedAt: now };
+    await announceCaseEvent(trx, deps, hooks, 'case.rated', rated);
+    return rated;
   });
   await sendCaseEvent(deps, rated, 'reviewSubmitted', rated.userId);
   return rated;

@@ -12,7 +12,20 @@ import type { DB } from '../storage/schema.ts';
 import { urlProblem } from '../webhooks/address-guard.ts';
 import { newWebhookSecret } from '../webhooks/send.ts';
 
-export const WEBHOOK_EVENTS = ['message.sent', 'message.updated', 'message.deleted', 'room.created', 'room.updated', 'user.updated', 'case.resolved'] as const;
+export const WEBHOOK_EVENTS = [
+  'message.sent',
+  'message.updated',
+  'message.deleted',
+  'room.created',
+  'room.updated',
+  'user.updated',
+  'case.resolved',
+  'case.created',
+  'case.assigned',
+  'case.updated',
+  'case.reopened',
+  'case.rated',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface CreatedEndpoint {
