@@ -25,6 +25,7 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'GET /demo': 'public',
   'GET /demo/sdk.js': 'public',
   'GET /demo/page.js': 'public',
+  'GET /demo/livechat.js': 'public',
   'POST /demo/ticket': 'public',
   'GET /demo/users': 'public',
   'GET /inbox': 'public',
