@@ -200,7 +200,7 @@ await eachDialect(describe, 'security suite', (dialect) => {
     // The demo's page files (built at install time, maybe not here): stand-ins, so its routes answer 200.
     assets = mkdtempSync(join(tmpdir(), 'parley-sec-'));
     writeFileSync(join(assets, 'index.html'), '<script>const config = "__PARLEY_DEMO_CONFIG__";</script>');
-    for (const name of ['sdk.js', 'page.js']) writeFileSync(join(assets, name), '// stand-in');
+    for (const name of ['sdk.js', 'page.js', 'livechat.js']) writeFileSync(join(assets, name), '// stand-in');
     t = await createTestApp(dialect, { PARLEY_DEMO: 'true' }, undefined, { demoAssets: assets, inboxAssets: assets });
     await createProject(t.deps, { name: 'default', tier: 'free' });
     cr = await makeCredentials(t);
