@@ -426,6 +426,15 @@ await eachDialect(
         await visitor.reload();
         await visitor.locator('#lc-rated', { hasText: '★★★★★' }).waitFor(WAIT);
         await visitor.locator('#lc-messages li.message', { hasText: LC_REPLY }).waitFor(WAIT);
+        // A new case: the agent is online now, so it is theirs at once; the visitor may end it too.
+        await visitor.locator('#lc-new').click();
+        assert.ok(await visitor.locator('#lc-name').isHidden(), 'a signed-in visitor is not asked who they are again');
+        await visitor.locator('#lc-message').fill('One more thing');
+        await visitor.locator('#lc-start-button').click();
+        await visitor.locator('#lc-state', { hasText: `With ${DEMO_AGENT.fullName}` }).waitFor(WAIT);
+        assert.equal(await visitor.locator('#lc-cases li[data-case-id]').count(), 2);
+        await visitor.locator('#lc-close').click();
+        await visitor.locator('#lc-rate').waitFor(WAIT);
         await visitor.locator('#tabs a[data-tab="chat"]').click();
         await visitor.locator('#sign-in').waitFor(WAIT);
         for (const page of [visitor, agent]) assertNoPageErrors(page);
