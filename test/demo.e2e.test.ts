@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_ASSETS_DIR } from '../src/api/demo/files.ts';
 import { buildServer } from '../src/server.ts';
 import { DEMO_AGENT, DEMO_TOPIC, ensureDemoLivechat } from '../src/services/demo-livechat.ts';
+import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
 import { type CreatedProject, createProject, listKeys, revokeKey } from '../src/services/projects.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { listen } from './support/chat.ts';
@@ -177,6 +178,24 @@ await eachDialect(describe, 'demo routes', (dialect) => {
     } finally {
       await renewed.close();
     }
+  });
+});
+
+await eachDialect(describe, "demo Live Chat next to an operator's own set-up", (dialect) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(dialect, { PARLEY_DEMO: 'true' });
+  });
+  after(() => t.close());
+
+  it("leaves the operator's topics and agent alone: no topic added, no password claimed for their agent", async () => {
+    const project = await createProject(t.deps, { name: 'default', tier: 'free' });
+    await createTopic(t.deps, project.projectID, 'Billing');
+    await createAgent(t.deps, project.projectID, { email: DEMO_AGENT.email, fullName: 'Ann', password: 'the operator chose it', topicIds: [] });
+    const demo = await ensureDemoLivechat(t.deps);
+    assert.deepEqual(demo, { project: 'default', email: DEMO_AGENT.email, password: undefined, topics: ['Billing'] });
+    const login = await post(t.app, '/inbox/api/login', {}, { project: 'default', email: DEMO_AGENT.email, password: 'the operator chose it' });
+    assert.equal(login.status, 200, 'their password still signs them in');
   });
 });
 
