@@ -11,16 +11,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO_ASSETS_DIR } from '../src/api/demo/files.ts';
 import { buildServer } from '../src/server.ts';
+import { DEMO_AGENT, DEMO_TOPIC, ensureDemoLivechat } from '../src/services/demo-livechat.ts';
+import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
 import { type CreatedProject, createProject, listKeys, revokeKey } from '../src/services/projects.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { listen } from './support/chat.ts';
-import { Server, killAll } from './support/cli.ts';
+import { Server, killAll, postJson } from './support/cli.ts';
 import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
 import { samplePng } from './support/files.ts';
 import { type SdkPage, browserAvailable, launchBrowser, newUserPage } from './support/sdk-browser.ts';
 
 const TEXT = 'Hello from the demo 👋';
 const REPLY = 'Hi Alice, it works!';
+const LC_FIRST = 'Where is my parcel?';
+const LC_REPLY = 'On its way, Vera!';
 /** The page's files are built by `npm run build` (npm install runs it); `npm test` builds first. */
 const assertBuilt = () => assert.ok(existsSync(join(DEMO_ASSETS_DIR, 'sdk.js')), `${DEMO_ASSETS_DIR} has no sdk.js: run \`npm run build\` first`);
 
@@ -76,6 +80,26 @@ await eachDialect(describe, 'demo routes', (dialect) => {
     assert.equal((await post(t.app, '/demo/ticket', {}, { name: 'x'.repeat(45) })).status, 200);
   });
 
+  it('the demo Live Chat: a topic and an agent created once, the same password each time, kept sealed', async () => {
+    const first = await ensureDemoLivechat(t.deps);
+    assert.ok(first?.password, 'a password the demo holds');
+    assert.deepEqual({ ...first, password: '' }, { project: 'default', email: DEMO_AGENT.email, password: '', topics: [DEMO_TOPIC] });
+    const password = first.password;
+    assert.equal(password.length, 16);
+    const again = await ensureDemoLivechat(t.deps);
+    assert.deepEqual(again, first, 'found again: no second topic, no second agent, the same password');
+    // The password signs the agent in at /inbox.
+    const login = await post(t.app, '/inbox/api/login', {}, { project: 'default', email: DEMO_AGENT.email, password });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    // Hashed as every agent's password, and kept sealed (never in clear) so the next start can print it.
+    for (const row of await t.deps.db.selectFrom('settings').selectAll().execute()) {
+      assert.ok(!row.value.includes(password), `settings.${row.name} does not hold the password in clear`);
+    }
+    const agents = await t.deps.db.selectFrom('livechat_agents').selectAll().execute();
+    assert.equal(agents.length, 1);
+    assert.ok(agents.every((a) => !JSON.stringify(a).includes(password)));
+  });
+
   it('GET /demo/users lists the demo users only', async () => {
     await post(t.app, '/demo/ticket', {}, { name: 'Bob' });
     const res = await get(t, '/demo/users');
@@ -102,6 +126,9 @@ await eachDialect(describe, 'demo routes', (dialect) => {
     assert.match(sdk.body, /^\/\*! @taptalk\.io\/web-sdk v?1\.39\.0, bundled by Parley/);
     assert.ok(sdk.body.includes('window.TapTalkSDK'));
     assert.equal((await get(t, '/demo/page.js')).statusCode, 200);
+    const livechat = await get(t, '/demo/livechat.js');
+    assert.equal(livechat.statusCode, 200);
+    assert.match(livechat.body, /client\/case\/send_message/);
   });
 
   it('without the built files, /demo says how to build them and the server still runs', async () => {
@@ -154,6 +181,24 @@ await eachDialect(describe, 'demo routes', (dialect) => {
   });
 });
 
+await eachDialect(describe, "demo Live Chat next to an operator's own set-up", (dialect) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(dialect, { PARLEY_DEMO: 'true' });
+  });
+  after(() => t.close());
+
+  it("leaves the operator's topics and agent alone: no topic added, no password claimed for their agent", async () => {
+    const project = await createProject(t.deps, { name: 'default', tier: 'free' });
+    await createTopic(t.deps, project.projectID, 'Billing');
+    await createAgent(t.deps, project.projectID, { email: DEMO_AGENT.email, fullName: 'Ann', password: 'the operator chose it', topicIds: [] });
+    const demo = await ensureDemoLivechat(t.deps);
+    assert.deepEqual(demo, { project: 'default', email: DEMO_AGENT.email, password: undefined, topics: ['Billing'] });
+    const login = await post(t.app, '/inbox/api/login', {}, { project: 'default', email: DEMO_AGENT.email, password: 'the operator chose it' });
+    assert.equal(login.status, 200, 'their password still signs them in');
+  });
+});
+
 describe('demo off (the default)', () => {
   let t: TestApp;
   before(async () => {
@@ -167,6 +212,7 @@ describe('demo off (the default)', () => {
       ['GET', '/demo'],
       ['POST', '/demo/ticket'],
       ['GET', '/demo/sdk.js'],
+      ['GET', '/demo/livechat.js'],
       ['GET', '/demo/users'],
     ] as const) {
       const res = await t.app.inject({ method, url, payload: method === 'POST' ? { name: 'Alice' } : undefined });
@@ -186,6 +232,36 @@ after(async () => {
 });
 
 const WAIT = { timeout: 15_000 };
+
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** What `serve --demo` prints about Live Chat (after its "listening" line). */
+async function livechatLines(server: Server) {
+  const pattern =
+    /^Live Chat: play a visitor at (\S+), and answer as the agent in another tab at (\S+)\n {2}Agent sign-in: project (\S+), email (\S+), password (\S+)$/m;
+  for (let waited = 0; ; waited += 50) {
+    const match = pattern.exec(server.stdout);
+    if (match) {
+      const [, visitorUrl, inboxUrl, project, email, password] = match as unknown as string[];
+      return { visitorUrl, inboxUrl, project, email, password: password as string };
+    }
+    if (waited > 15_000) assert.fail(`no Live Chat lines in:\n${server.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** pino writes JSON lines to stdout, beside the start lines: none of them, nor stderr, holds `secret`. */
+function assertNotLogged(server: Server, secret: string): void {
+  const logLines = server.stdout.split('\n').filter((line) => line.startsWith('{'));
+  assert.ok(logLines.length > 0, 'the server logged');
+  for (const line of [...logLines, server.stderr]) assert.ok(!line.includes(secret), `never in the logs: ${line.slice(0, 200)}`);
+}
+
+/** Nothing wider than the screen: the page never scrolls sideways. */
+async function assertFitsPhone(page: Page, when: string): Promise<void> {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.viewport.width, `${when}: scrollWidth ${width} > ${PHONE.viewport.width}`);
+}
 
 async function signIn(page: Page, name: string): Promise<void> {
   await page.locator('#name').fill(name);
@@ -305,19 +381,99 @@ await eachDialect(
       await bob.locator('#sign-in').waitFor(WAIT);
       assertNoPageErrors(bob);
     });
+
+    it('Live Chat tab: a visitor opens a case; the agent takes it in /inbox, replies, closes; the visitor sees it all and rates', async () => {
+      // What `npm start` sets up: a topic and the demo agent, whose password it prints.
+      const demo = await ensureDemoLivechat(t.deps);
+      assert.ok(demo?.password);
+      const browser = await (sharedBrowser as Promise<Browser>);
+      // The visitor on a phone, the agent in a browser of their own.
+      const visitor = await newUserPage(browser, `${url}?tab=livechat`, PHONE);
+      const agent = await newUserPage(browser, url.replace(/\/demo$/, '/inbox'));
+      try {
+        await visitor.locator('#lc-start').waitFor(WAIT);
+        await assertFitsPhone(visitor, 'Live Chat sign-up');
+        await visitor.locator('#lc-name').fill('Vera');
+        await visitor.locator('#lc-email').fill('vera@example.com');
+        await visitor.locator('#lc-topic').selectOption({ label: DEMO_TOPIC });
+        await visitor.locator('#lc-message').fill(LC_FIRST);
+        await visitor.locator('#lc-start-button').click();
+        await visitor.locator('#status[data-state="connected"]').waitFor(WAIT);
+        await visitor.locator('#lc-messages li.message.mine', { hasText: LC_FIRST }).waitFor(WAIT);
+        await visitor.locator('#lc-state', { hasText: 'Waiting for an agent' }).waitFor(WAIT);
+        const caseId = await visitor.locator('#lc-cases li.active').getAttribute('data-case-id');
+        assert.match(caseId ?? '', /^\d+$/);
+        await assertFitsPhone(visitor, 'Live Chat case');
+
+        // The agent signs in with what `npm start` printed, and takes the waiting case.
+        await agent.locator('#sign-in-form').waitFor(WAIT);
+        assert.equal(await agent.locator('#project').inputValue(), 'default');
+        await agent.locator('#email').fill(demo.email);
+        await agent.locator('#password').fill(demo.password);
+        await agent.locator('#sign-in-button').click();
+        await agent.locator('#status[data-state="connected"]').waitFor(WAIT);
+        await agent.locator(`li[data-case-id="${caseId}"]`, { hasText: 'Vera' }).click();
+        await agent.locator('#case-state', { hasText: 'waiting' }).waitFor(WAIT);
+        await agent.locator('#messages', { hasText: LC_FIRST }).waitFor(WAIT);
+        await agent.locator('#take').click();
+        await agent.locator('#case-state', { hasText: 'yours' }).waitFor(WAIT);
+        await visitor.locator('#lc-state', { hasText: `With ${DEMO_AGENT.fullName}` }).waitFor(WAIT);
+
+        // Typing both ways; the visitor writes (through case/send_message), the agent reads.
+        await visitor.locator('#lc-input').fill('Any news?');
+        await agent.locator('#typing', { hasText: 'Vera is typing' }).waitFor(WAIT);
+        await visitor.locator('#lc-input').press('Enter');
+        await agent.locator('#messages .msg.visitor', { hasText: 'Any news?' }).waitFor(WAIT);
+        await visitor.locator('#lc-messages li.message.mine[data-status="read"]', { hasText: 'Any news?' }).waitFor(WAIT);
+        await agent.locator('#reply').fill('Let me');
+        await visitor.locator('#lc-typing', { hasText: `${DEMO_AGENT.fullName} is typing` }).waitFor(WAIT);
+        await agent.locator('#reply').fill(LC_REPLY);
+        await agent.locator('#reply-form button[type="submit"]').click();
+        await visitor.locator('#lc-messages li.message:not(.mine)', { hasText: LC_REPLY }).waitFor(WAIT);
+        await visitor.locator('#lc-typing:empty').waitFor(WAIT);
+        // The visitor has the case open: the reply is read, and the inbox says so.
+        await agent.locator('#messages .msg.agent', { hasText: LC_REPLY }).locator('.meta', { hasText: 'read' }).waitFor(WAIT);
+
+        // The agent closes: the visitor sees the case closed and is asked to rate.
+        await agent.locator('#close').click();
+        await agent.locator('#case-state', { hasText: 'closed' }).waitFor(WAIT);
+        await visitor.locator('#lc-state', { hasText: 'Closed' }).waitFor(WAIT);
+        await visitor.locator('#lc-messages li.message.system[data-type="3001"]').waitFor(WAIT);
+        assert.ok(await visitor.locator('#lc-composer').isHidden(), 'a closed case takes no more messages');
+        await visitor.locator('#lc-rate').waitFor(WAIT);
+        await assertFitsPhone(visitor, 'Live Chat rating');
+        await visitor.locator('#lc-stars button[data-rating="5"]').click();
+        await visitor.locator('#lc-note').fill('Quick and kind');
+        await visitor.locator('#lc-rate-button').click();
+        await visitor.locator('#lc-rated', { hasText: 'you rated this case ★★★★★' }).waitFor(WAIT);
+        await visitor.locator('#lc-messages li.message.system[data-type="3004"]').waitFor(WAIT);
+
+        // A reload keeps the visitor's session and the case; the Chat tab is another session.
+        await visitor.reload();
+        await visitor.locator('#lc-rated', { hasText: '★★★★★' }).waitFor(WAIT);
+        await visitor.locator('#lc-messages li.message', { hasText: LC_REPLY }).waitFor(WAIT);
+        // A new case: the agent is online now, so it is theirs at once; the visitor may end it too.
+        await visitor.locator('#lc-new').click();
+        assert.ok(await visitor.locator('#lc-name').isHidden(), 'a signed-in visitor is not asked who they are again');
+        await visitor.locator('#lc-message').fill('One more thing');
+        await visitor.locator('#lc-start-button').click();
+        await visitor.locator('#lc-state', { hasText: `With ${DEMO_AGENT.fullName}` }).waitFor(WAIT);
+        assert.equal(await visitor.locator('#lc-cases li[data-case-id]').count(), 2);
+        await visitor.locator('#lc-close').click();
+        await visitor.locator('#lc-rate').waitFor(WAIT);
+        await visitor.locator('#tabs a[data-tab="chat"]').click();
+        await visitor.locator('#sign-in').waitFor(WAIT);
+        for (const page of [visitor, agent]) assertNoPageErrors(page);
+      } finally {
+        await visitor.context().close();
+        await agent.context().close();
+      }
+    });
   },
 );
 
 // ---------------------------------------------------------------------------------------------
 // On a phone, and across a restart of the server process (`parley serve --demo`, same port and data)
-
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-
-/** Nothing wider than the screen: the page never scrolls sideways. */
-async function assertFitsPhone(page: Page, when: string): Promise<void> {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= PHONE.viewport.width, `${when}: scrollWidth ${width} > ${PHONE.viewport.width}`);
-}
 
 await eachDialect(
   (name, options, fn) => describe(name, { skip: hasBrowser ? options.skip : 'chromium missing' }, fn),
@@ -345,6 +501,13 @@ await eachDialect(
       server = serve('0');
       const base = await server.listening();
       const port = new URL(base).port;
+      // `npm start` says how to play Live Chat: both URLs, and the demo agent's sign-in.
+      const printed = await livechatLines(server);
+      assert.equal(printed.visitorUrl, `${base}/demo?tab=livechat`);
+      assert.equal(printed.inboxUrl, `${base}/inbox`);
+      assert.deepEqual([printed.project, printed.email], ['default', DEMO_AGENT.email]);
+      const login = await postJson(`${base}/inbox/api/login`, {}, { project: printed.project, email: printed.email, password: printed.password });
+      assert.equal(login.status, 200, 'the printed password signs the agent in');
       sharedBrowser ??= launchBrowser();
       const browser = await sharedBrowser;
       [alice, bob] = await Promise.all([newUserPage(browser, `${base}/demo`, PHONE), newUserPage(browser, `${base}/demo`, PHONE)]);
@@ -382,10 +545,12 @@ await eachDialect(
 
       // The server process stops and starts again on the same port and data; the tabs stay open.
       await alice.evaluate(() => Object.assign(window, { beforeRestart: true }));
+      assertNotLogged(server, printed.password);
       assert.deepEqual(await server.stop(), { code: 0, signal: null }, server.stderr);
       await alice.locator('#status[data-state="disconnected"]').waitFor(WAIT);
       server = serve(port);
       await server.listening();
+      assert.equal((await livechatLines(server)).password, printed.password, 'the same password at each start');
       await alice.locator('#status[data-state="connected"]').waitFor({ timeout: 30_000 });
       await bob.locator('#status[data-state="connected"]').waitFor({ timeout: 30_000 });
       assert.equal(await alice.evaluate(() => (window as { beforeRestart?: boolean }).beforeRestart), true, 'the same page: not reloaded');
@@ -399,6 +564,7 @@ await eachDialect(
       await bob.locator('#send').click();
       await bubble(alice, REPLY).waitFor(WAIT);
       assert.ok(await banner.isHidden(), 'no error came of the restart');
+      assertNotLogged(server, printed.password);
       // The browser logs the refused sockets while the server was away; the page itself threw nothing.
       for (const page of [alice, bob])
         assert.deepEqual(

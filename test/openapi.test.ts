@@ -52,7 +52,7 @@ it('documents the demo routes when the demo is on (and only then)', async () => 
       assert.ok(op?.summary && op.responses?.['200'], `${method} ${url} is documented`);
     }
     const demoPaths = Object.keys(demoDoc.paths).filter((p) => p.startsWith('/demo'));
-    assert.deepEqual(demoPaths.sort(), ['/demo', '/demo/page.js', '/demo/sdk.js', '/demo/ticket', '/demo/users']);
+    assert.deepEqual(demoPaths.sort(), ['/demo', '/demo/livechat.js', '/demo/page.js', '/demo/sdk.js', '/demo/ticket', '/demo/users']);
     assert.deepEqual(
       Object.keys(doc.paths).filter((p) => p.startsWith('/demo')),
       [],

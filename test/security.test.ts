@@ -25,6 +25,7 @@ const TABLE: Readonly<Record<string, Realm>> = {
   'GET /demo': 'public',
   'GET /demo/sdk.js': 'public',
   'GET /demo/page.js': 'public',
+  'GET /demo/livechat.js': 'public',
   'POST /demo/ticket': 'public',
   'GET /demo/users': 'public',
   'GET /inbox': 'public',
@@ -200,7 +201,7 @@ await eachDialect(describe, 'security suite', (dialect) => {
     // The demo's page files (built at install time, maybe not here): stand-ins, so its routes answer 200.
     assets = mkdtempSync(join(tmpdir(), 'parley-sec-'));
     writeFileSync(join(assets, 'index.html'), '<script>const config = "__PARLEY_DEMO_CONFIG__";</script>');
-    for (const name of ['sdk.js', 'page.js']) writeFileSync(join(assets, name), '// stand-in');
+    for (const name of ['sdk.js', 'page.js', 'livechat.js']) writeFileSync(join(assets, name), '// stand-in');
     t = await createTestApp(dialect, { PARLEY_DEMO: 'true' }, undefined, { demoAssets: assets, inboxAssets: assets });
     await createProject(t.deps, { name: 'default', tier: 'free' });
     cr = await makeCredentials(t);

@@ -4,13 +4,29 @@ import { createDeps } from '../compose.ts';
 import type { Deps } from '../deps.ts';
 import { createLogger } from '../logging.ts';
 import { buildServer } from '../server.ts';
+import { type DemoLivechat, ensureDemoLivechat } from '../services/demo-livechat.ts';
 import { ensureDefaultProject } from '../services/projects.ts';
 import { type Tracing, startTracing } from '../tracing/start.ts';
 import { VERSION } from '../version.ts';
-import { type Command, parseFlags } from './context.ts';
+import { type Command, type Output, parseFlags } from './context.ts';
 import { printCreatedProject } from './project-create.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * How to play both sides of Live Chat. The demo agent's password is printed at every start (to stdout,
+ * never through the logger): the demo keeps it sealed so that a new user who restarts still can sign in.
+ */
+function printDemoLivechat(io: Output, base: string, livechat: DemoLivechat | undefined): void {
+  if (livechat === undefined) {
+    io.out(`Live Chat agents: open ${base}/inbox and sign in (create agents with \`parley agent create\`).`);
+    return;
+  }
+  io.out(`Live Chat: play a visitor at ${base}/demo?tab=livechat, and answer as the agent in another tab at ${base}/inbox`);
+  const password = livechat.password ?? '(the one chosen when this agent was created: the demo does not hold it)';
+  io.out(`  Agent sign-in: project ${livechat.project}, email ${livechat.email}, password ${password}`);
+  io.out(`  Topics: ${livechat.topics.join(', ')}`);
+}
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 export const serve: Command = async (ctx) => {
@@ -35,6 +51,7 @@ export const serve: Command = async (ctx) => {
   }
   // Any failure before listening closes what is open: an open pool or Redis client would keep the process alive.
   let app: FastifyInstance | undefined;
+  let livechat: DemoLivechat | undefined;
   try {
     if (values.bootstrap) {
       const created = await ensureDefaultProject(deps);
@@ -43,6 +60,8 @@ export const serve: Command = async (ctx) => {
         printCreatedProject(ctx.io, created);
       }
     }
+    // With the demo, Live Chat is playable at once: a topic and an agent in the demo's project.
+    if (config.demo) livechat = await ensureDemoLivechat(deps);
     app = await buildServer(deps, {
       bodyLimit: config.bodyLimit,
       trustProxy: config.trustProxy,
@@ -63,8 +82,7 @@ export const serve: Command = async (ctx) => {
   if (config.demo) {
     ctx.io.out(`Demo on: open http://${config.host}:${port}/demo in two tabs and sign in as two people.`);
     ctx.io.out('  It hands out auth tickets to anyone who asks: never turn it on in production.');
-    // With the demo (what `npm start` runs): a new user also learns where the agents' inbox is.
-    ctx.io.out(`Live Chat agents: open http://${config.host}:${port}/inbox and sign in (create agents with \`parley agent create\`).`);
+    printDemoLivechat(ctx.io, `http://${config.host}:${port}`, livechat);
   }
 
   return new Promise<number>((resolve) => {

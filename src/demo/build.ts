@@ -47,12 +47,14 @@ async function failOnProblems(esbuild: Esbuild, what: string, result: { errors?:
  * A page's files next to the SDK bundle. Its script is served as written (comments and all, for whoever
  * reads the source); esbuild parses it first, so a syntax error fails the build here, not in a browser.
  */
-async function writePage(esbuild: Esbuild, source: string, out: string, sdk: Uint8Array): Promise<void> {
-  const script = await readFile(join(source, 'page.js'), 'utf8');
-  const name = `src/${source.split(/[\\/]/).at(-1)}/page.js`;
-  await failOnProblems(esbuild, name, await esbuild.transform(script, { loader: 'js', sourcefile: name, logLevel: 'silent' }));
+async function writePage(esbuild: Esbuild, source: string, out: string, sdk: Uint8Array, scripts: readonly string[]): Promise<void> {
+  for (const file of scripts) {
+    const script = await readFile(join(source, file), 'utf8');
+    const name = `src/${source.split(/[\\/]/).at(-1)}/${file}`;
+    await failOnProblems(esbuild, name, await esbuild.transform(script, { loader: 'js', sourcefile: name, logLevel: 'silent' }));
+    await writeFile(join(out, file), script);
+  }
   await writeFile(join(out, 'sdk.js'), sdk);
-  await writeFile(join(out, 'page.js'), script);
   await writeFile(join(out, 'index.html'), await readFile(join(source, 'page.html')));
 }
 
@@ -82,11 +84,12 @@ async function main(): Promise<void> {
   await failOnProblems(esbuild, SDK, sdk);
   const bundle = sdk.outputFiles[0];
   if (sdk.outputFiles.length !== 1 || bundle === undefined) throw new Error(`esbuild produced ${sdk.outputFiles.length} files for ${SDK}, expected 1`);
-  await writePage(esbuild, SOURCE, OUT, bundle.contents);
+  // The demo's two tabs: Chat (page.js) and Live Chat (livechat.js).
+  await writePage(esbuild, SOURCE, OUT, bundle.contents, ['page.js', 'livechat.js']);
   // The agents' inbox (/inbox) uses the same SDK bundle for its chat socket.
   await rm(INBOX_OUT, { recursive: true, force: true });
   await mkdir(INBOX_OUT, { recursive: true });
-  await writePage(esbuild, INBOX_SOURCE, INBOX_OUT, bundle.contents);
+  await writePage(esbuild, INBOX_SOURCE, INBOX_OUT, bundle.contents, ['page.js']);
   console.log(
     `parley: demo and inbox pages built into dist/demo/public/ and dist/inbox/public/ (${SDK} ${version}, ${Math.round(bundle.contents.length / 1024)} KB)`,
   );

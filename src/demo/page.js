@@ -3,6 +3,8 @@
 // app makes (init → ticket → authenticateWithAuthTicket → getUpdatedRoomList → connect → listeners).
 (() => {
   'use strict';
+  // The page's other tab, Live Chat, is demo/livechat.js's (page.html picks the tab).
+  if (document.documentElement.dataset.tab !== 'chat') return;
 
   const { taptalk, tapCoreRoomListManager, tapCoreChatRoomManager, tapCoreMessageManager } = window.TapTalkSDK;
   const config = JSON.parse(document.getElementById('demo-config').textContent);

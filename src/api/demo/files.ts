@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 /** dist/demo/public/ of this checkout, from src/api/demo/ (tsx) and dist/api/demo/ (compiled) alike. */
 export const DEMO_ASSETS_DIR = fileURLToPath(new URL('../../../dist/demo/public/', import.meta.url));
 
-export type DemoAssetName = 'index.html' | 'page.js' | 'sdk.js';
+export type DemoAssetName = 'index.html' | 'page.js' | 'livechat.js' | 'sdk.js';
 
 export const ASSET_TYPES: Record<DemoAssetName, string> = {
   'index.html': 'text/html; charset=utf-8',
   'page.js': 'text/javascript; charset=utf-8',
+  'livechat.js': 'text/javascript; charset=utf-8',
   'sdk.js': 'text/javascript; charset=utf-8',
 };
 

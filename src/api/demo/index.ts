@@ -19,6 +19,7 @@ export async function demoApi(app: FastifyInstance, deps: Deps, assetsDir: strin
   app.route(demoPage(keys, assets));
   app.route(demoScript(assets, 'sdk.js'));
   app.route(demoScript(assets, 'page.js'));
+  app.route(demoScript(assets, 'livechat.js'));
   app.route(demoTicket(deps, keys));
   app.route(demoUsers(deps, keys));
 }
