@@ -405,7 +405,7 @@ await eachDialect(
         assert.match(caseId ?? '', /^\d+$/);
         await assertFitsPhone(visitor, 'Live Chat case');
 
-        // The agent signs in with what `npm start` printed, and takes the waiting case.
+        // The agent signs in with what `npm start` printed; coming online, they are given the waiting case.
         await agent.locator('#sign-in-form').waitFor(WAIT);
         assert.equal(await agent.locator('#project').inputValue(), 'default');
         await agent.locator('#email').fill(demo.email);
@@ -413,9 +413,7 @@ await eachDialect(
         await agent.locator('#sign-in-button').click();
         await agent.locator('#status[data-state="connected"]').waitFor(WAIT);
         await agent.locator(`li[data-case-id="${caseId}"]`, { hasText: 'Vera' }).click();
-        await agent.locator('#case-state', { hasText: 'waiting' }).waitFor(WAIT);
         await agent.locator('#messages', { hasText: LC_FIRST }).waitFor(WAIT);
-        await agent.locator('#take').click();
         await agent.locator('#case-state', { hasText: 'yours' }).waitFor(WAIT);
         await visitor.locator('#lc-state', { hasText: `With ${DEMO_AGENT.fullName}` }).waitFor(WAIT);
 

@@ -1,7 +1,7 @@
 // The messages table as the outbox of `message.sent` on SQLite: a cursor says up to which message id
 // the dispatcher has written deliveries (migration 0016). SQLite has one writer, so ids grow in commit
 // order and nothing committed can appear behind the cursor.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../storage/schema.ts';
 
 const NAME = 'message.sent';
@@ -20,6 +20,25 @@ export async function readCursor(db: Kysely<DB>): Promise<number> {
 
 export async function moveCursor(db: Kysely<DB>, lastId: number): Promise<void> {
   await db.updateTable('webhook_cursors').set({ last_id: lastId }).where('name', '=', NAME).execute();
+}
+
+/** Whether any live endpoint of any project hears `message.sent` (the table is small). */
+export async function anyMessageListener(db: Kysely<DB>): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('deleted_at', 'is', null)
+    .where('events', 'like', '%"message.sent"%')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Moves the cursor past every stored message (nobody listens: nothing to announce). */
+export async function skipToNewest(db: Kysely<DB>): Promise<void> {
+  // Changing nothing when nothing is new: an idle node's rounds write nothing.
+  const newest = sql`(select coalesce(max(id), 0) from messages)`;
+  await sql`update webhook_cursors set last_id = ${newest} where name = ${NAME} and last_id < ${newest}`.execute(db);
 }
 
 /** The next `limit` messages after the cursor, oldest first. */
