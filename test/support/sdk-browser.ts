@@ -159,6 +159,8 @@ export async function startSdkPage(): Promise<SdkPageServer> {
 /**
  * One browser and one SDK page server for a whole test file, started on first use and closed after
  * the file's tests. Call at the top level of the file; `await harness()` where they are needed.
+ * Declare the file's suites with no await between them: node:test runs this root `after` once the
+ * suites declared so far are done, and a suite declared later would start a browser nothing closes.
  */
 export function sharedHarness(): () => Promise<{ browser: Browser; sdkPage: SdkPageServer }> {
   let shared: Promise<{ browser: Browser; sdkPage: SdkPageServer }> | undefined;
