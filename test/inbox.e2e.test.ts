@@ -20,15 +20,12 @@ import {
   type SdkPage,
   type SdkRecord,
   browserAvailable,
-  callbackReports,
-  callbackSuccess,
   installSdkRecorder,
   newUserPage,
   runInPage,
-  sdkInit,
   sharedHarness,
+  signInThroughSdk,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 import { WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -128,14 +125,8 @@ for (const backend of BACKENDS) {
       const visitorPage = await newUserPage(browser, sdkPage.url);
       pages.push(visitorPage);
       await installSdkRecorder(visitorPage);
-      await sdkInit(visitorPage, configs.data.tapTalk.appKeyID, configs.data.tapTalk.appKeySecret, configs.data.tapTalk.apiURL);
-      await waitForProjectConfigs(visitorPage);
-      await runInPage(visitorPage, 'auth', (sdk, cb, ticket: string) => sdk.taptalk.authenticateWithAuthTicket(ticket, true, cb), chatTicket.data.ticket);
-      await callbackReports(visitorPage, 'auth', 2);
-      await runInPage(visitorPage, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      await callbackSuccess(visitorPage, 'roomList');
-      await runInPage(visitorPage, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
-      await callbackSuccess(visitorPage, 'connect');
+      const { appKeyID, appKeySecret, apiURL } = configs.data.tapTalk;
+      await signInThroughSdk(visitorPage, { appKeyID, appKeySecret, base: apiURL, ticket: chatTicket.data.ticket });
       const visitorUserID: string = await visitorPage.evaluate(() => (globalThis as SdkGlobal).TapTalkSDK.taptalk.getTaptalkActiveUser().userID);
 
       // The agent at /inbox (of the other node), in a context of their own; phone-sized.
