@@ -19,16 +19,14 @@ import {
   type SdkPage,
   type SdkRecord,
   browserAvailable,
-  callbackReports,
   callbackSuccess as success,
   installSdkRecorder,
   sharedHarness,
+  signInThroughSdk,
   newUserPage,
   readSdkRecord,
   runInPage as run,
-  sdkInit,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 import { BACKENDS, type Backend } from './support/e2e-backends.ts';
 
@@ -103,25 +101,14 @@ for (const backend of BACKENDS) {
       const page = await newUserPage(browser, pageUrl);
       pages.push(page);
       await installSdkRecorder(page);
-      await sdkInit(page, b.appKey.id, b.appKey.secret, base);
-      await waitForProjectConfigs(page);
       const { userID, ticket } = await requestTicketAt(base, b.serverKeyHeader, name, xcUserID);
-
-      await run(page, 'auth', (sdk, cb, t: string) => sdk.taptalk.authenticateWithAuthTicket(t, true, cb), ticket);
-      const auth = await callbackReports(page, 'auth', 2);
-      assert.deepEqual(auth, [
-        { kind: 'success', args: ['Request access token success'] },
-        { kind: 'success', args: [] },
-      ]);
+      const roomList = (await signInThroughSdk(page, { appKeyID: b.appKey.id, appKeySecret: b.appKey.secret, base, ticket })) as Record<
+        string,
+        { lastMessage: Msg; unreadCount: number }
+      >;
       const active = await page.evaluate(() => (globalThis as SdkGlobal).TapTalkSDK.taptalk.getTaptalkActiveUser());
       assert.equal(active.userID, userID);
       assert.equal(active.fullname, name);
-
-      await run(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      const [roomList] = await success(page, 'roomList');
-
-      await run(page, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
-      assert.deepEqual(await success(page, 'connect'), ['Successfully connected to TapTalk.io server']);
       return { person: { name, base, xcUserID, userID, page }, roomList };
     }
 

@@ -24,16 +24,14 @@ import {
   type SdkPage,
   type SdkRecord,
   browserAvailable,
-  callbackReports,
   callbackSuccess as success,
   installSdkRecorder,
   newUserPage,
   readSdkRecord,
   runInPage as run,
-  sdkInit,
   sharedHarness,
+  signInThroughSdk,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 import { type ServerProcess, sleep } from './torture/support.ts';
 
@@ -162,18 +160,9 @@ describe('deploy/nginx.conf: TLS in front of two nodes on PostgreSQL + Redis, th
     const page = await newUserPage(browser, pageUrl, { ignoreHTTPSErrors: true });
     pages.push(page);
     await installSdkRecorder(page);
-    await sdkInit(page, backend.appKey.id, backend.appKey.secret, base);
-    await waitForProjectConfigs(page);
     const { userID, ticket } = await ticketFor(name, xcUserID);
-    await run(page, 'auth', (sdk, cb, t: string) => sdk.taptalk.authenticateWithAuthTicket(t, true, cb), ticket);
-    assert.deepEqual(await callbackReports(page, 'auth', 2), [
-      { kind: 'success', args: ['Request access token success'] },
-      { kind: 'success', args: [] },
-    ]);
-    if (loadRoomList) {
-      await run(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      await success(page, 'roomList');
-    }
+    // The socket is opened by connectLikeAnApp.
+    await signInThroughSdk(page, { appKeyID: backend.appKey.id, appKeySecret: backend.appKey.secret, base, ticket, roomList: loadRoomList, connect: false });
     return { name, xcUserID, userID, page };
   }
 

@@ -18,15 +18,13 @@ import {
   type SdkPage,
   type SdkRecord,
   browserAvailable,
-  callbackReports,
   callbackSuccess as success,
   installSdkRecorder,
   newUserPage,
   runInPage as run,
-  sdkInit,
   sharedHarness,
+  signInThroughSdk,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 
 interface Msg {
@@ -115,8 +113,6 @@ for (const backend of BACKENDS) {
       const page = await newUserPage(browser, pageUrl);
       pages.push(page);
       await installSdkRecorder(page);
-      await sdkInit(page, b.appKey.id, b.appKey.secret, base);
-      await waitForProjectConfigs(page);
       const res = await fetch(`${base}/v1/server/auth_ticket/request`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'server-key': b.serverKeyHeader },
@@ -130,15 +126,7 @@ for (const backend of BACKENDS) {
         }),
       });
       const { data } = (await res.json()) as { data: { userID: string; ticket: string } };
-      await run(page, 'auth', (sdk, cb, t: string) => sdk.taptalk.authenticateWithAuthTicket(t, true, cb), data.ticket);
-      assert.deepEqual(
-        (await callbackReports(page, 'auth', 2)).map((r) => r.kind),
-        ['success', 'success'],
-      );
-      await run(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      await success(page, 'roomList');
-      await run(page, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
-      await success(page, 'connect');
+      await signInThroughSdk(page, { appKeyID: b.appKey.id, appKeySecret: b.appKey.secret, base, ticket: data.ticket });
       return { name, userID: data.userID, page };
     }
 

@@ -22,8 +22,8 @@ import {
   runInPage as run,
   sdkInit,
   sharedHarness,
+  signInThroughSdk,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 
 /** A message as the SDK hands it to listeners and callbacks (body already decrypted). */
@@ -124,19 +124,8 @@ for (const backend of BACKENDS) {
           onContactUnblocked: (user: { userID: string }) => rec.unblocked.push(copy({ userID: user.userID })),
         });
       });
-      await sdkInit(page, b.appKey.id, b.appKey.secret, base);
-      await waitForProjectConfigs(page);
       const { userID, ticket } = await ticketWithPhone(base, b.serverKeyHeader, name, `${name.toLowerCase()}-${tag}`, phone);
-      await run(page, 'auth', (sdk, cb, t: string) => sdk.taptalk.authenticateWithAuthTicket(t, true, cb), ticket);
-      assert.deepEqual(
-        (await callbackReports(page, 'auth', 2)).map((r) => r.kind),
-        ['success', 'success'],
-      );
-      // The room list first: until it is set up, the SDK hands socket messages on undecrypted.
-      await run(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      await success(page, 'roomList');
-      await run(page, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
-      await success(page, 'connect');
+      await signInThroughSdk(page, { appKeyID: b.appKey.id, appKeySecret: b.appKey.secret, base, ticket });
       return { name, base, userID, page };
     }
 

@@ -22,10 +22,9 @@ import {
   installSdkRecorder,
   newUserPage,
   runInPage as run,
-  sdkInit,
   sharedHarness,
+  signInThroughSdk,
   untilRecorded,
-  waitForProjectConfigs,
 } from './support/sdk-browser.ts';
 
 /** A message as the SDK hands it to listeners and callbacks (body and data already decrypted). */
@@ -109,18 +108,8 @@ for (const backend of BACKENDS) {
         g.__deletedRooms = [];
         g.TapTalkSDK.tapCoreRoomListManager.addRoomListListener({ onChatRoomDeleted: (roomID: string) => g.__deletedRooms.push(roomID) });
       });
-      await sdkInit(page, b.appKey.id, b.appKey.secret, base);
-      await waitForProjectConfigs(page);
       const { userID, ticket: t } = await ticket(base, b.serverKeyHeader, name, `${name.toLowerCase()}-${tag}`);
-      await run(page, 'auth', (sdk, cb, x: string) => sdk.taptalk.authenticateWithAuthTicket(x, true, cb), t);
-      assert.deepEqual(
-        (await callbackReports(page, 'auth', 2)).map((r) => r.kind),
-        ['success', 'success'],
-      );
-      await run(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
-      await success(page, 'roomList');
-      await run(page, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
-      await success(page, 'connect');
+      await signInThroughSdk(page, { appKeyID: b.appKey.id, appKeySecret: b.appKey.secret, base, ticket: t });
       return { name, base, userID, page };
     }
 

@@ -95,10 +95,11 @@ export function spawnParley(args: string[], options: { env?: Record<string, stri
   return track(spawn(process.execPath, [BIN, ...args], { cwd: WORK_DIR, env: { ...CHILD_ENV, ...options.env }, stdio: [stdin, 'pipe', 'pipe'] }));
 }
 
-/** Runs one command to completion (killed after `timeoutMs`). */
-export function parley(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Run> {
+/** Runs one command to completion (killed after `timeoutMs`); `input` is written to its standard input (a password). */
+export function parley(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}, input?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawnParley(args, { env });
+    const child = spawnParley(args, { env, stdin: input !== undefined });
+    child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

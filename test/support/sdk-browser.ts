@@ -5,17 +5,18 @@
 //
 // Typical use:
 //   const hasBrowser = browserAvailable();               // top level: throws under CI if missing
+//   const harness = sharedHarness();                     // top level: one browser for the file
 //   describe('...', { skip: !hasBrowser }, () => {
-//     before: sdkPage = await startSdkPage(); browser = await launchBrowser();
-//     it: const page = await newUserPage(browser, sdkPage.url);   // one per simulated user
-//         await sdkInit(page, appKeyID, appKeySecret, apiBaseUrl);
-//         await waitForProjectConfigs(page);
-//         ... page.evaluate(...) ...; assert.deepEqual(page.errors, []);
-//     after: await browser.close(); await sdkPage.close();
+//     it: const { browser, sdkPage } = await harness();
+//         const page = await newUserPage(browser, sdkPage.url);   // one per simulated user
+//         await installSdkRecorder(page);                          // and any listeners of the suite's own
+//         await signInThroughSdk(page, { appKeyID, appKeySecret, base, ticket });
+//         ... runInPage / untilRecorded ...; assert.deepEqual(page.errors, []);
 //   });
 //
 // Code passed to `page.evaluate` runs in the page, not in Node: it must be self-contained and
 // reaches the SDK through `globalThis.TapTalkSDK` (typed loosely; no DOM lib in tsconfig).
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -159,6 +160,8 @@ export async function startSdkPage(): Promise<SdkPageServer> {
 /**
  * One browser and one SDK page server for a whole test file, started on first use and closed after
  * the file's tests. Call at the top level of the file; `await harness()` where they are needed.
+ * Declare the file's suites with no await between them: node:test runs this root `after` once the
+ * suites declared so far are done, and a suite declared later would start a browser nothing closes.
  */
 export function sharedHarness(): () => Promise<{ browser: Browser; sdkPage: SdkPageServer }> {
   let shared: Promise<{ browser: Browser; sdkPage: SdkPageServer }> | undefined;
@@ -374,4 +377,43 @@ export async function callbackSuccess(page: SdkPage, label: string, timeoutMs?: 
   const [first] = await callbackReports(page, label, 1, timeoutMs);
   if (first?.kind !== 'success') throw new Error(`callback '${label}' reported ${JSON.stringify(first)}, not success`);
   return first.args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in, as every app on the SDK does
+
+export interface SdkSignIn {
+  appKeyID: string;
+  appKeySecret: string;
+  /** Where the SDK's API is. */
+  base: string;
+  /** An auth ticket for the user (from the server API, or Live Chat's request_auth_ticket). */
+  ticket: string;
+  /** Load the room list (default true): until it is set up, the SDK hands socket messages on undecrypted. */
+  roomList?: boolean;
+  /** Open the socket (default true; needs the room list). */
+  connect?: boolean;
+}
+
+/**
+ * The SDK's sign-in on a page whose recorder and listeners are installed: init against `base`, the
+ * project configs, the ticket redeemed (both of the SDK's success callbacks), the room list and the
+ * socket. Resolves to the room list the SDK answered (`undefined` when not loaded).
+ */
+export async function signInThroughSdk(page: SdkPage, o: SdkSignIn): Promise<Record<string, any> | undefined> {
+  await sdkInit(page, o.appKeyID, o.appKeySecret, o.base);
+  await waitForProjectConfigs(page);
+  await runInPage(page, 'auth', (sdk, cb, ticket: string) => sdk.taptalk.authenticateWithAuthTicket(ticket, true, cb), o.ticket);
+  assert.deepEqual(await callbackReports(page, 'auth', 2), [
+    { kind: 'success', args: ['Request access token success'] },
+    { kind: 'success', args: [] },
+  ]);
+  if (o.roomList === false) return undefined;
+  await runInPage(page, 'roomList', (sdk, cb) => sdk.tapCoreRoomListManager.getUpdatedRoomList(cb));
+  const [roomList] = await callbackSuccess(page, 'roomList');
+  if (o.connect !== false) {
+    await runInPage(page, 'connect', (sdk, cb) => sdk.taptalk.connect(cb));
+    assert.deepEqual(await callbackSuccess(page, 'connect'), ['Successfully connected to TapTalk.io server']);
+  }
+  return roomList;
 }

@@ -39,9 +39,11 @@ export async function ensureBuilt(): Promise<void> {
 /** Generous brute-force limits: the suites send wrong credentials on purpose from one address. */
 const BASE_ENV = { PARLEY_LOG_LEVEL: 'warn', PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000', PARLEY_AUTH_FAILURES_PER_KEY: '1000000' };
 
-export async function createProject(databaseUrl: string): Promise<CreatedProject> {
+/** `env`: settings added to the command's environment (e.g. the deployment's PARLEY_TICKET_SECRET). */
+export async function createProject(databaseUrl: string, env: Record<string, string> = {}): Promise<CreatedProject> {
   const { stdout } = await run(process.execPath, [BIN, 'project', 'create', '--name', 'torture', '--tier', 'free', '--json', '--database', databaseUrl], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
   });
   return JSON.parse(stdout) as CreatedProject;
 }
