@@ -62,3 +62,16 @@ export function caseView(c: Case, ctx: CaseContext) {
     deletedTime: 0,
   };
 }
+
+/** The case's contact as the inbox and the case webhooks show it (what `sync_contact` keeps). */
+export function caseContact(c: Case, ctx: CaseContext) {
+  const contact = ctx.contact;
+  return {
+    userID: c.contactId,
+    fullName: contact?.fullName ?? '',
+    alias: contact?.alias ?? '',
+    email: contact?.email ?? '',
+    phone: contact?.phone ?? '',
+    customerUserID: contact?.customerUserID ?? '',
+  };
+}

@@ -8,20 +8,8 @@ import type { Deps } from '../deps.ts';
 import type { Case } from '../repos/cases.ts';
 import type { WebhookEndpoint } from '../repos/webhooks.ts';
 import type { DB } from '../storage/schema.ts';
-import { type CaseContext, caseContext, caseView } from './case-views.ts';
+import { type CaseContext, caseContact, caseContext, caseView } from './case-views.ts';
 import { type WebhookEvent, announce, subscribers } from './webhooks.ts';
-
-function contactOf(c: Case, ctx: CaseContext) {
-  const contact = ctx.contact;
-  return {
-    userID: c.contactId,
-    fullName: contact?.fullName ?? '',
-    alias: contact?.alias ?? '',
-    email: contact?.email ?? '',
-    phone: contact?.phone ?? '',
-    customerUserID: contact?.customerUserID ?? '',
-  };
-}
 
 export function caseResolvedBody(c: Case, ctx: CaseContext) {
   const view = caseView(c, ctx);
@@ -48,7 +36,7 @@ export function caseResolvedBody(c: Case, ctx: CaseContext) {
       firstResponseTime: c.firstResponseAt ?? 0,
       resolvedTime: c.closedAt ?? 0,
       tapTalkXCRoomID: view.tapTalkXCRoomID,
-      contact: contactOf(c, ctx),
+      contact: caseContact(c, ctx),
     },
   };
 }
@@ -63,7 +51,7 @@ export function caseEventBody(event: CaseEvent, c: Case, ctx: CaseContext, extra
   return {
     organizationID: c.projectId,
     type: `case_${name}`,
-    [`case${name[0]?.toUpperCase()}${name.slice(1)}`]: { ...caseView(c, ctx), agentEmail: agent?.email ?? '', contact: contactOf(c, ctx), ...extra },
+    [`case${name[0]?.toUpperCase()}${name.slice(1)}`]: { ...caseView(c, ctx), agentEmail: agent?.email ?? '', contact: caseContact(c, ctx), ...extra },
   };
 }
 

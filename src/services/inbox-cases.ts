@@ -8,7 +8,7 @@ import { type Case, findCase, listOpenCases, unreadCountsIn } from '../repos/cas
 import type { StoredMessage } from '../repos/messages.ts';
 import * as messages from '../repos/messages.ts';
 import { type Agent, listAgents } from '../repos/livechat.ts';
-import { type CaseContext, caseContext, caseRoomId, caseView } from './case-views.ts';
+import { type CaseContext, caseContact, caseContext, caseRoomId, caseView } from './case-views.ts';
 
 /** The most open cases one list shows (oldest first: the longest-waiting visitors). */
 const LIST_LIMIT = 200;
@@ -37,19 +37,7 @@ function messageView(m: StoredMessage, c: Case, ctx: CaseContext, names: Names) 
 }
 
 function inboxCaseView(c: Case, ctx: CaseContext, agent: Agent) {
-  const contact = ctx.contact;
-  return {
-    ...caseView(c, ctx),
-    mine: c.agentId === agent.id,
-    contact: {
-      userID: c.contactId,
-      fullName: contact?.fullName ?? '',
-      alias: contact?.alias ?? '',
-      email: contact?.email ?? '',
-      phone: contact?.phone ?? '',
-      customerUserID: contact?.customerUserID ?? '',
-    },
-  };
+  return { ...caseView(c, ctx), mine: c.agentId === agent.id, contact: caseContact(c, ctx) };
 }
 
 /** Open cases of the topics the agent serves, grouped by topic; each with its newest message and unread count. */
