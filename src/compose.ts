@@ -10,9 +10,10 @@ import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
 import { localStore } from './files/store.ts';
 import { createLogger } from './logging.ts';
-import { createMetrics, observeBrokerLink, observePool, observeWriteBatches } from './metrics.ts';
+import { createMetrics, observeBrokerLink, observePool, observeSessionBatches, observeWriteBatches } from './metrics.ts';
 import { findKeysRevoked } from './repos/projects.ts';
 import { findSessionsRevoked } from './repos/sessions.ts';
+import { sessionBatches } from './repos/session-batches.ts';
 import { createAuthCache } from './security/auth-cache.ts';
 import { memoryAuthGuard, redisAuthGuard } from './security/auth-guard.ts';
 import { createSecretBox } from './security/secret-box.ts';
@@ -147,6 +148,7 @@ export async function createDeps(
       // A job runs in the batch's transaction, started from the first job's context: each keeps its own.
       bind: tracer === undefined ? undefined : (work) => context.bind(context.active(), work),
     }),
+    sessionBatches: database.dialect === 'postgres' ? sessionBatches(database.db, observeSessionBatches(metrics)) : undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },

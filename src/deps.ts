@@ -9,6 +9,7 @@ import type { Hub } from './chat/hub.ts';
 import type { FileStore } from './files/store.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
+import type { SessionBatches } from './repos/session-batches.ts';
 import type { WebhookEndpoint } from './repos/webhooks.ts';
 import type { AuthCache } from './security/auth-cache.ts';
 import type { AuthGuard } from './security/auth-guard.ts';
@@ -55,6 +56,8 @@ export interface Deps {
    * event-loop turn share one transaction, one commit; on PostgreSQL each runs in its own.
    */
   writes: TransactionBatcher<Transaction<DB>>;
+  /** PostgreSQL: each turn's ticket redemptions and refreshes, one multi-row statement each (repos/session-batches.ts); undefined on SQLite. */
+  sessionBatches: SessionBatches | undefined;
   /** When each key's last_used_at was last written by this process (writes are throttled). */
   keyUsageWrites: Map<string, number>;
   /** Token lifetimes in seconds. */

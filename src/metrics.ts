@@ -151,6 +151,18 @@ export function observeWriteBatches(metrics: Metrics, queued: () => number): (jo
   return (jobs) => sizes.observe(jobs);
 }
 
+/** PostgreSQL: ticket redemptions and refreshes per statement (storage/turn-batch.ts). Returns what to call per statement. */
+export function observeSessionBatches(metrics: Metrics): (operation: 'redeem' | 'refresh', calls: number) => void {
+  const sizes = new Histogram({
+    name: 'parley_pg_session_batch_calls',
+    help: 'Ticket redemptions or refreshes written by one PostgreSQL statement (one round trip, one commit)',
+    labelNames: ['operation'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 200],
+    registers: [metrics.registry],
+  });
+  return (operation, calls) => sizes.observe({ operation }, calls);
+}
+
 /** Whether this node's link to the broker is up, read at each scrape. */
 export function observeBrokerLink(metrics: Metrics, name: string, connected: () => boolean): void {
   new Gauge({

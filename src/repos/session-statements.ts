@@ -75,10 +75,14 @@ export interface Renewal {
  * the token is used only if its subject still exists, the session advances only if the token was
  * used now (not by a racing refresh) and is not revoked, and the next token is stored only then.
  */
-export async function renewInOneStatement(
-  db: Kysely<DB>,
-  r: Renewal,
-): Promise<{ subjectExists: boolean; used: boolean; generation: number | undefined; row: UserRow | ContactRow }> {
+export interface RenewalResult {
+  subjectExists: boolean;
+  used: boolean;
+  generation: number | undefined;
+  row: UserRow | ContactRow;
+}
+
+export async function renewInOneStatement(db: Kysely<DB>, r: Renewal): Promise<RenewalResult> {
   const ms = (value: number) => sql`${value}::bigint`;
   const subject =
     r.kind === 'powertalk'
@@ -109,6 +113,6 @@ export async function renewInOneStatement(
 }
 
 /** A PowerTalk subject is a user id; anything else matches no user. */
-function userIdOf(subject: string): number {
+export function userIdOf(subject: string): number {
   return parseId(subject) ?? 0;
 }

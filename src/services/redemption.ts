@@ -3,7 +3,7 @@
 import { newId } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { redeemInOneStatement } from '../repos/session-statements.ts';
+import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
 import { ticketRow } from '../repos/tickets.ts';
 import { findTicket } from '../repos/tickets.ts';
@@ -35,7 +35,9 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
   if (claims.pid !== projectId) throw new ApiError('TokenWrongProject');
   const session: SessionRef = { id: newId('session'), projectId, kind, subject: claims.sub, generation: 1 };
   const bundle =
-    deps.dialect === 'postgres' ? await inOneStatement(deps, claims, session, device, now) : await inTransaction(deps, claims, session, device, now);
+    deps.sessionBatches === undefined
+      ? await inTransaction(deps, claims, session, device, now)
+      : await inOneStatement(deps, deps.sessionBatches, claims, session, device, now);
   deps.metrics.ticketsRedeemed.inc({ kind });
   return bundle;
 }
@@ -61,11 +63,14 @@ function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, dev
   });
 }
 
-/** PostgreSQL: every write in one statement (repos/session-statements.ts); when it wrote nothing, reads tell why. */
-async function inOneStatement(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
+/**
+ * PostgreSQL: every write in one statement, shared with the turn's other redemptions (repos/session-batches.ts);
+ * when it wrote nothing, reads tell why.
+ */
+async function inOneStatement(deps: Deps, batches: SessionBatches, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
   const refresh = newRefreshToken(deps, now);
-  const row = await redeemInOneStatement(deps.db, {
+  const row = await batches.redeem[kind].submit({
     ticket: ticketRow(kind, claims),
     kind,
     issuedAt: issuedAt(claims),

@@ -4,7 +4,7 @@ import { formatApiKey, hashSecret, newId, newSecret, parseApiKey, secretMatches 
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact, toContact } from '../repos/contacts.ts';
-import * as statements from '../repos/session-statements.ts';
+import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
 import { type User, findUserById, findUserByXcUserId, toUser } from '../repos/users.ts';
 import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
@@ -103,7 +103,9 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   const now = deps.clock.now();
   // Either the new bundle, or the id of a session whose refresh token was presented again.
   const outcome =
-    deps.dialect === 'postgres' ? await renewInOneStatement(deps, kind, projectId, parsed, now) : await renewInTransaction(deps, kind, projectId, parsed, now);
+    deps.sessionBatches === undefined
+      ? await renewInTransaction(deps, kind, projectId, parsed, now)
+      : await renewInOneStatement(deps, deps.sessionBatches, kind, projectId, parsed, now);
   if (typeof outcome === 'string') {
     // Committed outside the failed path so the revocation sticks.
     await sessions.revokeSession(deps.db, outcome, now, 'refresh_token_reuse');
@@ -145,13 +147,20 @@ function renewInTransaction(deps: Deps, kind: SessionKind, projectId: string, pr
   });
 }
 
-/** PostgreSQL: one read, then every write in one statement (repos/session-statements.ts). */
-async function renewInOneStatement(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
+/** PostgreSQL: one read, then every write in one statement, shared with the turn's other refreshes (repos/session-batches.ts). */
+async function renewInOneStatement(
+  deps: Deps,
+  batches: SessionBatches,
+  kind: SessionKind,
+  projectId: string,
+  presented: Presented,
+  now: number,
+): Promise<Renewed | string> {
   const row = await sessions.findRefreshToken(deps.db, presented.id);
   const reused = refreshProblem(row, presented, kind, projectId, now);
   if (reused !== undefined || row === undefined) return reused as string;
   const next = newRefreshToken(deps, now);
-  const r = await statements.renewInOneStatement(deps.db, {
+  const r = await batches.renew[kind].submit({
     refreshTokenId: presented.id,
     sessionId: row.sessionId,
     projectId,
