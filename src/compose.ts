@@ -124,8 +124,20 @@ export async function createDeps(
   };
   const fromTable = announcesFromTable(database);
   if (fromTable) webhooks.announceStoredMessages = (trx) => writeMessageDeliveries(trx, deps, Number.MAX_SAFE_INTEGER);
-  authCache.onInvalidate((m) => {
-    if (m.kind === 'webhooks') webhooks.endpoints.delete(m.project);
+  const sharedGuard =
+    redis === undefined
+      ? undefined
+      : redisAuthGuard(
+          limits,
+          redis,
+          `${config.redisPrefix}authfail:`,
+          () => clock.now(),
+          (subject, ttlMs) => authCache.invalidate({ kind: 'limited', subject, ttlMs }),
+        );
+  const authGuard = sharedGuard ?? memoryAuthGuard(limits, () => clock.now());
+  authCache.onInvalidate((m, local) => {
+    if (m.kind === 'limited' && !local) sharedGuard?.noteLimited(m.subject, m.ttlMs);
+    else if (m.kind === 'webhooks') webhooks.endpoints.delete(m.project);
     else if (m.kind === 'user') chat.users.delete(`${m.project}\0${m.id}`);
   });
   const deps: Deps = {
@@ -139,8 +151,7 @@ export async function createDeps(
     metrics,
     tracer,
     redis,
-    authGuard:
-      redis === undefined ? memoryAuthGuard(limits, () => clock.now()) : redisAuthGuard(limits, redis, `${config.redisPrefix}authfail:`, () => clock.now()),
+    authGuard,
     redisPrefix: config.redisPrefix,
     authCache,
     writes: new TransactionBatcher((work) => database.db.transaction().execute(work), database.dialect === 'sqlite', undefined, {

@@ -168,6 +168,28 @@ await eachDialect(describe, 'operability', (dialect) => {
       assert.equal((await post(a.app, TICKET, { 'server-key': a.project.serverKey.header }, BODY)).status, 200);
     });
 
+    it('an address over its limit on one node is refused on the other, which learns it from a note, not by reading Redis', async () => {
+      const id = a.project.serverKey.id;
+      const guess = (i: number) => Buffer.from(`${id}:${String(i).padStart(43, 'z')}`).toString('base64');
+      const send = async (node: TestApp, key: string) => {
+        const res = await node.app.inject({
+          method: 'POST',
+          url: TICKET,
+          remoteAddress: '10.9.9.9',
+          headers: { 'content-type': 'application/json', 'server-key': key },
+          payload: JSON.stringify(BODY),
+        });
+        return res.statusCode;
+      };
+      // All four failures on node A, from one address: node B saw none of them.
+      for (let i = 1; i <= 4; i++) assert.equal(await send(a, guess(i)), 491);
+      // B has recorded nothing: it knows the address is over its limit only from A's note.
+      const deadline = Date.now() + 5000;
+      while (b.deps.authGuard.waitsNow(['ip:10.9.9.9'])[0] === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(await send(b, guess(99)), 429, "node B's first failure from the address is refused as over the limit");
+      assert.equal(await send(b, b.project.serverKey.header), 200, 'a valid key from it still works');
+    });
+
     it('limits requests per key per minute across nodes, with rate-limit headers', async () => {
       const headers = { 'api-key': a.project.apiKey };
       const sync = (app: TestApp) => post(app.app, '/api/integration/v1/user/sync_contact', headers, { customerUserID: 'rl', fullName: 'Rate' });

@@ -23,9 +23,8 @@ export function connectCheckFastPath(deps: Deps, isClosing: () => boolean) {
     if (REQUEST_LOG_LEVELS.has(deps.logger.level)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
-    // With Redis the shared counts decide (undefined here): Fastify asks them.
     const waits = deps.authGuard.waitsNow([credentialSubject([appKey, req.headers.authorization])]);
-    if (waits === undefined || waits[0] !== 0) return false;
+    if (waits[0] !== 0) return false;
     if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
     res.writeHead(200, {
       'x-request-id': randomUUID(),

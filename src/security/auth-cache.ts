@@ -18,7 +18,9 @@ export type Invalidation =
   /** A project's webhook endpoints changed (their listener, the webhook service, forgets them). */
   | { kind: 'webhooks'; project: string }
   /** A user's profile changed (the chat's user cache and the ticket path's profile cache forget it). */
-  | { kind: 'user'; project: string; id: number };
+  | { kind: 'user'; project: string; id: number }
+  /** A brute-force subject went over its limit (security/auth-guard.ts): every node refuses it for `ttlMs`. */
+  | { kind: 'limited'; subject: string; ttlMs: number };
 
 export interface AuthCache {
   keys: TtlCache<string, KeyForAuth>;
@@ -57,7 +59,8 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
   const listeners: Array<(message: Invalidation, local: boolean) => void> = [];
   const onInvalidate = (listener: (message: Invalidation, local: boolean) => void) => void listeners.push(listener);
   const apply = (m: Invalidation, local = false) => {
-    epoch++;
+    // Not a change of anything cached: fills in progress stay valid.
+    if (m.kind !== 'limited') epoch++;
     for (const listener of listeners) listener(m, local);
     if (m.kind === 'session') sessions.delete(m.id);
     else if (m.kind === 'sessions') sessions.clear();

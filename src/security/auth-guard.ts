@@ -1,7 +1,8 @@
 // Counters of refused credentials, in fixed windows, per subject: `ip:<client address>` (who sends)
 // and `cred:<hash>` (what was sent). The rule that uses them is in http/guard.ts. Every process counts
 // in its own memory; with Redis the counts are also shared by every node, and a subject's count is
-// the larger of the two, so an unreachable Redis never reads as "no failures".
+// the larger of the two, so an unreachable Redis never reads as "no failures". No check waits on Redis:
+// a subject's going over its limit is told to every node (redisAuthGuard).
 import type { Redis } from 'ioredis';
 
 export interface AuthGuardLimits {
@@ -15,8 +16,8 @@ export interface AuthGuardLimits {
 export interface AuthGuard {
   /** Seconds until each subject is under its limit again (0 = under it now), in the order given. */
   waits(subjects: readonly string[]): Promise<number[]>;
-  /** The same without waiting, where this process alone decides (memory); undefined with Redis. */
-  waitsNow(subjects: readonly string[]): number[] | undefined;
+  /** The same without waiting (both guards answer from memory). */
+  waitsNow(subjects: readonly string[]): number[];
   recordFailure(subjects: readonly string[]): Promise<void>;
 }
 
@@ -79,34 +80,65 @@ async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> 
   });
 }
 
-export function redisAuthGuard(limits: AuthGuardLimits, redis: Redis, prefix: string, now: () => number): AuthGuard {
+/**
+ * With Redis: failures are counted in Redis (INCR), so every node's failures add up, but no request
+ * reads Redis. The node whose failure takes a subject to its limit learns it from the INCR's answer
+ * and tells every node (`announce`, the invalidation channel: `noteLimited` on each); checks read
+ * only this process's memory. A node that missed the note (it started later, or was cut off) learns
+ * it at the subject's next failure there. While Redis is down, this process's own counts decide.
+ */
+export function redisAuthGuard(
+  limits: AuthGuardLimits,
+  redis: Redis,
+  prefix: string,
+  now: () => number,
+  announce: (subject: string, ttlMs: number) => void,
+): AuthGuard & { noteLimited(subject: string, ttlMs: number): void } {
   const memory = memoryCounts(limits, now);
+  /** Subjects over their limit on some node, until when. */
+  const limited = new Map<string, number>();
+  const waitsNow = (subjects: readonly string[]) => {
+    const local = memory.waits(subjects);
+    return subjects.map((s, i) => {
+      const until = limited.get(s);
+      if (until !== undefined && until <= now()) limited.delete(s);
+      const shared = until === undefined || until <= now() ? 0 : Math.ceil((until - now()) / 1000);
+      return Math.max(shared, local[i] ?? 0);
+    });
+  };
+  const noteLimited = (subject: string, ttlMs: number) => {
+    if (limited.size >= 100_000) {
+      for (const [s, until] of limited) if (until <= now()) limited.delete(s);
+      if (limited.size >= 100_000) limited.delete(limited.keys().next().value as string);
+    }
+    limited.set(subject, now() + ttlMs);
+  };
   return {
-    waitsNow: () => undefined,
-    async waits(subjects) {
-      const local = memory.waits(subjects);
-      if (subjects.length === 0) return local;
-      const pipeline = redis.pipeline();
-      for (const s of subjects) pipeline.get(prefix + s).pttl(prefix + s);
-      let shared: unknown[];
-      try {
-        shared = await run(pipeline);
-      } catch {
-        // Redis is down or slow (its outage is logged once): this process's own counts decide.
-        return local;
-      }
-      return subjects.map((s, i) => {
-        const count = Number(shared[2 * i] ?? 0);
-        const ttl = Number(shared[2 * i + 1] ?? 0);
-        const wait = count >= limitOf(limits, s) && ttl > 0 ? Math.ceil(ttl / 1000) : 0;
-        return Math.max(wait, local[i] ?? 0);
-      });
-    },
+    waitsNow,
+    waits: async (subjects) => waitsNow(subjects),
+    noteLimited,
     async recordFailure(subjects) {
       memory.record(subjects);
       const pipeline = redis.pipeline();
-      for (const s of subjects) pipeline.incr(prefix + s).pexpire(prefix + s, limits.windowMs, 'NX');
-      await run(pipeline).catch(() => {});
+      for (const s of subjects)
+        pipeline
+          .incr(prefix + s)
+          .pexpire(prefix + s, limits.windowMs, 'NX')
+          .pttl(prefix + s);
+      let counts: unknown[];
+      try {
+        counts = await run(pipeline);
+      } catch {
+        return;
+      }
+      for (const [i, s] of subjects.entries()) {
+        const count = Number(counts[3 * i]);
+        const ttl = Number(counts[3 * i + 2]);
+        if (count < limitOf(limits, s) || !(ttl > 0)) continue;
+        const known = (limited.get(s) ?? 0) > now();
+        noteLimited(s, ttl);
+        if (!known) announce(s, ttl);
+      }
     },
   };
 }
