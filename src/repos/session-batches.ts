@@ -5,11 +5,14 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
 import { TurnBatch } from '../storage/turn-batch.ts';
+import { type RefreshTokenRecord, findRefreshToken, findRefreshTokens } from './sessions.ts';
 import { type Redemption, type Renewal, type RenewalResult, redeemInOneStatement, renewInOneStatement, userIdOf } from './session-statements.ts';
 
 type Subject = UserRow | ContactRow;
 
 export interface SessionBatches {
+  /** Refresh tokens' records, read together before their refreshes. */
+  lookup: TurnBatch<string, RefreshTokenRecord | undefined>;
   redeem: Record<SessionKind, TurnBatch<Redemption, Subject | undefined>>;
   renew: Record<SessionKind, TurnBatch<Renewal, RenewalResult>>;
 }
@@ -30,7 +33,16 @@ export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | '
       (input) => input.sessionId,
       (calls) => onBatch('refresh', calls),
     );
-  return { redeem: { powertalk: redeem('powertalk'), onetalk: redeem('onetalk') }, renew: { powertalk: renew('powertalk'), onetalk: renew('onetalk') } };
+  const lookup = new TurnBatch<string, RefreshTokenRecord | undefined>(
+    (ids) => findRefreshTokens(db, ids),
+    (id) => findRefreshToken(db, id),
+    (id) => id,
+  );
+  return {
+    lookup,
+    redeem: { powertalk: redeem('powertalk'), onetalk: redeem('onetalk') },
+    renew: { powertalk: renew('powertalk'), onetalk: renew('onetalk') },
+  };
 }
 
 const big = (value: number) => sql`${value}::bigint`;

@@ -123,10 +123,16 @@ export interface RefreshTokenRecord {
 }
 
 export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<RefreshTokenRecord | undefined> {
-  const row = await db
+  return (await findRefreshTokens(db, [id]))[0];
+}
+
+/** The records of these refresh tokens, in their order (undefined where unknown): one read for all. */
+export async function findRefreshTokens(db: Kysely<DB>, ids: string[]): Promise<Array<RefreshTokenRecord | undefined>> {
+  const rows = await db
     .selectFrom('refresh_tokens')
     .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
     .select([
+      'refresh_tokens.id',
       'refresh_tokens.session_id',
       'refresh_tokens.secret_hash',
       'refresh_tokens.expires_at',
@@ -136,19 +142,24 @@ export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<Refr
       'sessions.subject',
       'sessions.revoked_at',
     ])
-    .where('refresh_tokens.id', '=', id)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  return {
-    sessionId: row.session_id,
-    secretHash: row.secret_hash,
-    expiresAt: row.expires_at,
-    used: row.used_at !== null,
-    projectId: row.project_id,
-    kind: row.kind,
-    subject: row.subject,
-    sessionRevoked: row.revoked_at !== null,
-  };
+    .where('refresh_tokens.id', ids.length === 1 ? '=' : 'in', ids.length === 1 ? (ids[0] as string) : ids)
+    .execute();
+  const byId = new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        sessionId: row.session_id,
+        secretHash: row.secret_hash,
+        expiresAt: row.expires_at,
+        used: row.used_at !== null,
+        projectId: row.project_id,
+        kind: row.kind,
+        subject: row.subject,
+        sessionRevoked: row.revoked_at !== null,
+      },
+    ]),
+  );
+  return ids.map((id) => byId.get(id));
 }
 
 /** Marks a refresh token used; false when another request used it first. */

@@ -156,7 +156,7 @@ async function renewInOneStatement(
   presented: Presented,
   now: number,
 ): Promise<Renewed | string> {
-  const row = await sessions.findRefreshToken(deps.db, presented.id);
+  const row = await batches.lookup.submit(presented.id);
   const reused = refreshProblem(row, presented, kind, projectId, now);
   if (reused !== undefined || row === undefined) return reused as string;
   const next = newRefreshToken(deps, now);
