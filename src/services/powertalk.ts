@@ -2,7 +2,16 @@
 import type { Deps } from '../deps.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
-import { type StoredProfile, type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers, saveUser } from '../repos/users.ts';
+import {
+  type StoredProfile,
+  type UserDevice,
+  type UserProfile,
+  findUserProfile,
+  profileChanges,
+  profileDiffers,
+  saveUser,
+  upsertUser,
+} from '../repos/users.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { announceUser } from './user-events.ts';
 import { subscribers } from './webhooks.ts';
@@ -32,7 +41,11 @@ export async function requestAuthTicket(
   // event-loop turn. The commit is synchronous, so an acknowledged userID is never lost.
   return deps.writes
     .run(async (trx) => {
-      const { id, written } = await saveUser(trx, projectId, input.profile, input.device, now);
+      // A user the read above did not find is created by the race-safe upsert at once (no second read).
+      const { id, written } =
+        existing === undefined
+          ? { id: await upsertUser(trx, projectId, input.profile, input.device, now), written: true }
+          : await saveUser(trx, projectId, input.profile, input.device, now);
       // A user holding a role that rooms of the server API admit is one of their participants.
       const role = input.profile.userRoleCode;
       const joined = written && role !== undefined ? await findRoomsAdmittingRole(trx, projectId, role) : [];
