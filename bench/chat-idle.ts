@@ -1,7 +1,8 @@
 // Idle sockets: server memory per idle authenticated socket, for the bare ws relay, one Parley process
 // and two Parley processes of one deployment, from VmRSS in /proc (no GC is forced). The client sockets
 // are held by generator processes of ≤ SOCKETS_PER_GENERATOR each: the hard open-files limit is 20,000
-// a process, which is also why one Parley process holds at most 19,000.
+// a process, of which Parley's default connection cap (PARLEY_MAX_CONNECTIONS) leaves 18,000 for
+// connections, so one Parley process holds 17,000 (past the cap new connections are refused).
 import { readFileSync } from 'node:fs';
 import { type Generator, generator } from './chat-generator.ts';
 import type { LoadLine, LoadSpec } from './chat-load.ts';

@@ -72,7 +72,7 @@ function options() {
   const rate = num(values['chat-rate'], 5000, 1);
   const rates = (values['chat-rates'] ?? '1000,5000,10000').split(',').map((r) => num(r, 0, 1));
   const idleTwo = num(values['idle-sockets'], quick ? 4000 : 20_000, 2);
-  if (idleTwo > 38_000) throw new Error(`--idle-sockets: at most 38,000 (19,000 a process)\n${USAGE}`);
+  if (idleTwo > 34_000) throw new Error(`--idle-sockets: at most 34,000 (17,000 a process)\n${USAGE}`);
   return {
     quick,
     partial: only !== undefined || db !== 'both',
@@ -85,7 +85,7 @@ function options() {
       rate,
       rates: [...new Set([...rates, rate])].sort((a, b) => a - b),
       idleTwo,
-      idleOne: Math.min(idleTwo, 19_000),
+      idleOne: Math.min(idleTwo, 17_000),
     },
     dialects: (db === 'both' ? ['sqlite', 'postgres'] : [db]) as Dialect[],
     build: values['no-build'] !== true,
