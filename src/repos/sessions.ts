@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TicketRow } from './tickets.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import { parseId } from '../numeric-id.ts';
+import { Precompiled } from '../storage/precompiled.ts';
 
 export interface NewSession {
   id: string;
@@ -13,23 +14,25 @@ export interface NewSession {
   now: number;
 }
 
+// The statements of every redemption and refresh are compiled once (storage/precompiled.ts).
+const INSERT_SESSION = new Precompiled<keyof NewSession, never>((db, slot) =>
+  db.insertInto('sessions').values({
+    id: slot('id'),
+    project_id: slot('projectId'),
+    kind: slot('kind'),
+    subject: slot('subject'),
+    generation: 1,
+    device_id: slot('deviceId'),
+    platform: slot('platform'),
+    created_at: slot('now'),
+    refreshed_at: slot('now'),
+    revoked_at: null,
+    revoke_reason: null,
+  }),
+);
+
 export async function insertSession(db: Kysely<DB>, s: NewSession): Promise<void> {
-  await db
-    .insertInto('sessions')
-    .values({
-      id: s.id,
-      project_id: s.projectId,
-      kind: s.kind,
-      subject: s.subject,
-      generation: 1,
-      device_id: s.deviceId,
-      platform: s.platform,
-      created_at: s.now,
-      refreshed_at: s.now,
-      revoked_at: null,
-      revoke_reason: null,
-    })
-    .execute();
+  await INSERT_SESSION.execute(db, s);
 }
 
 /** What an access-token check needs of a session (cached: security/auth-cache.ts). */
@@ -53,15 +56,17 @@ export async function findSessionState(db: Kysely<DB>, sessionId: string): Promi
 }
 
 /** Bumps the generation (superseding older access tokens); false when the session is revoked. */
-export async function advanceSession(db: Kysely<DB>, sessionId: string, now: number): Promise<number | undefined> {
-  const rows = await db
+const ADVANCE_SESSION = new Precompiled<'id' | 'now', { generation: number }>((db, slot) =>
+  db
     .updateTable('sessions')
-    .set((eb) => ({ generation: eb('generation', '+', 1), refreshed_at: now }))
-    .where('id', '=', sessionId)
+    .set((eb) => ({ generation: eb('generation', '+', 1), refreshed_at: slot('now') }))
+    .where('id', '=', slot('id'))
     .where('revoked_at', 'is', null)
-    .returning('generation')
-    .execute();
-  return rows[0]?.generation;
+    .returning('generation'),
+);
+
+export async function advanceSession(db: Kysely<DB>, sessionId: string, now: number): Promise<number | undefined> {
+  return (await ADVANCE_SESSION.execute(db, { id: sessionId, now })).rows[0]?.generation;
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string, now: number, reason: string): Promise<void> {
@@ -100,14 +105,20 @@ export async function revokeProjectSessionsBefore(db: Kysely<DB>, projectId: str
   return Number(result.numUpdatedRows);
 }
 
-export async function insertRefreshToken(
-  db: Kysely<DB>,
-  t: { id: string; sessionId: string; secretHash: string; now: number; expiresAt: number },
-): Promise<void> {
-  await db
-    .insertInto('refresh_tokens')
-    .values({ id: t.id, session_id: t.sessionId, secret_hash: t.secretHash, created_at: t.now, expires_at: t.expiresAt, used_at: null })
-    .execute();
+type NewRefreshToken = { id: string; sessionId: string; secretHash: string; now: number; expiresAt: number };
+const INSERT_REFRESH_TOKEN = new Precompiled<keyof NewRefreshToken, never>((db, slot) =>
+  db.insertInto('refresh_tokens').values({
+    id: slot('id'),
+    session_id: slot('sessionId'),
+    secret_hash: slot('secretHash'),
+    created_at: slot('now'),
+    expires_at: slot('expiresAt'),
+    used_at: null,
+  }),
+);
+
+export async function insertRefreshToken(db: Kysely<DB>, t: NewRefreshToken): Promise<void> {
+  await INSERT_REFRESH_TOKEN.execute(db, t);
 }
 
 /** A refresh token with what its check needs of the session. */
@@ -122,50 +133,57 @@ export interface RefreshTokenRecord {
   sessionRevoked: boolean;
 }
 
+const REFRESH_TOKEN_COLUMNS = [
+  'refresh_tokens.id',
+  'refresh_tokens.session_id',
+  'refresh_tokens.secret_hash',
+  'refresh_tokens.expires_at',
+  'refresh_tokens.used_at',
+  'sessions.project_id',
+  'sessions.kind',
+  'sessions.subject',
+  'sessions.revoked_at',
+] as const;
+const selectRefreshTokens = (db: Kysely<DB>) =>
+  db.selectFrom('refresh_tokens').innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id').select(REFRESH_TOKEN_COLUMNS);
+type RefreshTokenJoin = Awaited<ReturnType<ReturnType<typeof selectRefreshTokens>['executeTakeFirstOrThrow']>>;
+const FIND_REFRESH_TOKEN = new Precompiled<'id', RefreshTokenJoin>((db, slot) => selectRefreshTokens(db).where('refresh_tokens.id', '=', slot('id')));
+
+function toRecord(row: RefreshTokenJoin): RefreshTokenRecord {
+  return {
+    sessionId: row.session_id,
+    secretHash: row.secret_hash,
+    expiresAt: row.expires_at,
+    used: row.used_at !== null,
+    projectId: row.project_id,
+    kind: row.kind,
+    subject: row.subject,
+    sessionRevoked: row.revoked_at !== null,
+  };
+}
+
 export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<RefreshTokenRecord | undefined> {
-  return (await findRefreshTokens(db, [id]))[0];
+  const row = (await FIND_REFRESH_TOKEN.execute(db, { id })).rows[0];
+  return row === undefined ? undefined : toRecord(row);
 }
 
 /** The records of these refresh tokens, in their order (undefined where unknown): one read for all. */
 export async function findRefreshTokens(db: Kysely<DB>, ids: string[]): Promise<Array<RefreshTokenRecord | undefined>> {
-  const rows = await db
-    .selectFrom('refresh_tokens')
-    .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
-    .select([
-      'refresh_tokens.id',
-      'refresh_tokens.session_id',
-      'refresh_tokens.secret_hash',
-      'refresh_tokens.expires_at',
-      'refresh_tokens.used_at',
-      'sessions.project_id',
-      'sessions.kind',
-      'sessions.subject',
-      'sessions.revoked_at',
-    ])
-    .where('refresh_tokens.id', ids.length === 1 ? '=' : 'in', ids.length === 1 ? (ids[0] as string) : ids)
-    .execute();
-  const byId = new Map(
-    rows.map((row) => [
-      row.id,
-      {
-        sessionId: row.session_id,
-        secretHash: row.secret_hash,
-        expiresAt: row.expires_at,
-        used: row.used_at !== null,
-        projectId: row.project_id,
-        kind: row.kind,
-        subject: row.subject,
-        sessionRevoked: row.revoked_at !== null,
-      },
-    ]),
-  );
+  const rows = await selectRefreshTokens(db).where('refresh_tokens.id', 'in', ids).execute();
+  const byId = new Map(rows.map((row) => [row.id, toRecord(row)]));
   return ids.map((id) => byId.get(id));
 }
 
-/** Marks a refresh token used; false when another request used it first. */
+const USE_REFRESH_TOKEN = new Precompiled<'id' | 'now', never>((db, slot) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ used_at: slot('now') })
+    .where('id', '=', slot('id'))
+    .where('used_at', 'is', null),
+);
+
 export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('refresh_tokens').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return ((await USE_REFRESH_TOKEN.execute(db, { id, now })).numAffectedRows ?? 0n) > 0n;
 }
 
 /**
@@ -173,13 +191,28 @@ export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): 
  * before (the primary key refuses the second, also when two nodes race). A row recorded unredeemed at
  * issuance by an older version is marked redeemed instead.
  */
-export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number): Promise<boolean> {
-  const result = await db
+const REDEEM_TICKET = new Precompiled<keyof TicketRow, never>((db, slot) =>
+  db
     .insertInto('tickets')
-    .values({ ...row, redeemed_at: now })
-    .onConflict((oc) => oc.column('jti').doUpdateSet({ redeemed_at: now }).where('tickets.redeemed_at', 'is', null))
-    .executeTakeFirst();
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    .values({
+      jti: slot('jti'),
+      project_id: slot('project_id'),
+      kind: slot('kind'),
+      subject: slot('subject'),
+      issued_at: slot('issued_at'),
+      expires_at: slot('expires_at'),
+      redeemed_at: slot('redeemed_at'),
+    })
+    .onConflict((oc) =>
+      oc
+        .column('jti')
+        .doUpdateSet({ redeemed_at: slot('redeemed_at') })
+        .where('tickets.redeemed_at', 'is', null),
+    ),
+);
+
+export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number): Promise<boolean> {
+  return ((await REDEEM_TICKET.execute(db, { ...row, redeemed_at: now })).numAffectedRows ?? 0n) > 0n;
 }
 
 /** Which of these sessions have ended. */
@@ -208,18 +241,21 @@ export async function advanceSyncCursor(db: Kysely<DB>, sessionId: string, to: n
   await db.updateTable('sessions').set({ sync_cursor: to }).where('id', '=', sessionId).where('sync_cursor', '<', to).execute();
 }
 
+const TICKETS_VALID_AFTER = new Precompiled<'projectId' | 'userId', { project: number; user: number | null }>((db, slot) =>
+  db
+    .selectFrom('projects as p')
+    .leftJoin('users as u', (j) => j.onRef('u.project_id', '=', 'p.id').on('u.id', '=', slot('userId')))
+    .select(['p.tickets_valid_after as project', 'u.tickets_valid_after as user'])
+    .where('p.id', '=', slot('projectId')),
+);
+
 /**
  * The time before which tickets of this subject are refused: the later of the project's and, for a
  * PowerTalk user, the user's own (revocations set them).
  */
 export async function ticketsValidAfter(db: Kysely<DB>, projectId: string, kind: SessionKind, subject: string): Promise<number> {
   const userId = (kind === 'powertalk' && parseId(subject)) || 0;
-  const row = await db
-    .selectFrom('projects as p')
-    .leftJoin('users as u', (j) => j.onRef('u.project_id', '=', 'p.id').on('u.id', '=', userId))
-    .select(['p.tickets_valid_after as project', 'u.tickets_valid_after as user'])
-    .where('p.id', '=', projectId)
-    .executeTakeFirst();
+  const row = (await TICKETS_VALID_AFTER.execute(db, { projectId, userId })).rows[0];
   return Math.max(row?.project ?? 0, row?.user ?? 0);
 }
 

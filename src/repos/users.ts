@@ -108,85 +108,6 @@ export function profileChanges(existing: StoredProfile, profile: UserProfile, de
   return changed ? next : undefined;
 }
 
-/**
- * Finds the user by xcUserID and writes only what changed: a returning user on the same device
- * costs one indexed read and no write (so many requests for one user never queue on its row lock).
- * A new user goes through the race-safe upsert. `written` tells whether the user row changed.
- */
-export async function saveUser(
-  db: Kysely<DB>,
-  projectId: string,
-  profile: UserProfile,
-  device: UserDevice,
-  now: number,
-): Promise<{ id: number; written: boolean }> {
-  const existing = await findUserProfile(db, projectId, profile.xcUserID);
-  if (existing === undefined) return { id: await upsertUser(db, projectId, profile, device, now), written: true };
-  const id = Number(existing.id);
-  const next = profileChanges(existing, profile, device);
-  if (next === undefined) return { id, written: false };
-  await db
-    .updateTable('users')
-    .set({ ...next, updated_at: now })
-    .where('id', '=', id)
-    .execute();
-  return { id, written: true };
-}
-
-/**
- * Creates the user or updates it in one statement, so two racing requests for the same
- * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that
- * were not given keep their stored value. Returns the numeric user id.
- */
-/** `device` undefined (the server API's user/update): the device fields keep their values. */
-export async function upsertUser(db: Kysely<DB>, projectId: string, profile: UserProfile, device: UserDevice | undefined, now: number): Promise<number> {
-  const rows = await db
-    .insertInto('users')
-    .values({
-      project_id: projectId,
-      xc_user_id: profile.xcUserID,
-      fullname: profile.fullname,
-      email: profile.email ?? null,
-      phone: profile.phone ?? null,
-      phone_key: profile.phone === undefined ? null : (phoneKey(profile.phone) ?? null),
-      username: profile.username ?? null,
-      photo_thumbnail_url: profile.photoThumbnailURL ?? null,
-      photo_fullsize_url: profile.photoFullsizeURL ?? null,
-      user_role_code: profile.userRoleCode ?? null,
-      last_ip_address: device?.ipAddress ?? null,
-      last_user_agent: device?.userAgent ?? null,
-      last_platform: device?.platform ?? null,
-      last_device_id: device?.deviceID ?? null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'xc_user_id']).doUpdateSet((eb) => ({
-        fullname: eb.ref('excluded.fullname'),
-        email: eb.fn.coalesce('excluded.email', 'users.email'),
-        phone: eb.fn.coalesce('excluded.phone', 'users.phone'),
-        // A phone not given keeps the stored one, and with it its key.
-        phone_key: eb.case().when('excluded.phone', 'is', null).then(eb.ref('users.phone_key')).else(eb.ref('excluded.phone_key')).end(),
-        username: eb.fn.coalesce('excluded.username', 'users.username'),
-        photo_thumbnail_url: eb.fn.coalesce('excluded.photo_thumbnail_url', 'users.photo_thumbnail_url'),
-        photo_fullsize_url: eb.fn.coalesce('excluded.photo_fullsize_url', 'users.photo_fullsize_url'),
-        user_role_code: eb.fn.coalesce('excluded.user_role_code', 'users.user_role_code'),
-        last_ip_address: eb.fn.coalesce('excluded.last_ip_address', 'users.last_ip_address'),
-        last_user_agent: eb.fn.coalesce('excluded.last_user_agent', 'users.last_user_agent'),
-        last_platform: eb.fn.coalesce('excluded.last_platform', 'users.last_platform'),
-        last_device_id: eb.fn.coalesce('excluded.last_device_id', 'users.last_device_id'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .returning('id')
-    // .execute() steps the statement to completion (better-sqlite3 `.all()`); a half-stepped
-    // INSERT … RETURNING would pin the WAL and stop checkpoints.
-    .execute();
-  const row = rows[0];
-  if (!row) throw new Error('upsert returned no row');
-  return Number(row.id);
-}
-
 export async function findUserByXcUserId(db: Kysely<DB>, projectId: string, xcUserID: string): Promise<User | undefined> {
   const row = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('xc_user_id', '=', xcUserID).executeTakeFirst();
   return row === undefined ? undefined : toUser(row);
@@ -201,13 +122,24 @@ export async function countUsers(db: Kysely<DB>, projectId: string): Promise<num
   return Number(row.n);
 }
 
+// Read and written at every ticket redemption and refresh: compiled once.
+const FIND_USER_BY_ID = new Precompiled<'projectId' | 'id', UserRow>((db, slot) =>
+  db.selectFrom('users').selectAll().where('project_id', '=', slot('projectId')).where('id', '=', slot('id')),
+);
+const RECORD_LOGIN = new Precompiled<'id' | 'now', never>((db, slot) =>
+  db
+    .updateTable('users')
+    .set({ last_login_at: slot('now') })
+    .where('id', '=', slot('id')),
+);
+
 export async function findUserById(db: Kysely<DB>, projectId: string, id: number): Promise<User | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+  const row = (await FIND_USER_BY_ID.execute(db, { projectId, id })).rows[0];
   return row === undefined ? undefined : toUser(row);
 }
 
 export async function recordLogin(db: Kysely<DB>, id: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).execute();
+  await RECORD_LOGIN.execute(db, { id, now });
 }
 
 export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]): Promise<User[]> {

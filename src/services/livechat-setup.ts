@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { OperatorError } from '../errors.ts';
 import * as repo from '../repos/livechat.ts';
 import type { Agent, LivechatSettings, Topic } from '../repos/livechat.ts';
-import { upsertUser } from '../repos/users.ts';
+import { upsertUser } from '../repos/user-upsert.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { isUniqueViolation } from '../storage/dialect.ts';
 

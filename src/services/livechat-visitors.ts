@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { type Contact, findContact, insertContact } from '../repos/contacts.ts';
-import { upsertUser } from '../repos/users.ts';
+import { upsertUser } from '../repos/user-upsert.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { requestAuthTicket } from './powertalk.ts';
 import { toLiveChatUser } from './user-view.ts';

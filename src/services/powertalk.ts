@@ -2,16 +2,8 @@
 import type { Deps } from '../deps.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
-import {
-  type StoredProfile,
-  type UserDevice,
-  type UserProfile,
-  findUserProfile,
-  profileChanges,
-  profileDiffers,
-  saveUser,
-  upsertUser,
-} from '../repos/users.ts';
+import { type StoredProfile, type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers } from '../repos/users.ts';
+import { saveUser, upsertUser } from '../repos/user-upsert.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { announceUser } from './user-events.ts';
 import { subscribers } from './webhooks.ts';
