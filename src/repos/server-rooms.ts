@@ -1,6 +1,7 @@
 // What the server API keeps of its rooms beyond the chat core: tags, and the user roles a room
 // admits (a user holding one is a participant), found by role when a user gets it.
 import type { Kysely } from 'kysely';
+import { Precompiled } from '../storage/precompiled.ts';
 import type { DB } from '../storage/schema.ts';
 
 export async function setRoomTags(db: Kysely<DB>, projectId: string, roomId: string, tags: string[]): Promise<void> {
@@ -23,15 +24,19 @@ export async function setRoomRoles(db: Kysely<DB>, projectId: string, roomId: st
 }
 
 /** The live rooms admitting `role`. */
-export async function findRoomsAdmittingRole(db: Kysely<DB>, projectId: string, role: string): Promise<string[]> {
-  const rows = await db
+// Asked at every new user's ticket that carries a role: compiled once.
+const ROOMS_ADMITTING_ROLE = new Precompiled<'projectId' | 'role', { room_id: string }>((db, slot) =>
+  db
     .selectFrom('room_roles as rr')
     .innerJoin('rooms as r', (j) => j.onRef('r.project_id', '=', 'rr.project_id').onRef('r.id', '=', 'rr.room_id'))
     .select('rr.room_id')
-    .where('rr.project_id', '=', projectId)
-    .where('rr.role', '=', role)
-    .where('r.is_deleted', '=', 0)
-    .execute();
+    .where('rr.project_id', '=', slot('projectId'))
+    .where('rr.role', '=', slot('role'))
+    .where('r.is_deleted', '=', 0),
+);
+
+export async function findRoomsAdmittingRole(db: Kysely<DB>, projectId: string, role: string): Promise<string[]> {
+  const { rows } = await ROOMS_ADMITTING_ROLE.execute(db, { projectId, role });
   return rows.map((r) => r.room_id);
 }
 
