@@ -81,7 +81,7 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       'Idle sockets: each Parley socket a distinct user with its own access token; every figure in a fresh server process. VmRSS from /proc, read once it stopped moving, ' +
         'after a warm-up round of sockets opened and closed, after half of the sockets and after all: KB per socket = (after − before) / sockets, ' +
         `and the second half alone as a check (the heap's own growth is in both; no GC is forced). Client sockets come from generator processes of ≤ ${SOCKETS_PER_GENERATOR.toLocaleString('en-US')} sockets each ` +
-        '(the hard open-files limit is 20,000 a process, and Parley\'s default connection cap leaves 18,000 of them to connections: hence 17,000 sockets for one process and 2 × 10,000 for 20,000).',
+        "(the hard open-files limit is 20,000 a process, and Parley's default connection cap leaves 18,000 of them to connections: hence 17,000 sockets for one process and 2 × 10,000 for 20,000).",
     ],
     throughput: [],
     rate: [],
