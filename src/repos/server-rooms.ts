@@ -23,7 +23,6 @@ export async function setRoomRoles(db: Kysely<DB>, projectId: string, roomId: st
     .execute();
 }
 
-/** The live rooms admitting `role`. */
 // Asked at every new user's ticket that carries a role: compiled once.
 const ROOMS_ADMITTING_ROLE = new Precompiled<'projectId' | 'role', { room_id: string }>((db, slot) =>
   db
@@ -35,6 +34,7 @@ const ROOMS_ADMITTING_ROLE = new Precompiled<'projectId' | 'role', { room_id: st
     .where('r.is_deleted', '=', 0),
 );
 
+/** The live rooms admitting `role`. */
 export async function findRoomsAdmittingRole(db: Kysely<DB>, projectId: string, role: string): Promise<string[]> {
   const { rows } = await ROOMS_ADMITTING_ROLE.execute(db, { projectId, role });
   return rows.map((r) => r.room_id);

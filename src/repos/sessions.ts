@@ -55,7 +55,6 @@ export async function findSessionState(db: Kysely<DB>, sessionId: string): Promi
   return { projectId: row.project_id, kind: row.kind, subject: row.subject, generation: row.generation, revoked: row.revoked_at !== null };
 }
 
-/** Bumps the generation (superseding older access tokens); false when the session is revoked. */
 const ADVANCE_SESSION = new Precompiled<'id' | 'now', { generation: number }>((db, slot) =>
   db
     .updateTable('sessions')
@@ -65,6 +64,7 @@ const ADVANCE_SESSION = new Precompiled<'id' | 'now', { generation: number }>((d
     .returning('generation'),
 );
 
+/** Bumps the generation (superseding older access tokens); undefined when the session is revoked. */
 export async function advanceSession(db: Kysely<DB>, sessionId: string, now: number): Promise<number | undefined> {
   return (await ADVANCE_SESSION.execute(db, { id: sessionId, now })).rows[0]?.generation;
 }
@@ -182,15 +182,11 @@ const USE_REFRESH_TOKEN = new Precompiled<'id' | 'now', never>((db, slot) =>
     .where('used_at', 'is', null),
 );
 
+/** Marks a refresh token used; false when another request used it first. */
 export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): Promise<boolean> {
   return ((await USE_REFRESH_TOKEN.execute(db, { id, now })).numAffectedRows ?? 0n) > 0n;
 }
 
-/**
- * Records a ticket's redemption, the only write a ticket ever causes; false when its jti was redeemed
- * before (the primary key refuses the second, also when two nodes race). A row recorded unredeemed at
- * issuance by an older version is marked redeemed instead.
- */
 const REDEEM_TICKET = new Precompiled<keyof TicketRow, never>((db, slot) =>
   db
     .insertInto('tickets')
@@ -211,6 +207,11 @@ const REDEEM_TICKET = new Precompiled<keyof TicketRow, never>((db, slot) =>
     ),
 );
 
+/**
+ * Records a ticket's redemption, the only write a ticket ever causes; false when its jti was redeemed
+ * before (the primary key refuses the second, also when two nodes race). A row recorded unredeemed at
+ * issuance by an older version is marked redeemed instead.
+ */
 export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number): Promise<boolean> {
   return ((await REDEEM_TICKET.execute(db, { ...row, redeemed_at: now })).numAffectedRows ?? 0n) > 0n;
 }

@@ -33,9 +33,9 @@ export async function saveUser(
 /**
  * Creates the user or updates it in one statement, so two racing requests for the same
  * xcUserID meet at the unique constraint instead of creating two rows. Optional fields that
- * were not given keep their stored value. Returns the numeric user id.
+ * were not given keep their stored value; with `device` undefined (the server API's user/update)
+ * the device fields keep theirs. Returns the numeric user id.
  */
-/** `device` undefined (the server API's user/update): the device fields keep their values. */
 export async function upsertUser(db: Kysely<DB>, projectId: string, profile: UserProfile, device: UserDevice | undefined, now: number): Promise<number> {
   const { rows } = await UPSERT_USER.execute(db, {
     projectId,

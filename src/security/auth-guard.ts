@@ -28,6 +28,16 @@ interface MemoryCounts {
   record(subjects: readonly string[]): void;
 }
 
+/** Bounds memory under a flood of distinct subjects: past `max` entries, drops the expired ones, then the oldest down to `keep`. */
+function bound<V>(entries: Map<string, V>, expired: (value: V) => boolean, max: number, keep: number): void {
+  if (entries.size <= max) return;
+  for (const [s, v] of entries) if (expired(v)) entries.delete(s);
+  for (const s of entries.keys()) {
+    if (entries.size <= keep) break;
+    entries.delete(s);
+  }
+}
+
 function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts {
   const windows = new Map<string, { count: number; resetAt: number }>();
   const live = (subject: string) => {
@@ -45,14 +55,7 @@ function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts 
         return w !== undefined && w.count >= limitOf(limits, s) ? Math.ceil((w.resetAt - now()) / 1000) : 0;
       }),
     record(subjects) {
-      // Bound memory under a flood of distinct subjects: drop expired windows first, then the oldest.
-      if (windows.size > 100_000) {
-        for (const [s, w] of windows) if (w.resetAt <= now()) windows.delete(s);
-        for (const s of windows.keys()) {
-          if (windows.size <= 90_000) break;
-          windows.delete(s);
-        }
-      }
+      bound(windows, (w) => w.resetAt <= now(), 100_000, 90_000);
       for (const s of subjects) {
         const w = live(s);
         if (w === undefined) windows.set(s, { count: 1, resetAt: now() + limits.windowMs });
@@ -100,17 +103,13 @@ export function redisAuthGuard(
   const waitsNow = (subjects: readonly string[]) => {
     const local = memory.waits(subjects);
     return subjects.map((s, i) => {
-      const until = limited.get(s);
-      if (until !== undefined && until <= now()) limited.delete(s);
-      const shared = until === undefined || until <= now() ? 0 : Math.ceil((until - now()) / 1000);
-      return Math.max(shared, local[i] ?? 0);
+      const left = (limited.get(s) ?? 0) - now();
+      if (left <= 0) limited.delete(s);
+      return Math.max(left > 0 ? Math.ceil(left / 1000) : 0, local[i] ?? 0);
     });
   };
   const noteLimited = (subject: string, ttlMs: number) => {
-    if (limited.size >= 100_000) {
-      for (const [s, until] of limited) if (until <= now()) limited.delete(s);
-      if (limited.size >= 100_000) limited.delete(limited.keys().next().value as string);
-    }
+    bound(limited, (until) => until <= now(), 99_999, 99_999);
     limited.set(subject, now() + ttlMs);
   };
   return {
