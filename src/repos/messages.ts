@@ -191,8 +191,11 @@ export type MessageChange = Partial<{
   deleted: number;
 }>;
 
-/** Applies a change made at `now` (the room event's time). */
-export async function updateMessage(db: Kysely<DB>, id: number, change: MessageChange, now: number): Promise<void> {
+/**
+ * Applies a change made at `now` (the room event's time) and answers the message as stored after it,
+ * changes committed meanwhile included; undefined when the row is gone.
+ */
+export async function updateMessage(db: Kysely<DB>, id: number, change: MessageChange, now: number): Promise<StoredMessage | undefined> {
   const flag = (v: boolean | undefined) => (v === undefined ? undefined : v ? 1 : 0);
   const set = {
     body: change.body,
@@ -205,9 +208,11 @@ export async function updateMessage(db: Kysely<DB>, id: number, change: MessageC
     deleted_at: change.deleted,
     updated_at: now,
   };
-  await db
+  const rows = await db
     .updateTable('messages')
     .set(Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)))
     .where('id', '=', id)
+    .returningAll()
     .execute();
+  return rows[0] === undefined ? undefined : toMessage(rows[0]);
 }

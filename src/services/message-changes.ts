@@ -17,6 +17,8 @@ export interface Changed {
 export async function storeChange(trx: Kysely<DB>, m: StoredMessage, change: MessageChange, now: number): Promise<Changed> {
   const event = await rooms.nextRoomEvent(trx, m.projectId, m.roomId, now);
   if (event === undefined) throw new ApiError('RoomNotFound', { field: 'roomID' });
-  await messages.updateMessage(trx, m.id, change, event.at);
-  return { message: { ...m, ...change, updated: event.at }, event };
+  // The message as stored, not `m` with the change: a change committed since `m` was read (a "read"
+  // racing this "delivered") must not be announced as undone.
+  const stored = await messages.updateMessage(trx, m.id, change, event.at);
+  return { message: stored ?? { ...m, ...change, updated: event.at }, event };
 }
