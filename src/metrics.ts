@@ -151,11 +151,11 @@ export function observeWriteBatches(metrics: Metrics, queued: () => number): (jo
   return (jobs) => sizes.observe(jobs);
 }
 
-/** PostgreSQL: ticket redemptions and refreshes per statement (storage/turn-batch.ts). Returns what to call per statement. */
-export function observeSessionBatches(metrics: Metrics): (operation: 'redeem' | 'refresh', calls: number) => void {
+/** PostgreSQL: ticket redemptions, refreshes and new users per statement (storage/turn-batch.ts). Returns what to call per statement. */
+export function observeSessionBatches(metrics: Metrics): (operation: 'redeem' | 'refresh' | 'new_user', calls: number) => void {
   const sizes = new Histogram({
     name: 'parley_pg_session_batch_calls',
-    help: 'Ticket redemptions or refreshes written by one PostgreSQL statement (one round trip, one commit)',
+    help: 'Ticket redemptions, refreshes or new users (their tickets) written by one PostgreSQL statement (one round trip, one commit)',
     labelNames: ['operation'] as const,
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 200],
     registers: [metrics.registry],

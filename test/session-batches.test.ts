@@ -156,6 +156,59 @@ await eachDialect(describe, 'redemptions and refreshes arriving together', (dial
     }
   });
 
+  it("a burst of new users' tickets: each its own user, one user for an xcUserID asked twice, a room admitting their role takes them", async () => {
+    const room = await post(t.app, '/v1/server/room/create_or_update', serverKey(), {
+      xcRoomID: 'burst-room',
+      type: 4,
+      name: 'Burst room',
+      participantUserRoles: ['burst-role'],
+    });
+    assert.equal(room.status, 200, JSON.stringify(room.body));
+    const roomID = (room.body.data as { room: { roomID: string } }).room.roomID;
+    const before = await batchFigures('new_user');
+    const ask = (xcUserID: string, fullName: string, userRoleCode?: string) =>
+      post<Ticketed>(t.app, '/v1/server/auth_ticket/request', serverKey(), { ...TICKET_BODY, xcUserID, fullName, userRoleCode });
+    const asked = [
+      ...Array.from({ length: 20 }, (_, i) => ask(`newcomer-${i}`, `Newcomer ${i}`, i % 2 === 0 ? 'burst-role' : undefined)),
+      ask('newcomer-0', 'Newcomer Zero, renamed'),
+    ];
+    const answers = await Promise.all(asked);
+    for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
+    const ids = answers.map((a) => a.body.data.userID);
+    assert.equal(new Set(ids.slice(0, 20)).size, 20, 'twenty users');
+    assert.equal(ids[20], ids[0], 'the xcUserID asked twice is one user');
+
+    const users = await t.deps.db
+      .selectFrom('users')
+      .select(['id', 'xc_user_id', 'fullname', 'user_role_code'])
+      .where('xc_user_id', 'like', 'newcomer-%')
+      .execute();
+    assert.equal(users.length, 20);
+    const zero = users.find((u) => u.xc_user_id === 'newcomer-0');
+    assert.deepEqual(
+      [zero?.fullname, zero?.user_role_code],
+      ['Newcomer Zero, renamed', 'burst-role'],
+      'the later ticket updated it, keeping the role it was not given',
+    );
+    const members = await t.deps.db.selectFrom('room_members').select('user_id').where('room_id', '=', roomID).execute();
+    assert.deepEqual(
+      members.map((m) => String(m.user_id)).sort(),
+      ids.filter((_, i) => i < 20 && i % 2 === 0).sort(),
+      'the users given the role joined the room, the others not',
+    );
+    // Each ticket redeems to its own user.
+    const redeemed = await Promise.all(answers.slice(0, 5).map((a) => redeem(a.body.data.ticket)));
+    assert.deepEqual(
+      redeemed.map((r) => r.data.user.userID),
+      ids.slice(0, 5),
+    );
+    if (dialect === 'postgres') {
+      const after = await batchFigures('new_user');
+      assert.equal(after.calls - before.calls, 21, 'every new user went through a batch');
+      assert.ok(after.statements - before.statements <= 5, `shared statements: ${JSON.stringify({ before, after })}`);
+    }
+  });
+
   it('a burst of Live Chat redemptions and refreshes answers each its own contact', async () => {
     const secret = { 'secret-key': t.project.appKey.secret };
     const tickets = await Promise.all(

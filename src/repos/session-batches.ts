@@ -1,4 +1,4 @@
-// PostgreSQL: the ticket redemptions (and the refreshes) of one event-loop turn in one multi-row
+// PostgreSQL: the ticket redemptions (and the refreshes, and new users' tickets) of one event-loop turn in one multi-row
 // statement. Each is the single statement of repos/session-statements.ts written over a VALUES list:
 // the same checks, the same data-modifying CTEs, one round trip and one commit for all of them. The
 // ticket record's primary key still lets exactly one redemption of a ticket win, also across nodes.
@@ -7,6 +7,7 @@ import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts'
 import { TurnBatch } from '../storage/turn-batch.ts';
 import { type RefreshTokenRecord, findRefreshToken, findRefreshTokens } from './sessions.ts';
 import { type Redemption, type Renewal, type RenewalResult, redeemInOneStatement, renewInOneStatement, userIdOf } from './session-statements.ts';
+import { type CreatedUser, type NewUser, newUserBatch } from './user-batches.ts';
 
 type Subject = UserRow | ContactRow;
 
@@ -15,10 +16,12 @@ export interface SessionBatches {
   lookup: TurnBatch<string, RefreshTokenRecord | undefined>;
   redeem: Record<SessionKind, TurnBatch<Redemption, Subject | undefined>>;
   renew: Record<SessionKind, TurnBatch<Renewal, RenewalResult>>;
+  /** New users of PowerTalk tickets (repos/user-batches.ts). */
+  newUsers: TurnBatch<NewUser, CreatedUser>;
 }
 
 /** One batcher per kind and operation (a statement's subject is a user or a contact). */
-export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | 'refresh', calls: number) => void = () => {}): SessionBatches {
+export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | 'refresh' | 'new_user', calls: number) => void = () => {}): SessionBatches {
   const redeem = (kind: SessionKind) =>
     new TurnBatch<Redemption, Subject | undefined>(
       (inputs) => redeemMany(db, kind, inputs),
@@ -42,6 +45,7 @@ export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | '
     lookup,
     redeem: { powertalk: redeem('powertalk'), onetalk: redeem('onetalk') },
     renew: { powertalk: renew('powertalk'), onetalk: renew('onetalk') },
+    newUsers: newUserBatch(db, (calls) => onBatch('new_user', calls)),
   };
 }
 

@@ -25,6 +25,17 @@ export async function requestAuthTicket(
     return { userID, ticket: issue(userID).token };
   }
 
+  // PostgreSQL: a new user is one row of its turn's multi-row statement (repos/user-batches.ts).
+  if (existing === undefined && deps.sessionBatches !== undefined) {
+    const created = await deps.sessionBatches.newUsers.submit({ projectId, profile: input.profile, device: input.device, now });
+    // A row this statement inserted was in no node's cache; one it updated (a racing request's) may be.
+    if (!created.inserted) deps.authCache.invalidate({ kind: 'user', project: projectId, id: created.id });
+    for (const roomId of created.joined) deps.chat.hub.roomChanged(projectId, roomId);
+    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+    const userID = String(created.id);
+    return { userID, ticket: issue(userID).token };
+  }
+
   // An existing user's shown profile changed (not just the device): announced as user.updated.
   const profileChanged = existing !== undefined && profileDiffers(existing, input.profile);
   const hooks = profileChanged ? await subscribers(deps, projectId, 'user.updated') : [];
