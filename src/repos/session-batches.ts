@@ -8,6 +8,9 @@ import { TurnBatch } from '../storage/turn-batch.ts';
 import { type RefreshTokenRecord, findRefreshToken, findRefreshTokens } from './sessions.ts';
 import { type Redemption, type Renewal, type RenewalResult, redeemInOneStatement, renewInOneStatement, userIdOf } from './session-statements.ts';
 import { type CreatedUser, type NewUser, newUserBatch } from './user-batches.ts';
+import { type StoredProfile, findUserProfile, findUserProfiles } from './users.ts';
+
+type ProfileKey = { projectId: string; xcUserID: string };
 
 type Subject = UserRow | ContactRow;
 
@@ -16,6 +19,8 @@ export interface SessionBatches {
   lookup: TurnBatch<string, RefreshTokenRecord | undefined>;
   redeem: Record<SessionKind, TurnBatch<Redemption, Subject | undefined>>;
   renew: Record<SessionKind, TurnBatch<Renewal, RenewalResult>>;
+  /** PowerTalk ticket requests' users not in the profile cache, read together. */
+  profiles: TurnBatch<ProfileKey, StoredProfile | undefined>;
   /** New users of PowerTalk tickets (repos/user-batches.ts). */
   newUsers: TurnBatch<NewUser, CreatedUser>;
 }
@@ -45,6 +50,11 @@ export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | '
     lookup,
     redeem: { powertalk: redeem('powertalk'), onetalk: redeem('onetalk') },
     renew: { powertalk: renew('powertalk'), onetalk: renew('onetalk') },
+    profiles: new TurnBatch<ProfileKey, StoredProfile | undefined>(
+      (keys) => findUserProfiles(db, keys),
+      (k) => findUserProfile(db, k.projectId, k.xcUserID),
+      (k) => `${k.projectId}\0${k.xcUserID}`,
+    ),
     newUsers: newUserBatch(db, (calls) => onBatch('new_user', calls)),
   };
 }

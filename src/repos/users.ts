@@ -86,6 +86,23 @@ export async function findUserProfile(db: Kysely<DB>, projectId: string, xcUserI
   return rows[0];
 }
 
+/** Many users' profiles in one read (PostgreSQL: a turn's ticket requests, repos/session-batches.ts), in the keys' order. */
+export async function findUserProfiles(db: Kysely<DB>, keys: Array<{ projectId: string; xcUserID: string }>): Promise<Array<StoredProfile | undefined>> {
+  const rows = await db
+    .selectFrom('users')
+    .select([...PROFILE_COLUMNS, 'project_id', 'xc_user_id'])
+    .where((eb) =>
+      eb(
+        eb.refTuple('project_id', 'xc_user_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.projectId, k.xcUserID)),
+      ),
+    )
+    .execute();
+  const found = new Map(rows.map(({ project_id, xc_user_id, ...profile }) => [`${project_id}\0${xc_user_id}`, profile]));
+  return keys.map((k) => found.get(`${k.projectId}\0${k.xcUserID}`));
+}
+
 /** The row values after applying a request (optional fields not given keep theirs), or undefined if unchanged. */
 export function profileChanges(existing: StoredProfile, profile: UserProfile, device: UserDevice) {
   const phone = profile.phone ?? existing.phone;

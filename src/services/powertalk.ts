@@ -75,7 +75,11 @@ async function cachedProfile(deps: Deps, projectId: string, xcUserID: string): P
   const cached = deps.authCache.profiles.get(key);
   if (cached !== undefined) return cached;
   const epoch = deps.authCache.epoch();
-  const row = await findUserProfile(deps.db, projectId, xcUserID);
+  // PostgreSQL: the turn's reads in one (repos/session-batches.ts).
+  const row =
+    deps.sessionBatches === undefined
+      ? await findUserProfile(deps.db, projectId, xcUserID)
+      : await deps.sessionBatches.profiles.submit({ projectId, xcUserID });
   if (row !== undefined && epoch === deps.authCache.epoch()) deps.authCache.profiles.set(key, row);
   return row;
 }
