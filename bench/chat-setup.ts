@@ -7,7 +7,7 @@ import { outgoingMessage, socketUrl } from '../test/support/chat.ts';
 import { encryptContent, newLocalId } from '../src/chat/cipher.ts';
 import type { PairSpec } from './chat-load.ts';
 import type { BenchDatabase } from './databases.ts';
-import { SERVER_CPU, SERVER_ENV } from './phase.ts';
+import { SERVER_CPU, SERVER_ENV, parleyNodeArgs } from './phase.ts';
 import { PinnedProcess, freePort } from './processes.ts';
 import { type Client, pool } from './setup.ts';
 
@@ -49,16 +49,7 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
           cpu: SERVER_CPU,
           cwd: root,
           command: 'node',
-          // PARLEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
-          args: [
-            ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-            'bin/parley.js',
-            'serve',
-            '--port',
-            String(port),
-            '--database',
-            db.url,
-          ],
+          args: [...parleyNodeArgs(), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
           env,
           port,
           readyPath: '/healthz',

@@ -16,6 +16,14 @@ import type { Wrk, WrkResult } from './wrk.ts';
  * comes from one address, so a few refused tokens (an exhausted pool) would otherwise block the address
  * for 5 minutes and turn every later scenario into 429s; refusals are still counted as errors.
  */
+/**
+ * Node's flags for Parley, as deploy/parley@.service and `npm start` run it (a 4 MB young generation:
+ * ≈ 25 MB less RSS at the same throughput; docs/performance.md), then PARLEY_BENCH_NODE_ARGS, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers (a flag given again there wins).
+ */
+export const PARLEY_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const parleyNodeArgs = (): string[] => [...PARLEY_NODE_FLAGS, ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+
 export const SERVER_ENV = {
   PARLEY_LOG_LEVEL: 'warn',
   PARLEY_RATE_LIMIT: '0',
@@ -71,7 +79,7 @@ export async function runPhase(dialect: Dialect, kind: 'main' | 'scale', scenari
       cpu: SERVER_CPU,
       cwd: ctx.root,
       command: 'node',
-      args: [...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
+      args: [...parleyNodeArgs(), 'bin/parley.js', 'serve', '--port', String(port), '--database', db.url],
       // PostgreSQL as deployed: nodes share Redis, which keeps their caches of sessions and profiles
       // coherent (without it a PostgreSQL node caches neither). The SQLite process needs no broker.
       env: dialect === 'postgres' ? { ...SERVER_ENV, PARLEY_REDIS_URL: REDIS_URL, PARLEY_REDIS_PREFIX: `parley-bench-${process.pid}-${kind}:` } : SERVER_ENV,

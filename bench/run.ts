@@ -11,7 +11,7 @@ import { type ChatResults, chatErrors, chatNotes, chatSection, chatTargets } fro
 import { REDIS_URL, redisProblem } from './chat-setup.ts';
 import { type BenchDatabase, type Dialect, postgresProblem } from './databases.ts';
 import { type Meta, renderMarkdown } from './markdown.ts';
-import { type PhaseContext, SERVER_CPU, SERVER_ENV, runPhase } from './phase.ts';
+import { type PhaseContext, SERVER_CPU, SERVER_ENV, parleyNodeArgs, runPhase } from './phase.ts';
 import { type PinnedProcess, killAll } from './processes.ts';
 import { type Baselines, type Figure, pooled, targets } from './report.ts';
 import { SCENARIOS, SCENARIO_IDS, type ScenarioId } from './scenarios.ts';
@@ -202,7 +202,7 @@ async function main(): Promise<number> {
     cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`,
     pinning,
     settings,
-    server: `node bin/parley.js serve (dist), ${Object.entries(SERVER_ENV)
+    server: `node ${parleyNodeArgs().join(' ')} bin/parley.js serve (dist), ${Object.entries(SERVER_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}; other settings default`,
     baselines: `node:http and a Fastify route in their own processes, parsing the ticket scenario's JSON body and answering ${envelopeBytes} bytes (Parley's ticket response)`,
