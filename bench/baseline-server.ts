@@ -1,12 +1,15 @@
 // The baselines, run as their own process pinned to the server CPU:
-//   node --import tsx bench/baseline-server.ts <http|fastify> <port> <envelope bytes>
+//   node --import tsx bench/baseline-server.ts <http|fastify> <port> <envelope bytes> [work µs]
 // Both parse the JSON body of every POST and answer an envelope as long as Parley's ticket response.
+// `work µs` (node:http only): a busy wait of that long per request before answering, the floor probe of
+// docs/performance.md (what a server doing that much of its own work per request measures here).
 import { createServer } from 'node:http';
 import Fastify from 'fastify';
 
-const [kind, portArg, bytesArg] = process.argv.slice(2);
+const [kind, portArg, bytesArg, workArg] = process.argv.slice(2);
 const port = Number(portArg);
 const bytes = Number(bytesArg);
+const workMs = Number(workArg ?? 0) / 1000;
 
 function envelopeOfLength(length: number): string {
   const head = '{"status":200,"error":{"code":"","message":"","field":""},"data":{"pad":"';
@@ -22,6 +25,7 @@ if (kind === 'http') {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (chunks.length > 0) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (workMs > 0) for (const started = performance.now(); performance.now() - started < workMs; );
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(envelope) });
       res.end(envelope);
     });
@@ -36,6 +40,6 @@ if (kind === 'http') {
   });
   await app.listen({ port, host: '127.0.0.1' });
 } else {
-  console.error('usage: baseline-server.ts <http|fastify> <port> <envelope bytes>');
+  console.error('usage: baseline-server.ts <http|fastify> <port> <envelope bytes> [work µs]');
   process.exit(2);
 }
