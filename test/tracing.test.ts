@@ -244,8 +244,14 @@ await eachDialect(describe, 'tracing', (dialect) => {
         assert.equal(statement.name, value(statement.attributes, 'db.operation.name'));
       }
     }
-    // The ticket request creates the user: its INSERT is its own child, not another request's.
-    assert.ok(childrenOf(request('/v1/server/auth_ticket/request')).some((s) => value(s.attributes, 'db.operation.name') === 'INSERT'));
+    // The ticket request creates the user: the statement inserting it is its own child, not another request's
+    // (on PostgreSQL the turn's batched upsert, `with upserted as (insert into "users" …)`).
+    assert.ok(
+      childrenOf(request('/v1/server/auth_ticket/request')).some((s) =>
+        /^\s*(with upserted as \()?insert into "users"/i.test(String(value(s.attributes, 'db.query.text'))),
+      ),
+      'the user is inserted under its ticket request',
+    );
     const traced = request('/v1/client/user/get_by_id');
     assert.equal(traced.traceId, callerTrace);
     assert.equal(traced.parentSpanId, callerSpan);
