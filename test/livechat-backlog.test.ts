@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { findCase } from '../src/repos/cases.ts';
 import type { Agent, Topic } from '../src/repos/livechat.ts';
-import { listChangedBetween } from '../src/repos/messages.ts';
 import { findUserById } from '../src/repos/users.ts';
 import { runBacklogRound } from '../src/services/case-backlog.ts';
 import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
@@ -65,8 +64,20 @@ function twoNodes(dialect: 'sqlite' | 'postgres', envA: Record<string, string>, 
       return res.data.case;
     },
     agentOf: async (caseId: number) => (await findCase(nodes.a.deps.db, projectId(), caseId))?.agentId ?? null,
-    /** The types of the case room's messages, oldest first. */
-    said: async (caseId: number) => (await listChangedBetween(nodes.a.deps.db, projectId(), `case:${caseId}`, 0, Number.MAX_SAFE_INTEGER)).map((m) => m.type),
+    /**
+     * The types of the case room's messages in the order they were stored (not by their last change: a
+     * 3005 changed after the 3006 was written, or in the same millisecond, came after it: a flaky list).
+     */
+    said: async (caseId: number) =>
+      (
+        await nodes.a.deps.db
+          .selectFrom('messages')
+          .select('type')
+          .where('project_id', '=', projectId())
+          .where('room_id', '=', `case:${caseId}`)
+          .orderBy('id')
+          .execute()
+      ).map((m) => m.type),
   };
 }
 
