@@ -17,6 +17,12 @@ export interface RedisLink {
    * start with Redis down does not wait.
    */
   subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void }): Subscription;
+  /**
+   * Publishes on a connection of its own. The deadline is Redis's, not this process's: it fails only
+   * once the loop has read its sockets after the deadline passed, so an answer that came in time but
+   * found the process busy (thousands of sockets opening at once) still counts as answered.
+   */
+  publish(channel: string, text: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -67,6 +73,25 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   };
   watch(client);
   const subscriptions = new Set<Subscription>();
+  // ioredis's own command deadline fires in the loop's timers phase, before the poll phase that reads
+  // an answer already waiting: the publisher has none, and `answered` sets its own.
+  const deadlineMs = client.options.commandTimeout;
+  const publisher = client.duplicate({ commandTimeout: undefined });
+  watch(publisher);
+  // Its first attempt settled (ready, or failed: publishes then fail fast, as the client's would).
+  const publisherTried = new Promise<void>((resolve) => {
+    for (const event of ['ready', 'error', 'close']) publisher.once(event, () => resolve());
+  });
+  const retire = (connection: Redis) => {
+    retired.add(connection);
+    down.delete(connection);
+    return connection.quit().then(
+      () => {},
+      () => connection.disconnect(),
+    );
+  };
+  // A client closed by its owner takes its publisher along.
+  client.once('end', () => void retire(publisher));
   return {
     client,
     isDown: () => down.size > 0,
@@ -76,7 +101,8 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       watch(connection);
       let closed = false;
       let settle: () => void = () => {};
-      const ready = new Promise<void>((resolve) => (settle = resolve));
+      const subscribed = new Promise<void>((resolve) => (settle = resolve));
+      const ready = Promise.all([subscribed, publisherTried]).then(() => {});
       connection.on('message', (_channel: string, text: string) => handlers.message(text));
       const listen = () => {
         if (closed || connection.status !== 'ready') return;
@@ -112,10 +138,46 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       subscriptions.add(subscription);
       return subscription;
     },
+    publish(channel, text) {
+      // The publisher follows its client: while the client is not connected, publishes fail at once.
+      if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
+      return answered(publisher.publish(channel, text), deadlineMs);
+    },
     close: async () => {
       retired.add(client);
       await Promise.all([...subscriptions].map((s) => s.close()));
+      await retire(publisher);
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/**
+ * `reply`, or a timeout once `ms` passed and the poll phase after it has run (its check is a
+ * setImmediate scheduled from the timer): an answer that was waiting in the socket wins.
+ */
+function answered<T>(reply: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return reply;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error('Command timed out'));
+        }),
+      ms,
+    );
+    const settle = (then: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      then();
+    };
+    reply.then(
+      (value) => settle(() => resolve(value)),
+      (err: unknown) => settle(() => reject(err)),
+    );
+  });
 }

@@ -30,7 +30,7 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
     name: 'redis',
     connected: () => !redis.isDown(),
     publish(text) {
-      redis.client.publish(channel, text).catch((err: Error) => {
+      redis.publish(channel, text).catch((err: Error) => {
         publishFailed();
         if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
       });

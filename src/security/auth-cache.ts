@@ -117,7 +117,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     onInvalidate,
     invalidate(message) {
       apply(message, true);
-      redis.client.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
+      redis.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
         // Lost while Redis is down (the outage is logged once): nodes that lost it too cache nothing
         // meanwhile; a node that still reaches it keeps its entries until they expire.
         if (!redis.isDown()) options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
