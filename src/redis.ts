@@ -82,6 +82,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   const publisherTried = new Promise<void>((resolve) => {
     for (const event of ['ready', 'error', 'close']) publisher.once(event, () => resolve());
   });
+  /** Closes a connection on purpose: its 'close' is no outage. */
   const retire = (connection: Redis) => {
     retired.add(connection);
     down.delete(connection);
@@ -129,10 +130,8 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
         ready,
         close: async () => {
           closed = true;
-          retired.add(connection);
-          down.delete(connection);
           subscriptions.delete(subscription);
-          await connection.quit().catch(() => connection.disconnect());
+          await retire(connection);
         },
       };
       subscriptions.add(subscription);
@@ -147,7 +146,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       retired.add(client);
       await Promise.all([...subscriptions].map((s) => s.close()));
       await retire(publisher);
-      await client.quit().catch(() => client.disconnect());
+      await retire(client);
     },
   };
 }

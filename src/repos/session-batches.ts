@@ -8,7 +8,7 @@ import { TurnBatch } from '../storage/turn-batch.ts';
 import { type RefreshTokenRecord, findRefreshToken, findRefreshTokens } from './sessions.ts';
 import { type Redemption, type Renewal, type RenewalResult, redeemInOneStatement, renewInOneStatement, userIdOf } from './session-statements.ts';
 import { type CreatedUser, type NewUser, newUserBatch } from './user-batches.ts';
-import { type StoredProfile, findUserProfile, findUserProfiles } from './users.ts';
+import { type StoredProfile, findUserProfile, findUserProfiles, userKey } from './users.ts';
 
 type ProfileKey = { projectId: string; xcUserID: string };
 
@@ -53,7 +53,7 @@ export function sessionBatches(db: Kysely<DB>, onBatch: (operation: 'redeem' | '
     profiles: new TurnBatch<ProfileKey, StoredProfile | undefined>(
       (keys) => findUserProfiles(db, keys),
       (k) => findUserProfile(db, k.projectId, k.xcUserID),
-      (k) => `${k.projectId}\0${k.xcUserID}`,
+      (k) => userKey(k.projectId, k.xcUserID),
     ),
     newUsers: newUserBatch(db, (calls) => onBatch('new_user', calls)),
   };

@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../storage/schema.ts';
 import { TurnBatch } from '../storage/turn-batch.ts';
 import { onUserConflict, upsertValues, userColumns } from './user-upsert.ts';
-import type { UserDevice, UserProfile } from './users.ts';
+import { type UserDevice, type UserProfile, userKey } from './users.ts';
 
 export interface NewUser {
   projectId: string;
@@ -29,7 +29,7 @@ export function newUserBatch(db: Kysely<DB>, onBatch: (calls: number) => void = 
   return new TurnBatch<NewUser, CreatedUser>(
     (inputs) => createUsers(db, inputs),
     async (input) => (await createUsers(db, [input]))[0] as CreatedUser,
-    (input) => `${input.projectId}\0${input.profile.xcUserID}`,
+    (input) => userKey(input.projectId, input.profile.xcUserID),
     onBatch,
   );
 }

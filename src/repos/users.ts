@@ -86,6 +86,9 @@ export async function findUserProfile(db: Kysely<DB>, projectId: string, xcUserI
   return rows[0];
 }
 
+/** A user's key by project and xcUserID (the profile cache's, and a batch's per-user key). */
+export const userKey = (projectId: string, xcUserID: string): string => `${projectId}\0${xcUserID}`;
+
 /** Many users' profiles in one read (PostgreSQL: a turn's ticket requests, repos/session-batches.ts), in the keys' order. */
 export async function findUserProfiles(db: Kysely<DB>, keys: Array<{ projectId: string; xcUserID: string }>): Promise<Array<StoredProfile | undefined>> {
   const rows = await db
@@ -99,8 +102,8 @@ export async function findUserProfiles(db: Kysely<DB>, keys: Array<{ projectId: 
       ),
     )
     .execute();
-  const found = new Map(rows.map(({ project_id, xc_user_id, ...profile }) => [`${project_id}\0${xc_user_id}`, profile]));
-  return keys.map((k) => found.get(`${k.projectId}\0${k.xcUserID}`));
+  const found = new Map(rows.map(({ project_id, xc_user_id, ...profile }) => [userKey(project_id, xc_user_id), profile]));
+  return keys.map((k) => found.get(userKey(k.projectId, k.xcUserID)));
 }
 
 /** The row values after applying a request (optional fields not given keep theirs), or undefined if unchanged. */

@@ -2,7 +2,7 @@
 import type { Deps } from '../deps.ts';
 import { addMembers } from '../repos/rooms.ts';
 import { findRoomsAdmittingRole } from '../repos/server-rooms.ts';
-import { type StoredProfile, type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers } from '../repos/users.ts';
+import { type StoredProfile, type UserDevice, type UserProfile, findUserProfile, profileChanges, profileDiffers, userKey } from '../repos/users.ts';
 import { saveUser, upsertUser } from '../repos/user-upsert.ts';
 import { TICKET_TTL_SECONDS } from '../tokens.ts';
 import { announceUser } from './user-events.ts';
@@ -29,9 +29,7 @@ export async function requestAuthTicket(
   if (existing === undefined && deps.sessionBatches !== undefined) {
     const created = await deps.sessionBatches.newUsers.submit({ projectId, profile: input.profile, device: input.device, now });
     // A row this statement inserted was in no node's cache; one it updated (a racing request's) may be.
-    if (!created.inserted) deps.authCache.invalidate({ kind: 'user', project: projectId, id: created.id });
-    for (const roomId of created.joined) deps.chat.hub.roomChanged(projectId, roomId);
-    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+    committed(deps, projectId, created.id, !created.inserted, created.joined);
     const userID = String(created.id);
     return { userID, ticket: issue(userID).token };
   }
@@ -58,12 +56,19 @@ export async function requestAuthTicket(
       return { userID, ticket: issue(userID).token, joined, id, written };
     })
     .then(({ joined, id, written, ...result }) => {
-      // After the commit, so no node caches the profile from before it (services/sessions.ts does the same for sessions).
-      if (written) deps.authCache.invalidate({ kind: 'user', project: projectId, id });
-      for (const roomId of joined) deps.chat.hub.roomChanged(projectId, roomId);
-      deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+      committed(deps, projectId, id, written, joined);
       return result;
     });
+}
+
+/**
+ * After a ticket's user write committed (so no node caches the profile from before it; services/sessions.ts
+ * does the same for sessions): the profile forgotten on every node if it may be cached, the joined rooms told.
+ */
+function committed(deps: Deps, projectId: string, id: number, invalidate: boolean, joined: string[]): void {
+  if (invalidate) deps.authCache.invalidate({ kind: 'user', project: projectId, id });
+  for (const roomId of joined) deps.chat.hub.roomChanged(projectId, roomId);
+  deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
 }
 
 /**
@@ -71,7 +76,7 @@ export async function requestAuthTicket(
  * unchanged user costs no database round trip. Every write of a profile invalidates it on every node.
  */
 async function cachedProfile(deps: Deps, projectId: string, xcUserID: string): Promise<StoredProfile | undefined> {
-  const key = `${projectId}\0${xcUserID}`;
+  const key = userKey(projectId, xcUserID);
   const cached = deps.authCache.profiles.get(key);
   if (cached !== undefined) return cached;
   const epoch = deps.authCache.epoch();
