@@ -10,6 +10,7 @@ import { findCase } from '../src/repos/cases.ts';
 import type { Agent, Topic } from '../src/repos/livechat.ts';
 import { findUserById } from '../src/repos/users.ts';
 import { runBacklogRound } from '../src/services/case-backlog.ts';
+import { sendCaseEvent } from '../src/services/case-messages.ts';
 import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
 import { type TestApp, createTestApp } from './support/app.ts';
 import { ChatSocket, listen, loginUser, socketUrl } from './support/chat.ts';
@@ -128,6 +129,28 @@ await eachDialect(describe, 'waiting cases handed out by the round', (dialect) =
     assert.deepEqual(owners, [ann.id, bob.id, ann.id], 'none each: Ann (the longest-standing); then Bob (fewer); then a tie again: Ann');
     assert.equal(await runBacklogRound(n.nodes.b.deps), 0, 'nothing waits any more');
     for (const c of cases) assert.deepEqual(await n.said(c.id), [1001, 3005, 3006]);
+  });
+});
+
+await eachDialect(describe, 'a case not yet announced', (dialect) => {
+  // No broker and no round of their own: the test runs b's round by hand.
+  const n = twoNodes(dialect, { PARLEY_ASSIGN_INTERVAL: '0' }, { PARLEY_ASSIGN_INTERVAL: '0' });
+
+  it('is handed out only once its room heard 3005, so the room never hears 3006 first', async () => {
+    const cat = await n.agent('cat@example.com', 'Cat');
+    await n.onlineOnB(cat);
+    const opened = await n.openOnA();
+    const projectId = n.nodes.a.project.projectID;
+    // As between the case's commit and its 3005: the announcement not stored yet.
+    await n.nodes.a.deps.db.deleteFrom('messages').where('room_id', '=', `case:${opened.id}`).where('type', '=', 3005).execute();
+    assert.equal(await runBacklogRound(n.nodes.b.deps), 0, 'not handed out before its 3005');
+    assert.equal(await n.agentOf(opened.id), null);
+    const stored = await findCase(n.nodes.a.deps.db, projectId, opened.id);
+    assert.ok(stored);
+    await sendCaseEvent(n.nodes.a.deps, stored, 'created', stored.userId);
+    assert.equal(await runBacklogRound(n.nodes.b.deps), 1);
+    assert.equal(await n.agentOf(opened.id), cat.id);
+    assert.deepEqual(await n.said(opened.id), [1001, 3005, 3006]);
   });
 });
 

@@ -1,5 +1,5 @@
 // Live Chat cases. A case's messages live in its chat room (`case:<id>`), not here.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from '../storage/dialect.ts';
 import { unreadFromOthersOf } from './message-lists.ts';
 import type { CaseStatus, LivechatCaseTable } from '../storage/schema-livechat.ts';
@@ -118,7 +118,15 @@ export async function listOpenCases(db: Kysely<DB>, projectId: string, limit: nu
  * A project's waiting cases (open, no agent), oldest first, after the case `afterId` (a batch at a time);
  * of the topics named (undefined: every topic).
  */
-export async function listWaitingCases(db: Kysely<DB>, projectId: string, topicIds: number[] | undefined, afterId: number, limit: number): Promise<Case[]> {
+/** Waiting cases whose room heard its opening announcement (message type `announced`: 3005), oldest first. */
+export async function listWaitingCases(
+  db: Kysely<DB>,
+  projectId: string,
+  topicIds: number[] | undefined,
+  afterId: number,
+  limit: number,
+  announced: number,
+): Promise<Case[]> {
   if (topicIds?.length === 0) return [];
   let query = db
     .selectFrom('livechat_cases')
@@ -126,7 +134,18 @@ export async function listWaitingCases(db: Kysely<DB>, projectId: string, topicI
     .where('agent_id', 'is', null)
     .where('status', '=', 'open')
     .where('project_id', '=', projectId)
-    .where('id', '>', afterId);
+    .where('id', '>', afterId)
+    // Only once its room heard 3005 (written just after the case's transaction): a case handed out
+    // before that had its room hear 3006 before 3005. The room's id is services/case-views.ts's caseRoomId.
+    .where(({ exists, selectFrom, ref }) =>
+      exists(
+        selectFrom('messages as m')
+          .select('m.id')
+          .whereRef('m.project_id', '=', 'livechat_cases.project_id')
+          .where('m.room_id', '=', sql<string>`${sql.lit('case:')} || ${ref('livechat_cases.id')}`)
+          .where('m.type', '=', announced),
+      ),
+    );
   if (topicIds !== undefined) query = query.where('topic_id', 'in', topicIds);
   const rows = await query.orderBy('id').limit(limit).execute();
   return rows.map(toCase);

@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { listWaitingCases, openCasesPerAgent, projectsWithWaitingCases } from '../repos/cases.ts';
 import { findAgentOfUser } from '../repos/livechat.ts';
 import { assignWaitingCase, leastLoaded, onlineAgents, serves } from './case-assignment.ts';
+import { CASE_MESSAGE } from './case-messages.ts';
 import { type Rounds, everyRound } from './rounds.ts';
 
 /** Waiting cases read per query. */
@@ -28,7 +29,7 @@ export async function handOutWaitingCases(deps: Deps, projectId: string): Promis
   const topics = agents.some((a) => a.topicIds.length === 0) ? undefined : [...new Set(agents.flatMap((a) => a.topicIds))];
   let assigned = 0;
   for (let after = 0; ; ) {
-    const waiting = await listWaitingCases(deps.db, projectId, topics, after, BATCH);
+    const waiting = await listWaitingCases(deps.db, projectId, topics, after, BATCH, CASE_MESSAGE.created);
     for (const c of waiting) {
       const agent = leastLoaded(
         agents.filter((a) => serves(a, c.topicId)),
