@@ -48,7 +48,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     }),
     fastPath: new Counter({
       name: 'parley_fast_path_requests_total',
-      help: 'GET /connect?check=1 answered before routing, everything it needs being cached',
+      help: "Requests answered before routing, everything they need being cached (GET /connect?check=1, a returning user's auth ticket), by route",
+      labelNames: ['route'] as const,
       registers,
     }),
     sockets: new Gauge({ name: 'parley_sockets', help: 'Open client sockets on this node', registers }),

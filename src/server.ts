@@ -20,7 +20,8 @@ import { registerBodyParser } from './http/body.ts';
 import { clientAddress, proxyTrust } from './http/client-address.ts';
 import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
-import { connectCheckFastPath } from './http/fast-path.ts';
+import { type FastPath, connectCheckFastPath } from './http/fast-path.ts';
+import { authTicketFastPath } from './api/server/auth-ticket.fast.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 import { startCaseBacklog } from './services/case-backlog.ts';
@@ -61,13 +62,14 @@ export function listRoutes(app: FastifyInstance): Array<{ method: string; url: s
 }
 
 export async function buildServer(deps: Deps, options: ServerOptions = {}): Promise<FastifyInstance> {
-  let fastPath: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+  const fastPaths: FastPath[] = [];
+  const bodyLimit = options.bodyLimit ?? 65536;
   // One trust function for request.ip and for socket upgrades, which Fastify never sees.
   const trust = proxyTrust(options.trustProxy ?? false);
   // Only with tracing on is the handler wrapped: off, a request costs what it did.
   const tracing = deps.tracer === undefined ? undefined : traceRequests(deps.tracer);
   const app = Fastify({
-    // Fastify's own server, with one hot route answered before routing (http/fast-path.ts).
+    // Fastify's own server, with the hot routes answered before routing (http/fast-path.ts).
     serverFactory: (handler, fastifyOptions) => {
       // What Fastify itself would set on the server it creates.
       const o = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
@@ -76,7 +78,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       const checkEvery = Math.min(5000, Math.max(250, Math.floor(o.requestTimeout / 10)));
       const routed = tracing === undefined ? handler : tracing.wrap(handler);
       const server = http.createServer({ ...o.http, connectionsCheckingInterval: checkEvery }, (req, res) => {
-        if (fastPath?.(req, res) !== true) routed(req, res);
+        for (const fast of fastPaths) if (fast(req, res, routed)) return;
+        routed(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.requestTimeout = o.requestTimeout;
@@ -94,7 +97,7 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
       return server;
     },
     loggerInstance: deps.logger,
-    bodyLimit: options.bodyLimit ?? 65536,
+    bodyLimit,
     trustProxy: trust ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -140,7 +143,10 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('preClose', async () => {
     closing = true;
   });
-  fastPath = connectCheckFastPath(deps, () => closing);
+  fastPaths.push(
+    connectCheckFastPath(deps, () => closing),
+    authTicketFastPath(deps, () => closing, bodyLimit),
+  );
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).

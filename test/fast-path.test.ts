@@ -11,7 +11,7 @@ await eachDialect(describe, 'connect check fast path', (dialect) => {
   let t: TestApp;
   let base: string;
   let user: ChatUser;
-  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values[0]?.value ?? 0;
+  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === '/connect')?.value ?? 0;
   const check = (headers: Record<string, string>) => fetch(`${base}/connect?check=1`, { headers });
 
   before(async () => {

@@ -1,42 +1,110 @@
-// The hottest client call, `GET /connect?check=1` (every SDK runs it before each socket, and
-// retries it every second while offline), answered before Fastify when everything it needs is in
-// memory: a cached key, a token whose session state is cached, a credential not over its failure
-// limit, request logging off. The caller's address plays no part: by the throttling rule
-// (http/guard.ts) valid credentials are served whatever their source's failures. The answer is byte
-// for byte what the Fastify route sends. Any other case — a cache miss, a bad credential, shutdown —
-// goes through Fastify, which checks again and explains.
+// The hottest calls, answered before Fastify when everything they need is in memory and nothing a
+// Fastify hook does per request is switched on (request logging, tracing). The answer is byte for
+// byte what the route sends. Any other case — a cache miss, a bad credential, shutdown — goes through
+// Fastify, which checks again and explains.
+//
+// - `GET /connect?check=1`: every SDK runs it before each socket, and retries it every second while
+//   offline. The caller's address plays no part: by the throttling rule (http/guard.ts) valid
+//   credentials are served whatever their source's failures.
+// - POSTs with a JSON body (postFastPath): the body is read here; a request the fast path does not
+//   answer goes to its route with the body it read (the route's preParsing hook replays it).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { ok } from '../errors.ts';
+import { parseJsonBody } from './body.ts';
 import { cachedClientAuth } from './client-auth.ts';
 import { credentialSubject } from './guard.ts';
 
-const BODY = JSON.stringify(ok({}));
-const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
-const LENGTH = String(Buffer.byteLength(BODY));
+export type Routed = (req: IncomingMessage, res: ServerResponse) => void;
+/** True when it took the request: it answered it, or will hand it to `routed` itself. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse, routed: Routed) => boolean;
 
-export function connectCheckFastPath(deps: Deps, isClosing: () => boolean) {
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.url !== '/connect?check=1' || req.method !== 'GET' || isClosing()) return false;
-    // Fastify logs each request at info; keep those logs whole.
-    if (REQUEST_LOG_LEVELS.has(deps.logger.level)) return false;
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
+/** Fastify logs each request at info, and a trace wraps the routed handler: keep both whole. */
+const servable = (deps: Deps, isClosing: () => boolean) => !isClosing() && !REQUEST_LOG_LEVELS.has(deps.logger.level) && deps.tracer === undefined;
+
+/** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS); counted as the route counts it. */
+function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown): void {
+  const body = JSON.stringify(ok(data));
+  res.writeHead(200, {
+    // Fastify's rule (requestIdHeader): the caller's id when it sent one.
+    'x-request-id': req.headers['x-request-id'] || randomUUID(),
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'X-Request-Id',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+  deps.metrics.fastPath.inc({ route });
+  deps.metrics.requests.inc({ route, method: req.method, code: 'ok' });
+  deps.metrics.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+export function connectCheckFastPath(deps: Deps, isClosing: () => boolean): FastPath {
+  return (req, res) => {
+    if (req.url !== '/connect?check=1' || req.method !== 'GET' || !servable(deps, isClosing)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
     const waits = deps.authGuard.waitsNow([credentialSubject([appKey, req.headers.authorization])]);
     if (waits[0] !== 0) return false;
     if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
-    res.writeHead(200, {
-      'x-request-id': randomUUID(),
-      'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'X-Request-Id',
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': LENGTH,
-    });
-    res.end(BODY);
-    deps.metrics.fastPath.inc();
-    deps.metrics.requests.inc({ route: '/connect', method: 'GET', code: 'ok' });
-    deps.metrics.duration.observe({ route: '/connect' }, Number(process.hrtime.bigint() - started) / 1e9);
+    answer(deps, req, res, '/connect', started, {});
     return true;
   };
+}
+
+const PRE_READ: unique symbol = Symbol('body read before routing');
+type PreRead = IncomingMessage & { [PRE_READ]?: Buffer };
+
+/** A POST route's preParsing hook: the body its fast path read, as the payload Fastify parses. */
+export async function replayBody(request: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  const body = (request.raw as PreRead)[PRE_READ];
+  return body === undefined ? payload : Readable.from([body], { objectMode: false });
+}
+
+export interface PostFastPath<C> {
+  /** From the headers alone: what `data` needs (the authenticated caller, say), or undefined for the route. */
+  admit(req: IncomingMessage): C | undefined;
+  /** The answer's data for the parsed body, or undefined for the route. May throw: the route then explains. */
+  data(admitted: C, body: unknown): unknown;
+}
+
+/**
+ * A POST to `route` answered before routing. Only a body of a stated length within the limit is read
+ * here (a chunked or oversized one goes to the route unread, which refuses it as it always does).
+ */
+export function postFastPath<C>(deps: Deps, isClosing: () => boolean, route: string, bodyLimit: number, handler: PostFastPath<C>): FastPath {
+  return (req, res, routed) => {
+    if (req.url !== route || req.method !== 'POST' || !servable(deps, isClosing)) return false;
+    const length = Number(req.headers['content-length']);
+    if (!(length > 0 && length <= bodyLimit) || req.headers['transfer-encoding'] !== undefined) return false;
+    const started = process.hrtime.bigint();
+    const admitted = handler.admit(req);
+    if (admitted === undefined) return false;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The client went away mid-body: there is no one to answer (Node closes the socket).
+    req.on('error', () => {});
+    req.on('end', () => {
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const data = servable(deps, isClosing) ? dataOf(handler, admitted, body) : undefined;
+      if (data !== undefined) return answer(deps, req, res, route, started, data);
+      (req as PreRead)[PRE_READ] = body;
+      routed(req, res);
+    });
+    return true;
+  };
+}
+
+/** The handler's data, or undefined when it declines or throws (the route explains the error). */
+function dataOf<C>(handler: PostFastPath<C>, admitted: C, body: Buffer): unknown {
+  try {
+    return handler.data(admitted, parseJsonBody(body.toString('utf8')));
+  } catch {
+    return undefined;
+  }
 }

@@ -14,16 +14,12 @@ export async function requestAuthTicket(
   input: { profile: UserProfile; device: UserDevice },
 ): Promise<{ userID: string; ticket: string }> {
   const now = deps.clock.now();
-  const issue = (userID: string) => deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS });
+  const issue = (userID: string) => ticketFor(deps, projectId, userID, now);
 
   // The common case, a returning user on the same device: nothing about the user changes, and a
   // ticket is recorded only when it is redeemed, so issuing it writes nothing at all.
   const existing = await cachedProfile(deps, projectId, input.profile.xcUserID);
-  if (existing !== undefined && profileChanges(existing, input.profile, input.device) === undefined) {
-    const userID = String(existing.id);
-    deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
-    return { userID, ticket: issue(userID).token };
-  }
+  if (existing !== undefined && profileChanges(existing, input.profile, input.device) === undefined) return returningTicket(deps, projectId, existing, now);
 
   // PostgreSQL: a new user is one row of its turn's multi-row statement (repos/user-batches.ts).
   if (existing === undefined && deps.sessionBatches !== undefined) {
@@ -31,7 +27,7 @@ export async function requestAuthTicket(
     // A row this statement inserted was in no node's cache; one it updated (a racing request's) may be.
     committed(deps, projectId, created.id, !created.inserted, created.joined);
     const userID = String(created.id);
-    return { userID, ticket: issue(userID).token };
+    return { userID, ticket: issue(userID) };
   }
 
   // An existing user's shown profile changed (not just the device): announced as user.updated.
@@ -53,13 +49,36 @@ export async function requestAuthTicket(
       for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
       if (hooks.length > 0) await announceUser(trx, deps, hooks, projectId, id, now);
       const userID = String(id);
-      return { userID, ticket: issue(userID).token, joined, id, written };
+      return { userID, ticket: issue(userID), joined, id, written };
     })
     .then(({ joined, id, written, ...result }) => {
       committed(deps, projectId, id, written, joined);
       return result;
     });
 }
+
+/**
+ * requestAuthTicket without waiting, for the fast path (api/server/auth-ticket.fast.ts): the ticket when
+ * the user's profile is cached and the input changes nothing about it; undefined in every other case.
+ */
+export function cachedAuthTicket(
+  deps: Deps,
+  projectId: string,
+  input: { profile: UserProfile; device: UserDevice },
+): { userID: string; ticket: string } | undefined {
+  const existing = deps.authCache.profiles.get(userKey(projectId, input.profile.xcUserID));
+  if (existing === undefined || profileChanges(existing, input.profile, input.device) !== undefined) return undefined;
+  return returningTicket(deps, projectId, existing, deps.clock.now());
+}
+
+function returningTicket(deps: Deps, projectId: string, user: StoredProfile, now: number): { userID: string; ticket: string } {
+  const userID = String(user.id);
+  deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+  return { userID, ticket: ticketFor(deps, projectId, userID, now) };
+}
+
+const ticketFor = (deps: Deps, projectId: string, userID: string, now: number) =>
+  deps.signer.sign({ pur: 'auth_ticket', sub: userID, pid: projectId, now, ttlSeconds: TICKET_TTL_SECONDS }).token;
 
 /**
  * After a ticket's user write committed (so no node caches the profile from before it; services/sessions.ts

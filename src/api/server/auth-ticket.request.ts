@@ -3,6 +3,8 @@ import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { keyAuthOf } from '../../http/request-auth.ts';
+import { replayBody } from '../../http/fast-path.ts';
+import type { UserDevice, UserProfile } from '../../repos/users.ts';
 import { requestAuthTicket } from '../../services/powertalk.ts';
 import { type FieldRule, POWERTALK_MESSAGES, validate } from '../../validation.ts';
 import { STRING, bodyFromRules, describeRoute, object } from '../../http/openapi.ts';
@@ -22,38 +24,46 @@ export const AUTH_TICKET_RULES = [
   { name: 'userRoleCode', field: '112', label: 'User role code', required: false, max: 50 },
 ] as const satisfies readonly FieldRule[];
 
+export const AUTH_TICKET_PATH = '/v1/server/auth_ticket/request';
+
 export function authTicketRequest(deps: Deps): RouteOptions {
   return {
     method: 'POST',
-    url: '/v1/server/auth_ticket/request',
+    url: AUTH_TICKET_PATH,
     schema: describeRoute({
       summary: 'Request an auth ticket for a user (created or updated by xcUserID)',
       realm: 'server',
       body: bodyFromRules(AUTH_TICKET_RULES),
       data: object({ userID: STRING, ticket: STRING }),
     }),
+    // A request the fast path read and handed on (auth-ticket.fast.ts) brings its body along.
+    preParsing: replayBody,
     handler: async (request) => {
       const auth = keyAuthOf(request);
-      const input = validate(request.body, AUTH_TICKET_RULES, POWERTALK_MESSAGES);
-      const result = await requestAuthTicket(deps, auth.projectId, {
-        profile: {
-          xcUserID: input.xcUserID,
-          fullname: input.fullName,
-          email: input.email,
-          phone: input.phone,
-          username: input.username,
-          photoThumbnailURL: input.photoThumbnailURL,
-          photoFullsizeURL: input.photoFullsizeURL,
-          userRoleCode: input.userRoleCode,
-        },
-        device: {
-          ipAddress: input.userIPAddress,
-          userAgent: input.userAgent,
-          platform: input.userPlatform,
-          deviceID: input.userDeviceID,
-        },
-      });
-      return ok(result);
+      return ok(await requestAuthTicket(deps, auth.projectId, ticketInput(request.body)));
+    },
+  };
+}
+
+/** The service's input from a request body; throws the seed's validation errors. */
+export function ticketInput(body: unknown): { profile: UserProfile; device: UserDevice } {
+  const input = validate(body, AUTH_TICKET_RULES, POWERTALK_MESSAGES);
+  return {
+    profile: {
+      xcUserID: input.xcUserID,
+      fullname: input.fullName,
+      email: input.email,
+      phone: input.phone,
+      username: input.username,
+      photoThumbnailURL: input.photoThumbnailURL,
+      photoFullsizeURL: input.photoFullsizeURL,
+      userRoleCode: input.userRoleCode,
+    },
+    device: {
+      ipAddress: input.userIPAddress,
+      userAgent: input.userAgent,
+      platform: input.userPlatform,
+      deviceID: input.userDeviceID,
     },
   };
 }

@@ -1,0 +1,29 @@
+// POST /v1/server/auth_ticket/request answered before routing (http/fast-path.ts) when everything it
+// needs is in memory: a cached Server-Key whose credential is not over its failure limit, no per-key
+// rate limit or Idempotency-Key to honour (both live in the route's hooks), and a returning user whose
+// cached profile the request leaves unchanged, so the ticket is only signed. Anything else — a new or
+// changed user, a bad key, a validation error — goes to the route, body and all, which checks again
+// and explains.
+import type { Deps } from '../../deps.ts';
+import { KEY_HEADER } from '../../credentials.ts';
+import { parseKeyHeader } from '../../http/credential-headers.ts';
+import { type FastPath, postFastPath } from '../../http/fast-path.ts';
+import { credentialSubject } from '../../http/guard.ts';
+import { cachedKey } from '../../services/key-auth.ts';
+import { cachedAuthTicket } from '../../services/powertalk.ts';
+import { AUTH_TICKET_PATH, ticketInput } from './auth-ticket.request.ts';
+
+const SERVER_KEY = KEY_HEADER.server.toLowerCase();
+
+export function authTicketFastPath(deps: Deps, isClosing: () => boolean, bodyLimit: number): FastPath {
+  return postFastPath(deps, isClosing, AUTH_TICKET_PATH, bodyLimit, {
+    admit(req) {
+      if (deps.rateLimitPerMinute !== 0 || req.headers['idempotency-key'] !== undefined) return undefined;
+      const header = req.headers[SERVER_KEY];
+      // The throttling rule (http/guard.ts): a credential over its failure limit is refused by the route.
+      if (deps.authGuard.waitsNow([credentialSubject([header])])[0] !== 0) return undefined;
+      return cachedKey(deps, 'server', parseKeyHeader('server', header));
+    },
+    data: (key, body) => cachedAuthTicket(deps, key.projectId, ticketInput(body)),
+  });
+}

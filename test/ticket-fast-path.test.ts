@@ -1,0 +1,187 @@
+// POST /v1/server/auth_ticket/request over real HTTP: a returning user's ticket answered before
+// routing (api/server/auth-ticket.fast.ts) with the route's very answer, and every other request
+// handed to the route with the body the fast path already read, which the route answers as it always did.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { revokeKey } from '../src/services/projects.ts';
+import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, post } from './support/app.ts';
+import { listen } from './support/chat.ts';
+import { eachDialect } from './support/databases.ts';
+
+const PATH = '/v1/server/auth_ticket/request';
+
+const ticketBody = (xcUserID: string, fullName = 'Fast Lane') => ({
+  userIPAddress: '10.0.0.1',
+  userAgent: 'test',
+  userPlatform: 'web',
+  userDeviceID: 'device-1',
+  xcUserID,
+  fullName,
+  email: 'fast@example.com',
+});
+
+await eachDialect(describe, 'auth ticket fast path', (dialect) => {
+  let t: TestApp;
+  let base: string;
+  let serverKey: string;
+  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH)?.value ?? 0;
+  const request = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'server-key': serverKey, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const envelope = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as Envelope<T>;
+  /** Two requests for the user: the first may fill the caches through the route; the second is fast. */
+  const warm = async (xcUserID: string) => {
+    for (let i = 0; i < 2; i++) assert.equal((await envelope(await request(ticketBody(xcUserID)))).status, 200);
+  };
+
+  before(async () => {
+    // On PostgreSQL, profiles are cached only where Redis tells every node of a change.
+    const shared =
+      dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
+    t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', ...shared });
+    base = await listen(t);
+    serverKey = t.project.serverKey.header;
+  });
+  after(() => t.close());
+
+  it("answers a returning user's ticket before routing, as the route does, and the ticket redeems", async () => {
+    await warm('returning');
+    const before = await fastCount();
+    const res = await request(ticketBody('returning'));
+    assert.equal(await fastCount(), before + 1, 'served by the fast path');
+    const fast = await envelope<Ticketed>(res);
+    const routed = await post<Ticketed>(t.app, PATH, { 'server-key': serverKey }, ticketBody('returning'));
+    assert.deepEqual(Object.keys(fast), Object.keys(routed.body));
+    assert.deepEqual({ ...fast, data: { ...fast.data, ticket: '' } }, { ...routed.body, data: { ...routed.body.data, ticket: '' } });
+    const names = (h: Iterable<[string, unknown]>) =>
+      [...h]
+        .map(([k]) => k)
+        .filter((k) => !['date', 'connection', 'keep-alive'].includes(k))
+        .sort();
+    assert.deepEqual(names(res.headers), names(Object.entries(routed.headers)));
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    const redeemed = await post<TokenBundle>(
+      t.app,
+      '/v1/auth/access_token/request',
+      { 'app-key': t.project.appKey.header, authorization: `Bearer ${fast.data.ticket}` },
+      '""',
+    );
+    assert.equal(redeemed.body.status, 200, JSON.stringify(redeemed.body.error));
+    assert.equal(redeemed.body.data.user.userID, fast.data.userID);
+  });
+
+  it("keeps the caller's request id, as Fastify does", async () => {
+    await warm('with-id');
+    const before = await fastCount();
+    const res = await request(ticketBody('with-id'), { 'x-request-id': 'caller-chosen-id' });
+    assert.equal(await fastCount(), before + 1);
+    assert.equal(res.headers.get('x-request-id'), 'caller-chosen-id');
+  });
+
+  it('hands a changed profile to the route with the body it read: the user is updated', async () => {
+    await warm('renamed');
+    const before = await fastCount();
+    const renamed = await envelope<Ticketed>(await request(ticketBody('renamed', 'New Name')));
+    assert.equal(renamed.status, 200);
+    assert.equal(await fastCount(), before, 'the route answered');
+    const redeemed = await post<TokenBundle>(
+      t.app,
+      '/v1/auth/access_token/request',
+      { 'app-key': t.project.appKey.header, authorization: `Bearer ${renamed.data.ticket}` },
+      '""',
+    );
+    assert.equal(redeemed.body.data.user.fullname, 'New Name');
+  });
+
+  it('hands bad input to the route, which answers with the seed codes and fields', async () => {
+    await warm('bad-input');
+    const before = await fastCount();
+    const missing = await envelope(await request({ ...ticketBody('bad-input'), fullName: undefined }));
+    assert.deepEqual([missing.status, missing.error.code, missing.error.field], [400, '40002', '106']);
+    const malformed = await envelope(await request('{"xcUserID": '));
+    assert.equal(malformed.status, 400);
+    const wrongKey = await envelope(
+      await request(ticketBody('bad-input'), { 'server-key': Buffer.from(`${t.project.serverKey.id}:wrong`).toString('base64') }),
+    );
+    assert.deepEqual([wrongKey.status, wrongKey.error.code], [491, '49103']);
+    const noKey = await fetch(`${base}${PATH}`, { method: 'POST', body: JSON.stringify(ticketBody('bad-input')) });
+    assert.equal((await envelope(noKey)).error.code, '40001');
+    assert.equal(await fastCount(), before, 'none was answered before routing');
+  });
+
+  it('leaves Idempotency-Key calls to the route, which replays the first answer', async () => {
+    await warm('idempotent');
+    const before = await fastCount();
+    const first = await envelope<Ticketed>(await request(ticketBody('idempotent'), { 'idempotency-key': 'once' }));
+    const again = await envelope<Ticketed>(await request(ticketBody('idempotent'), { 'idempotency-key': 'once' }));
+    assert.equal(first.status, 200);
+    assert.equal(again.data.ticket, first.data.ticket);
+    assert.equal(await fastCount(), before);
+  });
+
+  it('refuses the ticket of a revoked key', async () => {
+    const project = await t.newProject();
+    const header = project.serverKey.header;
+    for (let i = 0; i < 2; i++) assert.equal((await envelope(await request(ticketBody('revoked'), { 'server-key': header }))).status, 200);
+    await revokeKey(t.deps, project.serverKey.id);
+    const refused = await envelope(await request(ticketBody('revoked'), { 'server-key': header }));
+    assert.deepEqual([refused.status, refused.error.code], [491, '49103']);
+  });
+
+  it('reads a body that arrives in pieces, and survives a client that leaves mid-body', async () => {
+    await warm('pieces');
+    const port = new URL(base).port;
+    const body = JSON.stringify(ticketBody('pieces'));
+    const head = `POST ${PATH} HTTP/1.1\r\nHost: x\r\nServer-Key: ${serverKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const leaving = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => leaving.once('connect', resolve));
+    leaving.write(head + body.slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    leaving.destroy();
+
+    const before = await fastCount();
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.write(`${head.replace('Host: x', 'Host: x\r\nConnection: close')}${body.slice(0, 30)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write(body.slice(30));
+    await ended;
+    assert.match(answer, /^HTTP\/1\.1 200 OK/);
+    const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Envelope<Ticketed>;
+    assert.equal(json.status, 200);
+    assert.equal(await fastCount(), before + 1);
+  });
+});
+
+await eachDialect(describe, 'auth ticket fast path, per-key rate limit on', (dialect) => {
+  let t: TestApp;
+  let base: string;
+  before(async () => {
+    t = await createTestApp(dialect);
+    base = await listen(t);
+  });
+  after(() => t.close());
+
+  it('is left to the route, which counts the call and says so in its headers', async () => {
+    const send = () =>
+      fetch(`${base}${PATH}`, { method: 'POST', headers: { 'server-key': t.project.serverKey.header }, body: JSON.stringify(ticketBody('limited')) });
+    await send();
+    const res = await send();
+    assert.equal(((await res.json()) as Envelope).status, 200);
+    assert.equal(res.headers.get('x-ratelimit-limit'), '60000');
+    assert.equal(
+      (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH),
+      undefined,
+    );
+  });
+});
