@@ -41,7 +41,7 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
 
   before(async () => {
     // On PostgreSQL, profiles are cached only where Redis tells every node of a change.
-    const shared =
+    const shared: Record<string, string> =
       dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
     t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', ...shared });
     base = await listen(t);
