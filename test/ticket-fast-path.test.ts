@@ -99,6 +99,18 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
     assert.equal(redeemed.body.data.user.fullname, 'New Name');
   });
 
+  it("keeps a returning user's profile cached while other users sign up and change theirs", async () => {
+    await warm('steady');
+    await warm('other');
+    assert.equal((await envelope(await request(ticketBody(`newcomer-${Date.now()}`)))).status, 200);
+    assert.equal((await envelope(await request(ticketBody('other', 'Other, renamed')))).status, 200);
+    const before = await fastCount();
+    assert.equal((await envelope(await request(ticketBody('steady')))).status, 200);
+    assert.equal(await fastCount(), before + 1, "only the changed user's profile was forgotten");
+    assert.equal((await envelope(await request(ticketBody('other', 'Other, renamed')))).status, 200);
+    assert.equal(await fastCount(), before + 1, 'the renamed user was read again');
+  });
+
   it('hands bad input to the route, which answers with the seed codes and fields', async () => {
     await warm('bad-input');
     const before = await fastCount();

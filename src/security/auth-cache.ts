@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink } from '../redis.ts';
 import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionState } from '../repos/sessions.ts';
-import type { StoredProfile } from '../repos/users.ts';
+import { ProfileCache } from './profile-cache.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export type Invalidation =
@@ -26,7 +26,7 @@ export interface AuthCache {
   keys: TtlCache<string, KeyForAuth>;
   sessions: TtlCache<string, SessionState>;
   /** Returning users' stored profiles by `project\0xcUserID`, so issuing their tickets reads nothing. */
-  profiles: TtlCache<string, StoredProfile>;
+  profiles: ProfileCache;
   /**
    * Bumped by every invalidation. Read it before a database read and fill the cache only if it is
    * unchanged, so a read that raced a revocation never caches the state from before it.
@@ -54,7 +54,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
   const keys = new TtlCache<string, KeyForAuth>(options.keyTtlMs, 10_000, options.now);
   const sessions = new TtlCache<string, SessionState>(options.sessionTtlMs, 100_000, options.now);
   // Shares the sessions' rule: cached only where every change reaches every node.
-  const profiles = new TtlCache<string, StoredProfile>(options.sessionTtlMs, 20_000, options.now);
+  const profiles = new ProfileCache(options.sessionTtlMs, 20_000, options.now);
   let epoch = 0;
   const listeners: Array<(message: Invalidation, local: boolean) => void> = [];
   const onInvalidate = (listener: (message: Invalidation, local: boolean) => void) => void listeners.push(listener);
@@ -64,8 +64,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     for (const listener of listeners) listener(m, local);
     if (m.kind === 'session') sessions.delete(m.id);
     else if (m.kind === 'sessions') sessions.clear();
-    // Profiles change rarely next to how often tickets are issued: forgetting all is simplest.
-    else if (m.kind === 'user') profiles.clear();
+    else if (m.kind === 'user') profiles.forget(m.project, m.id);
     else if (m.kind === 'key') {
       for (const type of ['server', 'api', 'app']) keys.delete(`${type}:${m.id}`);
     } else if (m.kind === 'keys') keys.clear();
