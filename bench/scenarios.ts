@@ -4,6 +4,7 @@ import { PATHS, type Project } from './setup.ts';
 export const SCENARIO_IDS = [
   'ticket_existing',
   'ticket_new',
+  'ticket_mixed',
   'sync_create',
   'sync_update',
   'onetalk_ticket',
@@ -42,7 +43,7 @@ export interface Scenario {
   args(ctx: ScenarioContext): Record<string, string>;
 }
 
-const ticket = (ctx: ScenarioContext, mode: 'existing' | 'new') => ({
+const ticket = (ctx: ScenarioContext, mode: 'existing' | 'new' | 'mixed') => ({
   key: ctx.project.serverKey.header,
   path: PATHS.ticket,
   mode,
@@ -60,6 +61,8 @@ const contact = (ctx: ScenarioContext, path: string, mode: 'create' | 'update', 
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'ticket_existing', title: 'auth_ticket/request, existing user', lua: 'ticket', scale: false, captureTickets: true, args: (c) => ticket(c, 'existing') },
   { id: 'ticket_new', title: 'auth_ticket/request, new user per request', lua: 'ticket', scale: false, captureTickets: true, args: (c) => ticket(c, 'new') },
+  // A morning's mix: returning users (1,000 per wrk thread, in turn) and one sign-up in 50 requests.
+  { id: 'ticket_mixed', title: 'auth_ticket/request, 1,000 returning users a thread, 2 % new', lua: 'ticket', scale: false, args: (c) => ticket(c, 'mixed') },
   { id: 'sync_create', title: 'sync_contact, create (unique keys)', lua: 'contact', scale: false, args: (c) => contact(c, PATHS.syncContact, 'create') },
   { id: 'sync_update', title: 'sync_contact, update (same keys)', lua: 'contact', scale: false, args: (c) => contact(c, PATHS.syncContact, 'update') },
   {

@@ -1,5 +1,6 @@
 -- POST /v1/server/auth_ticket/request (Server-Key). mode=existing: the same xcUserID every request;
--- mode=new: a new user per request (per-thread counter seeded by the thread id). capture=PATH writes
+-- mode=new: a new user per request (per-thread counter seeded by the thread id); mode=mixed: 1,000
+-- returning users a thread in turn (new users the first time round), every 50th request a new user. capture=PATH writes
 -- every issued ticket to PATH.<tid>, one per line (the pool for access_token/request).
 -- Also drives the baselines, so they parse the same body through the same generator.
 local BODY = '{"userIPAddress":"182.253.177.234","userAgent":"AdvancedRestClient/12.1.14","userPlatform":"android",' ..
@@ -25,6 +26,9 @@ function request()
   consumed = consumed + 1
   if mode == "existing" then return wrk.format("POST", path, headers, static_body) end
   n = n + 1
+  if mode == "mixed" and n % 50 ~= 0 then
+    return wrk.format("POST", path, headers, string.format(BODY, string.format("r%d-%d", tid, n % 1000)))
+  end
   return wrk.format("POST", path, headers, string.format(BODY, string.format("n%s-%d-%d", salt, tid, n)))
 end
 
