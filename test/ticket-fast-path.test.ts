@@ -7,20 +7,12 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { revokeKey } from '../src/services/projects.ts';
 import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, post } from './support/app.ts';
-import { listen } from './support/chat.ts';
+import { listen, ticketRequest } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
 const PATH = '/v1/server/auth_ticket/request';
 
-const ticketBody = (xcUserID: string, fullName = 'Fast Lane') => ({
-  userIPAddress: '10.0.0.1',
-  userAgent: 'test',
-  userPlatform: 'web',
-  userDeviceID: 'device-1',
-  xcUserID,
-  fullName,
-  email: 'fast@example.com',
-});
+const ticketBody = (xcUserID: string, fullName = 'Fast Lane') => ticketRequest(xcUserID, fullName);
 
 await eachDialect(describe, 'auth ticket fast path', (dialect) => {
   let t: TestApp;

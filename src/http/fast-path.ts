@@ -16,7 +16,7 @@ import type { Deps } from '../deps.ts';
 import { ok } from '../errors.ts';
 import { parseJsonBody } from './body.ts';
 import { cachedClientAuth } from './client-auth.ts';
-import { credentialSubject } from './guard.ts';
+import { credentialOverLimit } from './guard.ts';
 
 export type Routed = (req: IncomingMessage, res: ServerResponse) => void;
 /** True when it took the request: it answered it, or will hand it to `routed` itself. */
@@ -49,8 +49,7 @@ export function connectCheckFastPath(deps: Deps, isClosing: () => boolean): Fast
     if (req.url !== '/connect?check=1' || req.method !== 'GET' || !servable(deps, isClosing)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
-    const waits = deps.authGuard.waitsNow([credentialSubject([appKey, req.headers.authorization])]);
-    if (waits[0] !== 0) return false;
+    if (credentialOverLimit(deps, [appKey, req.headers.authorization])) return false;
     if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
     answer(deps, req, res, '/connect', started, {});
     return true;

@@ -45,6 +45,11 @@ export function credentialSubject(credentials: readonly unknown[]): string {
   return `cred:${createHash('sha256').update(JSON.stringify(credentials)).digest('base64url')}`;
 }
 
+/** For answers before routing: whether the presented credential is over its failure limit (from memory). */
+export function credentialOverLimit(deps: Deps, credentials: readonly unknown[]): boolean {
+  return deps.authGuard.waitsNow([credentialSubject(credentials)])[0] !== 0;
+}
+
 const tooMany = (retryAfter: number) => new ApiError('TooManyRequests', { message: 'Too many failed attempts; try again later', retryAfter });
 
 /** Before the credential is checked: refuses a credential over its limit; notes the source's state. */

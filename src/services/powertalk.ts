@@ -14,7 +14,6 @@ export async function requestAuthTicket(
   input: { profile: UserProfile; device: UserDevice },
 ): Promise<{ userID: string; ticket: string }> {
   const now = deps.clock.now();
-  const issue = (userID: string) => ticketFor(deps, projectId, userID, now);
 
   // The common case, a returning user on the same device: nothing about the user changes, and a
   // ticket is recorded only when it is redeemed, so issuing it writes nothing at all.
@@ -27,7 +26,7 @@ export async function requestAuthTicket(
     // A row this statement inserted was in no node's cache; one it updated (a racing request's) may be.
     committed(deps, projectId, created.id, !created.inserted, created.joined);
     const userID = String(created.id);
-    return { userID, ticket: issue(userID) };
+    return { userID, ticket: ticketFor(deps, projectId, userID, now) };
   }
 
   // An existing user's shown profile changed (not just the device): announced as user.updated.
@@ -49,7 +48,7 @@ export async function requestAuthTicket(
       for (const roomId of joined) await addMembers(trx, projectId, roomId, [{ userId: id, isAdmin: false }], now);
       if (hooks.length > 0) await announceUser(trx, deps, hooks, projectId, id, now);
       const userID = String(id);
-      return { userID, ticket: issue(userID), joined, id, written };
+      return { userID, ticket: ticketFor(deps, projectId, userID, now), joined, id, written };
     })
     .then(({ joined, id, written, ...result }) => {
       committed(deps, projectId, id, written, joined);

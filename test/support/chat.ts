@@ -182,7 +182,7 @@ export function personalRoom(a: ChatUser, b: ChatUser): string {
 // The same, over real HTTP: for servers in other processes (or in-process ones that listen).
 
 /** A valid auth_ticket/request body for a test user. */
-function ticketRequest(xcUserID: string, fullName: string) {
+export function ticketRequest(xcUserID: string, fullName: string) {
   return { userIPAddress: '10.0.0.1', userAgent: 'test', userPlatform: 'web', userDeviceID: 'device-1', xcUserID, fullName, email: 'user@example.com' };
 }
 

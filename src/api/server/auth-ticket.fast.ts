@@ -8,7 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { KEY_HEADER } from '../../credentials.ts';
 import { parseKeyHeader } from '../../http/credential-headers.ts';
 import { type FastPath, postFastPath } from '../../http/fast-path.ts';
-import { credentialSubject } from '../../http/guard.ts';
+import { credentialOverLimit } from '../../http/guard.ts';
 import { cachedKey } from '../../services/key-auth.ts';
 import { cachedAuthTicket } from '../../services/powertalk.ts';
 import { AUTH_TICKET_PATH, ticketInput } from './auth-ticket.request.ts';
@@ -21,7 +21,7 @@ export function authTicketFastPath(deps: Deps, isClosing: () => boolean, bodyLim
       if (deps.rateLimitPerMinute !== 0 || req.headers['idempotency-key'] !== undefined) return undefined;
       const header = req.headers[SERVER_KEY];
       // The throttling rule (http/guard.ts): a credential over its failure limit is refused by the route.
-      if (deps.authGuard.waitsNow([credentialSubject([header])])[0] !== 0) return undefined;
+      if (credentialOverLimit(deps, [header])) return undefined;
       return cachedKey(deps, 'server', parseKeyHeader('server', header));
     },
     data: (key, body) => cachedAuthTicket(deps, key.projectId, ticketInput(body)),

@@ -49,21 +49,26 @@ export function authTicketRequest(deps: Deps): RouteOptions {
 export function ticketInput(body: unknown): { profile: UserProfile; device: UserDevice } {
   const input = validate(body, AUTH_TICKET_RULES, POWERTALK_MESSAGES);
   return {
-    profile: {
-      xcUserID: input.xcUserID,
-      fullname: input.fullName,
-      email: input.email,
-      phone: input.phone,
-      username: input.username,
-      photoThumbnailURL: input.photoThumbnailURL,
-      photoFullsizeURL: input.photoFullsizeURL,
-      userRoleCode: input.userRoleCode,
-    },
+    profile: profileInput(input),
     device: {
       ipAddress: input.userIPAddress,
       userAgent: input.userAgent,
       platform: input.userPlatform,
       deviceID: input.userDeviceID,
     },
+  };
+}
+
+/** Fields 105–112 as the service names them (auth_ticket/request and user/update). */
+export function profileInput(input: Omit<UserProfile, 'fullname'> & { fullName: string }): UserProfile {
+  return {
+    xcUserID: input.xcUserID,
+    fullname: input.fullName,
+    email: input.email,
+    phone: input.phone,
+    username: input.username,
+    photoThumbnailURL: input.photoThumbnailURL,
+    photoFullsizeURL: input.photoFullsizeURL,
+    userRoleCode: input.userRoleCode,
   };
 }

@@ -7,7 +7,7 @@ import { STRING, bodyFromRules, describeRoute, object } from '../../http/openapi
 import { keyAuthOf } from '../../http/request-auth.ts';
 import { updateUser } from '../../services/server-users.ts';
 import { POWERTALK_MESSAGES, validate } from '../../validation.ts';
-import { AUTH_TICKET_RULES } from './auth-ticket.request.ts';
+import { AUTH_TICKET_RULES, profileInput } from './auth-ticket.request.ts';
 
 /** The profile fields of auth_ticket/request (105–112): the device fields 101–104 are not asked. */
 const RULES = AUTH_TICKET_RULES.slice(4);
@@ -24,16 +24,7 @@ export function userUpdate(deps: Deps): RouteOptions {
     }),
     handler: async (request) => {
       const input = validate(request.body, RULES, POWERTALK_MESSAGES);
-      const result = await updateUser(deps, keyAuthOf(request).projectId, {
-        xcUserID: input.xcUserID,
-        fullname: input.fullName,
-        email: input.email,
-        phone: input.phone,
-        username: input.username,
-        photoThumbnailURL: input.photoThumbnailURL,
-        photoFullsizeURL: input.photoFullsizeURL,
-        userRoleCode: input.userRoleCode,
-      });
+      const result = await updateUser(deps, keyAuthOf(request).projectId, profileInput(input));
       return ok(result);
     },
   };
