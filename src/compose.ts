@@ -161,6 +161,7 @@ export async function createDeps(
     }),
     sessionBatches: database.dialect === 'postgres' ? sessionBatches(database.db, observeSessionBatches(metrics)) : undefined,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    requestWindows: new Map(),
     keyUsageWrites: new Map(),
     ttl: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl },
     chat,

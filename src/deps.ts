@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely, Transaction } from 'kysely';
 import type { Hub } from './chat/hub.ts';
 import type { FileStore } from './files/store.ts';
+import type { RequestWindows } from './http/request-windows.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomState } from './repos/rooms.ts';
 import type { SessionBatches } from './repos/session-batches.ts';
@@ -20,7 +21,7 @@ import type { ClientUser } from './services/user-view.ts';
 import type { TransactionBatcher } from './storage/batcher.ts';
 import type { DatabaseHealth } from './storage/database.ts';
 import type { DialectName } from './storage/dialect.ts';
-import type { DB } from './storage/schema.ts';
+import type { DB, KeyType } from './storage/schema.ts';
 import type { TokenSigner } from './tokens.ts';
 
 export interface Clock {
@@ -51,6 +52,8 @@ export interface Deps {
   authCache: AuthCache;
   /** Requests per minute per key on the server and integration APIs; 0 = off. */
   rateLimitPerMinute: number;
+  /** That limit's counts per key realm, where this process keeps them (no Redis): http/request-windows.ts. */
+  requestWindows: Map<KeyType, RequestWindows>;
   /**
    * Transactions that many requests run at once (new users, chat messages): on SQLite the jobs of one
    * event-loop turn share one transaction, one commit; on PostgreSQL each runs in its own.

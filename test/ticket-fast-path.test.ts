@@ -167,22 +167,78 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
   });
 });
 
-await eachDialect(describe, 'auth ticket fast path, per-key rate limit on', (dialect) => {
+describe('auth ticket fast path, per-key rate limit counted in this process (SQLite, one node)', () => {
   let t: TestApp;
   let base: string;
   before(async () => {
-    t = await createTestApp(dialect);
+    t = await createTestApp('sqlite', { PARLEY_RATE_LIMIT: '6' });
     base = await listen(t);
   });
   after(() => t.close());
 
-  it('is left to the route, which counts the call and says so in its headers', async () => {
+  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH)?.value ?? 0;
+  const send = (xcUserID: string) =>
+    fetch(`${base}${PATH}`, { method: 'POST', headers: { 'server-key': t.project.serverKey.header }, body: JSON.stringify(ticketBody(xcUserID)) });
+  const rate = (res: Response) => [res.headers.get('x-ratelimit-limit'), res.headers.get('x-ratelimit-remaining'), res.headers.get('x-ratelimit-reset')];
+
+  it('answers before routing within the limit, counting each call once with the route, and leaves the call over it to the route', async () => {
+    assert.deepEqual(rate(await send('limited')), ['6', '5', '60'], 'a new user, routed: the window opens');
+    t.clock.advance(20_000);
+    // The route again (the key's cached entry has expired meanwhile), filling the caches.
+    assert.deepEqual(rate(await send('limited')), ['6', '4', '40']);
+    const before = await fastCount();
+    const fast = await send('limited');
+    assert.equal(await fastCount(), before + 1, 'served by the fast path');
+    assert.deepEqual(rate(fast), ['6', '3', '40']);
+    // The route counts in the same window: a call it answers (another user, new) takes the next one.
+    assert.deepEqual(rate(await send('limited-too')), ['6', '2', '40']);
+    const routed = await post(t.app, PATH, { 'server-key': t.project.serverKey.header }, ticketBody('limited'));
+    assert.equal(routed.headers['x-ratelimit-remaining'], '1');
+    const names = (h: Iterable<[string, unknown]>) =>
+      [...h]
+        .map(([k]) => k)
+        .filter((k) => !['date', 'connection', 'keep-alive'].includes(k))
+        .sort();
+    assert.deepEqual(names(fast.headers), names(Object.entries(routed.headers)), 'the same headers as the route');
+    assert.deepEqual(rate(await send('limited')), ['6', '0', '40']);
+    assert.equal(await fastCount(), before + 2);
+
+    // Over the limit: the route refuses it, as it refuses any call over it.
+    const over = await send('limited');
+    assert.equal(over.status, 429);
+    const body = (await over.json()) as Envelope;
+    assert.equal(body.error.code, '42900');
+    assert.equal(body.error.message, 'Rate limit exceeded');
+    assert.equal(over.headers.get('retry-after'), '40');
+    assert.equal(await fastCount(), before + 2, 'not answered before routing');
+
+    // A new window (the route first, the key's cached entry having expired), then answered before routing again.
+    t.clock.advance(40_000);
+    assert.deepEqual(rate(await send('limited')), ['6', '5', '60']);
+    const next = await send('limited');
+    assert.equal(next.status, 200);
+    assert.deepEqual(rate(next), ['6', '4', '60']);
+    assert.equal(await fastCount(), before + 3);
+  });
+});
+
+await eachDialect(describe, 'auth ticket fast path, per-key rate limit counted in Redis', (dialect) => {
+  let t: TestApp;
+  let base: string;
+  before(async () => {
+    t = await createTestApp(dialect, { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` });
+    base = await listen(t);
+  });
+  after(() => t.close());
+
+  it('is left to the route, which counts the call across nodes and says so in its headers', async () => {
     const send = () =>
       fetch(`${base}${PATH}`, { method: 'POST', headers: { 'server-key': t.project.serverKey.header }, body: JSON.stringify(ticketBody('limited')) });
-    await send();
+    for (let i = 0; i < 3; i++) assert.equal(((await (await send()).json()) as Envelope).status, 200);
     const res = await send();
     assert.equal(((await res.json()) as Envelope).status, 200);
     assert.equal(res.headers.get('x-ratelimit-limit'), '60000');
+    assert.equal(res.headers.get('x-ratelimit-remaining'), '59996');
     assert.equal(
       (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH),
       undefined,

@@ -28,9 +28,10 @@ const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 const servable = (deps: Deps, isClosing: () => boolean) => !isClosing() && !REQUEST_LOG_LEVELS.has(deps.logger.level) && deps.tracer === undefined;
 
 /** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS); counted as the route counts it. */
-function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown): void {
+function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown, headers?: Headers): void {
   const body = JSON.stringify(ok(data));
   res.writeHead(200, {
+    ...headers,
     // Fastify's rule (requestIdHeader): the caller's id when it sent one.
     'x-request-id': req.headers['x-request-id'] || randomUUID(),
     'access-control-allow-origin': '*',
@@ -65,11 +66,18 @@ export async function replayBody(request: FastifyRequest, _reply: FastifyReply, 
   return body === undefined ? payload : Readable.from([body], { objectMode: false });
 }
 
+type Headers = Record<string, string | number>;
+
 export interface PostFastPath<C> {
   /** From the headers alone: what `data` needs (the authenticated caller, say), or undefined for the route. */
   admit(req: IncomingMessage): C | undefined;
   /** The answer's data for the parsed body, or undefined for the route. May throw: the route then explains. */
   data(admitted: C, body: unknown): unknown;
+  /**
+   * Last, once the answer is ready: counts it where the route's hooks would (a rate limit) and gives
+   * the headers they would add, or undefined when the route must answer instead (over the limit).
+   */
+  count?(admitted: C): Headers | undefined;
 }
 
 /**
@@ -91,7 +99,8 @@ export function postFastPath<C>(deps: Deps, isClosing: () => boolean, route: str
     req.on('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const data = servable(deps, isClosing) ? dataOf(handler, admitted, body) : undefined;
-      if (data !== undefined) return answer(deps, req, res, route, started, data);
+      const headers = data === undefined ? undefined : handler.count === undefined ? {} : handler.count(admitted);
+      if (headers !== undefined) return answer(deps, req, res, route, started, data, headers);
       (req as PreRead)[PRE_READ] = body;
       routed(req, res);
     });

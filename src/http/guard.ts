@@ -17,7 +17,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Deps } from '../deps.ts';
 import { ApiError, ERRORS } from '../errors.ts';
 import { type StatusMode, sendError, toApiError } from './errors.ts';
-import type { SessionKind } from '../storage/schema.ts';
+import type { KeyType, SessionKind } from '../storage/schema.ts';
+import { RequestWindows } from './request-windows.ts';
 
 /** Codes that mean "a credential was wrong": they count towards the brute-force limits. */
 export const CREDENTIAL_FAILURES = new Set<string>(
@@ -91,15 +92,27 @@ export function guardCredentials(app: FastifyInstance, deps: Deps, credentialsOf
   });
 }
 
-/** Per-key request rate limit with X-RateLimit-* headers (server-to-server realms). */
-export async function limitRequestRate(app: FastifyInstance, deps: Deps, keyOf: (request: FastifyRequest) => string): Promise<void> {
+const RATE_WINDOW_MS = 60_000;
+
+/**
+ * Per-key request rate limit with X-RateLimit-* headers (server-to-server realms). Without Redis the
+ * counts are in this process (http/request-windows.ts), where an answer before routing counts too.
+ */
+export async function limitRequestRate(app: FastifyInstance, deps: Deps, realm: KeyType, keyOf: (request: FastifyRequest) => string): Promise<void> {
   if (deps.rateLimitPerMinute === 0) return;
+  // The library makes its store at registration: this one is also left where the realm's fast path finds it.
+  const store = class extends RequestWindows {
+    constructor() {
+      super(deps.rateLimitPerMinute, RATE_WINDOW_MS, () => deps.clock.now());
+      deps.requestWindows.set(realm, this);
+    }
+  };
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute,
-    timeWindow: 60_000,
+    timeWindow: RATE_WINDOW_MS,
     keyGenerator: keyOf,
     // A Redis outage (logged once) lifts the limit rather than failing valid calls.
-    ...(deps.redis === undefined ? {} : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
+    ...(deps.redis === undefined ? { store } : { redis: deps.redis, nameSpace: `${deps.redisPrefix}rate:`, skipOnError: true }),
     errorResponseBuilder: (_request, context) => new ApiError('TooManyRequests', { message: 'Rate limit exceeded', retryAfter: Math.ceil(context.ttl / 1000) }),
   });
 }

@@ -24,6 +24,6 @@ export async function useKeyRealm(app: FastifyInstance, deps: Deps, type: KeyTyp
     if (options.tierGated) requireTier(key);
     request.auth = { realm: 'key', key };
   });
-  await limitRequestRate(app, deps, (request) => (request.auth?.realm === 'key' ? request.auth.key.keyId : `ip:${request.ip}`));
+  await limitRequestRate(app, deps, type, (request) => (request.auth?.realm === 'key' ? request.auth.key.keyId : `ip:${request.ip}`));
   useIdempotencyKeys(app, deps);
 }

@@ -1,9 +1,11 @@
 // POST /v1/server/auth_ticket/request answered before routing (http/fast-path.ts) when everything it
-// needs is in memory: a cached Server-Key whose credential is not over its failure limit, no per-key
-// rate limit or Idempotency-Key to honour (both live in the route's hooks), and a returning user whose
-// cached profile the request leaves unchanged, so the ticket is only signed. Anything else — a new or
-// changed user, a bad key, a validation error — goes to the route, body and all, which checks again
-// and explains.
+// needs is in memory: a cached Server-Key whose credential is not over its failure limit, no
+// Idempotency-Key to honour (that lives in the route's hooks), the per-key rate limit off or counted in
+// this process (http/request-windows.ts: counted here as the route counts it, with its headers), and a
+// returning user whose cached profile the request leaves unchanged, so the ticket is only signed.
+// Anything else — a new or changed user, a bad key, a validation error, a key over its rate — goes to
+// the route, body and all, which checks again and explains. (A request over the rate is counted twice,
+// here and by the route: past the limit, that changes no header and no answer.)
 import type { Deps } from '../../deps.ts';
 import { KEY_HEADER } from '../../credentials.ts';
 import { parseKeyHeader } from '../../http/credential-headers.ts';
@@ -18,12 +20,15 @@ const SERVER_KEY = KEY_HEADER.server.toLowerCase();
 export function authTicketFastPath(deps: Deps, isClosing: () => boolean, bodyLimit: number): FastPath {
   return postFastPath(deps, isClosing, AUTH_TICKET_PATH, bodyLimit, {
     admit(req) {
-      if (deps.rateLimitPerMinute !== 0 || req.headers['idempotency-key'] !== undefined) return undefined;
+      if (req.headers['idempotency-key'] !== undefined) return undefined;
+      // Counted in Redis (several nodes): that is the route's round trip to make.
+      if (deps.rateLimitPerMinute !== 0 && !deps.requestWindows.has('server')) return undefined;
       const header = req.headers[SERVER_KEY];
       // The throttling rule (http/guard.ts): a credential over its failure limit is refused by the route.
       if (credentialOverLimit(deps, [header])) return undefined;
       return cachedKey(deps, 'server', parseKeyHeader('server', header));
     },
     data: (key, body) => cachedAuthTicket(deps, key.projectId, ticketInput(body)),
+    count: (key) => (deps.rateLimitPerMinute === 0 ? {} : deps.requestWindows.get('server')?.hitBeforeRouting(key.keyId)),
   });
 }
