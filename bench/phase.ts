@@ -24,7 +24,15 @@ import type { Wrk, WrkResult } from './wrk.ts';
 export const PARLEY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 export const parleyNodeArgs = (): string[] => [...PARLEY_NODE_FLAGS, ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
 
-export const SERVER_ENV = {
+/** PARLEY_BENCH_SERVER_ENV="NAME=value …": settings of Parley's own for one run, over the ones below (e.g. a rate limit on). */
+const benchServerEnv = Object.fromEntries(
+  (process.env.PARLEY_BENCH_SERVER_ENV ?? '')
+    .split(' ')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+
+export const SERVER_ENV: Record<string, string> = {
   PARLEY_LOG_LEVEL: 'warn',
   PARLEY_RATE_LIMIT: '0',
   PARLEY_AUTH_FAILURES_PER_ADDRESS: '1000000',
@@ -34,6 +42,7 @@ export const SERVER_ENV = {
   PARLEY_MAX_CONNECTIONS_PER_ADDRESS: '0',
   PARLEY_SOCKET_EVENT_RATE: '0',
   PARLEY_CLIENT_CALL_RATE: '0',
+  ...benchServerEnv,
 };
 export const SERVER_CPU = 0;
 

@@ -30,15 +30,22 @@ const servable = (deps: Deps, isClosing: () => boolean) => !isClosing() && !REQU
 /** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS); counted as the route counts it. */
 function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown, headers?: Headers): void {
   const body = JSON.stringify(ok(data));
-  res.writeHead(200, {
-    ...headers,
+  // Names and values in one flat list: the least work for Node's writeHead.
+  const head = [
     // Fastify's rule (requestIdHeader): the caller's id when it sent one.
-    'x-request-id': req.headers['x-request-id'] || randomUUID(),
-    'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'X-Request-Id',
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
+    'x-request-id',
+    req.headers['x-request-id'] || randomUUID(),
+    'access-control-allow-origin',
+    '*',
+    'access-control-expose-headers',
+    'X-Request-Id',
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+  ];
+  if (headers !== undefined) for (const name in headers) head.push(name, String(headers[name]));
+  res.writeHead(200, head);
   res.end(body);
   deps.metrics.fastPath.inc({ route });
   deps.metrics.requests.inc({ route, method: req.method, code: 'ok' });
