@@ -60,8 +60,6 @@ export const ONETALK_MESSAGES: MessageStyle = {
 
 export const PLATFORMS = ['android', 'ios', 'web'] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// With the u flag a proper surrogate pair reads as one code point; only unpaired halves match.
-const LONE_SURROGATE = /\p{Cs}/u;
 // Digits with the usual separators and an optional leading '+'.
 const PHONE_CHARS = /^\+?[0-9][0-9 ().-]*$/;
 
@@ -170,14 +168,19 @@ export function clientBody(body: unknown): Record<string, unknown> {
 
 /** False for a NUL or an unpaired surrogate (see `MessageStyle.nul`): the one text rule of REST and socket. */
 export function isStorableText(value: string): boolean {
-  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  return !value.includes('\u0000') && (value as WellFormed).isWellFormed();
 }
+
+/** `String.prototype.isWellFormed` (ES2024, in Node 20): no unpaired surrogate, checked natively. */
+type WellFormed = string & { isWellFormed(): boolean };
 
 /**
  * Refuses (40002, naming the field: `body`, `quote.content`, `items[2]`) any string, value or key, in
  * `value` that breaks the text rule. Iterative: a frame may nest thousands of levels deep.
  */
 export function assertStorableText(value: unknown, field = 'data'): void {
+  if (allStorable(value)) return;
+  // Something breaks the rule: walk again, naming each value's path, to report the first that does.
   const stack: Array<[unknown, string]> = [[value, field]];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [v, path] = next;
@@ -198,4 +201,23 @@ export function assertStorableText(value: unknown, field = 'data'): void {
       }
     }
   }
+}
+
+/** Every string, value or key, in `value` keeps the text rule: the common case, checked without building paths. */
+function allStorable(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!isStorableText(v)) return false;
+    } else if (Array.isArray(v)) {
+      for (const child of v) stack.push(child);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const key of Object.keys(v)) {
+        if (!isStorableText(key)) return false;
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return true;
 }
