@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { credentialSubject } from '../src/http/guard.ts';
 import { revokeKey } from '../src/services/projects.ts';
 import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, post } from './support/app.ts';
 import { listen, ticketRequest } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
 const PATH = '/v1/server/auth_ticket/request';
+const FAILURES_PER_KEY = 20;
 
 const ticketBody = (xcUserID: string, fullName = 'Fast Lane') => ticketRequest(xcUserID, fullName);
 
@@ -35,7 +37,7 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
     // On PostgreSQL, profiles are cached only where Redis tells every node of a change.
     const shared: Record<string, string> =
       dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
-    t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', ...shared });
+    t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', PARLEY_AUTH_FAILURES_PER_KEY: String(FAILURES_PER_KEY), ...shared });
     base = await listen(t);
     serverKey = t.project.serverKey.header;
   });
@@ -136,6 +138,25 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
     await revokeKey(t.deps, project.serverKey.id);
     const refused = await envelope(await request(ticketBody('revoked'), { 'server-key': header }));
     assert.deepEqual([refused.status, refused.error.code], [491, '49103']);
+  });
+
+  it('leaves a Server-Key over its failure limit to the route, which refuses it outright', async () => {
+    const project = await t.newProject();
+    const header = project.serverKey.header;
+    for (let i = 0; i < 2; i++) assert.equal((await envelope(await request(ticketBody('limited-key'), { 'server-key': header }))).status, 200);
+    const before = await fastCount();
+    // The credential's failures, as the guard counts them, up to PARLEY_AUTH_FAILURES_PER_KEY.
+    const subject = credentialSubject([header]);
+    for (let i = 0; i < FAILURES_PER_KEY; i++) await t.deps.authGuard.recordFailure([subject]);
+    const refused = await request(ticketBody('limited-key'), { 'server-key': header });
+    assert.equal(refused.status, 429);
+    assert.equal((await envelope(refused)).error.code, '42900');
+    assert.equal(await fastCount(), before, 'not answered before routing');
+    // Another key is still answered before routing.
+    await warm('other-key');
+    const warmed = await fastCount();
+    assert.equal((await envelope(await request(ticketBody('other-key')))).status, 200);
+    assert.equal(await fastCount(), warmed + 1);
   });
 
   it('reads a body that arrives in pieces, and survives a client that leaves mid-body', async () => {

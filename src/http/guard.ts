@@ -48,6 +48,8 @@ export function credentialSubject(credentials: readonly unknown[]): string {
 
 /** For answers before routing: whether the presented credential is over its failure limit (from memory). */
 export function credentialOverLimit(deps: Deps, credentials: readonly unknown[]): boolean {
+  // The common case, no credential limited anywhere: nothing to hash and look up.
+  if (!deps.authGuard.mayRefuseCredentials()) return false;
   return deps.authGuard.waitsNow([credentialSubject(credentials)])[0] !== 0;
 }
 

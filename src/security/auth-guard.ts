@@ -19,13 +19,22 @@ export interface AuthGuard {
   /** The same without waiting (both guards answer from memory). */
   waitsNow(subjects: readonly string[]): number[];
   recordFailure(subjects: readonly string[]): Promise<void>;
+  /**
+   * False while no presented credential can be over its limit (none has reached it in a window still
+   * open): answers before routing then skip hashing the credential to look it up.
+   */
+  mayRefuseCredentials(): boolean;
 }
+
+const isCredential = (subject: string) => subject.startsWith('cred:');
 
 const limitOf = (limits: AuthGuardLimits, subject: string) => (subject.startsWith('ip:') ? limits.perAddress : limits.perCredential);
 
 interface MemoryCounts {
   waits(subjects: readonly string[]): number[];
   record(subjects: readonly string[]): void;
+  /** Until when some credential counted here may be over its limit (a time past: none is). */
+  credentialsLimitedUntil(): number;
 }
 
 /** Bounds memory under a flood of distinct subjects: past `max` entries, drops the expired ones, then the oldest down to `keep`. */
@@ -40,6 +49,7 @@ function bound<V>(entries: Map<string, V>, expired: (value: V) => boolean, max: 
 
 function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts {
   const windows = new Map<string, { count: number; resetAt: number }>();
+  let credentialsLimitedUntil = 0;
   const live = (subject: string) => {
     const w = windows.get(subject);
     if (w !== undefined && w.resetAt <= now()) {
@@ -58,10 +68,13 @@ function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts 
       bound(windows, (w) => w.resetAt <= now(), 100_000, 90_000);
       for (const s of subjects) {
         const w = live(s);
-        if (w === undefined) windows.set(s, { count: 1, resetAt: now() + limits.windowMs });
-        else w.count++;
+        const counted = w ?? { count: 0, resetAt: now() + limits.windowMs };
+        if (w === undefined) windows.set(s, counted);
+        counted.count++;
+        if (isCredential(s) && counted.count >= limits.perCredential) credentialsLimitedUntil = Math.max(credentialsLimitedUntil, counted.resetAt);
       }
     },
+    credentialsLimitedUntil: () => credentialsLimitedUntil,
   };
 }
 
@@ -71,6 +84,7 @@ export function memoryAuthGuard(limits: AuthGuardLimits, now: () => number): Aut
     waitsNow: (subjects) => memory.waits(subjects),
     waits: async (subjects) => memory.waits(subjects),
     recordFailure: async (subjects) => memory.record(subjects),
+    mayRefuseCredentials: () => memory.credentialsLimitedUntil() > now(),
   };
 }
 
@@ -100,6 +114,7 @@ export function redisAuthGuard(
   const memory = memoryCounts(limits, now);
   /** Subjects over their limit on some node, until when. */
   const limited = new Map<string, number>();
+  let credentialsLimitedUntil = 0;
   const waitsNow = (subjects: readonly string[]) => {
     const local = memory.waits(subjects);
     return subjects.map((s, i) => {
@@ -111,11 +126,13 @@ export function redisAuthGuard(
   const noteLimited = (subject: string, ttlMs: number) => {
     bound(limited, (until) => until <= now(), 99_999, 99_999);
     limited.set(subject, now() + ttlMs);
+    if (isCredential(subject)) credentialsLimitedUntil = Math.max(credentialsLimitedUntil, now() + ttlMs);
   };
   return {
     waitsNow,
     waits: async (subjects) => waitsNow(subjects),
     noteLimited,
+    mayRefuseCredentials: () => Math.max(credentialsLimitedUntil, memory.credentialsLimitedUntil()) > now(),
     async recordFailure(subjects) {
       memory.record(subjects);
       const pipeline = redis.pipeline();
