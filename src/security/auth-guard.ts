@@ -26,9 +26,10 @@ export interface AuthGuard {
   mayRefuseCredentials(): boolean;
 }
 
-const isCredential = (subject: string) => subject.startsWith('cred:');
+/** A subject is a source (`ip:`) or else a presented credential (`cred:`): one rule for its limit and for `mayRefuseCredentials`. */
+const isCredential = (subject: string) => !subject.startsWith('ip:');
 
-const limitOf = (limits: AuthGuardLimits, subject: string) => (subject.startsWith('ip:') ? limits.perAddress : limits.perCredential);
+const limitOf = (limits: AuthGuardLimits, subject: string) => (isCredential(subject) ? limits.perCredential : limits.perAddress);
 
 interface MemoryCounts {
   waits(subjects: readonly string[]): number[];
@@ -71,7 +72,7 @@ function memoryCounts(limits: AuthGuardLimits, now: () => number): MemoryCounts 
         const counted = w ?? { count: 0, resetAt: now() + limits.windowMs };
         if (w === undefined) windows.set(s, counted);
         counted.count++;
-        if (isCredential(s) && counted.count >= limits.perCredential) credentialsLimitedUntil = Math.max(credentialsLimitedUntil, counted.resetAt);
+        if (isCredential(s) && counted.count >= limitOf(limits, s)) credentialsLimitedUntil = Math.max(credentialsLimitedUntil, counted.resetAt);
       }
     },
     credentialsLimitedUntil: () => credentialsLimitedUntil,
