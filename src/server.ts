@@ -143,10 +143,8 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
   app.addHook('preClose', async () => {
     closing = true;
   });
-  fastPaths.push(
-    connectCheckFastPath(deps, () => closing),
-    authTicketFastPath(deps, () => closing, bodyLimit),
-  );
+  const fastContext = { isClosing: () => closing, hold: inFlight.hold };
+  fastPaths.push(connectCheckFastPath(deps, fastContext), authTicketFastPath(deps, fastContext, bodyLimit));
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).

@@ -1,12 +1,15 @@
-// POST /v1/server/auth_ticket/request over real HTTP: a returning user's ticket answered before
-// routing (api/server/auth-ticket.fast.ts) with the route's very answer, and every other request
-// handed to the route with the body the fast path already read, which the route answers as it always did.
+// POST /v1/server/auth_ticket/request over real HTTP: a valid request with a cached Server-Key answered
+// before routing (api/server/auth-ticket.fast.ts) with the route's very answer — a returning user's
+// ticket only signed, a new or changed user's once stored — and every other request handed to the route
+// with the body the fast path already read, which the route answers as it always did.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { credentialSubject } from '../src/http/guard.ts';
+import { userKey } from '../src/repos/users.ts';
 import { revokeKey } from '../src/services/projects.ts';
+import { sql } from 'kysely';
 import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, post } from './support/app.ts';
 import { listen, ticketRequest } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
@@ -78,31 +81,66 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
     assert.equal(res.headers.get('x-request-id'), 'caller-chosen-id');
   });
 
-  it('hands a changed profile to the route with the body it read: the user is updated', async () => {
+  const redeem = (ticket: string) =>
+    post<TokenBundle>(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
+
+  it("answers a changed profile before routing once the user is updated, with the route's answer", async () => {
     await warm('renamed');
     const before = await fastCount();
-    const renamed = await envelope<Ticketed>(await request(ticketBody('renamed', 'New Name')));
+    const res = await request(ticketBody('renamed', 'New Name'));
+    const renamed = await envelope<Ticketed>(res);
     assert.equal(renamed.status, 200);
-    assert.equal(await fastCount(), before, 'the route answered');
-    const redeemed = await post<TokenBundle>(
-      t.app,
-      '/v1/auth/access_token/request',
-      { 'app-key': t.project.appKey.header, authorization: `Bearer ${renamed.data.ticket}` },
-      '""',
-    );
-    assert.equal(redeemed.body.data.user.fullname, 'New Name');
+    assert.equal(await fastCount(), before + 1, 'answered before routing');
+    const routed = await post<Ticketed>(t.app, PATH, { 'server-key': serverKey }, ticketBody('renamed', 'Newer Name'));
+    assert.deepEqual({ ...renamed, data: { ...renamed.data, ticket: '' } }, { ...routed.body, data: { ...routed.body.data, ticket: '' } });
+    assert.equal((await redeem(renamed.data.ticket)).body.data.user.fullname, 'Newer Name', 'the stored profile is the latest');
+    assert.equal(res.headers.get('content-length'), String(JSON.stringify(renamed).length));
+  });
+
+  it("answers a new user's ticket before routing once the user is stored; the user then returns", async () => {
+    await warm('first-user');
+    const before = await fastCount();
+    const created = await envelope<Ticketed>(await request(ticketBody('brand-new', 'Brand New')));
+    assert.equal(created.status, 200);
+    assert.equal(await fastCount(), before + 1, 'answered before routing');
+    const redeemed = await redeem(created.data.ticket);
+    assert.equal(redeemed.body.status, 200, JSON.stringify(redeemed.body.error));
+    assert.deepEqual([redeemed.body.data.user.userID, redeemed.body.data.user.fullname], [created.data.userID, 'Brand New']);
+    // The same user again: the same userID, whoever answers.
+    const again = await envelope<Ticketed>(await request(ticketBody('brand-new', 'Brand New')));
+    assert.equal(again.data.userID, created.data.userID);
+  });
+
+  it('hands a call whose write fails to the route, which does it again and answers as it always does', async () => {
+    await warm('before-fault');
+    // A database that refuses this one user, as a full disk or a broken constraint would.
+    const refuse =
+      dialect === 'sqlite'
+        ? sql`create trigger no_doomed before insert on users when new.xc_user_id = 'doomed' begin select raise(abort, 'doomed refused'); end`
+        : sql`alter table users add constraint no_doomed check (xc_user_id <> 'doomed')`;
+    await refuse.execute(t.deps.db);
+    const before = await fastCount();
+    const res = await request(ticketBody('doomed'));
+    const failed = await envelope(res);
+    const routed = await post(t.app, PATH, { 'server-key': serverKey }, ticketBody('doomed'));
+    assert.equal(await fastCount(), before, 'not answered before routing');
+    assert.notEqual(failed.status, 200);
+    assert.deepEqual([res.status, failed.status, failed.error.code], [routed.status, routed.body.status, routed.body.error.code]);
+    // Other users are still answered before routing.
+    assert.equal((await envelope(await request(ticketBody('after-fault')))).status, 200);
+    assert.equal(await fastCount(), before + 1);
   });
 
   it("keeps a returning user's profile cached while other users sign up and change theirs", async () => {
     await warm('steady');
     await warm('other');
+    const cached = (xcUserID: string) => t.deps.authCache.profiles.get(userKey(t.project.projectID, xcUserID)) !== undefined;
+    assert.deepEqual([cached('steady'), cached('other')], [true, true]);
     assert.equal((await envelope(await request(ticketBody(`newcomer-${Date.now()}`)))).status, 200);
     assert.equal((await envelope(await request(ticketBody('other', 'Other, renamed')))).status, 200);
-    const before = await fastCount();
-    assert.equal((await envelope(await request(ticketBody('steady')))).status, 200);
-    assert.equal(await fastCount(), before + 1, "only the changed user's profile was forgotten");
+    assert.deepEqual([cached('steady'), cached('other')], [true, false], "only the changed user's profile was forgotten");
     assert.equal((await envelope(await request(ticketBody('other', 'Other, renamed')))).status, 200);
-    assert.equal(await fastCount(), before + 1, 'the renamed user was read again');
+    assert.equal(cached('other'), true, 'the renamed user was read again');
   });
 
   it('hands bad input to the route, which answers with the seed codes and fields', async () => {
@@ -211,8 +249,10 @@ describe('auth ticket fast path, per-key rate limit counted in this process (SQL
     const fast = await send('limited');
     assert.equal(await fastCount(), before + 1, 'served by the fast path');
     assert.deepEqual(rate(fast), ['6', '3', '40']);
-    // The route counts in the same window: a call it answers (another user, new) takes the next one.
+    // A new user's ticket, answered before routing once stored, takes the next one.
     assert.deepEqual(rate(await send('limited-too')), ['6', '2', '40']);
+    assert.equal(await fastCount(), before + 2);
+    // The route counts in the same window.
     const routed = await post(t.app, PATH, { 'server-key': t.project.serverKey.header }, ticketBody('limited'));
     assert.equal(routed.headers['x-ratelimit-remaining'], '1');
     const names = (h: Iterable<[string, unknown]>) =>
@@ -222,7 +262,7 @@ describe('auth ticket fast path, per-key rate limit counted in this process (SQL
         .sort();
     assert.deepEqual(names(fast.headers), names(Object.entries(routed.headers)), 'the same headers as the route');
     assert.deepEqual(rate(await send('limited')), ['6', '0', '40']);
-    assert.equal(await fastCount(), before + 2);
+    assert.equal(await fastCount(), before + 3);
 
     // Over the limit: the route refuses it, as it refuses any call over it.
     const over = await send('limited');
@@ -231,7 +271,7 @@ describe('auth ticket fast path, per-key rate limit counted in this process (SQL
     assert.equal(body.error.code, '42900');
     assert.equal(body.error.message, 'Rate limit exceeded');
     assert.equal(over.headers.get('retry-after'), '40');
-    assert.equal(await fastCount(), before + 2, 'not answered before routing');
+    assert.equal(await fastCount(), before + 3, 'not answered before routing');
 
     // A new window (the route first, the key's cached entry having expired), then answered before routing again.
     t.clock.advance(40_000);
@@ -239,7 +279,7 @@ describe('auth ticket fast path, per-key rate limit counted in this process (SQL
     const next = await send('limited');
     assert.equal(next.status, 200);
     assert.deepEqual(rate(next), ['6', '4', '60']);
-    assert.equal(await fastCount(), before + 3);
+    assert.equal(await fastCount(), before + 4);
   });
 });
 

@@ -7,7 +7,8 @@
 //   offline. The caller's address plays no part: by the throttling rule (http/guard.ts) valid
 //   credentials are served whatever their source's failures.
 // - POSTs with a JSON body (postFastPath): the body is read here; a request the fast path does not
-//   answer goes to its route with the body it read (the route's preParsing hook replays it).
+//   answer goes to its route with the body it read (the route's preParsing hook replays it). Its
+//   answer may wait for a write (`Later`): shutdown waits for that as for a routed handler.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -22,13 +23,20 @@ export type Routed = (req: IncomingMessage, res: ServerResponse) => void;
 /** True when it took the request: it answered it, or will hand it to `routed` itself. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse, routed: Routed) => boolean;
 
+/** What the server tells its fast paths: whether it is shutting down, and how to hold the shutdown for an answer still at work. */
+export interface FastPathContext {
+  isClosing(): boolean;
+  /** Counts work in flight as a routed request is counted (http/transport.ts); call the release when answered. */
+  hold(): () => void;
+}
+
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
 /** Fastify logs each request at info, and a trace wraps the routed handler: keep both whole. */
-const servable = (deps: Deps, isClosing: () => boolean) => !isClosing() && !REQUEST_LOG_LEVELS.has(deps.logger.level) && deps.tracer === undefined;
+const servable = (deps: Deps, ctx: FastPathContext) => !ctx.isClosing() && !REQUEST_LOG_LEVELS.has(deps.logger.level) && deps.tracer === undefined;
 
 /** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS); counted as the route counts it. */
-function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown, headers?: Headers): void {
+function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown, headers?: Headers, close = false): void {
   const body = JSON.stringify(ok(data));
   // Names and values in one flat list: the least work for Node's writeHead.
   const head = [
@@ -45,6 +53,8 @@ function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: st
     String(Buffer.byteLength(body)),
   ];
   if (headers !== undefined) for (const name in headers) head.push(name, String(headers[name]));
+  // Answered while the server drains (a write that was under way): as the routes do, the client is told to reconnect.
+  if (close) head.push('connection', 'close');
   res.writeHead(200, head);
   res.end(body);
   deps.metrics.fastPath.inc({ route });
@@ -52,9 +62,9 @@ function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: st
   deps.metrics.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-export function connectCheckFastPath(deps: Deps, isClosing: () => boolean): FastPath {
+export function connectCheckFastPath(deps: Deps, ctx: FastPathContext): FastPath {
   return (req, res) => {
-    if (req.url !== '/connect?check=1' || req.method !== 'GET' || !servable(deps, isClosing)) return false;
+    if (req.url !== '/connect?check=1' || req.method !== 'GET' || !servable(deps, ctx)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
     if (credentialOverLimit(deps, [appKey, req.headers.authorization])) return false;
@@ -75,10 +85,18 @@ export async function replayBody(request: FastifyRequest, _reply: FastifyReply, 
 
 type Headers = Record<string, string | number>;
 
+/**
+ * An answer that waits for work (a write), started only once the call is counted. When the work fails,
+ * the call goes to its route, which does it again and explains (a database fault, say).
+ */
+export class Later {
+  constructor(readonly run: () => Promise<unknown>) {}
+}
+
 export interface PostFastPath<C> {
   /** From the headers alone: what `data` needs (the authenticated caller, say), or undefined for the route. */
   admit(req: IncomingMessage): C | undefined;
-  /** The answer's data for the parsed body, or undefined for the route. May throw: the route then explains. */
+  /** The answer's data for the parsed body (now, or `Later`), or undefined for the route. May throw: the route then explains. */
   data(admitted: C, body: unknown): unknown;
   /**
    * Last, once the answer is ready: counts it where the route's hooks would (a rate limit) and gives
@@ -91,9 +109,9 @@ export interface PostFastPath<C> {
  * A POST to `route` answered before routing. Only a body of a stated length within the limit is read
  * here (a chunked or oversized one goes to the route unread, which refuses it as it always does).
  */
-export function postFastPath<C>(deps: Deps, isClosing: () => boolean, route: string, bodyLimit: number, handler: PostFastPath<C>): FastPath {
+export function postFastPath<C>(deps: Deps, ctx: FastPathContext, route: string, bodyLimit: number, handler: PostFastPath<C>): FastPath {
   return (req, res, routed) => {
-    if (req.url !== route || req.method !== 'POST' || !servable(deps, isClosing)) return false;
+    if (req.url !== route || req.method !== 'POST' || !servable(deps, ctx)) return false;
     const length = Number(req.headers['content-length']);
     if (!(length > 0 && length <= bodyLimit) || req.headers['transfer-encoding'] !== undefined) return false;
     const started = process.hrtime.bigint();
@@ -105,11 +123,24 @@ export function postFastPath<C>(deps: Deps, isClosing: () => boolean, route: str
     req.on('error', () => {});
     req.on('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      const data = servable(deps, isClosing) ? dataOf(handler, admitted, body) : undefined;
+      const data = servable(deps, ctx) ? dataOf(handler, admitted, body) : undefined;
       const headers = data === undefined ? undefined : handler.count === undefined ? {} : handler.count(admitted);
-      if (headers !== undefined) return answer(deps, req, res, route, started, data, headers);
-      (req as PreRead)[PRE_READ] = body;
-      routed(req, res);
+      const toRoute = () => {
+        (req as PreRead)[PRE_READ] = body;
+        routed(req, res);
+      };
+      if (headers === undefined) return toRoute();
+      if (!(data instanceof Later)) return answer(deps, req, res, route, started, data, headers);
+      const release = ctx.hold();
+      data
+        .run()
+        .then((later) => answer(deps, req, res, route, started, later, headers, ctx.isClosing()), toRoute)
+        .catch((err: unknown) => {
+          // Not a failure of the work (that went to the route) but of answering it: nothing left to say.
+          deps.logger.error({ err }, 'answer before routing failed');
+          res.destroy();
+        })
+        .finally(release);
     });
     return true;
   };

@@ -34,7 +34,7 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
  * database connection after their client hung up) before the database closes; and marks answers given
  * while draining `Connection: close`, so clients open a new connection instead of reusing this one.
  */
-export function trackInFlight(app: FastifyInstance, isClosing: () => boolean): { drained(timeoutMs: number): Promise<void> } {
+export function trackInFlight(app: FastifyInstance, isClosing: () => boolean): { drained(timeoutMs: number): Promise<void>; hold(): () => void } {
   const open = new WeakSet<object>();
   let inFlight = 0;
   let waiters: Array<() => void> = [];
@@ -55,6 +55,13 @@ export function trackInFlight(app: FastifyInstance, isClosing: () => boolean): {
   // The client left before its request was complete: no handler will answer it.
   app.addHook('onRequestAbort', async (request) => finish(request));
   return {
+    // Work answered outside Fastify (http/fast-path.ts) counts too, until its release.
+    hold: () => {
+      const token = {};
+      open.add(token);
+      inFlight++;
+      return () => finish(token);
+    },
     drained: (timeoutMs) =>
       inFlight <= 0
         ? Promise.resolve()

@@ -1,5 +1,7 @@
 // SIGTERM under load: requests in flight finish, later ones get a 503 envelope or a clean refusal once
-// the listener is closed, the process exits 0, and every acknowledged sync is there after a restart.
+// the listener is closed, the process exits 0, and every acknowledged write is there after a restart:
+// contact syncs (routed) and new users' tickets (answered before routing once the Server-Key is cached,
+// api/server/auth-ticket.fast.ts, their write waited for outside Fastify).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +10,7 @@ import { createTestDatabase, dialectAvailable } from '../support/databases.ts';
 import {
   type Outcome,
   SYNC_PATH,
+  TICKET_PATH,
   call,
   contactBody,
   createProject,
@@ -20,6 +23,7 @@ import {
   size,
   sleep,
   startServer,
+  ticketBody,
 } from './support.ts';
 
 const IN_FLIGHT = 16;
@@ -45,6 +49,7 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
       try {
         const project = await createProject(database.url);
         const acked = new Map<string, { body: ReturnType<typeof contactBody>; userID: string }>();
+        const ackedUsers = new Map<string, { body: ReturnType<typeof ticketBody>; userID: string }>();
         let n = 0;
         for (let round = 0; round < ROUNDS; round++) {
           const server = await startServer(database.url);
@@ -54,15 +59,23 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
           const worker = async () => {
             while (!stop) {
               const i = ++n;
+              // Every other request: a new user's ticket.
+              const user = i % 2 === 0 ? ticketBody(`term-user-${i}`, i) : undefined;
               const body = contactBody(`term-${i}`, i);
               const o = await send(
                 agent,
                 server.url,
-                { path: SYNC_PATH, headers: { 'content-type': 'application/json', 'api-key': project.apiKey }, body: JSON.stringify(body) },
+                user === undefined
+                  ? { path: SYNC_PATH, headers: { 'content-type': 'application/json', 'api-key': project.apiKey }, body: JSON.stringify(body) }
+                  : { path: TICKET_PATH, headers: { 'content-type': 'application/json', 'server-key': project.serverKey.header }, body: JSON.stringify(user) },
                 10_000,
               );
               outcomes.push(o);
-              if (o.kind === 'response' && o.status === 200) acked.set(body.customerUserID, { body, userID: String(JSON.parse(o.text).data.userID) });
+              if (o.kind === 'response' && o.status === 200) {
+                const userID = String(JSON.parse(o.text).data.userID);
+                if (user === undefined) acked.set(body.customerUserID, { body, userID });
+                else ackedUsers.set(user.xcUserID, { body: user, userID });
+              }
               if (o.kind === 'error' && o.code === 'ECONNREFUSED') return;
             }
           };
@@ -147,6 +160,13 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
             const row = rows.get(key);
             assert.ok(row, `acknowledged sync ${key} is missing after the restart`);
             assert.deepEqual([row.id, row.full_name, row.email, row.phone], [userID, body.fullName, body.email, body.phone]);
+          }
+          const users = new Map((await db.selectFrom('users').selectAll().execute()).map((r) => [r.xc_user_id, r]));
+          assert.ok(ackedUsers.size > 0);
+          for (const [xcUserID, { body, userID }] of ackedUsers) {
+            const row = users.get(xcUserID);
+            assert.ok(row, `the acknowledged new user ${xcUserID} is missing after the restart`);
+            assert.deepEqual([String(row.id), row.fullname, row.email], [userID, body.fullName, body.email]);
           }
           const agent = keepAlive(1);
           assert.equal((await call(agent, server.url, '/readyz', {}, undefined, 'GET')).status, 200);
