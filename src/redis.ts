@@ -76,7 +76,9 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   // ioredis's own command deadline fires in the loop's timers phase, before the poll phase that reads
   // an answer already waiting: the publisher has none, and `answered` sets its own.
   const deadlineMs = client.options.commandTimeout;
-  const publisher = client.duplicate({ commandTimeout: undefined });
+  // The publishes of one event-loop turn (a committed batch's chat notes, say) go out in one write,
+  // not a system call each: ioredis's auto-pipelining, which keeps their order.
+  const publisher = client.duplicate({ commandTimeout: undefined, enableAutoPipelining: true });
   watch(publisher);
   // Its first attempt settled (ready, or failed: publishes then fail fast, as the client's would).
   const publisherTried = new Promise<void>((resolve) => {
@@ -152,22 +154,29 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
 }
 
 /**
- * `reply`, or a timeout once `ms` passed and the poll phase after it has run (its check is a
- * setImmediate scheduled from the timer): an answer that was waiting in the socket wins.
+ * `reply`, or a timeout once `ms` passed since the command was written and the poll phase after it has
+ * run (its check is a setImmediate scheduled from the timer): an answer that was waiting in the socket
+ * wins. The publisher's auto-pipeline writes the turn's commands in the check phase (a setImmediate its
+ * first command scheduled), so the deadline starts from a setImmediate scheduled after it: a turn spent
+ * busy before the write is this process's time, not Redis's.
  */
 function answered<T>(reply: Promise<T>, ms: number | undefined): Promise<T> {
   if (ms === undefined) return reply;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(
-      () =>
-        setImmediate(() => {
-          if (settled) return;
-          settled = true;
-          reject(new Error('Command timed out'));
-        }),
-      ms,
-    );
+    let timer: NodeJS.Timeout | undefined;
+    setImmediate(() => {
+      if (settled) return;
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return;
+            settled = true;
+            reject(new Error('Command timed out'));
+          }),
+        ms,
+      );
+    });
     const settle = (then: () => void) => {
       if (settled) return;
       settled = true;
