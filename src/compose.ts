@@ -5,7 +5,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
 import { observedBroker } from './chat/broker-observed.ts';
 import { Hub } from './chat/hub.ts';
-import { notePrefix } from './chat/notes.ts';
 import type { Config } from './config.ts';
 import { type ChatRuntime, type Clock, type Deps, type WebhookRuntime, systemClock } from './deps.ts';
 import { localStore } from './files/store.ts';
@@ -91,10 +90,7 @@ export async function createDeps(
       : config.broker === 'nats'
         ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger, publishFailed)
         : localBroker();
-  // This node's own notes come back to it: known once the hub (which names the node) exists.
-  let own: string | undefined;
-  const isOwn = (text: string) => own !== undefined && text.startsWith(own);
-  const broker = transport.name === 'none' ? transport : observedBroker(transport, metrics.broker, isOwn, tracer);
+  const broker = transport.name === 'none' ? transport : observedBroker(transport, metrics.broker, tracer);
   if (broker.name !== 'none') observeBrokerLink(metrics, broker.name, () => broker.connected());
   const chat: ChatRuntime = {
     hub: new Hub(broker, authCache, logger),
@@ -111,7 +107,6 @@ export async function createDeps(
       socketsPerUser: config.socketsPerUser,
     },
   };
-  own = notePrefix(chat.hub.node);
   const box = createSecretBox(secrets);
   // The S3 client is loaded only when a bucket is configured (it adds to every process's memory).
   const s3 = config.files.s3 === undefined ? undefined : (await import('./files/s3-store.ts')).s3Store(config.files.s3);

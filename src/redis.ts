@@ -14,9 +14,10 @@ export interface RedisLink {
    * A connection of its own that stays subscribed to `channel`, subscribing again after every
    * reconnection. `live(false)` as soon as it is lost, `live(true)` once subscribed again: notes sent
    * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
-   * start with Redis down does not wait.
+   * start with Redis down does not wait. Messages starting with `skip` are dropped unread (not even
+   * decoded to a string).
    */
-  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void }): Subscription;
+  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void; skip?: string }): Subscription;
   /**
    * Publishes on a connection of its own. The deadline is Redis's, not this process's: it fails only
    * once the loop has read its sockets after the deadline passed, so an answer that came in time but
@@ -76,9 +77,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   // ioredis's own command deadline fires in the loop's timers phase, before the poll phase that reads
   // an answer already waiting: the publisher has none, and `answered` sets its own.
   const deadlineMs = client.options.commandTimeout;
-  // The publishes of one event-loop turn (a committed batch's chat notes, say) go out in one write,
-  // not a system call each: ioredis's auto-pipelining, which keeps their order.
-  const publisher = client.duplicate({ commandTimeout: undefined, enableAutoPipelining: true });
+  const publisher = client.duplicate({ commandTimeout: undefined });
   watch(publisher);
   // Its first attempt settled (ready, or failed: publishes then fail fast, as the client's would).
   const publisherTried = new Promise<void>((resolve) => {
@@ -91,6 +90,26 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
     return connection.quit().then(
       () => {},
       () => connection.disconnect(),
+    );
+  };
+  // The publishes of one event-loop turn (a committed batch's chat notes, say) go out as one pipeline,
+  // in their order, in one write instead of a system call each; the deadline counts from that write.
+  let turn: Array<{ channel: string; text: string; resolve(n: number): void; reject(err: unknown): void }> = [];
+  const sendTurn = () => {
+    const sent = turn;
+    turn = [];
+    const pipeline = publisher.pipeline();
+    for (const p of sent) pipeline.publish(p.channel, p.text);
+    answered(pipeline.exec(), deadlineMs).then(
+      (results) =>
+        sent.forEach((p, i) => {
+          const [err, value] = results?.[i] ?? [new Error('no reply')];
+          if (err) p.reject(err);
+          else p.resolve(value as number);
+        }),
+      (err: unknown) => {
+        for (const p of sent) p.reject(err);
+      },
     );
   };
   // A client closed by its owner takes its publisher along.
@@ -106,7 +125,13 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       let settle: () => void = () => {};
       const subscribed = new Promise<void>((resolve) => (settle = resolve));
       const ready = Promise.all([subscribed, publisherTried]).then(() => {});
-      connection.on('message', (_channel: string, text: string) => handlers.message(text));
+      if (handlers.skip === undefined) connection.on('message', (_channel: string, text: string) => handlers.message(text));
+      else {
+        const skip = Buffer.from(handlers.skip);
+        connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
+          if (data.length < skip.length || data.compare(skip, 0, skip.length, 0, skip.length) !== 0) handlers.message(data.toString('utf8'));
+        });
+      }
       const listen = () => {
         if (closed || connection.status !== 'ready') return;
         connection.subscribe(channel).then(
@@ -142,7 +167,10 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
     publish(channel, text) {
       // The publisher follows its client: while the client is not connected, publishes fail at once.
       if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
-      return answered(publisher.publish(channel, text), deadlineMs);
+      return new Promise<number>((resolve, reject) => {
+        if (turn.length === 0) setImmediate(sendTurn);
+        turn.push({ channel, text, resolve, reject });
+      });
     },
     close: async () => {
       retired.add(client);
@@ -154,29 +182,22 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
 }
 
 /**
- * `reply`, or a timeout once `ms` passed since the command was written and the poll phase after it has
- * run (its check is a setImmediate scheduled from the timer): an answer that was waiting in the socket
- * wins. The publisher's auto-pipeline writes the turn's commands in the check phase (a setImmediate its
- * first command scheduled), so the deadline starts from a setImmediate scheduled after it: a turn spent
- * busy before the write is this process's time, not Redis's.
+ * `reply`, or a timeout once `ms` passed and the poll phase after it has run (its check is a
+ * setImmediate scheduled from the timer): an answer that was waiting in the socket wins.
  */
 function answered<T>(reply: Promise<T>, ms: number | undefined): Promise<T> {
   if (ms === undefined) return reply;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    setImmediate(() => {
-      if (settled) return;
-      timer = setTimeout(
-        () =>
-          setImmediate(() => {
-            if (settled) return;
-            settled = true;
-            reject(new Error('Command timed out'));
-          }),
-        ms,
-      );
-    });
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error('Command timed out'));
+        }),
+      ms,
+    );
     const settle = (then: () => void) => {
       if (settled) return;
       settled = true;

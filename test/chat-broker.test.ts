@@ -120,6 +120,39 @@ for (const kind of KINDS) {
       assert.equal(a.broker.name, kind.name.toLowerCase());
     });
 
+    it("drops a subscriber's own notes unread when it names their prefix, and no other note", async () => {
+      const { broker: c, release } = await kind.open(topic, () => {});
+      const heard: string[] = [];
+      try {
+        await c.subscribe((text) => heard.push(text), '{"n":"c"');
+        // Until its publishing client is connected, a Redis node's publishes fail at once.
+        const probe = '{"n":"probe"}';
+        await eventually('a note from c', () => {
+          c.publish(probe);
+          return a.received.includes(probe);
+        });
+        await eventually('the probes at c', () => heard.includes(probe));
+        await new Promise((r) => setTimeout(r, 50));
+        heard.length = a.received.length = b.received.length = 0;
+        for (const text of ['{"n":"c","k":"x"}', '{"n":"cc","k":"x"}', '{"n":"c"', '{"n":"é","k":"x"}']) c.publish(text);
+        a.broker.publish('{"n":"a","k":"x"}');
+        await eventually('the notes at a', () => a.received.length >= 5);
+        await eventually('the notes at c', () => heard.length >= 3);
+        await new Promise((r) => setTimeout(r, 50));
+        // Two publishers: their notes may interleave either way.
+        assert.deepEqual(
+          heard.filter((t) => t !== '{"n":"a","k":"x"}'),
+          ['{"n":"cc","k":"x"}', '{"n":"é","k":"x"}'],
+          'only its own are dropped',
+        );
+        assert.ok(heard.includes('{"n":"a","k":"x"}'));
+        assert.equal(heard.length, 3);
+      } finally {
+        await c.close();
+        await release();
+      }
+    });
+
     it('delivers 1000 notes in order', async () => {
       a.received.length = b.received.length = 0;
       const notes = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ seq: i, room: 'r1' }));

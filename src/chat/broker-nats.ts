@@ -38,11 +38,13 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
         warn((err as Error).message, 'broker publish failed');
       }
     },
-    async subscribe(handler) {
+    async subscribe(handler, skip) {
+      const own = skip === undefined ? undefined : Buffer.from(skip);
       nc.subscribe(subject, {
         callback: (err, msg) => {
           if (err) return warn(err.message, 'broker subscription error');
           // A throw here would unwind into the client's protocol parser.
+          if (own !== undefined && msg.data.length >= own.length && Buffer.compare(own, msg.data.subarray(0, own.length)) === 0) return;
           try {
             handler(sc.decode(msg.data));
           } catch (e) {

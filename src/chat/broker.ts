@@ -4,14 +4,17 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink, Subscription } from '../redis.ts';
 
-/** One note, as JSON text. Every node receives every note, its own included (it ignores those). */
+/** One note, as JSON text. Every node receives every note, its own included, unless it names them to skip. */
 export interface Broker {
   readonly name: string;
   /** Whether the link to the broker is up (the parley_broker_connected gauge). */
   connected(): boolean;
   publish(text: string): void;
-  /** Starts delivery to `handler`; resolves once subscribed. */
-  subscribe(handler: (text: string) => void): Promise<void>;
+  /**
+   * Starts delivery to `handler`; resolves once subscribed. Notes starting with `skip` (this node's own,
+   * echoed back) are dropped unread: at chat rates, decoding each only to drop it was garbage to collect.
+   */
+  subscribe(handler: (text: string) => void, skip?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,8 +38,8 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
         if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
       });
     },
-    async subscribe(handler) {
-      subscription = redis.subscribe(channel, { message: handler, live: () => {} });
+    async subscribe(handler, skip) {
+      subscription = redis.subscribe(channel, { message: handler, live: () => {}, skip });
       await subscription.ready;
     },
     close: async () => {

@@ -62,7 +62,8 @@ export class Hub {
     // A node unheard for three beats is gone, and its users with it.
     this.#presence = new Presence(this.node, presenceBeatMs * 3, Date.now, (n) => this.#publish(n), handlers.presence);
     this.#every(presenceBeatMs, () => this.#presence?.beat(this.#byUser));
-    await this.broker.subscribe((text) => this.#receive(text));
+    // This node's own notes come back through the broker: dropped there, unread.
+    await this.broker.subscribe((text) => this.#receive(text), this.#ownPrefix);
     this.authCache.onInvalidate((m, local) => {
       this.#invalidated(m);
       // Nodes that share no Redis with us still hear of it through the broker.
@@ -198,7 +199,6 @@ export class Hub {
   }
 
   #receive(text: string): void {
-    if (text.startsWith(this.#ownPrefix)) return;
     let note: Note;
     try {
       note = decodeNote(text);
