@@ -48,7 +48,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     }),
     fastPath: new Counter({
       name: 'parley_fast_path_requests_total',
-      help: "Requests answered before routing, everything they need being cached (GET /connect?check=1, a returning user's auth ticket), by route",
+      help: 'Requests answered before routing, their credentials being cached (GET /connect?check=1, auth tickets, ticket redemptions), by route',
       labelNames: ['route'] as const,
       registers,
     }),

@@ -11,6 +11,7 @@
 // requests that realm rejects — exactly the 40104 answers this test needs; `onSend` sees them all.)
 // The SDK's own storage is encrypted, so token changes are checked through what it sends.
 import { strict as assert } from 'node:assert';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Envelope, type TestApp, createTestApp } from './support/app.ts';
@@ -59,6 +60,36 @@ interface Seen {
   authorization: string | undefined;
   allowOrigin: unknown;
   envelope: Envelope | undefined;
+}
+
+/**
+ * Calls `seen` with each request, the headers and the body of its answer once sent: headers set one by
+ * one and those given to writeHead (as an object or as the flat list the fast paths use).
+ */
+function observeAnswers(server: Server, seen: (request: IncomingMessage, headers: Record<string, unknown>, body: string) => void): void {
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    const given: Record<string, unknown> = {};
+    const { write, end, writeHead } = response;
+    const keep = (chunk: unknown) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    };
+    response.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      keep(chunk);
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof write;
+    response.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+      keep(chunk);
+      return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+    } as typeof end;
+    response.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+      const headers = rest.find((r) => typeof r === 'object' && r !== null);
+      if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) given[String(headers[i]).toLowerCase()] = headers[i + 1];
+      else if (headers !== undefined) for (const [k, v] of Object.entries(headers)) given[k.toLowerCase()] = v;
+      return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
+    } as typeof writeHead;
+    response.once('finish', () => seen(request, { ...given, ...response.getHeaders() }, Buffer.concat(chunks).toString('utf8')));
+  });
 }
 
 /** What the in-page callbacks recorded (see `installRecorders`). */
@@ -127,29 +158,26 @@ await eachDialect(
 
     before(async () => {
       t = await createTestApp(dialect);
-      // Must be added before listen (hooks are frozen once the app is ready).
-      t.app.addHook('onSend', async (request, reply, payload) => {
+      // Every answer, also those given before routing (http/fast-path.ts), which Fastify's hooks never see.
+      observeAnswers(t.app.server, (request, headers, body) => {
         let envelope: Envelope | undefined;
-        if (typeof payload === 'string') {
-          try {
-            envelope = JSON.parse(payload) as Envelope;
-          } catch {
-            envelope = undefined;
-          }
+        try {
+          envelope = JSON.parse(body) as Envelope;
+        } catch {
+          envelope = undefined;
         }
         const header = (name: string) => {
           const v = request.headers[name];
           return typeof v === 'string' ? v : undefined;
         };
         seen.push({
-          method: request.method,
-          url: request.url,
+          method: request.method ?? '',
+          url: request.url ?? '',
           origin: header('origin'),
           authorization: header('authorization'),
-          allowOrigin: reply.getHeader('access-control-allow-origin'),
+          allowOrigin: headers['access-control-allow-origin'],
           envelope,
         });
-        return payload;
       });
       await t.app.listen({ host: '127.0.0.1', port: 0 });
       baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

@@ -30,7 +30,7 @@ export function useClientRealm(app: FastifyInstance, deps: Deps, realm: ClientRe
   limitUserCalls(app, deps, realm.kind);
 }
 
-export function deviceInfo(request: FastifyRequest) {
+export function deviceInfo(request: { headers: Record<string, string | string[] | undefined> }) {
   const header = (name: string) => {
     const v = request.headers[name];
     return typeof v === 'string' && v !== '' ? v.slice(0, 255) : null;

@@ -106,14 +106,15 @@ export interface PostFastPath<C> {
 }
 
 /**
- * A POST to `route` answered before routing. Only a body of a stated length within the limit is read
- * here (a chunked or oversized one goes to the route unread, which refuses it as it always does).
+ * A POST to `route` answered before routing. Only a body of a stated length within the limit (or none)
+ * is read here (a chunked or oversized one goes to the route unread, which refuses it as it always does).
  */
 export function postFastPath<C>(deps: Deps, ctx: FastPathContext, route: string, bodyLimit: number, handler: PostFastPath<C>): FastPath {
   return (req, res, routed) => {
     if (req.url !== route || req.method !== 'POST' || !servable(deps, ctx)) return false;
-    const length = Number(req.headers['content-length']);
-    if (!(length > 0 && length <= bodyLimit) || req.headers['transfer-encoding'] !== undefined) return false;
+    // No Content-Length and no Transfer-Encoding: an empty body, as Node reads it.
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (!(length >= 0 && length <= bodyLimit) || req.headers['transfer-encoding'] !== undefined) return false;
     const started = process.hrtime.bigint();
     const admitted = handler.admit(req);
     if (admitted === undefined) return false;

@@ -1,5 +1,7 @@
 // POST {prefix}/v1/auth/access_token/request — Bearer <auth ticket>, redeemed once (spec §3.2).
-// Served for PowerTalk at /v1/… and for OneTalk Live Chat at /api/visitor/v1/….
+// Served for PowerTalk at /v1/… and for OneTalk Live Chat at /api/visitor/v1/…. PowerTalk's is also
+// answered before routing (auth.access-token.fast.ts), which hands anything else here, body and all.
+import { replayBody } from '../../http/fast-path.ts';
 import type { RouteOptions } from 'fastify';
 import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
@@ -21,6 +23,7 @@ export function accessTokenRequest(deps: Deps, kind: SessionKind, prefix = ''): 
       data: TOKEN_BUNDLE,
     }),
     config: { bearer: 'own' },
+    preParsing: replayBody,
     handler: async (request) => {
       const ticket = bearerToken(request.headers.authorization);
       return ok(await redeemTicket(deps, kind, clientProjectOf(request), ticket, deviceInfo(request)));
