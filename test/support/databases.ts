@@ -19,7 +19,9 @@ export interface TestDatabase {
 let pgReachable: Promise<boolean> | undefined;
 
 async function checkPostgres(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  // Generous: on a loaded 2-core machine (another test file creating databases, a checkpoint) a live
+  // PostgreSQL once took over 3 s to accept; an unreachable one still fails the run, only later.
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 20_000 });
   try {
     await client.connect();
     await client.query('select 1');
