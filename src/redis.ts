@@ -14,10 +14,10 @@ export interface RedisLink {
    * A connection of its own that stays subscribed to `channel`, subscribing again after every
    * reconnection. `live(false)` as soon as it is lost, `live(true)` once subscribed again: notes sent
    * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
-   * start with Redis down does not wait. Messages starting with `skip` are dropped unread (not even
-   * decoded to a string).
+   * start with Redis down does not wait. Messages whose bytes `skip` holds true for are dropped unread
+   * (not even decoded to a string).
    */
-  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void; skip?: string }): Subscription;
+  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void; skip?: (data: Buffer) => boolean }): Subscription;
   /**
    * Publishes on a connection of its own. The deadline is Redis's, not this process's: it fails only
    * once the loop has read its sockets after the deadline passed, so an answer that came in time but
@@ -127,9 +127,9 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       const ready = Promise.all([subscribed, publisherTried]).then(() => {});
       if (handlers.skip === undefined) connection.on('message', (_channel: string, text: string) => handlers.message(text));
       else {
-        const skip = Buffer.from(handlers.skip);
+        const skip = handlers.skip;
         connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
-          if (data.length < skip.length || data.compare(skip, 0, skip.length, 0, skip.length) !== 0) handlers.message(data.toString('utf8'));
+          if (!skip(data)) handlers.message(data.toString('utf8'));
         });
       }
       const listen = () => {

@@ -2,7 +2,7 @@
 // once, and a node refills gaps from the database).
 import type { FastifyBaseLogger } from 'fastify';
 import { Events, StringCodec, connect } from 'nats';
-import type { Broker } from './broker.ts';
+import { type Broker, startingWith } from './broker.ts';
 
 /** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
 export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Promise<Broker> {
@@ -39,12 +39,12 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
       }
     },
     async subscribe(handler, skip) {
-      const own = skip === undefined ? undefined : Buffer.from(skip);
+      const own = skip === undefined ? undefined : startingWith(skip);
       nc.subscribe(subject, {
         callback: (err, msg) => {
           if (err) return warn(err.message, 'broker subscription error');
           // A throw here would unwind into the client's protocol parser.
-          if (own !== undefined && msg.data.length >= own.length && Buffer.compare(own, msg.data.subarray(0, own.length)) === 0) return;
+          if (own?.(msg.data)) return;
           try {
             handler(sc.decode(msg.data));
           } catch (e) {

@@ -18,6 +18,12 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** Whether a note's bytes start with `prefix` (Broker.subscribe's `skip`), tested before any decoding. */
+export function startingWith(prefix: string): (data: Uint8Array) => boolean {
+  const bytes = Buffer.from(prefix);
+  return (data) => data.length >= bytes.length && Buffer.compare(bytes, data.subarray(0, bytes.length)) === 0;
+}
+
 /** One process, nothing to fan out to. */
 export function localBroker(): Broker {
   return { name: 'none', connected: () => true, publish: () => {}, subscribe: async () => {}, close: async () => {} };
@@ -39,7 +45,7 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
       });
     },
     async subscribe(handler, skip) {
-      subscription = redis.subscribe(channel, { message: handler, live: () => {}, skip });
+      subscription = redis.subscribe(channel, { message: handler, live: () => {}, skip: skip === undefined ? undefined : startingWith(skip) });
       await subscription.ready;
     },
     close: async () => {
