@@ -72,6 +72,14 @@ export async function createTestApp(
   };
 }
 
+/** An answer's header names, sorted, without those a transport sets per connection (to compare two answers' headers). */
+export function headerNames(headers: Iterable<[string, unknown]>): string[] {
+  return [...headers]
+    .map(([k]) => k)
+    .filter((k) => !['date', 'connection', 'keep-alive'].includes(k))
+    .sort();
+}
+
 /**
  * POSTs a JSON body (or a raw string) and returns status, parsed envelope and headers. `T` is what the
  * caller expects in `data` on success (a refusal's `data` is `{}`).
