@@ -1,7 +1,70 @@
 // Prometheus metrics. One registry per app (not prom-client's global one), so several servers can live
 // in one process, as they do in tests.
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  type CounterConfiguration,
+  Gauge,
+  Histogram,
+  type HistogramConfiguration,
+  type LabelValues,
+  Registry,
+  collectDefaultMetrics,
+} from 'prom-client';
+
+/**
+ * A prom-client counter whose hottest label sets are counted as plain numbers (`tally(labels)`, bound
+ * once), added to it at each scrape. prom-client's `inc` builds a key from the labels on every call;
+ * the answers before routing (http/fast-path.ts) count three metrics per request.
+ */
+function talliedCounter<T extends string>(config: CounterConfiguration<T>) {
+  const pending: Array<{ labels: LabelValues<T>; count: number }> = [];
+  const counter = new Counter<T>({
+    ...config,
+    collect() {
+      for (const tally of pending) {
+        if (tally.count > 0) this.inc(tally.labels, tally.count);
+        tally.count = 0;
+      }
+    },
+  });
+  return Object.assign(counter, {
+    tally(labels: LabelValues<T>): () => void {
+      const tally = { labels, count: 0 };
+      pending.push(tally);
+      return () => {
+        tally.count++;
+      };
+    },
+  });
+}
+
+const TALLY_BATCH = 256;
+
+/** A prom-client histogram whose hottest label sets keep their observations in a buffer, observed in one loop when it fills and at each scrape. */
+function talliedHistogram<T extends string>(config: HistogramConfiguration<T>) {
+  const pending: Array<{ labels: LabelValues<T>; values: Float64Array; length: number }> = [];
+  const histogram = new Histogram<T>({
+    ...config,
+    collect() {
+      for (const tally of pending) flush(tally);
+    },
+  });
+  const flush = (tally: (typeof pending)[number]) => {
+    for (let i = 0; i < tally.length; i++) histogram.observe(tally.labels, tally.values[i] as number);
+    tally.length = 0;
+  };
+  return Object.assign(histogram, {
+    tally(labels: LabelValues<T>): (value: number) => void {
+      const tally = { labels, values: new Float64Array(TALLY_BATCH), length: 0 };
+      pending.push(tally);
+      return (value) => {
+        tally.values[tally.length++] = value;
+        if (tally.length === TALLY_BATCH) flush(tally);
+      };
+    },
+  });
+}
 
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -11,22 +74,25 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     collectDefaultMetrics({ register: registry, prefix: 'parley_' });
     eventLoopActivity(registers);
   }
+  const ticketsIssued = talliedCounter({ name: 'parley_tickets_issued_total', help: 'Auth tickets issued', labelNames: ['kind'] as const, registers });
   return {
     registry,
-    requests: new Counter({
+    requests: talliedCounter({
       name: 'parley_http_requests_total',
       help: 'HTTP requests by route, method and outcome (the envelope error code, or "ok")',
       labelNames: ['route', 'method', 'code'] as const,
       registers,
     }),
-    duration: new Histogram({
+    duration: talliedHistogram({
       name: 'parley_http_request_duration_seconds',
       help: 'HTTP request latency by route',
       labelNames: ['route'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    ticketsIssued: new Counter({ name: 'parley_tickets_issued_total', help: 'Auth tickets issued', labelNames: ['kind'] as const, registers }),
+    ticketsIssued,
+    /** The returning user's ticket, answered before routing (services/powertalk.ts). */
+    powertalkTicketIssued: ticketsIssued.tally({ kind: 'powertalk' }),
     ticketsRedeemed: new Counter({
       name: 'parley_tickets_redeemed_total',
       help: 'Auth tickets redeemed for sessions',
@@ -46,7 +112,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['event'] as const,
       registers,
     }),
-    fastPath: new Counter({
+    fastPath: talliedCounter({
       name: 'parley_fast_path_requests_total',
       help: 'Requests answered before routing, their credentials being cached (GET /connect?check=1, auth tickets, ticket redemptions), by route',
       labelNames: ['route'] as const,

@@ -79,6 +79,36 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
   const redeem = (ticket: string) =>
     post<TokenBundle>(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
 
+  it('counts its answers in GET /metrics as the route counts its own, past a batch of tallies', async () => {
+    await warm('counted');
+    const scrape = async () => {
+      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (line: string) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(`${line} `))
+            ?.slice(line.length + 1) ?? 0,
+        );
+      const route = `route="${PATH}"`;
+      return {
+        fast: value(`parley_fast_path_requests_total{${route}}`),
+        ok: value(`parley_http_requests_total{${route},method="POST",code="ok"}`),
+        timed: value(`parley_http_request_duration_seconds_count{${route}}`),
+        slowest: value(`parley_http_request_duration_seconds_bucket{le="+Inf",${route}}`),
+        seconds: value(`parley_http_request_duration_seconds_sum{${route}}`),
+        issued: value('parley_tickets_issued_total{kind="powertalk"}'),
+      };
+    };
+    const before = await scrape();
+    // More than one buffer of durations (metrics.ts: 256), so one is folded in before the scrape.
+    const calls = 300;
+    for (let i = 0; i < calls; i++) assert.equal((await envelope(await request(ticketBody('counted')))).status, 200);
+    const after = await scrape();
+    for (const name of ['fast', 'ok', 'timed', 'slowest', 'issued'] as const) assert.equal(after[name] - before[name], calls, name);
+    assert.ok(after.seconds > before.seconds);
+  });
+
   it("answers a changed profile before routing once the user is updated, with the route's answer", async () => {
     await warm('renamed');
     const before = await fastCount();

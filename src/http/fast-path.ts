@@ -35,8 +35,22 @@ const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 /** Fastify logs each request at info, and a trace wraps the routed handler: keep both whole. */
 const servable = (deps: Deps, ctx: FastPathContext) => !ctx.isClosing() && !REQUEST_LOG_LEVELS.has(deps.logger.level) && deps.tracer === undefined;
 
-/** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS); counted as the route counts it. */
-function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: string, started: bigint, data: unknown, headers?: Headers, close = false): void {
+type Counted = (started: bigint) => void;
+
+/** What an answer of `route` counts as the route's hook counts it (server.ts), and that it came before routing: tallies bound once (metrics.ts). */
+function counted(deps: Deps, route: string, method: string): Counted {
+  const fastPath = deps.metrics.fastPath.tally({ route });
+  const request = deps.metrics.requests.tally({ route, method, code: 'ok' });
+  const duration = deps.metrics.duration.tally({ route });
+  return (started) => {
+    fastPath();
+    request();
+    duration(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+}
+
+/** 200 with `ok(data)` and the headers every route's answer carries (server.ts: request id, CORS). */
+function answer(req: IncomingMessage, res: ServerResponse, count: Counted, started: bigint, data: unknown, headers?: Headers, close = false): void {
   const body = JSON.stringify(ok(data));
   // Names and values in one flat list: the least work for Node's writeHead.
   const head = [
@@ -57,19 +71,18 @@ function answer(deps: Deps, req: IncomingMessage, res: ServerResponse, route: st
   if (close) head.push('connection', 'close');
   res.writeHead(200, head);
   res.end(body);
-  deps.metrics.fastPath.inc({ route });
-  deps.metrics.requests.inc({ route, method: req.method, code: 'ok' });
-  deps.metrics.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+  count(started);
 }
 
 export function connectCheckFastPath(deps: Deps, ctx: FastPathContext): FastPath {
+  const count = counted(deps, '/connect', 'GET');
   return (req, res) => {
     if (req.url !== '/connect?check=1' || req.method !== 'GET' || !servable(deps, ctx)) return false;
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
     if (credentialOverLimit(deps, [appKey, req.headers.authorization])) return false;
     if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
-    answer(deps, req, res, '/connect', started, {});
+    answer(req, res, count, started, {});
     return true;
   };
 }
@@ -110,6 +123,7 @@ export interface PostFastPath<C> {
  * is read here (a chunked or oversized one goes to the route unread, which refuses it as it always does).
  */
 export function postFastPath<C>(deps: Deps, ctx: FastPathContext, route: string, bodyLimit: number, handler: PostFastPath<C>): FastPath {
+  const count = counted(deps, route, 'POST');
   return (req, res, routed) => {
     if (req.url !== route || req.method !== 'POST' || !servable(deps, ctx)) return false;
     // No Content-Length and no Transfer-Encoding: an empty body, as Node reads it.
@@ -131,11 +145,11 @@ export function postFastPath<C>(deps: Deps, ctx: FastPathContext, route: string,
         routed(req, res);
       };
       if (headers === undefined) return toRoute();
-      if (!(data instanceof Later)) return answer(deps, req, res, route, started, data, headers);
+      if (!(data instanceof Later)) return answer(req, res, count, started, data, headers);
       const release = ctx.hold();
       data
         .run()
-        .then((later) => answer(deps, req, res, route, started, later, headers, ctx.isClosing()), toRoute)
+        .then((later) => answer(req, res, count, started, later, headers, ctx.isClosing()), toRoute)
         .catch((err: unknown) => {
           // Not a failure of the work (that went to the route) but of answering it: nothing left to say.
           deps.logger.error({ err }, 'answer before routing failed');

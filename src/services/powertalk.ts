@@ -72,7 +72,7 @@ export function cachedAuthTicket(
 
 function returningTicket(deps: Deps, projectId: string, user: StoredProfile, now: number): { userID: string; ticket: string } {
   const userID = String(user.id);
-  deps.metrics.ticketsIssued.inc({ kind: 'powertalk' });
+  deps.metrics.powertalkTicketIssued();
   return { userID, ticket: ticketFor(deps, projectId, userID, now) };
 }
 
