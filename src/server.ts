@@ -22,7 +22,7 @@ import { OPENAPI_DOCUMENT } from './http/openapi.ts';
 import { errorHandler, sendError } from './http/errors.ts';
 import { type FastPath, connectCheckFastPath } from './http/fast-path.ts';
 import { authTicketFastPath } from './api/server/auth-ticket.fast.ts';
-import { accessTokenFastPath } from './api/client/auth.access-token.fast.ts';
+import { accessTokenFastPath, refreshFastPath } from './api/client/auth.access-token.fast.ts';
 import { limitConnections } from './http/connections.ts';
 import { clientErrorHandler, trackInFlight } from './http/transport.ts';
 import { startCaseBacklog } from './services/case-backlog.ts';
@@ -145,7 +145,12 @@ export async function buildServer(deps: Deps, options: ServerOptions = {}): Prom
     closing = true;
   });
   const fastContext = { isClosing: () => closing, hold: inFlight.hold };
-  fastPaths.push(connectCheckFastPath(deps, fastContext), authTicketFastPath(deps, fastContext, bodyLimit), accessTokenFastPath(deps, fastContext, bodyLimit));
+  fastPaths.push(
+    connectCheckFastPath(deps, fastContext),
+    authTicketFastPath(deps, fastContext, bodyLimit),
+    accessTokenFastPath(deps, fastContext, bodyLimit),
+    refreshFastPath(deps, fastContext, bodyLimit),
+  );
   // The listener is closed by now; let handlers still at work finish before the database goes away.
   app.addHook('onClose', async () => inFlight.drained(10_000));
   // Scheduled messages are sent by every process that serves (a built app that never listens sends none).

@@ -100,10 +100,25 @@ type Headers = Record<string, string | number>;
 
 /**
  * An answer that waits for work (a write), started only once the call is counted. When the work fails,
- * the call goes to its route, which does it again and explains (a database fault, say).
+ * the call goes to its route, which either does it again and explains (`retry`: work that wrote nothing
+ * when it failed, or a database fault), or answers that very failure as its own (`answer`: work that
+ * must not be done twice, as a refresh token presented again revokes its session; the route calls
+ * `failedBeforeRouting` first).
  */
 export class Later {
-  constructor(readonly run: () => Promise<unknown>) {}
+  constructor(
+    readonly run: () => Promise<unknown>,
+    readonly onFailure: 'retry' | 'answer' = 'retry',
+  ) {}
+}
+
+const FAILED: unique symbol = Symbol('work failed before routing');
+type Failed = IncomingMessage & { [FAILED]?: { error: unknown } };
+
+/** For a route whose fast path's work is `Later(…, 'answer')`: throws the failure that work met, to be answered as the route answers its own. */
+export function failedBeforeRouting(request: FastifyRequest): void {
+  const failed = (request.raw as Failed)[FAILED];
+  if (failed !== undefined) throw failed.error;
 }
 
 export interface PostFastPath<C> {
@@ -149,7 +164,13 @@ export function postFastPath<C>(deps: Deps, ctx: FastPathContext, route: string,
       const release = ctx.hold();
       data
         .run()
-        .then((later) => answer(req, res, count, started, later, headers, ctx.isClosing()), toRoute)
+        .then(
+          (later) => answer(req, res, count, started, later, headers, ctx.isClosing()),
+          (error: unknown) => {
+            if (data.onFailure === 'answer') (req as Failed)[FAILED] = { error };
+            toRoute();
+          },
+        )
         .catch((err: unknown) => {
           // Not a failure of the work (that went to the route) but of answering it: nothing left to say.
           deps.logger.error({ err }, 'answer before routing failed');
