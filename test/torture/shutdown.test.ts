@@ -1,7 +1,8 @@
 // SIGTERM under load: requests in flight finish, later ones get a 503 envelope or a clean refusal once
 // the listener is closed, the process exits 0, and every acknowledged write is there after a restart:
-// contact syncs (routed) and new users' tickets (answered before routing once the Server-Key is cached,
-// api/server/auth-ticket.fast.ts, their write waited for outside Fastify).
+// contact syncs (routed), new users' tickets (answered before routing once the Server-Key is cached,
+// api/server/auth-ticket.fast.ts, their write waited for outside Fastify) and refreshes (answered before
+// routing on SQLite, where the App-Key is cached without Redis: api/client/auth.access-token.fast.ts).
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,8 @@ import {
 } from './support.ts';
 
 const IN_FLIGHT = 16;
+const REDEEM_PATH = '/v1/auth/access_token/request';
+const REFRESH_PATH = '/v1/auth/access_token/refresh';
 const ROUNDS = size(2, 5);
 const CLOCK_TOLERANCE_MS = 5;
 
@@ -50,15 +53,57 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
         const project = await createProject(database.url);
         const acked = new Map<string, { body: ReturnType<typeof contactBody>; userID: string }>();
         const ackedUsers = new Map<string, { body: ReturnType<typeof ticketBody>; userID: string }>();
+        // Each worker's session across rounds: its refresh token as last acknowledged, or undefined when
+        // none is (not logged in yet, or a refresh whose answer never came: it may or may not have rotated).
+        const sessions: Array<string | undefined> = Array.from({ length: IN_FLIGHT }, () => undefined);
+        const appKey = { 'app-key': project.appKey.header };
         let n = 0;
         for (let round = 0; round < ROUNDS; round++) {
           const server = await startServer(database.url);
           const agent = keepAlive(IN_FLIGHT);
           const outcomes: Outcome[] = [];
           let stop = false;
-          const worker = async () => {
+          /** A ticket and its redemption for worker `w`, or a rotation of its session's refresh token. */
+          const refresh = async (w: number, i: number) => {
+            const token = sessions[w];
+            sessions[w] = undefined;
+            if (token === undefined) {
+              const ticket = await send(
+                agent,
+                server.url,
+                {
+                  path: TICKET_PATH,
+                  headers: { 'content-type': 'application/json', 'server-key': project.serverKey.header },
+                  body: JSON.stringify(ticketBody(`term-session-${i}`, i)),
+                },
+                10_000,
+              );
+              outcomes.push(ticket);
+              if (ticket.kind !== 'response' || ticket.status !== 200) return ticket;
+              const login = await send(
+                agent,
+                server.url,
+                { path: REDEEM_PATH, headers: { ...appKey, authorization: `Bearer ${JSON.parse(ticket.text).data.ticket}` }, body: '""' },
+                10_000,
+              );
+              if (login.kind === 'response' && login.status === 200) sessions[w] = String(JSON.parse(login.text).data.refreshToken);
+              return login;
+            }
+            const o = await send(agent, server.url, { path: REFRESH_PATH, headers: { ...appKey, authorization: `Bearer ${token}` }, body: '""' }, 10_000);
+            if (o.kind === 'response' && o.status === 200) sessions[w] = String(JSON.parse(o.text).data.refreshToken);
+            // Refused while draining (503, before any work): the token is still the session's.
+            else if (o.kind === 'response') sessions[w] = token;
+            return o;
+          };
+          const worker = async (w: number) => {
             while (!stop) {
               const i = ++n;
+              if (i % 3 === 0) {
+                const o = await refresh(w, i);
+                outcomes.push(o);
+                if (o.kind === 'error' && o.code === 'ECONNREFUSED') return;
+                continue;
+              }
               // Every other request: a new user's ticket.
               const user = i % 2 === 0 ? ticketBody(`term-user-${i}`, i) : undefined;
               const body = contactBody(`term-${i}`, i);
@@ -102,7 +147,7 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
               await sleep(3);
             }
           };
-          const workers = Array.from({ length: IN_FLIGHT }, worker);
+          const workers = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
           await sleep(size(1000, 2000) + Math.random() * 500);
           const probing = probe();
           await sleep(20);
@@ -170,6 +215,13 @@ for (const dialect of ['sqlite', 'postgres'] as DialectName[]) {
           }
           const agent = keepAlive(1);
           assert.equal((await call(agent, server.url, '/readyz', {}, undefined, 'GET')).status, 200);
+          // Every acknowledged rotation is there: the refresh token it answered still refreshes.
+          const refreshable = sessions.filter((token) => token !== undefined);
+          assert.ok(refreshable.length > 0);
+          for (const token of refreshable) {
+            const res = await call(agent, server.url, REFRESH_PATH, { ...appKey, authorization: `Bearer ${token}` }, '""');
+            assert.equal(res.status, 200, `an acknowledged refresh was lost: ${JSON.stringify(res.error)}`);
+          }
           agent.destroy();
         } finally {
           await close();
