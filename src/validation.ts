@@ -88,8 +88,13 @@ function checkFormat(format: Format, value: string): string | undefined {
     case 'email':
       return EMAIL.test(value) ? value : undefined;
     case 'url': {
-      if (!URL.canParse(value)) return undefined;
-      const { protocol } = new URL(value);
+      // One parse (URL.canParse and then new URL parsed every valid value twice).
+      let protocol: string;
+      try {
+        ({ protocol } = new URL(value));
+      } catch {
+        return undefined;
+      }
       return protocol === 'http:' || protocol === 'https:' ? value : undefined;
     }
     case 'phone-international':
