@@ -41,6 +41,11 @@ export interface TokenSigner {
   sign(input: SignInput): { token: string; claims: TokenClaims };
   /** Verifies signature and shape; returns the claims or undefined. Expiry and purpose are the caller's to check. */
   verify(token: string): TokenClaims | undefined;
+  /**
+   * `verify` for a token presented once (a ticket, redeemed once): without the verification cache,
+   * whose key (a hash of the token) and entry pay off only for a token presented again (an access token).
+   */
+  verifyOnce(token: string): TokenClaims | undefined;
 }
 
 const PURPOSES: readonly string[] = ['auth_ticket', 'livechat_ticket', 'access', 'livechat_access'];
@@ -48,18 +53,11 @@ const PURPOSES: readonly string[] = ['auth_ticket', 'livechat_ticket', 'access',
 /** Signs with `current`; verifies tokens of `current` and of the `accepted` secrets (rotation). */
 export function createTokenSigner(secrets: { current: string; accepted: readonly string[] }): TokenSigner {
   const signer = hs256Signer(secrets.current);
-  const verifiers = [secrets.current, ...secrets.accepted].map((key) =>
-    createVerifier({ key, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache: 1000 }),
-  );
-  const verifier = (token: string): unknown => {
-    for (let i = 0; ; i++) {
-      try {
-        return (verifiers[i] as (token: string) => unknown)(token);
-      } catch (err) {
-        if (i === verifiers.length - 1) throw err;
-      }
-    }
-  };
+  const keys = [secrets.current, ...secrets.accepted];
+  const verifiers = (cache: number | false) =>
+    keys.map((key) => createVerifier({ key, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true, cache }));
+  const cached = verifiers(1000);
+  const uncached = verifiers(false);
   return {
     sign({ pur, sub, pid, now, ttlSeconds, sid, gen }) {
       const iat = Math.floor(now / 1000);
@@ -70,32 +68,38 @@ export function createTokenSigner(secrets: { current: string; accepted: readonly
       if (gen !== undefined) claims.gen = gen;
       return { token: signer(claims), claims };
     },
-    verify(token) {
-      let payload: unknown;
-      try {
-        payload = verifier(token);
-      } catch {
-        return undefined;
-      }
-      if (typeof payload !== 'object' || payload === null) return undefined;
-      const c = payload as Record<string, unknown>;
-      if (
-        typeof c.pur !== 'string' ||
-        !PURPOSES.includes(c.pur) ||
-        typeof c.sub !== 'string' ||
-        typeof c.pid !== 'string' ||
-        typeof c.jti !== 'string' ||
-        typeof c.iat !== 'number' ||
-        typeof c.exp !== 'number' ||
-        (c.ims !== undefined && typeof c.ims !== 'number') ||
-        (c.sid !== undefined && typeof c.sid !== 'string') ||
-        (c.gen !== undefined && typeof c.gen !== 'number')
-      ) {
-        return undefined;
-      }
-      return c as unknown as TokenClaims;
-    },
+    verify: (token) => verifiedWith(cached, token),
+    verifyOnce: (token) => verifiedWith(uncached, token),
   };
+}
+
+/** The claims of a token that one of `verifiers` (the current secret first) accepts and whose shape is ours, or undefined. */
+function verifiedWith(verifiers: Array<(token: string) => unknown>, token: string): TokenClaims | undefined {
+  let payload: unknown;
+  for (let i = 0; payload === undefined && i < verifiers.length; i++) {
+    try {
+      payload = (verifiers[i] as (token: string) => unknown)(token);
+    } catch {
+      // Not this secret's: the next accepted one may sign it.
+    }
+  }
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const c = payload as Record<string, unknown>;
+  if (
+    typeof c.pur !== 'string' ||
+    !PURPOSES.includes(c.pur) ||
+    typeof c.sub !== 'string' ||
+    typeof c.pid !== 'string' ||
+    typeof c.jti !== 'string' ||
+    typeof c.iat !== 'number' ||
+    typeof c.exp !== 'number' ||
+    (c.ims !== undefined && typeof c.ims !== 'number') ||
+    (c.sid !== undefined && typeof c.sid !== 'string') ||
+    (c.gen !== undefined && typeof c.gen !== 'number')
+  ) {
+    return undefined;
+  }
+  return c as unknown as TokenClaims;
 }
 
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');

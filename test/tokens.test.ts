@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSigner, createVerifier } from 'fast-jwt';
+import { newSecret } from '../src/credentials.ts';
 import { createTokenSigner } from '../src/tokens.ts';
 
 const SECRET = 'ticket-secret-ünïcode-'.padEnd(48, 'x');
@@ -34,5 +35,28 @@ describe('token signer', () => {
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: '8' })).toString('base64url')}.${token.split('.')[2]}`;
     assert.notEqual(payload, tampered.split('.')[1]);
     assert.equal(signer.verify(tampered), undefined);
+  });
+
+  it('verifies a token presented once (a ticket) as it verifies one presented again, uncached, with every accepted secret', () => {
+    const { token, claims } = signer.sign({ pur: 'auth_ticket', sub: '7', pid: 'prj_1', now: Date.now(), ttlSeconds: 3600 });
+    assert.deepEqual(signer.verifyOnce(token), claims);
+    assert.deepEqual(signer.verifyOnce(token), claims, 'twice: nothing remembered changes the answer');
+    const rotated = createTokenSigner({ current: `${SECRET}-next`, accepted: [SECRET] });
+    assert.deepEqual(rotated.verifyOnce(token), claims);
+    assert.equal(createTokenSigner({ current: `${SECRET}!`, accepted: [] }).verifyOnce(token), undefined);
+    const [header, , signature] = token.split('.') as [string, string, string];
+    assert.equal(signer.verifyOnce(`${header}.${Buffer.from(JSON.stringify({ ...claims, sub: '8' })).toString('base64url')}.${signature}`), undefined);
+    assert.equal(signer.verifyOnce('not-a-token'), undefined);
+  });
+});
+
+describe('secrets', () => {
+  it('are 43 base64url characters of 32 random bytes, never repeated across many refills of the pool', () => {
+    // 10,000 secrets of 32 bytes: the 4 KiB pool refilled about 80 times.
+    const secrets = Array.from({ length: 10_000 }, newSecret);
+    for (const secret of secrets) assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(new Set(secrets).size, secrets.length);
+    // A pool read again after it was wiped would hand out zeros.
+    assert.ok(!secrets.includes(Buffer.alloc(32).toString('base64url')));
   });
 });

@@ -86,8 +86,8 @@ export async function issueTokens(deps: Deps, db: Kysely<DB>, session: SessionRe
   return tokenBundle(deps, session, refresh, now);
 }
 
-export function verifiedClaims(deps: Deps, token: string): TokenClaims {
-  const claims = deps.signer.verify(token);
+export function verifiedClaims(deps: Deps, token: string, presented: 'again' | 'once' = 'again'): TokenClaims {
+  const claims = presented === 'once' ? deps.signer.verifyOnce(token) : deps.signer.verify(token);
   if (claims === undefined) throw new ApiError('TokenInvalid');
   return claims;
 }
