@@ -1,5 +1,5 @@
 // Opaque credentials: prefixed time-sortable ids, random secrets, SHA-256 at rest, constant-time comparison.
-import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { KeyType } from './storage/schema.ts';
 
@@ -29,14 +29,23 @@ export type IdKind = keyof typeof ID_PREFIX;
 
 // ulid's own randomness asks the OS for one byte at a time, 16 calls an id (~80 µs, most of the cost of
 // a webhook announcement): the same kind of bytes, drawn from a buffer filled 4 KiB at a time.
+// Secrets draw from the same pool: `randomBytes(32)` was a job of its own each time, ≈ 8 µs of a loaded
+// process for every refresh token (docs/performance.md).
 const randomPool = Buffer.alloc(4096);
 let randomAt = randomPool.length;
-function pooledRandom(): number {
-  if (randomAt === randomPool.length) {
+
+/** Where the next `n` bytes of the pool start (refilled from the OS when fewer are left). */
+function takeRandom(n: number): number {
+  if (randomAt + n > randomPool.length) {
     randomFillSync(randomPool);
     randomAt = 0;
   }
-  return (randomPool[randomAt++] as number) / 256;
+  randomAt += n;
+  return randomAt - n;
+}
+
+function pooledRandom(): number {
+  return (randomPool[takeRandom(1)] as number) / 256;
 }
 
 export function newId(kind: IdKind): string {
@@ -49,9 +58,13 @@ export function looksLikeId(value: string, kind?: IdKind): boolean {
   return ID_PATTERN.test(value) && (kind === undefined || value.startsWith(`${ID_PREFIX[kind]}_`));
 }
 
-/** 32 random bytes, base64url: 43 characters. */
+/** 32 random bytes, base64url: 43 characters. Its bytes are wiped from the pool once read. */
 export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  const at = takeRandom(32);
+  const bytes = randomPool.subarray(at, at + 32);
+  const secret = bytes.toString('base64url');
+  bytes.fill(0);
+  return secret;
 }
 
 export function hashSecret(secret: string): string {
