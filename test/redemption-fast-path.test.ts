@@ -2,10 +2,21 @@
 // `""`, no Content-Type): redeemed before routing (api/client/auth.access-token.fast.ts) when the App-Key
 // is cached, with the route's very answer; every refusal is the route's, counted once by its guard.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, headerNames, post } from './support/app.ts';
+import {
+  type Envelope,
+  type TestApp,
+  type Ticketed,
+  type TokenBundle,
+  createTestApp,
+  headerNames,
+  post,
+  authFailureCount,
+  bundleShape,
+  cachingEnv,
+  fastPathCount,
+} from './support/app.ts';
 import { listen, ticketRequest } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
@@ -14,8 +25,8 @@ const PATH = '/v1/auth/access_token/request';
 await eachDialect(describe, 'ticket redemption before routing', (dialect) => {
   let t: TestApp;
   let base: string;
-  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH)?.value ?? 0;
-  const failures = async () => (await t.deps.metrics.authFailures.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const fastCount = () => fastPathCount(t, PATH);
+  const failures = () => authFailureCount(t);
   const ticketFor = async (xcUserID: string) => {
     const res = await post<Ticketed>(
       t.app,
@@ -36,10 +47,7 @@ await eachDialect(describe, 'ticket redemption before routing', (dialect) => {
   const routed = (ticket: string) => post<TokenBundle>(t.app, PATH, { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
 
   before(async () => {
-    // On PostgreSQL, keys are cached only where Redis tells every node of a change.
-    const shared: Record<string, string> =
-      dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
-    t = await createTestApp(dialect, shared);
+    t = await createTestApp(dialect, cachingEnv(dialect));
     base = await listen(t);
     // The first redemption fills the App-Key's cache through the route.
     assert.equal((await envelope(await redeem((await ticketFor('warm-up')).ticket))).status, 200);
@@ -56,12 +64,8 @@ await eachDialect(describe, 'ticket redemption before routing', (dialect) => {
     assert.equal(fast.data.user.userID, userID);
     // The same user's next ticket, redeemed by the route: the same answer but for the tokens and times.
     const other = await routed((await ticketFor('fast-user')).ticket);
-    const shape = (e: Envelope<TokenBundle>) => ({
-      ...e,
-      data: { ...e.data, accessToken: '', refreshToken: '', user: { ...e.data.user, lastLogin: 0, lastActivity: 0 } },
-    });
     assert.deepEqual(Object.keys(fast.data), Object.keys(other.body.data));
-    assert.deepEqual(shape(fast), shape(other.body));
+    assert.deepEqual(bundleShape(fast), bundleShape(other.body));
     assert.deepEqual(headerNames(res.headers), headerNames(Object.entries(other.headers)));
     // The access token authenticates, and the refresh token refreshes.
     const check = await fetch(`${base}/connect?check=1`, { headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${fast.data.accessToken}` } });

@@ -10,7 +10,7 @@ import { credentialSubject } from '../src/http/guard.ts';
 import { userKey } from '../src/repos/users.ts';
 import { revokeKey } from '../src/services/projects.ts';
 import { sql } from 'kysely';
-import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, headerNames, post } from './support/app.ts';
+import { type Envelope, type TestApp, type Ticketed, type TokenBundle, createTestApp, headerNames, post, cachingEnv, fastPathCount } from './support/app.ts';
 import { listen, ticketRequest } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
@@ -23,7 +23,7 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
   let t: TestApp;
   let base: string;
   let serverKey: string;
-  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH)?.value ?? 0;
+  const fastCount = () => fastPathCount(t, PATH);
   const request = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${PATH}`, {
       method: 'POST',
@@ -37,10 +37,7 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
   };
 
   before(async () => {
-    // On PostgreSQL, profiles are cached only where Redis tells every node of a change.
-    const shared: Record<string, string> =
-      dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
-    t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', PARLEY_AUTH_FAILURES_PER_KEY: String(FAILURES_PER_KEY), ...shared });
+    t = await createTestApp(dialect, { PARLEY_RATE_LIMIT: '0', PARLEY_AUTH_FAILURES_PER_KEY: String(FAILURES_PER_KEY), ...cachingEnv(dialect) });
     base = await listen(t);
     serverKey = t.project.serverKey.header;
   });
@@ -260,7 +257,7 @@ describe('auth ticket fast path, per-key rate limit counted in this process (SQL
   });
   after(() => t.close());
 
-  const fastCount = async () => (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === PATH)?.value ?? 0;
+  const fastCount = () => fastPathCount(t, PATH);
   const send = (xcUserID: string) =>
     fetch(`${base}${PATH}`, { method: 'POST', headers: { 'server-key': t.project.serverKey.header }, body: JSON.stringify(ticketBody(xcUserID)) });
   const rate = (res: Response) => [res.headers.get('x-ratelimit-limit'), res.headers.get('x-ratelimit-remaining'), res.headers.get('x-ratelimit-reset')];

@@ -72,6 +72,29 @@ export async function createTestApp(
   };
 }
 
+/**
+ * Settings under which a node caches keys, profiles and sessions: on PostgreSQL only where Redis tells
+ * every node of a change (its own key prefix per app); SQLite caches without it.
+ */
+export function cachingEnv(dialect: DialectName): Record<string, string> {
+  return dialect === 'postgres' ? { PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:` } : {};
+}
+
+/** How many calls to `route` the app answered before routing (parley_fast_path_requests_total). */
+export async function fastPathCount(t: TestApp, route: string): Promise<number> {
+  return (await t.deps.metrics.fastPath.get()).values.find((v) => v.labels.route === route)?.value ?? 0;
+}
+
+/** How many refused credentials the app counted, all codes together (parley_auth_failures_total). */
+export async function authFailureCount(t: TestApp): Promise<number> {
+  return (await t.deps.metrics.authFailures.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A token bundle's envelope with what differs between any two logins blanked: the tokens and the login times. */
+export function bundleShape(e: Envelope<TokenBundle>) {
+  return { ...e, data: { ...e.data, accessToken: '', refreshToken: '', user: { ...e.data.user, lastLogin: 0, lastActivity: 0 } } };
+}
+
 /** An answer's header names, sorted, without those a transport sets per connection (to compare two answers' headers). */
 export function headerNames(headers: Iterable<[string, unknown]>): string[] {
   return [...headers]
