@@ -155,6 +155,18 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       const key = r === o.rate ? rate : `${rate}-${r}`;
       results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key, mode: 'rate', targetRate: r }, watch?.(key)));
     }
+    if (id === 'chat_sqlite') {
+      for (const s of servers) s.pause();
+      try {
+        const [floorMax, floorRate] = await measureRelay(ctx, pairs, bytes.senderBytes, true, `${ctx.tmpDir}/chat-floor-${Date.now()}.sqlite`);
+        if (floorMax !== undefined) results.throughput.push(floorMax);
+        if (floorRate !== undefined) results.rate.push(floorRate);
+      } catch (err) {
+        ctx.problems.push(`chat floor (storing ws relay): ${(err as Error).message}`);
+      } finally {
+        for (const s of servers) s.resume();
+      }
+    }
     return pairs;
   };
 
@@ -203,21 +215,26 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
   return results;
 }
 
+/** The bare ws relay, or with `storeFile` the chat's floor (the relay storing each message as Parley does). */
 async function measureRelay(
   ctx: ChatContext,
   parleyPairsList: PairSpec[],
   bytes: number,
   withRate: boolean,
+  storeFile?: string,
 ): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
-  console.log(`  ws relay (answers ${bytes} bytes)`);
-  const server = await startRelay(ctx.root, bytes);
+  console.log(`  ${storeFile === undefined ? 'ws relay' : 'floor: ws relay storing each message as Parley does'} (answers ${bytes} bytes)`);
+  const server = await startRelay(ctx.root, bytes, storeFile);
   try {
     const appKey = new URL(parleyPairsList[0]?.sender ?? 'ws://x/?app_key=x').searchParams.get('app_key') || 'bench';
     const pairs = baselinePairs(parleyPairsList, appKey, server.url);
-    const base = { id: 'ws_relay' as const, title: 'baseline: bare ws relay', processes: 1 };
-    const max = await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/max', mode: 'throughput', targetRate: null });
+    const base =
+      storeFile === undefined
+        ? { id: 'ws_relay' as const, title: 'baseline: bare ws relay', processes: 1 }
+        : { id: 'ws_floor' as const, title: "floor: the ws relay storing each message (Parley's two statements, group commit)", processes: 1 };
+    const max = await measureLoad(ctx, [server], pairs, { ...base, key: `chat/${base.id}/max`, mode: 'throughput', targetRate: null });
     const fixed = withRate
-      ? await measureLoad(ctx, [server], pairs, { ...base, key: 'chat/ws_relay/rate', mode: 'rate', targetRate: ctx.options.rate })
+      ? await measureLoad(ctx, [server], pairs, { ...base, key: `chat/${base.id}/rate`, mode: 'rate', targetRate: ctx.options.rate })
       : undefined;
     return [max, fixed];
   } finally {

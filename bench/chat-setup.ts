@@ -63,15 +63,18 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
   return servers;
 }
 
-/** The bare `ws` relay (bench/ws-baseline-server.ts), answering frames of `bytes` bytes (0: idle only). */
-export function startRelay(root: string, bytes: number): Promise<PinnedProcess> {
+/**
+ * The bare `ws` relay (bench/ws-baseline-server.ts), answering frames of `bytes` bytes (0: idle only);
+ * with `storeFile`, the chat's floor: the relay storing each message as Parley does (bench/ws-store.ts).
+ */
+export function startRelay(root: string, bytes: number, storeFile?: string): Promise<PinnedProcess> {
   return freePort().then((port) =>
     PinnedProcess.start({
-      name: 'ws relay',
+      name: storeFile === undefined ? 'ws relay' : 'storing ws relay',
       cpu: SERVER_CPU,
       cwd: root,
       command: 'node',
-      args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes)],
+      args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes), ...(storeFile === undefined ? [] : [storeFile])],
       port,
       readyPath: '/',
     }),

@@ -1,16 +1,20 @@
-// The chat baseline, run as its own process pinned to the server CPU:
-//   node --import tsx bench/ws-baseline-server.ts <port> <echo bytes>
+// The chat baselines, each run as its own process pinned to the server CPU:
+//   node --import tsx bench/ws-baseline-server.ts <port> <echo bytes> [<sqlite file>]
 // A bare `ws` relay with Parley's socket URL and frames, minus auth and storage: the user is whatever
 // follows "Bearer " in the query string; each text frame is parsed, given a messageID, and sent back
 // as one binary frame of Parley's echo size to the sender and to the other user of its personal room.
+//
+// With a SQLite file it is the chat's floor (bench/ws-store.ts): the same relay, which first stores
+// each message as Parley does and echoes it once committed.
 import { createServer } from 'node:http';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type StoredEcho, openStore } from './ws-store.ts';
 
-const [portArg, bytesArg] = process.argv.slice(2);
+const [portArg, bytesArg, file] = process.argv.slice(2);
 const port = Number(portArg);
 const echoBytes = Number(bytesArg);
 if (!Number.isInteger(port) || !Number.isInteger(echoBytes)) {
-  console.error('usage: ws-baseline-server.ts <port> <echo bytes>');
+  console.error('usage: ws-baseline-server.ts <port> <echo bytes> [<sqlite file>]');
   process.exit(2);
 }
 
@@ -18,9 +22,11 @@ const sockets = new Map<string, WebSocket>();
 const pads = new Map<number, string>();
 let nextId = 0;
 
+type ClientEvent = { eventName: string; data: Record<string, unknown> & { room: { roomID: string } } };
+
 /** The echo, grown to Parley's size with a pad field inside `data`, as Parley's frames carry more fields. */
-function echoFrame(eventName: string, data: Record<string, unknown>): Buffer {
-  data.messageID = String(++nextId);
+function echoFrame(eventName: string, data: Record<string, unknown>, id: number): Buffer {
+  data.messageID = String(id);
   data.isSending = false;
   const text = JSON.stringify({ eventName, data });
   const missing = echoBytes - Buffer.byteLength(text) - ',"pad":""'.length;
@@ -33,12 +39,23 @@ function echoFrame(eventName: string, data: Record<string, unknown>): Buffer {
   return Buffer.from(`${text.slice(0, -2)},"pad":"${pad}"}}`);
 }
 
-function relay(user: string, ws: WebSocket, raw: RawData): void {
-  const event = JSON.parse(raw.toString()) as { eventName: string; data: Record<string, unknown> & { room: { roomID: string } } };
+function echo(user: string, ws: WebSocket, event: ClientEvent, id: number): void {
   const [a, b] = event.data.room.roomID.split('-');
-  const frame = echoFrame(event.eventName, event.data);
+  const frame = echoFrame(event.eventName, event.data, id);
   ws.send(frame, { binary: true });
   sockets.get(a === user ? (b as string) : (a as string))?.send(frame, { binary: true });
+}
+
+const store = file === undefined ? undefined : await openStore(file);
+
+function relay(user: string, ws: WebSocket, raw: RawData): void {
+  const event = JSON.parse(raw.toString()) as ClientEvent;
+  if (store === undefined) {
+    echo(user, ws, event, ++nextId);
+    return;
+  }
+  const job: StoredEcho = { sender: Number(user), data: event.data, echo: (id) => echo(user, ws, event, id) };
+  store.queue(job);
 }
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
