@@ -1,14 +1,43 @@
 // Hot queries built and compiled by Kysely once per database, then run with new values. Building
 // and compiling a query costs about as much as running a small indexed one on SQLite; the SQL text
 // stays the very same string, so the statement cache finds it at once.
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+//
+// On SQLite, inside a transaction, the statement runs at once on the connection the transaction holds
+// (`runDirectlyInTransactions`): better-sqlite3 is synchronous and the transaction owns the one
+// connection, so Kysely's connection provider, its lock and its promise per layer add nothing there.
+// Outside a transaction the query goes through Kysely, which waits for an open transaction to end.
+import type { Compilable, CompiledQuery, Kysely, QueryResult, SqliteStatement } from 'kysely';
 import type { DB } from './schema.ts';
 
 /** Marks a value slot while the query is compiled once. */
 const SLOT = '\u0000parley-slot:';
 
+/** Prepares the statements of a SQLite database (its statement cache, which also watches for damage). */
+interface DirectStatements {
+  prepare(sql: string): SqliteStatement;
+}
+
+/** SQLite databases whose transactions run precompiled statements directly, by their executor's adapter. */
+const DIRECT = new WeakMap<object, DirectStatements>();
+
+/** Lets `db`'s transactions run precompiled statements directly (not with Kysely's query log: it would miss them). */
+export function runDirectlyInTransactions(db: Kysely<DB>, statements: DirectStatements): void {
+  DIRECT.set(db.getExecutor().adapter, statements);
+}
+
+/** What Kysely's SQLite connection answers for a statement (kysely's SqliteConnection.executeQuery). */
+function runStatement<R>(stmt: SqliteStatement, parameters: readonly unknown[]): QueryResult<R> {
+  if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
+  const { changes, lastInsertRowid } = stmt.run(parameters);
+  return {
+    numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
+    insertId: lastInsertRowid !== undefined && lastInsertRowid !== null ? BigInt(lastInsertRowid) : undefined,
+    rows: [],
+  };
+}
+
 export class Precompiled<K extends string, R> {
-  readonly #compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: Array<K | undefined> }>();
+  readonly #compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: Array<K | undefined>; statement?: SqliteStatement }>();
 
   /**
    * `build` makes the query with `slot(name)` where each value goes (each slot exactly once, or more
@@ -32,6 +61,11 @@ export class Precompiled<K extends string, R> {
       const slot = slots[i];
       return slot === undefined ? p : values[slot];
     });
+    const direct = db.isTransaction ? DIRECT.get(key) : undefined;
+    if (direct !== undefined) {
+      entry.statement ??= direct.prepare(query.sql);
+      return runStatement<R>(entry.statement, parameters);
+    }
     return db.executeQuery<R>({ ...query, parameters });
   }
 }

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type LogConfig, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { startCheckpointer } from './checkpointer.ts';
 import { databaseFault } from './dialect.ts';
+import { runDirectlyInTransactions } from './precompiled.ts';
 import type { DB } from './schema.ts';
 
 export type SqliteStartupCheck = 'quick' | 'full' | 'off';
@@ -141,7 +142,9 @@ export function openSqlite(path: string, options: SqliteOptions): { db: Kysely<D
     // Once checkpointed, the WAL file is cut back to 16 MB when it is reused.
     sqlite.pragma('journal_size_limit = 16777216');
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, note) }), log: options.log });
+  const statements = withStatementCache(sqlite, note);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }), log: options.log });
+  if (options.log === undefined) runDirectlyInTransactions(db, statements);
   return {
     db,
     health,
