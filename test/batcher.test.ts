@@ -2,27 +2,25 @@
 // has worked its time budget, the rest go first in the next one, order is kept, and a bad job fails
 // alone.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type Kysely, type Transaction, sql } from 'kysely';
 import { type Database, openDatabase } from '../src/storage/database.ts';
 import { TransactionBatcher } from '../src/storage/batcher.ts';
 import type { DB } from '../src/storage/schema.ts';
+import { type TestDatabase, createTestDatabase } from './support/databases.ts';
 
-let dir: string;
+let file: TestDatabase;
 let database: Database;
 let db: Kysely<DB>;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'parley-batcher-'));
-  database = await openDatabase(`sqlite:${join(dir, 'batcher.db')}`);
+  file = await createTestDatabase('sqlite');
+  database = await openDatabase(file.url);
   db = database.db;
   await sql`create table jobs (n integer primary key, txn integer not null)`.execute(db);
 });
 after(async () => {
   await database.close();
-  rmSync(dir, { recursive: true, force: true });
+  await file.drop();
 });
 
 /** A batcher whose clock moves `msPerJob` each time a job runs; it numbers its transactions. */

@@ -4,26 +4,24 @@
 // for an open one to end rather than join it (a write acknowledged there would otherwise be undone by
 // the other's rollback).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import { type Database, openDatabase } from '../src/storage/database.ts';
 import { Precompiled } from '../src/storage/precompiled.ts';
 import type { DB } from '../src/storage/schema.ts';
+import { type TestDatabase, createTestDatabase } from './support/databases.ts';
 
-let dir: string;
+let file: TestDatabase;
 let database: Database;
 let db: Kysely<DB>;
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'parley-precompiled-'));
-  database = await openDatabase(`sqlite:${join(dir, 'precompiled.db')}`);
+  file = await createTestDatabase('sqlite');
+  database = await openDatabase(file.url);
   db = database.db;
 });
 after(async () => {
   await database.close();
-  rmSync(dir, { recursive: true, force: true });
+  await file.drop();
 });
 
 const INSERT = new Precompiled<'id' | 'name', never>((d, slot) =>
