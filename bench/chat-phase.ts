@@ -97,14 +97,9 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     if (relayStart !== undefined) return;
     echoBytes = bytes;
     relayPairs = pairs;
-    for (const p of parley) p.pause();
-    try {
-      const [max, fixed] = await measureRelay(ctx, pairs, bytes, true);
-      relayStart = max;
-      if (fixed !== undefined) results.rate.push(fixed);
-    } finally {
-      for (const p of parley) p.resume();
-    }
+    const [max, fixed] = await whilePaused(parley, () => measureRelay(ctx, pairs, bytes, true));
+    relayStart = max;
+    if (fixed !== undefined) results.rate.push(fixed);
   };
 
   const deployment: Deployment = async (label, processes, work, env) => {
@@ -156,15 +151,14 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key, mode: 'rate', targetRate: r }, watch?.(key)));
     }
     if (id === 'chat_sqlite') {
-      for (const s of servers) s.pause();
       try {
-        const [floorMax, floorRate] = await measureRelay(ctx, pairs, bytes.senderBytes, true, `${ctx.tmpDir}/chat-floor-${Date.now()}.sqlite`);
+        const [floorMax, floorRate] = await whilePaused(servers, () =>
+          measureRelay(ctx, pairs, bytes.senderBytes, true, `${ctx.tmpDir}/chat-floor-${Date.now()}.sqlite`),
+        );
         if (floorMax !== undefined) results.throughput.push(floorMax);
         if (floorRate !== undefined) results.rate.push(floorRate);
       } catch (err) {
         ctx.problems.push(`chat floor (storing ws relay): ${(err as Error).message}`);
-      } finally {
-        for (const s of servers) s.resume();
       }
     }
     return pairs;
@@ -213,6 +207,16 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     }
   }
   return results;
+}
+
+/** Runs `work` with `servers` stopped (SIGSTOP), so a baseline measured meanwhile has the CPU to itself. */
+async function whilePaused<T>(servers: PinnedProcess[], work: () => Promise<T>): Promise<T> {
+  for (const s of servers) s.pause();
+  try {
+    return await work();
+  } finally {
+    for (const s of servers) s.resume();
+  }
 }
 
 /** The bare ws relay, or with `storeFile` the chat's floor (the relay storing each message as Parley does). */

@@ -15,6 +15,7 @@ const { openDatabase } = await load('storage/database.js');
 const rooms = await load('repos/rooms.js');
 const messages = await load('repos/messages.js');
 const { insertProject } = await load('repos/projects.js');
+const { freshMessage } = await load('services/messages.js');
 
 const ROOMS = 64;
 const WARMUP = 50;
@@ -44,24 +45,9 @@ async function batch(trx) {
   for (let r = 0; r < ROOMS; r++) {
     const roomId = `${r}-${r + 1}`;
     const event = await rooms.nextRoomEvent(trx, 'p', roomId, Date.now());
-    await messages.insertMessage(trx, {
-      projectId: 'p',
-      roomId,
-      senderId: r,
-      localID: `local-${sent++}`,
-      type: 1001,
-      body,
-      data: '',
-      extra,
-      isHidden: false,
-      isDelivered: false,
-      isRead: false,
-      isDeleted: false,
-      isEdited: false,
-      created: event.at,
-      updated: event.at,
-      deleted: 0,
-    });
+    const content = { projectId: 'p', roomId, senderId: r, localID: `local-${sent++}`, type: 1001, body, data: '', extra, isHidden: false };
+    // Parley's own message as stored (services/messages.ts), at its event's time.
+    await messages.insertMessage(trx, freshMessage(content, event.at));
   }
 }
 
