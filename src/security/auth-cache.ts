@@ -3,7 +3,9 @@
 // Redis pub/sub when configured, on every node. Without Redis, sessions are cached only on SQLite
 // (one process); keys are cached for a few seconds everywhere. With Redis, nothing is cached while the
 // invalidation channel is not subscribed: a revocation made elsewhere meanwhile would go unnoticed.
+import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { startingWith } from '../chat/broker.ts';
 import type { RedisLink } from '../redis.ts';
 import type { KeyForAuth } from '../repos/projects.ts';
 import type { SessionState } from '../repos/sessions.ts';
@@ -80,6 +82,9 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     sessions.clear();
     profiles.clear();
   };
+  // What this cache publishes starts with its own tag: Redis echoes it back, and the echo is dropped
+  // unread. Applied again, it would forget what was read after the change (and bump the epoch).
+  const origin = `{"o":"${randomBytes(6).toString('hex')}",`;
   // Until subscribed, and whenever the subscription is lost, nothing is cached; once (re)subscribed,
   // start over from the database, as notes may have been missed.
   keys.pause();
@@ -98,9 +103,11 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
         profiles.pause();
       }
     },
+    skip: startingWith(origin),
     message(text) {
       try {
-        apply(JSON.parse(text) as Invalidation);
+        const { o: _origin, ...m } = JSON.parse(text) as Invalidation & { o?: string };
+        apply(m as Invalidation);
       } catch {
         forgetAll();
       }
@@ -116,7 +123,7 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
     onInvalidate,
     invalidate(message) {
       apply(message, true);
-      redis.publish(options.channel, JSON.stringify(message)).catch((err: Error) => {
+      redis.publish(options.channel, origin + JSON.stringify(message).slice(1)).catch((err: Error) => {
         // Lost while Redis is down (the outage is logged once): nodes that lost it too cache nothing
         // meanwhile; a node that still reaches it keeps its entries until they expire.
         if (!redis.isDown()) options.logger.warn({ err: { message: err.message } }, 'could not publish an invalidation');
