@@ -3,6 +3,7 @@
 // two nodes claiming at the same moment, and again when a node stored a message and died before
 // delivering it). The scheduler's timer is off here: each round is run by the test, on its clock.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decryptContent } from '../src/chat/cipher.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -11,6 +12,7 @@ import { findDue } from '../src/repos/scheduled-messages.ts';
 import { type Envelope, type TestApp, createTestApp, createTestNodes } from './support/app.ts';
 import { type ChatUser, ChatSocket, type SocketEvent, clientCall, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
+import { tcpProxy } from './support/tcp-proxy.ts';
 
 function refused(res: Envelope, status: number, code: string, field?: string): void {
   assert.equal(res.status, status, JSON.stringify(res));
@@ -314,6 +316,48 @@ await eachDialect(describe, 'scheduled messages on two nodes', (dialect) => {
       assert.equal((await runScheduler(a.deps)) + (await runScheduler(b.deps)), 0);
     } finally {
       await nodes.close();
+    }
+  });
+});
+
+// The row of a stored message goes only once the broker took its note: a node whose link to Redis
+// broke with the note unsent used to delete the row all the same, and the recipient on another node
+// never heard of the message (a later event in the room would have refilled it, if one came).
+await eachDialect(describe, 'scheduled messages whose note the broker never took', (dialect) => {
+  it('keeps the row; another node delivers the message after the lease', async () => {
+    const proxy = await tcpProxy(6379);
+    const env = { PARLEY_SCHEDULER_INTERVAL: '0', PARLEY_REDIS_PREFIX: `parley-test-${randomBytes(4).toString('hex')}:`, PARLEY_REDIS_TIMEOUT: '200' };
+    const a = await createTestApp(dialect, { ...env, PARLEY_REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    const b = await createTestApp(dialect, { ...env, PARLEY_REDIS_URL: 'redis://127.0.0.1:6379', PARLEY_DATABASE_URL: a.databaseUrl });
+    let socket: ChatSocket | undefined;
+    try {
+      const alice = await loginUser(a, 'Alice');
+      const bob = await loginUser(a, 'Bob');
+      socket = await ChatSocket.open(socketUrl(await listen(b), a.project.appKey.header, bob.accessToken));
+      const message = outgoingMessage(personalRoom(alice, bob), alice, 'across a broken link');
+      succeeded(await clientCall(a, alice, `${SCHEDULED}/create`, { message, scheduledTime: a.clock.now() + MINUTE }));
+      a.clock.advance(MINUTE);
+      // Node a's Redis hears nothing from now on; its link then breaks, the note unsent.
+      proxy.hold();
+      assert.equal(await runScheduler(a.deps), 1, 'stored by node a');
+      proxy.cut();
+      const stored = await a.deps.db.selectFrom('scheduled_messages').select(['message_id']).execute();
+      assert.equal(stored.length, 1, 'the row is kept: its delivery was not confirmed');
+      assert.notEqual(stored[0]?.message_id, null);
+      b.clock.ms = a.clock.ms + DELIVERY_LEASE_MS;
+      await runScheduler(b.deps);
+      const got = await socket.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === message.localID);
+      assert.equal(text(got), 'across a broken link');
+      assert.deepEqual(await a.deps.db.selectFrom('scheduled_messages').select(['id']).execute(), [], 'delivered: the row is gone');
+      const page = succeeded<{ messages: Array<{ localID: string }> }>(
+        await clientCall(b, bob, '/v1/chat/message/list_by_room/before', { roomID: personalRoom(alice, bob), limit: 20 }),
+      );
+      assert.equal(page.messages.filter((m) => m.localID === message.localID).length, 1, 'stored once');
+    } finally {
+      await socket?.close();
+      await b.close();
+      await a.close();
+      await proxy.close();
     }
   });
 });

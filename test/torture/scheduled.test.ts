@@ -15,10 +15,10 @@ const BATCH = size(30, 120);
 /** How far ahead each batch is scheduled: time enough to create it and to aim the kill. */
 const AHEAD_MS = 4000;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, state = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${state() === '' ? '' : ` (${state()})`}`);
     await sleep(100);
   }
 }
@@ -79,7 +79,8 @@ describe('scheduled messages when the sending node is killed [PostgreSQL, two pr
   async function verify(localIDs: string[]): Promise<void> {
     const received = () => new Set(bobSocket.events.filter((e) => e.eventName === 'chat/sendMessage').map((e) => e.data.localID as string));
     // A message stored by the killed node but not delivered is delivered again after the lease.
-    await until('Bob has every scheduled message', async () => localIDs.every((id) => received().has(id)), DELIVERY_LEASE_MS + 20_000);
+    const missing = () => localIDs.filter((id) => !received().has(id));
+    await until('Bob has every scheduled message', async () => missing().length === 0, DELIVERY_LEASE_MS + 20_000, () => `missing ${missing().length} of ${localIDs.length}: ${missing().join(', ')}`);
     const { db, close } = await openDb(database.url);
     try {
       await until(
