@@ -156,7 +156,10 @@ for (const kind of KINDS) {
     it('delivers 1000 notes in order', async () => {
       a.received.length = b.received.length = 0;
       const notes = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ seq: i, room: 'r1' }));
+      const mark = a.broker.mark();
       for (const note of notes) a.broker.publish(note);
+      assert.equal(a.broker.mark(), mark + notes.length);
+      assert.equal(await a.broker.sentSince(mark), true, 'the broker took them all');
       for (const node of [a, b]) {
         await eventually('1000 notes', () => node.received.length >= notes.length);
         assert.deepEqual(node.received, notes);
@@ -177,6 +180,7 @@ for (const kind of KINDS) {
     it('reports its link up or down, and counts the notes it could not send', async () => {
       assert.equal(b.broker.connected(), true);
       assert.equal(b.failures(), 0);
+      const mark = a.broker.mark();
       if (kind.name === 'Redis') {
         // The Redis broker publishes on a client it does not own: the link goes down with that client.
         assert.equal(a.failures(), 0, 'its publishing client still open, a closed node still publishes');
@@ -186,6 +190,10 @@ for (const kind of KINDS) {
       }
       await eventually('the failure counted', () => a.failures() === 1);
       assert.equal(a.broker.connected(), false);
+      assert.equal(await a.broker.sentSince(mark), false, 'a note it could not send is not confirmed');
+      const before = b.broker.mark();
+      b.broker.publish('confirmed');
+      assert.equal(await b.broker.sentSince(before), true, "another node's failure is not this one's");
     });
   });
 }

@@ -350,7 +350,7 @@ await eachDialect(describe, 'scheduled messages whose note the broker never took
       assert.equal(text(got), 'across a broken link');
       assert.deepEqual(await a.deps.db.selectFrom('scheduled_messages').select(['id']).execute(), [], 'delivered: the row is gone');
       const page = succeeded<{ messages: Array<{ localID: string }> }>(
-        await clientCall(b, bob, '/v1/chat/message/list_by_room/before', { roomID: personalRoom(alice, bob), limit: 20 }),
+        await clientCall(a, bob, '/v1/chat/message/list_by_room/before', { roomID: personalRoom(alice, bob), limit: 20 }),
       );
       assert.equal(page.messages.filter((m) => m.localID === message.localID).length, 1, 'stored once');
     } finally {

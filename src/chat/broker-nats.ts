@@ -4,12 +4,17 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Events, StringCodec, connect } from 'nats';
 import { type Broker, startingWith } from './broker.ts';
 
+/** How long `sentSince` waits for the server's answer before it says no. */
+const FLUSH_DEADLINE_MS = 2000;
+
 /** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
 export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Promise<Broker> {
   const nc = await connect({ servers: url, name: 'parley', maxReconnectAttempts: -1 });
   const sc = StringCodec();
   const warn = (message: string, what: string) => logger.warn({ err: { message } }, what);
   let up = true;
+  let published = 0;
+  let lastFailed = 0;
 
   // Status carries no Error objects: the server's error code, or the server a link was lost to.
   void (async () => {
@@ -30,12 +35,30 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
     name: 'nats',
     connected: () => up && !nc.isClosed(),
     publish(text) {
+      const n = ++published;
       // Throws synchronously once closed/draining or when over the server's max payload.
       try {
         nc.publish(subject, sc.encode(text));
       } catch (err) {
+        lastFailed = n;
         publishFailed();
         warn((err as Error).message, 'broker publish failed');
+      }
+    },
+    mark: () => published,
+    // The server has what was published before a ping once it answers it. While the link is down the
+    // client keeps notes for the next connection, and the ping with them: no answer in time is a no.
+    async sentSince(mark) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), FLUSH_DEADLINE_MS)));
+      const answered = nc.flush().then(
+        () => lastFailed <= mark,
+        () => false,
+      );
+      try {
+        return await Promise.race([answered, late]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async subscribe(handler, skip) {

@@ -38,6 +38,8 @@ export function observedBroker(broker: Broker, counters: BrokerCounters, tracer?
     name: broker.name,
     connected: () => broker.connected(),
     publish,
+    mark: () => broker.mark(),
+    sentSince: (mark) => broker.sentSince(mark),
     subscribe: (handler, skip) =>
       broker.subscribe((text) => {
         received.inc();

@@ -10,6 +10,13 @@ export interface Broker {
   /** Whether the link to the broker is up (the parley_broker_connected gauge). */
   connected(): boolean;
   publish(text: string): void;
+  /** How many notes this node has published so far: the mark `sentSince` counts from. */
+  mark(): number;
+  /**
+   * Resolves once the broker answered the notes published so far: true if every one published after
+   * `mark` reached it, false if any could not be sent (the caller keeps what it would send again).
+   */
+  sentSince(mark: number): Promise<boolean>;
   /**
    * Starts delivery to `handler`; resolves once subscribed. Notes starting with `skip` (this node's own,
    * echoed back) are dropped unread: at chat rates, decoding each only to drop it was garbage to collect.
@@ -26,7 +33,15 @@ export function startingWith(prefix: string): (data: Uint8Array) => boolean {
 
 /** One process, nothing to fan out to. */
 export function localBroker(): Broker {
-  return { name: 'none', connected: () => true, publish: () => {}, subscribe: async () => {}, close: async () => {} };
+  return {
+    name: 'none',
+    connected: () => true,
+    publish: () => {},
+    mark: () => 0,
+    sentSince: async () => true,
+    subscribe: async () => {},
+    close: async () => {},
+  };
 }
 
 /**
@@ -35,15 +50,23 @@ export function localBroker(): Broker {
  */
 export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Broker {
   let subscription: Subscription | undefined;
+  // Redis answers one connection's commands in order: once the last publish settled, all have.
+  let published = 0;
+  let lastFailed = 0;
+  let last: Promise<unknown> = Promise.resolve();
   return {
     name: 'redis',
     connected: () => !redis.isDown(),
     publish(text) {
-      redis.publish(channel, text).catch((err: Error) => {
+      const n = ++published;
+      last = redis.publish(channel, text).catch((err: Error) => {
+        lastFailed = Math.max(lastFailed, n);
         publishFailed();
         if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
       });
     },
+    mark: () => published,
+    sentSince: (mark) => last.then(() => lastFailed <= mark),
     async subscribe(handler, skip) {
       subscription = redis.subscribe(channel, { message: handler, live: () => {}, skip: skip === undefined ? undefined : startingWith(skip) });
       await subscription.ready;

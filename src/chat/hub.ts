@@ -172,6 +172,16 @@ export class Hub {
     this.#deliver(projectId, targets);
   }
 
+  /** A mark for `sentSince`: how many notes this node has published. */
+  mark(): number {
+    return this.broker.mark();
+  }
+
+  /** Whether every note published since `mark` reached the broker, so every node (true on one node). */
+  sentSince(mark: number): Promise<boolean> {
+    return this.broker.sentSince(mark);
+  }
+
   /** A room's members or details changed: every node forgets what it cached of it. */
   roomChanged(projectId: string, roomId: string): void {
     this.#handlers?.roomChanged(projectId, roomId);

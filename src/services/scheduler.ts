@@ -2,9 +2,10 @@
 // claimed in a transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so nodes take different rows), and in
 // that same transaction its message is stored as the room's next event and the row marked stored: a
 // message is stored exactly once, whichever node dies when. Delivery follows the commit, through the
-// hub like any message, and then the row goes. A row still there a lease after its message was
-// stored lost its delivery with its node: another node delivers it again (the SDKs keep one copy
-// per localID, so a second delivery shows nothing twice).
+// hub like any message, and the row goes once the broker took the delivery's notes. A row still there
+// a lease after its message was stored lost its delivery with its node, or the broker never took it:
+// another node delivers it again (the SDKs keep one copy per localID, so a second delivery shows
+// nothing twice).
 import type { Target } from '../chat/notes.ts';
 import { eventFrame } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
@@ -110,16 +111,31 @@ export async function storeScheduled(deps: Deps, candidates: Scheduled[]): Promi
   return stored;
 }
 
+/**
+ * Deletes the rows of messages just delivered once the broker took their notes. Until then they are
+ * not delivered on the other nodes: kept, the rows are delivered again after the lease.
+ */
+async function delivered(deps: Deps, mark: number, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  if (!(await deps.chat.hub.sentSince(mark))) {
+    deps.logger.warn({ scheduledMessages: ids.length }, 'scheduled messages not confirmed by the broker: delivered again after the lease');
+    return;
+  }
+  await scheduled.deleteScheduled(deps.db, ids);
+}
+
 /** Delivers what storeScheduled stored, then deletes the rows: done. */
 export async function deliverScheduled(deps: Deps, stored: Stored[]): Promise<void> {
+  const mark = deps.chat.hub.mark();
   for (const { row, state, stored: m, event, replay } of stored) {
     // A replay (the localID was sent by hand first) still took an event number: announce it, empty.
     const targets = replay ? [] : scheduledTargets(await targetsFor(deps, state, m, 'chat/sendMessage'));
     deps.chat.hub.roomEvent(row.projectId, row.roomId, event, targets);
     await announceSchedule(deps, { projectId: row.projectId, userId: row.senderId }, state);
   }
-  await scheduled.deleteScheduled(
-    deps.db,
+  await delivered(
+    deps,
+    mark,
     stored.map((s) => s.row.id),
   );
 }
@@ -131,14 +147,16 @@ async function deliverAgain(deps: Deps): Promise<void> {
   const ids = await scheduled.findUndelivered(deps.db, before, BATCH);
   if (ids.length === 0) return;
   const rows = await deps.db.transaction().execute((trx) => scheduled.claimUndelivered(trx, deps.dialect, ids, before, now));
+  const mark = deps.chat.hub.mark();
   for (const row of rows) {
     const [m] = await findMessagesByIds(deps.db, row.projectId, [row.messageId as number]);
     const state = await roomStateIfExists(deps, row.projectId, row.roomId);
     // An ephemeral delivery: the room's event number was announced (or refilled) long ago.
     if (m !== undefined && state !== undefined) deps.chat.hub.ephemeral(row.projectId, scheduledTargets(await targetsFor(deps, state, m, 'chat/sendMessage')));
   }
-  await scheduled.deleteScheduled(
-    deps.db,
+  await delivered(
+    deps,
+    mark,
     rows.map((r) => r.id),
   );
 }

@@ -80,7 +80,12 @@ describe('scheduled messages when the sending node is killed [PostgreSQL, two pr
     const received = () => new Set(bobSocket.events.filter((e) => e.eventName === 'chat/sendMessage').map((e) => e.data.localID as string));
     // A message stored by the killed node but not delivered is delivered again after the lease.
     const missing = () => localIDs.filter((id) => !received().has(id));
-    await until('Bob has every scheduled message', async () => missing().length === 0, DELIVERY_LEASE_MS + 20_000, () => `missing ${missing().length} of ${localIDs.length}: ${missing().join(', ')}`);
+    await until(
+      'Bob has every scheduled message',
+      async () => missing().length === 0,
+      DELIVERY_LEASE_MS + 20_000,
+      () => `missing ${missing().length} of ${localIDs.length}: ${missing().join(', ')}`,
+    );
     const { db, close } = await openDb(database.url);
     try {
       await until(
