@@ -150,15 +150,16 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
       const key = r === o.rate ? rate : `${rate}-${r}`;
       results.rate.push(await measureLoad(ctx, servers, pairs, { ...base, key, mode: 'rate', targetRate: r }, watch?.(key)));
     }
-    if (id === 'chat_sqlite') {
+    const floor = FLOORS[id];
+    if (floor !== undefined) {
       try {
         const [floorMax, floorRate] = await whilePaused(servers, () =>
-          measureRelay(ctx, pairs, bytes.senderBytes, true, `${ctx.tmpDir}/chat-floor-${Date.now()}.sqlite`),
+          measureRelay(ctx, pairs, bytes.senderBytes, true, { ...floor, file: `${ctx.tmpDir}/chat-floor-${Date.now()}.sqlite` }),
         );
         if (floorMax !== undefined) results.throughput.push(floorMax);
         if (floorRate !== undefined) results.rate.push(floorRate);
       } catch (err) {
-        ctx.problems.push(`chat floor (storing ws relay): ${(err as Error).message}`);
+        ctx.problems.push(`chat ${floor.title}: ${(err as Error).message}`);
       }
     }
     return pairs;
@@ -219,30 +220,51 @@ async function whilePaused<T>(servers: PinnedProcess[], work: () => Promise<T>):
   }
 }
 
-/** The bare ws relay, or with `storeFile` the chat's floor (the relay storing each message as Parley does). */
+interface Floor {
+  id: 'ws_floor' | 'ws_floor_redis';
+  title: string;
+  processes: 1 | 2;
+}
+
+/** The floors measured after a chat figure (bench/ws-store.ts): the relay storing each message as Parley does. */
+const FLOORS: Partial<Record<string, Floor>> = {
+  chat_sqlite: { id: 'ws_floor', title: "floor: the ws relay storing each message (Parley's two statements, group commit)", processes: 1 },
+  chat_redis: {
+    id: 'ws_floor_redis',
+    title: 'floor through Redis: two ws relays joined by Redis, the first storing each message; senders on it, recipients on the second',
+    processes: 2,
+  },
+};
+
+/** The bare ws relay, or with `floor` the chat's floor in a SQLite file (its relays, each pinned as Parley's processes are). */
 async function measureRelay(
   ctx: ChatContext,
   parleyPairsList: PairSpec[],
   bytes: number,
   withRate: boolean,
-  storeFile?: string,
+  floor?: Floor & { file: string },
 ): Promise<[ChatFigure | undefined, ChatFigure | undefined]> {
-  console.log(`  ${storeFile === undefined ? 'ws relay' : 'floor: ws relay storing each message as Parley does'} (answers ${bytes} bytes)`);
-  const server = await startRelay(ctx.root, bytes, storeFile);
+  console.log(`  ${floor?.title ?? 'ws relay'} (answers ${bytes} bytes)`);
+  const env: Record<string, string> =
+    floor?.processes === 2 ? { PARLEY_BENCH_RELAY_REDIS: REDIS_URL, PARLEY_BENCH_RELAY_CHANNEL: `parley-bench-relay-${process.pid}-${Date.now()}` } : {};
+  const servers: PinnedProcess[] = [];
   try {
+    servers.push(await startRelay(ctx.root, bytes, floor?.file, env));
+    if (floor?.processes === 2) servers.push(await startRelay(ctx.root, bytes, '-', env));
+    const [first, last] = [servers[0] as PinnedProcess, servers.at(-1) as PinnedProcess];
     const appKey = new URL(parleyPairsList[0]?.sender ?? 'ws://x/?app_key=x').searchParams.get('app_key') || 'bench';
-    const pairs = baselinePairs(parleyPairsList, appKey, server.url);
+    const pairs = baselinePairs(parleyPairsList, appKey, first.url, last.url);
     const base =
-      storeFile === undefined
+      floor === undefined
         ? { id: 'ws_relay' as const, title: 'baseline: bare ws relay', processes: 1 }
-        : { id: 'ws_floor' as const, title: "floor: the ws relay storing each message (Parley's two statements, group commit)", processes: 1 };
-    const max = await measureLoad(ctx, [server], pairs, { ...base, key: `chat/${base.id}/max`, mode: 'throughput', targetRate: null });
+        : { id: floor.id, title: floor.title, processes: floor.processes };
+    const max = await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${base.id}/max`, mode: 'throughput', targetRate: null });
     const fixed = withRate
-      ? await measureLoad(ctx, [server], pairs, { ...base, key: `chat/${base.id}/rate`, mode: 'rate', targetRate: ctx.options.rate })
+      ? await measureLoad(ctx, servers, pairs, { ...base, key: `chat/${base.id}/rate`, mode: 'rate', targetRate: ctx.options.rate })
       : undefined;
     return [max, fixed];
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
 }
 

@@ -67,16 +67,17 @@ export async function startParley(root: string, db: BenchDatabase, processes: nu
  * The bare `ws` relay (bench/ws-baseline-server.ts), answering frames of `bytes` bytes (0: idle only);
  * with `storeFile`, the chat's floor: the relay storing each message as Parley does (bench/ws-store.ts).
  */
-export function startRelay(root: string, bytes: number, storeFile?: string): Promise<PinnedProcess> {
+export function startRelay(root: string, bytes: number, storeFile?: string, env: Record<string, string> = {}): Promise<PinnedProcess> {
   return freePort().then((port) =>
     PinnedProcess.start({
-      name: storeFile === undefined ? 'ws relay' : 'storing ws relay',
+      name: storeFile === undefined || storeFile === '-' ? 'ws relay' : 'storing ws relay',
       cpu: SERVER_CPU,
       cwd: root,
       command: 'node',
       args: ['--import', 'tsx', 'bench/ws-baseline-server.ts', String(port), String(bytes), ...(storeFile === undefined ? [] : [storeFile])],
       port,
       readyPath: '/',
+      env,
     }),
   );
 }
@@ -117,12 +118,12 @@ export function parleyPairs(users: ChatUser[], appKey: string, senderBase: strin
 }
 
 /** The same pairs for the ws baseline: its "token" is the user id, so the URLs have the same shape. */
-export function baselinePairs(parley: PairSpec[], appKey: string, baseUrl: string): PairSpec[] {
+export function baselinePairs(parley: PairSpec[], appKey: string, baseUrl: string, recipientsUrl = baseUrl): PairSpec[] {
   return parley.map((p, i) => {
     const [s, r] = [String(1_000_000 + 2 * i), String(1_000_001 + 2 * i)];
     return {
       sender: socketUrl(baseUrl, appKey, s),
-      recipient: socketUrl(baseUrl, appKey, r),
+      recipient: socketUrl(recipientsUrl, appKey, r),
       message: { ...p.message, room: { ...(p.message.room as object), roomID: `${s}-${r}` } },
     };
   });
