@@ -27,21 +27,9 @@ export async function measureBaselines(o: {
   try {
     for (const [kind, title] of KINDS) {
       console.log(`  baseline ${title} (answers ${o.bytes} bytes)`);
-      const port = await freePort();
-      const server = await PinnedProcess.start({
-        name: title,
-        cpu: SERVER_CPU,
-        cwd: o.root,
-        command: 'node',
-        args: ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), String(o.bytes)],
-        port,
-        readyPath: '/',
-      });
+      const server = await startBaseline(o.root, kind, o.bytes);
       try {
-        baselines[kind] = await measure(
-          { key: `baseline/${kind}`, id: kind, title, database: null, preloadedRows: 0 },
-          { wrk: o.wrk, timing: o.timing, server, lua: 'ticket', args: (i) => ({ ...BASELINE_ARGS(o.project), salt: String(i) }) },
-        );
+        baselines[kind] = await measureBaseline(kind, server, o);
       } finally {
         await server.stop();
       }
@@ -50,4 +38,27 @@ export async function measureBaselines(o: {
     o.parley?.resume();
   }
   return baselines;
+}
+
+/** A baseline's server process, pinned to the server CPU. */
+export async function startBaseline(root: string, kind: 'http' | 'fastify', bytes: number): Promise<PinnedProcess> {
+  const port = await freePort();
+  return PinnedProcess.start({
+    name: KINDS.find(([k]) => k === kind)?.[1] ?? kind,
+    cpu: SERVER_CPU,
+    cwd: root,
+    command: 'node',
+    args: ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), String(bytes)],
+    port,
+    readyPath: '/',
+  });
+}
+
+/** A baseline's figure, driven as every server is, with the ticket scenario's requests. */
+export function measureBaseline(kind: 'http' | 'fastify', server: PinnedProcess, o: { wrk: Wrk; timing: Timing; project: Project }, key = `baseline/${kind}`) {
+  const title = KINDS.find(([k]) => k === kind)?.[1] ?? kind;
+  return measure(
+    { key, id: kind, title, database: null, preloadedRows: 0 },
+    { wrk: o.wrk, timing: o.timing, server, lua: 'ticket', args: (i) => ({ ...BASELINE_ARGS(o.project), salt: String(i) }) },
+  );
 }

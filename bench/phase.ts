@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type BenchDatabase, type Dialect, createBenchDatabase, preload, preloadedKey } from './databases.ts';
 import { type Timing, measure } from './measure.ts';
 import { PinnedProcess, freePort } from './processes.ts';
-import type { Figure } from './report.ts';
+import { type Figure, RATIO_TARGET_IDS } from './report.ts';
 import type { Scenario, ScenarioContext } from './scenarios.ts';
 import { Client, PATHS, type Project, createProject, mintSessions } from './setup.ts';
 import { REDIS_URL } from './chat-setup.ts';
@@ -58,6 +58,8 @@ export interface PhaseContext {
   open: Set<BenchDatabase>;
   /** Called once the server is primed, with the byte length of its ticket response. */
   onPrimed?(server: PinnedProcess, ticketResponseBytes: number, project: Project): Promise<void>;
+  /** Called after each main-phase figure a ratio target reads: node:http's req/s measured right then, `server` stopped meanwhile. */
+  besideHttp?(server: PinnedProcess, figure: Figure): Promise<number | undefined>;
 }
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -177,6 +179,16 @@ export async function runPhase(dialect: Dialect, kind: 'main' | 'scale', scenari
         ctx.figures.push(figure);
       } catch (err) {
         ctx.problems.push(`${dialect}/${scenario.id}: ${(err as Error).message}`);
+      }
+      const figure = ctx.figures.at(-1);
+      if (kind === 'main' && RATIO_TARGET_IDS.has(scenario.id) && figure?.key === `${dialect}/${scenario.id}`) {
+        try {
+          figure.besideHttpRps = await ctx.besideHttp?.(server, figure);
+          if (figure.besideHttpRps !== undefined)
+            figure.notes.push(`node:http measured right after it: ${Math.round(figure.besideHttpRps).toLocaleString('en-US')} req/s`);
+        } catch (err) {
+          ctx.problems.push(`${dialect}/${scenario.id}: node:http beside it: ${(err as Error).message}`);
+        }
       }
     }
   } finally {

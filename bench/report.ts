@@ -39,6 +39,8 @@ export interface Figure {
   /** Failed responses and socket errors over the measured runs. */
   errors: number;
   notes: string[];
+  /** node:http's req/s measured right after this figure (a target's figures only): the ratio beside it survives drift. */
+  besideHttpRps?: number;
 }
 
 export function runFigure(r: WrkResult, serverCpuSeconds: number): RunFigure {
@@ -124,6 +126,8 @@ export interface Target {
    * another. SQLite only (on PostgreSQL part of the work is done by backends the bench cannot count).
    */
   perCpu: Verdict;
+  /** The ratio to node:http measured right after the figure, on the machine as it was then (ratio targets only). */
+  beside?: Verdict;
 }
 
 const NA: Verdict = { value: undefined, shown: 'n/a', status: 'n/a' };
@@ -134,6 +138,9 @@ function verdict(value: number | undefined, min: number, withErrors: boolean, ai
   const shown = `${value.toFixed(2)}×${withErrors ? ' (with errors)' : ''}${aim !== undefined && value >= min && value < aim ? ' (below aim)' : ''}`;
   return { value, shown, status };
 }
+
+/** The scenarios a ratio-to-node:http target reads (their main-phase figures get node:http measured beside them). */
+export const RATIO_TARGET_IDS: ReadonlySet<string> = new Set(['ticket_existing', 'ticket_new', 'token_request', 'token_refresh', 'connect_check']);
 
 export function targets(figures: Figure[], b: Baselines): Target[] {
   const get = (key: string) => figures.find((f) => f.key === key);
@@ -147,8 +154,17 @@ export function targets(figures: Figure[], b: Baselines): Target[] {
       perCpu: sqlite && f && reference ? verdict(f.rpsPerCpu / reference.rpsPerCpu, min, withErrors, aim) : NA,
     };
   };
+  const beside = (key: string, min: number, aim?: number): Verdict => {
+    const f = get(key);
+    return verdict(f?.besideHttpRps === undefined ? undefined : f.rps.median / f.besideHttpRps, min, errors(f), aim);
+  };
   const aim = (min: number, best?: number) => `≥ ${min.toFixed(2)}×${best === undefined ? '' : ` (aim ${best.toFixed(2)}×)`}`;
-  const vsHttp = (label: string, key: string, min: number, best?: number): Target => ({ label, required: aim(min, best), ...ratio(key, b.http, min, best) });
+  const vsHttp = (label: string, key: string, min: number, best?: number): Target => ({
+    label,
+    required: aim(min, best),
+    ...ratio(key, b.http, min, best),
+    beside: beside(key, min, best),
+  });
   const vsEmpty = (label: string, key: string, reference: string): Target => ({ label, required: aim(0.8), ...ratio(key, get(reference), 0.8) });
   const list = [
     // Issue #14's targets (a login is a ticket plus a redemption).

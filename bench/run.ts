@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureBaselines } from './baselines.ts';
+import { measureBaseline, measureBaselines, startBaseline } from './baselines.ts';
 import { CHAT_IDS, type ChatId, runChat } from './chat-phase.ts';
 import { type ChatResults, chatErrors, chatNotes, chatSection, chatTargets } from './chat-report.ts';
 import { REDIS_URL, redisProblem } from './chat-setup.ts';
@@ -159,10 +159,26 @@ async function main(): Promise<number> {
     baselines = await measureBaselines({ root: ROOT, wrk, timing: o.timing, parley, bytes, project });
   };
 
+  // node:http again right after each figure a ratio target reads, on the machine as it is then (one
+  // short run, Parley stopped): a ratio to it survives the drift that the start and end baselines show.
+  let besideServer: PinnedProcess | undefined;
+  const besideHttp = async (parley: PinnedProcess, figure: Figure): Promise<number | undefined> => {
+    if (baselineProject === undefined) return undefined;
+    besideServer ??= await startBaseline(ROOT, 'http', envelopeBytes);
+    console.log('    node:http beside it');
+    parley.pause();
+    try {
+      const timing = { warmupSeconds: 1, runs: 1, runSeconds: o.timing.runSeconds };
+      return (await measureBaseline('http', besideServer, { wrk, timing, project: baselineProject }, `${figure.key}/beside`)).rps.median;
+    } finally {
+      parley.resume();
+    }
+  };
+
   let chat: ChatResults = { settings: [], throughput: [], rate: [], idle: [], webhooks: [] };
   try {
     for (const dialect of o.selected.size > 0 ? o.dialects : []) {
-      const ctx: PhaseContext = { root: ROOT, tmpDir, wrk, timing: o.timing, rows: o.rows, figures, problems: runProblems, open, onPrimed };
+      const ctx: PhaseContext = { root: ROOT, tmpDir, wrk, timing: o.timing, rows: o.rows, figures, problems: runProblems, open, onPrimed, besideHttp };
       await runPhase(
         dialect,
         'main',
@@ -172,6 +188,7 @@ async function main(): Promise<number> {
       const scale = SCENARIOS.filter((s) => s.scale && o.selected.has(s.id));
       if (scale.length > 0) await runPhase(dialect, 'scale', scale, ctx);
     }
+    await besideServer?.stop();
     if (o.chat.size > 0) {
       chat = await runChat(o.chat, { root: ROOT, tmpDir, generatorCpu: GENERATOR_CPU, timing: o.timing, options: o.chatOptions, problems: runProblems, open });
     }
