@@ -243,6 +243,14 @@ await eachDialect(describe, 'people: profile, look-ups, phones, push tokens, RES
       refused(await send(alice, { body: 7 }), 400, '40002', 'body');
       // Within the request limit, but too long once encrypted (the limit is on the ciphertext, as on the socket).
       refused(await send(alice, { body: 'x'.repeat(50_000) }), 413, '41300', 'body');
+      // `data` as an object (iOS) nested far deeper than any message needs: refused before it is
+      // serialised (JSON.stringify overflowed the stack on it: a 500, found by the fuzz torture test).
+      const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+      const raw = `{"roomID":${JSON.stringify(personalRoom(alice, bob))},"localID":"${newLocalId()}","messageType":1001,"body":"x","data":${deep}}`;
+      refused(await call(alice, '/v1/chat/message/send/custom', raw), 400, '40002', 'data');
+      const nest = (levels: number): unknown => (levels === 0 ? 'leaf' : { level: nest(levels - 1) });
+      refused(await send(alice, { data: nest(17) }), 400, '40002', 'data');
+      succeeded(await send(alice, { data: nest(16) }));
     });
   });
 });
