@@ -2,6 +2,7 @@
 // data (plain JSON text), filterID, isHidden} → {success, message} once stored and delivered
 // (Android TAPSendCustomMessageRequest). Refusals as on the socket (docs/people.md).
 import type { RouteOptions } from 'fastify';
+import { nestsDeeperThan } from '../../chat/message-extra.ts';
 import type { Deps } from '../../deps.ts';
 import { ApiError, ok } from '../../errors.ts';
 import { chatActorOf } from '../../http/request-auth.ts';
@@ -20,6 +21,18 @@ function text(body: Record<string, unknown>, name: string, max: number, numeric 
   if (typeof v !== 'string') throw invalid(name, `Param '${name}' must be a string`);
   if (v.length > max) throw new ApiError('PayloadTooLarge', { field: name, message: `${name} is too long (max ${max} characters)` });
   return v;
+}
+
+/** How many levels `data` sent as an object may nest (docs/people.md). */
+const MAX_DATA_DEPTH = 16;
+
+/** `data` as JSON text. iOS may send it as an object: it is JSON text on the wire either way. */
+function dataText(body: Record<string, unknown>, limit: number): string {
+  const v = body.data;
+  if (typeof v !== 'object' || v === null) return text(body, 'data', limit);
+  // Checked before it is serialised: a structure thousands of levels deep overflows the stack.
+  if (nestsDeeperThan(v, MAX_DATA_DEPTH)) throw invalid('data', `data nests too deeply (at most ${MAX_DATA_DEPTH} levels)`);
+  return JSON.stringify(v);
 }
 
 export function chatMessageSendCustom(deps: Deps): RouteOptions {
@@ -44,8 +57,7 @@ export function chatMessageSendCustom(deps: Deps): RouteOptions {
     handler: async (request) => {
       const body = clientBody(request.body);
       const limit = deps.chat.limits.content;
-      // iOS may send `data` as an object: it is JSON text on the wire either way.
-      const data = typeof body.data === 'object' && body.data !== null ? JSON.stringify(body.data) : text(body, 'data', limit);
+      const data = dataText(body, limit);
       const input = {
         roomID: text(body, 'roomID', 100),
         recipientUserID: text(body, 'recipientUserID', 20, true),
