@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from './support/eventually.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { openRedis, type RedisLink } from '../src/redis.ts';
@@ -15,12 +16,6 @@ import { type AuthCache, type Invalidation, createAuthCache } from '../src/secur
 
 const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
 const url = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5000; !check(); await new Promise((r) => setTimeout(r, 5))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 describe('auth cache invalidation through Redis', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs Redis)' }, () => {
   const links: RedisLink[] = [];

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from './support/eventually.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 import { connect } from 'nats';
@@ -69,13 +70,6 @@ const KINDS: Kind[] = [
 ];
 
 /** Polls until `check` holds: delivery is asynchronous. */
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`never happened: ${what}`);
-}
 
 for (const kind of KINDS) {
   const problem = await kind.probe().then(

@@ -3,18 +3,12 @@
 // a limit the client is told so in the envelope (429 / 42900), and nobody else is affected.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from './support/eventually.ts';
 import { type TestApp, createTestApp, post } from './support/app.ts';
 import { type ChatUser, ChatSocket, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
 /** Polls until `check` holds (a socket's close reaches the server asynchronously). */
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`never happened: ${what}`);
-}
 
 await eachDialect(describe, 'sockets per user (default cap)', (dialect) => {
   let t: TestApp;

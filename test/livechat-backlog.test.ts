@@ -15,16 +15,11 @@ import { createAgent, createTopic } from '../src/services/livechat-setup.ts';
 import { type TestApp, createTestApp } from './support/app.ts';
 import { ChatSocket, listen, loginUser, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
+import { eventually as waitFor } from './support/eventually.ts';
 import { type CaseData, type Visitor, signInVisitor, visitorCall } from './support/livechat.ts';
 
 /** Polls until `check` holds: presence and rounds act in the background (fails after many looks). */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+const eventually = (what: string, check: () => Promise<boolean>) => waitFor(what, check, 500);
 
 /** Two nodes on one database; `b` listens (agents' sockets go there), `a` is where visitors open cases. */
 function twoNodes(dialect: 'sqlite' | 'postgres', envA: Record<string, string>, envB: Record<string, string>) {

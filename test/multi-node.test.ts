@@ -6,17 +6,12 @@ import { findUserByXcUserId } from '../src/repos/users.ts';
 import { revokeKey } from '../src/services/projects.ts';
 import { type TestApp, type TokenBundle, createTestNodes, post } from './support/app.ts';
 import { eachDialect } from './support/databases.ts';
+import { eventually as waitFor } from './support/eventually.ts';
 
 const BODY = { userIPAddress: '1.2.3.4', userAgent: 'ua', userPlatform: 'web', userDeviceID: 'd', fullName: 'Node' };
 
 /** Polls until `check` holds: pub/sub delivery is asynchronous (milliseconds), so the test waits for it. */
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+const eventually = (what: string, check: () => Promise<boolean>) => waitFor(what, check, 100);
 
 for (const withRedis of [true, false]) {
   await eachDialect(describe, `two nodes, one database, ${withRedis ? 'with' : 'without'} Redis`, (dialect) => {
