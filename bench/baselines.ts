@@ -2,16 +2,14 @@
 // requests. A Parley server that is up meanwhile is stopped (SIGSTOP) so the CPU is theirs alone.
 import { type Timing, measure } from './measure.ts';
 import { SERVER_CPU } from './phase.ts';
-import { PinnedProcess, freePort } from './processes.ts';
+import { PinnedProcess, freePort, whilePaused } from './processes.ts';
 import type { Baselines } from './report.ts';
 import { BASELINE_ARGS } from './scenarios.ts';
 import type { Project } from './setup.ts';
 import type { Wrk } from './wrk.ts';
 
-const KINDS = [
-  ['http', 'node:http'],
-  ['fastify', 'Fastify route'],
-] as const;
+const TITLES = { http: 'node:http', fastify: 'Fastify route' } as const;
+type Kind = keyof typeof TITLES;
 
 /** `bytes`: the length of Parley's ticket response, which both baselines answer. */
 export async function measureBaselines(o: {
@@ -23,10 +21,9 @@ export async function measureBaselines(o: {
   project: Project;
 }): Promise<Baselines> {
   const baselines: Baselines = { http: undefined, fastify: undefined };
-  o.parley?.pause();
-  try {
-    for (const [kind, title] of KINDS) {
-      console.log(`  baseline ${title} (answers ${o.bytes} bytes)`);
+  await whilePaused(o.parley === undefined ? [] : [o.parley], async () => {
+    for (const kind of ['http', 'fastify'] as const) {
+      console.log(`  baseline ${TITLES[kind]} (answers ${o.bytes} bytes)`);
       const server = await startBaseline(o.root, kind, o.bytes);
       try {
         baselines[kind] = await measureBaseline(kind, server, o);
@@ -34,17 +31,15 @@ export async function measureBaselines(o: {
         await server.stop();
       }
     }
-  } finally {
-    o.parley?.resume();
-  }
+  });
   return baselines;
 }
 
 /** A baseline's server process, pinned to the server CPU. */
-export async function startBaseline(root: string, kind: 'http' | 'fastify', bytes: number): Promise<PinnedProcess> {
+export async function startBaseline(root: string, kind: Kind, bytes: number): Promise<PinnedProcess> {
   const port = await freePort();
   return PinnedProcess.start({
-    name: KINDS.find(([k]) => k === kind)?.[1] ?? kind,
+    name: TITLES[kind],
     cpu: SERVER_CPU,
     cwd: root,
     command: 'node',
@@ -55,10 +50,9 @@ export async function startBaseline(root: string, kind: 'http' | 'fastify', byte
 }
 
 /** A baseline's figure, driven as every server is, with the ticket scenario's requests. */
-export function measureBaseline(kind: 'http' | 'fastify', server: PinnedProcess, o: { wrk: Wrk; timing: Timing; project: Project }, key = `baseline/${kind}`) {
-  const title = KINDS.find(([k]) => k === kind)?.[1] ?? kind;
+export function measureBaseline(kind: Kind, server: PinnedProcess, o: { wrk: Wrk; timing: Timing; project: Project }, key = `baseline/${kind}`) {
   return measure(
-    { key, id: kind, title, database: null, preloadedRows: 0 },
+    { key, id: kind, title: TITLES[kind], database: null, preloadedRows: 0 },
     { wrk: o.wrk, timing: o.timing, server, lua: 'ticket', args: (i) => ({ ...BASELINE_ARGS(o.project), salt: String(i) }) },
   );
 }

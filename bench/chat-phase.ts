@@ -9,7 +9,7 @@ import { REDIS_URL, baselinePairs, loginUsers, parleyPairs, prime, startParley, 
 import { type BenchDatabase, createBenchDatabase } from './databases.ts';
 import type { Timing } from './measure.ts';
 import { SERVER_CPU } from './phase.ts';
-import { PeakSampler, type PinnedProcess, cpuSeconds } from './processes.ts';
+import { PeakSampler, type PinnedProcess, cpuSeconds, whilePaused } from './processes.ts';
 import { Client, type Project, createProject } from './setup.ts';
 import { KEEPUP, webhookDeployment } from './chat-webhook.ts';
 
@@ -208,16 +208,6 @@ export async function runChat(selected: ReadonlySet<ChatId>, ctx: ChatContext): 
     }
   }
   return results;
-}
-
-/** Runs `work` with `servers` stopped (SIGSTOP), so a baseline measured meanwhile has the CPU to itself. */
-async function whilePaused<T>(servers: PinnedProcess[], work: () => Promise<T>): Promise<T> {
-  for (const s of servers) s.pause();
-  try {
-    return await work();
-  } finally {
-    for (const s of servers) s.resume();
-  }
 }
 
 interface Floor {

@@ -183,3 +183,13 @@ export class PeakSampler {
     return { rssMb: this.rssKb / 1024, walMb: this.walPath === undefined ? null : this.walBytes / (1024 * 1024) };
   }
 }
+
+/** Runs `work` with `servers` stopped (SIGSTOP), so a baseline measured meanwhile has the CPU to itself. */
+export async function whilePaused<T>(servers: PinnedProcess[], work: () => Promise<T>): Promise<T> {
+  for (const s of servers) s.pause();
+  try {
+    return await work();
+  } finally {
+    for (const s of servers) s.resume();
+  }
+}

@@ -12,7 +12,7 @@ import { REDIS_URL, redisProblem } from './chat-setup.ts';
 import { type BenchDatabase, type Dialect, postgresProblem } from './databases.ts';
 import { type Meta, renderMarkdown } from './markdown.ts';
 import { type PhaseContext, SERVER_CPU, SERVER_ENV, parleyNodeArgs, runPhase } from './phase.ts';
-import { type PinnedProcess, killAll } from './processes.ts';
+import { type PinnedProcess, killAll, whilePaused } from './processes.ts';
 import { type Baselines, type Figure, pooled, targets } from './report.ts';
 import { SCENARIOS, SCENARIO_IDS, type ScenarioId } from './scenarios.ts';
 import type { Project } from './setup.ts';
@@ -166,13 +166,9 @@ async function main(): Promise<number> {
     if (baselineProject === undefined) return undefined;
     besideServer ??= await startBaseline(ROOT, 'http', envelopeBytes);
     console.log('    node:http beside it');
-    parley.pause();
-    try {
-      const timing = { warmupSeconds: 1, runs: 1, runSeconds: o.timing.runSeconds };
-      return (await measureBaseline('http', besideServer, { wrk, timing, project: baselineProject }, `${figure.key}/beside`)).rps.median;
-    } finally {
-      parley.resume();
-    }
+    const [server, project] = [besideServer, baselineProject];
+    const timing = { warmupSeconds: 1, runs: 1, runSeconds: o.timing.runSeconds };
+    return (await whilePaused([parley], () => measureBaseline('http', server, { wrk, timing, project }, `${figure.key}/beside`))).rps.median;
   };
 
   let chat: ChatResults = { settings: [], throughput: [], rate: [], idle: [], webhooks: [] };
