@@ -169,8 +169,10 @@ export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Targ
   const floorOf = (shown: string | undefined) => (shown === undefined ? '' : ` (floor: ${shown})`);
   const ratioOf = (f: ChatFigure | undefined) => (f !== undefined && relay !== undefined ? `${(f.mps.median / relay.mps.median).toFixed(2)}×` : undefined);
   const floorRatio = ratioOf(floor);
-  const floorMs = (p: number | undefined) =>
-    floorRate === undefined || p === undefined ? undefined : `${p.toFixed(1)} ms${floorRate.kept ? '' : ', rate not kept'}`;
+  /** `ms` of a floor's fixed-rate figure, as shown beside a target. */
+  const msAt = (f: ChatFigure | undefined, ms: number | undefined) =>
+    f === undefined || ms === undefined ? undefined : `${ms.toFixed(1)} ms${f.kept ? '' : ', rate not kept'}`;
+  const floorMs = (p: number | undefined) => msAt(floorRate, p);
   if (selected.has('chat_sqlite')) list.push(vsRelay(`Chat, SQLite: send → both echoes vs bare ws relay${floorOf(floorRatio)}`, 'chat_sqlite', 0.45));
   const rateOk = (f: ChatFigure) => f.kept === true && f.errors === 0;
   const rateWhy = (f: ChatFigure) => (f.errors > 0 ? 'with errors' : 'rate not kept');
@@ -191,10 +193,7 @@ export function chatTargets(c: ChatResults, selected: ReadonlySet<string>): Targ
   const redisRate = rate('chat_redis');
   // Its floor: two relays joined by Redis, the first storing (bench/ws-baseline-server.ts).
   const redisFloorRate = rate('ws_floor_redis');
-  const redisFloorAdded =
-    redisFloorRate === undefined || floorRate === undefined
-      ? undefined
-      : `${(redisFloorRate.p99Ms - floorRate.p99Ms).toFixed(1)} ms${redisFloorRate.kept ? '' : ', rate not kept'}`;
+  const redisFloorAdded = floorRate === undefined ? undefined : msAt(redisFloorRate, redisFloorRate && redisFloorRate.p99Ms - floorRate.p99Ms);
   if (selected.has('chat_redis'))
     list.push(vsRelay(`Chat, two processes through Redis vs bare ws relay${floorOf(ratioOf(max('ws_floor_redis')))}`, 'chat_redis', 0.35));
   if (selected.has('chat_redis'))
