@@ -1,5 +1,5 @@
 // Opaque credentials: prefixed time-sortable ids, random secrets, SHA-256 at rest, constant-time comparison.
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { KeyType } from './storage/schema.ts';
 
@@ -67,13 +67,15 @@ export function newSecret(): string {
   return secret;
 }
 
+// One-shot `hash` (Node ≥ 20.12): half the time of createHash().update().digest() for a short secret,
+// and every ticket, redemption and refresh checks one.
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Compares a presented secret with a stored SHA-256 hex digest in constant time. */
 export function secretMatches(secret: string, storedHash: string): boolean {
-  const presented = createHash('sha256').update(secret).digest();
+  const presented = hash('sha256', secret, 'buffer');
   const stored = Buffer.from(storedHash, 'hex');
   return stored.length === presented.length && timingSafeEqual(presented, stored);
 }
