@@ -4,6 +4,7 @@
 // with the body the fast path already read, which the route answers as it always did.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { credentialSubject } from '../src/http/guard.ts';
@@ -198,6 +199,43 @@ await eachDialect(describe, 'auth ticket fast path', (dialect) => {
     await revokeKey(t.deps, project.serverKey.id);
     const refused = await envelope(await request(ticketBody('revoked'), { 'server-key': header }));
     assert.deepEqual([refused.status, refused.error.code], [491, '49103']);
+  });
+
+  it('on one connection, takes again only the very key header that checked out on it, and not once it is revoked', async () => {
+    const [a, b] = [await t.newProject(), await t.newProject()];
+    // One keep-alive connection for every request below (each reports whether it reused it).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (header: string) =>
+      new Promise<{ status: number; code: string; pid: string | undefined; reused: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${base}${PATH}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'server-key': header } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Envelope<Ticketed>;
+            const payload = body.data.ticket?.split('.')[1];
+            const pid = payload === undefined ? undefined : (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { pid: string }).pid;
+            resolve({ status: body.status, code: body.error.code, pid, reused: req.reusedSocket });
+          });
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(ticketBody('one-connection')));
+      });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await send(a.serverKey.header)).pid, a.projectID);
+      const before = await fastCount();
+      assert.deepEqual(await send(a.serverKey.header), { status: 200, code: '', pid: a.projectID, reused: true });
+      assert.equal(await fastCount(), before + 1, 'answered before routing');
+      // The same key id with another secret of the same length, on the connection that presented the right one.
+      const last = a.serverKey.secret.at(-1) === 'A' ? 'B' : 'A';
+      const wrong = Buffer.from(`${a.serverKey.id}:${a.serverKey.secret.slice(0, -1)}${last}`).toString('base64');
+      assert.deepEqual(await send(wrong), { status: 491, code: '49103', pid: undefined, reused: true });
+      // Another project's key, then the first again: each answered for its own project.
+      for (const project of [b, b, a]) assert.deepEqual(await send(project.serverKey.header), { status: 200, code: '', pid: project.projectID, reused: true });
+      await revokeKey(t.deps, a.serverKey.id);
+      assert.deepEqual(await send(a.serverKey.header), { status: 491, code: '49103', pid: undefined, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('leaves a Server-Key over its failure limit to the route, which refuses it outright', async () => {
