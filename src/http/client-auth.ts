@@ -2,10 +2,11 @@
 // `/connect?check=1` fast path: the app's key (PowerTalk's App-Key, or OneTalk Live Chat's
 // Secret-Key), then, where the call needs one, the access token.
 import type { Deps } from '../deps.ts';
-import { cachedKey, type KeyAuth, authenticateAppSecret, authenticateKey } from '../services/key-auth.ts';
+import { type KeyAuth, authenticateAppSecret, authenticateKey } from '../services/key-auth.ts';
 import { type AccessAuth, authenticateAccess, cachedAccess } from '../services/sessions.ts';
 import type { SessionKind } from '../storage/schema.ts';
-import { appSecretFromHeader, bearerToken, keyFromHeader, parseBearer, parseKeyHeader } from './credential-headers.ts';
+import { connectionKey } from './connection-key.ts';
+import { appSecretFromHeader, bearerToken, keyFromHeader, parseBearer } from './credential-headers.ts';
 
 /** A client realm: the kind of its sessions and the header its key travels in. */
 export interface ClientRealm {
@@ -42,8 +43,8 @@ export async function authenticateClient(deps: Deps, realm: ClientRealm, present
  * authenticateClient with a session, without waiting (PowerTalk's App-Key only): the answer when the
  * key and the session are cached and check out; undefined in every other case, which takes the full path.
  */
-export function cachedClientAuth(deps: Deps, presented: ClientCredentials): ClientAuth | undefined {
-  const key = cachedKey(deps, 'app', parseKeyHeader('app', presented.key));
+export function cachedClientAuth(deps: Deps, presented: ClientCredentials, connection: object): ClientAuth | undefined {
+  const key = connectionKey(deps, 'app', presented.key, connection);
   const session = key === undefined ? undefined : cachedAccess(deps, 'powertalk', key.projectId, parseBearer(presented.authorization));
   return key === undefined || session === undefined ? undefined : { key, session };
 }

@@ -84,7 +84,7 @@ export function connectCheckFastPath(deps: Deps, ctx: FastPathContext): FastPath
     const started = process.hrtime.bigint();
     const appKey = req.headers['app-key'];
     if (credentialOverLimit(deps, [appKey, req.headers.authorization])) return false;
-    if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }) === undefined) return false;
+    if (cachedClientAuth(deps, { key: appKey, authorization: req.headers.authorization }, req.socket) === undefined) return false;
     answer(req, res, count, started, {});
     return true;
   };

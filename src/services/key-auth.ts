@@ -2,7 +2,7 @@
 import { KEY_HEADER, type PresentedKey, hashSecret, secretMatches } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
-import { findAppKeyBySecretHash, findKeyForAuth, touchKey } from '../repos/projects.ts';
+import { type KeyForAuth, findAppKeyBySecretHash, findKeyForAuth, touchKey } from '../repos/projects.ts';
 import type { KeyType } from '../storage/schema.ts';
 
 export interface KeyAuth {
@@ -43,16 +43,16 @@ function recordKeyUse(deps: Deps, keyId: string): void {
   }
 }
 
-/**
- * authenticateKey without waiting, for fast paths: the key when the cache holds it and it checks
- * out; undefined in every other case (the caller then takes the full path, which explains why).
- */
-export function cachedKey(deps: Deps, type: KeyType, parsed: PresentedKey | undefined): KeyAuth | undefined {
-  if (parsed === undefined) return undefined;
-  const key = deps.authCache.keys.get(`${type}:${parsed.id}`);
-  if (key === undefined || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;
-  recordKeyUse(deps, parsed.id);
-  return { projectId: key.projectId, keyId: parsed.id, tier: key.tier };
+/** The cached, unrevoked key `id` of `type`, unchecked against any secret: for fast paths, which check the secret themselves. */
+export function cachedKeyFor(deps: Deps, type: KeyType, id: string): KeyForAuth | undefined {
+  const key = deps.authCache.keys.get(`${type}:${id}`);
+  return key === undefined || key.revoked ? undefined : key;
+}
+
+/** A key whose secret checked out: its use noted, and what its request carries. */
+export function keyUsed(deps: Deps, keyId: string, key: KeyForAuth): KeyAuth {
+  recordKeyUse(deps, keyId);
+  return { projectId: key.projectId, keyId, tier: key.tier };
 }
 
 /** OneTalk Integration API calls need a project with a tier. */

@@ -11,11 +11,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Deps } from '../../deps.ts';
 import { KEY_HEADER } from '../../credentials.ts';
 import { deviceInfo } from '../../http/client-realm.ts';
-import { parseBearer, parseKeyHeader } from '../../http/credential-headers.ts';
+import { connectionKey } from '../../http/connection-key.ts';
+import { parseBearer } from '../../http/credential-headers.ts';
 import { type FastPath, type FastPathContext, Later, postFastPath } from '../../http/fast-path.ts';
 import { credentialOverLimit } from '../../http/guard.ts';
 import { redeemTicket } from '../../services/redemption.ts';
-import { cachedKey } from '../../services/key-auth.ts';
 import { refreshSession } from '../../services/sessions.ts';
 
 const APP_KEY = KEY_HEADER.app.toLowerCase();
@@ -28,7 +28,7 @@ function admitted(deps: Deps, req: IncomingMessage): { projectId: string; token:
   const token = parseBearer(req.headers.authorization);
   // The realm's throttling rule (http/guard.ts): the key and the token together are the credential.
   if (token === undefined || credentialOverLimit(deps, [key, req.headers.authorization])) return undefined;
-  const app = cachedKey(deps, 'app', parseKeyHeader('app', key));
+  const app = connectionKey(deps, 'app', key, req.socket);
   return app === undefined ? undefined : { projectId: app.projectId, token };
 }
 

@@ -10,10 +10,9 @@
 // write failed, which the route does again.)
 import type { Deps } from '../../deps.ts';
 import { KEY_HEADER } from '../../credentials.ts';
-import { parseKeyHeader } from '../../http/credential-headers.ts';
+import { connectionKey } from '../../http/connection-key.ts';
 import { type FastPath, type FastPathContext, Later, postFastPath } from '../../http/fast-path.ts';
 import { credentialOverLimit } from '../../http/guard.ts';
-import { cachedKey } from '../../services/key-auth.ts';
 import { cachedAuthTicket, requestAuthTicket } from '../../services/powertalk.ts';
 import { AUTH_TICKET_PATH, ticketInput } from './auth-ticket.request.ts';
 
@@ -28,7 +27,7 @@ export function authTicketFastPath(deps: Deps, ctx: FastPathContext, bodyLimit: 
       const header = req.headers[SERVER_KEY];
       // The throttling rule (http/guard.ts): a credential over its failure limit is refused by the route.
       if (credentialOverLimit(deps, [header])) return undefined;
-      return cachedKey(deps, 'server', parseKeyHeader('server', header));
+      return connectionKey(deps, 'server', header, req.socket);
     },
     data: (key, body) => {
       const input = ticketInput(body);
