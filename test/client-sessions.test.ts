@@ -307,6 +307,13 @@ await eachDialect(describe, 'client sessions', (dialect) => {
     assert.equal(res.status, 200);
     const refused = await redeem(outstanding.ticket);
     assert.deepEqual([refused.status, refused.error.code, refused.error.message], [401, '40103', 'Auth ticket has been revoked']);
+    const login = await t.deps.db
+      .selectFrom('users')
+      .select('last_login_at')
+      .where('project_id', '=', t.project.projectID)
+      .where('xc_user_id', '=', 'revoked-with-ticket')
+      .executeTakeFirstOrThrow();
+    assert.equal(login.last_login_at, null, 'the refused redemption recorded no login');
     assert.equal((await redeem(other.ticket)).status, 200, "another user's ticket is untouched");
     t.clock.advance(1);
     assert.equal((await redeem((await ticketFor('revoked-with-ticket')).ticket)).status, 200, 'a ticket issued afterwards works');
