@@ -146,20 +146,33 @@ export async function countUsers(db: Kysely<DB>, projectId: string): Promise<num
 const FIND_USER_BY_ID = new Precompiled<'projectId' | 'id', UserRow>((db, slot) =>
   db.selectFrom('users').selectAll().where('project_id', '=', slot('projectId')).where('id', '=', slot('id')),
 );
-const RECORD_LOGIN = new Precompiled<'id' | 'now', never>((db, slot) =>
-  db
-    .updateTable('users')
-    .set({ last_login_at: slot('now') })
-    .where('id', '=', slot('id')),
-);
-
 export async function findUserById(db: Kysely<DB>, projectId: string, id: number): Promise<User | undefined> {
   const row = (await FIND_USER_BY_ID.execute(db, { projectId, id })).rows[0];
   return row === undefined ? undefined : toUser(row);
 }
 
-export async function recordLogin(db: Kysely<DB>, id: number, now: number): Promise<void> {
-  await RECORD_LOGIN.execute(db, { id, now });
+const LOGIN = new Precompiled<'projectId' | 'id' | 'now', UserRow & { project_tickets_valid_after: number }>((db, slot) =>
+  db
+    .updateTable('users')
+    .set({ last_login_at: slot('now') })
+    .where('project_id', '=', slot('projectId'))
+    .where('id', '=', slot('id'))
+    .returningAll()
+    .returning((eb) => eb.selectFrom('projects').select('tickets_valid_after').where('id', '=', slot('projectId')).as('project_tickets_valid_after')),
+);
+
+/**
+ * A redemption's login in one statement (SQLite's, inside its transaction): the login time recorded,
+ * and the user as it now stands with the time before which its tickets are refused (the later of the
+ * project's and the user's own). Undefined when there is no such user. In place of reading the
+ * watermarks, reading the user and writing the login time (three statements); the caller's transaction
+ * undoes the write when the watermark then refuses the ticket.
+ */
+export async function loginUser(db: Kysely<DB>, projectId: string, id: number, now: number): Promise<{ row: UserRow; ticketsValidAfter: number } | undefined> {
+  const row = (await LOGIN.execute(db, { projectId, id, now })).rows[0];
+  if (row === undefined) return undefined;
+  const { project_tickets_valid_after: project, ...user } = row;
+  return { row: user, ticketsValidAfter: Math.max(project ?? 0, user.tickets_valid_after) };
 }
 
 export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]): Promise<User[]> {

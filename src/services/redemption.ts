@@ -7,8 +7,9 @@ import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
 import { ticketRow } from '../repos/tickets.ts';
 import { findTicket } from '../repos/tickets.ts';
-import { recordLogin } from '../repos/users.ts';
-import type { SessionKind } from '../storage/schema.ts';
+import { loginUser, toUser } from '../repos/users.ts';
+import type { Kysely } from 'kysely';
+import type { DB, SessionKind } from '../storage/schema.ts';
 import type { TokenClaims } from '../tokens.ts';
 import {
   type DeviceInfo,
@@ -21,6 +22,7 @@ import {
   tokenBundle,
   verifiedClaims,
 } from './sessions.ts';
+import { toClientUser } from './user-view.ts';
 
 /**
  * The ticket must be ours, unexpired, of this API, of the App-Key's project, not revoked, and not yet
@@ -46,6 +48,8 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
 /** Tickets without a millisecond issue time (from before it existed) count from their second's start. */
 const issuedAt = (claims: TokenClaims) => claims.ims ?? claims.iat * 1000;
 
+const revoked = () => new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
+
 /** SQLite: the checks and writes in one transaction, whose commit the turn's other redemptions share. */
 function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
@@ -53,15 +57,33 @@ function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, dev
     if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) {
       throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
     }
-    if (issuedAt(claims) < (await sessions.ticketsValidAfter(trx, projectId, kind, claims.sub))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
-    }
-    const user = await loadUser(trx, kind, projectId, claims.sub);
-    if (kind === 'powertalk') await recordLogin(trx, Number(claims.sub), now);
+    const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
     await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
     const tokens = await issueTokens(deps, trx, session, now);
-    return { ...tokens, user: kind === 'powertalk' ? { ...user, lastLogin: now, lastActivity: now } : user };
+    return { ...tokens, user };
   });
+}
+
+/** The subject once its ticket is known not to be revoked (the watermarks read first); 40106 when it is gone. */
+async function checkedSubject(db: Kysely<DB>, claims: TokenClaims, kind: SessionKind, projectId: string) {
+  if (issuedAt(claims) < (await sessions.ticketsValidAfter(db, projectId, kind, claims.sub))) throw revoked();
+  return loadUser(db, kind, projectId, claims.sub);
+}
+
+/**
+ * A PowerTalk user's login recorded, and the user and its watermarks read, in one statement; its ticket
+ * then refused when revoked (the transaction undoes the write). When there is no such user, the
+ * watermarks alone tell a revoked ticket from a user that is gone (40106), as they always did, first.
+ */
+async function powertalkLogin(db: Kysely<DB>, claims: TokenClaims, projectId: string, now: number) {
+  const id = Number(claims.sub);
+  const login = Number.isSafeInteger(id) ? await loginUser(db, projectId, id, now) : undefined;
+  if (login === undefined) {
+    await checkedSubject(db, claims, 'powertalk', projectId);
+    throw new ApiError('TokenUserNotFound');
+  }
+  if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
+  return { ...toClientUser(toUser(login.row)), lastLogin: now, lastActivity: now };
 }
 
 /**
@@ -89,9 +111,7 @@ async function inOneStatement(deps: Deps, batches: SessionBatches, claims: Token
 /** Why a redemption wrote nothing, in the order the transaction checks: used, revoked, subject gone. */
 async function refusal(deps: Deps, claims: TokenClaims, kind: SessionKind, projectId: string): Promise<ApiError> {
   if ((await findTicket(deps.db, claims.jti))?.redeemed_at != null) return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-  if (issuedAt(claims) < (await sessions.ticketsValidAfter(deps.db, projectId, kind, claims.sub))) {
-    return new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
-  }
+  if (issuedAt(claims) < (await sessions.ticketsValidAfter(deps.db, projectId, kind, claims.sub))) return revoked();
   // Throws 40106 when the subject is gone; otherwise something changed between the statement and these reads.
   await loadUser(deps.db, kind, projectId, claims.sub);
   return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
