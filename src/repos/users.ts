@@ -146,6 +146,7 @@ export async function countUsers(db: Kysely<DB>, projectId: string): Promise<num
 const FIND_USER_BY_ID = new Precompiled<'projectId' | 'id', UserRow>((db, slot) =>
   db.selectFrom('users').selectAll().where('project_id', '=', slot('projectId')).where('id', '=', slot('id')),
 );
+
 export async function findUserById(db: Kysely<DB>, projectId: string, id: number): Promise<User | undefined> {
   const row = (await FIND_USER_BY_ID.execute(db, { projectId, id })).rows[0];
   return row === undefined ? undefined : toUser(row);

@@ -1,5 +1,6 @@
 // POST …/auth/access_token/request: a ticket is redeemed once for a session, an access token and a
 // one-time refresh token (the rest of a session's life is in services/sessions.ts).
+import type { Kysely } from 'kysely';
 import { newId } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -8,7 +9,6 @@ import * as sessions from '../repos/sessions.ts';
 import { ticketRow } from '../repos/tickets.ts';
 import { findTicket } from '../repos/tickets.ts';
 import { loginUser, toUser } from '../repos/users.ts';
-import type { Kysely } from 'kysely';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import type { TokenClaims } from '../tokens.ts';
 import {
