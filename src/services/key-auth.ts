@@ -28,9 +28,7 @@ export async function authenticateKey(deps: Deps, type: KeyType, parsed: Present
   // Hash and compare even when the key is unknown, so timing does not tell which ids exist.
   const matches = secretMatches(parsed.secret, key?.secretHash ?? '0'.repeat(64));
   if (key === undefined || !matches || key.revoked) throw invalid(type);
-
-  recordKeyUse(deps, parsed.id);
-  return { projectId: key.projectId, keyId: parsed.id, tier: key.tier };
+  return keyUsed(deps, parsed.id, key);
 }
 
 /** Notes the key's use, writing last_used_at at most once a minute per process. */

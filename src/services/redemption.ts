@@ -48,15 +48,14 @@ export async function redeemTicket(deps: Deps, kind: SessionKind, projectId: str
 /** Tickets without a millisecond issue time (from before it existed) count from their second's start. */
 const issuedAt = (claims: TokenClaims) => claims.ims ?? claims.iat * 1000;
 
+const used = () => new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
 const revoked = () => new ApiError('TokenInvalid', { message: 'Auth ticket has been revoked' });
 
 /** SQLite: the checks and writes in one transaction, whose commit the turn's other redemptions share. */
 function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
   return deps.writes.run(async (trx) => {
-    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) {
-      throw new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-    }
+    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) throw used();
     const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
     await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
     const tokens = await issueTokens(deps, trx, session, now);
@@ -108,11 +107,13 @@ async function inOneStatement(deps: Deps, batches: SessionBatches, claims: Token
   return { ...tokenBundle(deps, session, refresh, now), user };
 }
 
-/** Why a redemption wrote nothing, in the order the transaction checks: used, revoked, subject gone. */
+/**
+ * Why a redemption wrote nothing, in the order the transaction checks: used (returned), revoked or
+ * subject gone (thrown by checkedSubject).
+ */
 async function refusal(deps: Deps, claims: TokenClaims, kind: SessionKind, projectId: string): Promise<ApiError> {
-  if ((await findTicket(deps.db, claims.jti))?.redeemed_at != null) return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
-  if (issuedAt(claims) < (await sessions.ticketsValidAfter(deps.db, projectId, kind, claims.sub))) return revoked();
-  // Throws 40106 when the subject is gone; otherwise something changed between the statement and these reads.
-  await loadUser(deps.db, kind, projectId, claims.sub);
-  return new ApiError('TokenInvalid', { message: 'Auth ticket has already been used' });
+  if ((await findTicket(deps.db, claims.jti))?.redeemed_at != null) return used();
+  await checkedSubject(deps.db, claims, kind, projectId);
+  // Neither: something changed between the statement and these reads.
+  return used();
 }
