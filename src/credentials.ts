@@ -1,5 +1,5 @@
 // Opaque credentials: prefixed time-sortable ids, random secrets, SHA-256 at rest, constant-time comparison.
-import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { KeyType } from './storage/schema.ts';
 
@@ -51,6 +51,23 @@ function pooledRandom(): number {
 export function newId(kind: IdKind): string {
   return `${ID_PREFIX[kind]}_${ulid(undefined, pooledRandom).toLowerCase()}`;
 }
+
+/**
+ * A version-7 UUID (RFC 9562) of `ms`: its first 48 bits are the time, the rest a random v4's. Ids
+ * minted in time order are appended at the end of an index instead of landing on a random page: a
+ * ticket's id is the key of its record, written at redemption (docs/performance.md).
+ */
+export function uuidV7(ms: number): string {
+  if (ms !== v7.ms) {
+    const time = ms.toString(16).padStart(12, '0');
+    v7.ms = ms;
+    v7.head = `${time.slice(0, 8)}-${time.slice(8)}-7`;
+  }
+  return v7.head + randomUUID().slice(15);
+}
+
+/** The time part of the last millisecond's ids: a busy server mints several per millisecond. */
+const v7 = { ms: -1, head: '' };
 
 const ID_PATTERN = /^[a-z]{3}_[0-9a-z]{26}$/;
 

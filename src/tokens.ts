@@ -1,6 +1,7 @@
 // Signed tokens (HS256 JWTs). The algorithm is pinned and every claim is checked by us, not assumed.
-import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
+import { uuidV7 } from './credentials.ts';
 
 /**
  * What a token is for. A token of one purpose never passes as another: tickets are redeemed only
@@ -61,7 +62,7 @@ export function createTokenSigner(secrets: { current: string; accepted: readonly
   return {
     sign({ pur, sub, pid, now, ttlSeconds, sid, gen }) {
       const iat = Math.floor(now / 1000);
-      const claims: TokenClaims = { pur, sub, pid, jti: randomUUID(), iat, exp: iat + ttlSeconds };
+      const claims: TokenClaims = { pur, sub, pid, jti: uuidV7(now), iat, exp: iat + ttlSeconds };
       // Tickets can be revoked before they are redeemed: a revocation is compared to the millisecond.
       if (pur === 'auth_ticket' || pur === 'livechat_ticket') claims.ims = now;
       if (sid !== undefined) claims.sid = sid;

@@ -48,6 +48,20 @@ describe('token signer', () => {
     assert.equal(signer.verifyOnce(`${header}.${Buffer.from(JSON.stringify({ ...claims, sub: '8' })).toString('base64url')}.${signature}`), undefined);
     assert.equal(signer.verifyOnce('not-a-token'), undefined);
   });
+
+  it('gives every token a version-7 UUID as its id: its issue time first, so ticket records are appended in time order', () => {
+    const at = 1_764_000_000_123;
+    const ids = Array.from({ length: 2_000 }, (_, i) => signer.sign({ pur: 'auth_ticket', sub: '7', pid: 'prj_1', now: at + i, ttlSeconds: 3600 }).claims.jti);
+    // RFC 9562: 48 bits of Unix milliseconds, version 7, then the variant bits 10.
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(ids[0]?.slice(0, 13), '019ab697-e87b', 'the first 48 bits are the issue time in milliseconds');
+    assert.deepEqual([...ids].sort(), ids, 'ids of later milliseconds sort after earlier ones');
+    const sameMillisecond = Array.from(
+      { length: 2_000 },
+      () => signer.sign({ pur: 'auth_ticket', sub: '7', pid: 'prj_1', now: at, ttlSeconds: 3600 }).claims.jti,
+    );
+    assert.equal(new Set(sameMillisecond).size, sameMillisecond.length, 'unique within one millisecond');
+  });
 });
 
 describe('secrets', () => {
