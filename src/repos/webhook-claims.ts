@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../storage/schema.ts';
 import { type Delivery, toDelivery } from './webhooks.ts';
+import { appendTo } from '../grouping.ts';
 
 /**
  * Claims up to `limit` due deliveries, the longest due first: for each queue (an endpoint and an order
@@ -64,7 +65,7 @@ export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, 
       if (head === undefined) continue;
       if (head.due > Number(r.next_attempt_at)) {
         // The head waits for a retry: this row waits with it (a retry later than now), or for the next round.
-        if (head.due > now) waiting.set(head.due, [...(waiting.get(head.due) ?? []), Number(r.id)]);
+        if (head.due > now) appendTo(waiting, head.due, Number(r.id));
       } else if (head.claimed < now && candidates.length < limit) candidates.push(r);
     }
     for (const [due, ids] of waiting) {
@@ -100,7 +101,7 @@ export async function claimDue(db: Kysely<DB>, now: number, claimUntil: number, 
 /** Deliveries the receiver took, recorded together (one statement per answer status). */
 export async function markDelivered(db: Kysely<DB>, delivered: Array<{ id: number; status: number }>, now: number): Promise<void> {
   const byStatus = new Map<number, number[]>();
-  for (const d of delivered) byStatus.set(d.status, [...(byStatus.get(d.status) ?? []), d.id]);
+  for (const d of delivered) appendTo(byStatus, d.status, d.id);
   for (const [status, ids] of byStatus) {
     await db
       .updateTable('webhook_deliveries')

@@ -14,6 +14,7 @@ import type { Delivery, WebhookEndpoint } from '../repos/webhooks.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DB } from '../storage/schema.ts';
 import type { WebhookSender } from './send.ts';
+import { appendTo } from '../grouping.ts';
 
 export interface RetrySchedule {
   /** Milliseconds before the first retry; each next wait is three times longer, up to `maxMs`. */
@@ -142,10 +143,7 @@ export class Dispatcher {
           return;
         }
         const queues = new Map<string, Delivery[]>();
-        for (const d of claimed) {
-          const key = `${d.endpointId}\0${d.orderKey}`;
-          queues.set(key, [...(queues.get(key) ?? []), d]);
-        }
+        for (const d of claimed) appendTo(queues, `${d.endpointId}\0${d.orderKey}`, d);
         const delivered: Array<{ id: number; status: number }> = [];
         const unsent: number[] = [];
         await Promise.all(
