@@ -1,9 +1,9 @@
 // The dispatcher's side of the webhook outbox: claiming due deliveries a queue's run at a time, and
 // recording a round's outcome (bench/README.md, "Method: webhooks", shows what it is measured against).
 import type { Kysely } from 'kysely';
+import { appendTo } from '../grouping.ts';
 import type { DB } from '../storage/schema.ts';
 import { type Delivery, toDelivery } from './webhooks.ts';
-import { appendTo } from '../grouping.ts';
 
 /**
  * Claims up to `limit` due deliveries, the longest due first: for each queue (an endpoint and an order

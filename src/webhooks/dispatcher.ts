@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { appendTo } from '../grouping.ts';
 import type { Metrics } from '../metrics.ts';
 import * as claims from '../repos/webhook-claims.ts';
 import * as repo from '../repos/webhooks.ts';
@@ -14,7 +15,6 @@ import type { Delivery, WebhookEndpoint } from '../repos/webhooks.ts';
 import type { SecretBox } from '../security/secret-box.ts';
 import type { DB } from '../storage/schema.ts';
 import type { WebhookSender } from './send.ts';
-import { appendTo } from '../grouping.ts';
 
 export interface RetrySchedule {
   /** Milliseconds before the first retry; each next wait is three times longer, up to `maxMs`. */
