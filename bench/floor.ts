@@ -11,12 +11,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { advanceSession, findRefreshToken, insertRefreshToken, insertSession, redeemTicket, useRefreshToken } from '../src/repos/sessions.ts';
-import { findUserById, loginUser } from '../src/repos/users.ts';
+import { advanceSession, findRefreshToken, insertRefreshToken, useRefreshToken } from '../src/repos/sessions.ts';
+import { findUserById } from '../src/repos/users.ts';
 import { createTokenSigner } from '../src/tokens.ts';
 import { createTestApp, post } from '../test/support/app.ts';
 import { SERVER_CPU } from './phase.ts';
 import { PinnedProcess, freePort } from './processes.ts';
+import { redemptionStatements } from './redemption-statements.ts';
 import { Wrk, requestsPerSecond } from './wrk.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -91,23 +92,15 @@ async function steps(): Promise<void> {
     );
     const userId = Number(ticket.body.data.userID);
     const projectId = t.project.projectID;
-    const subject = String(userId);
-    // The statements of services/redemption.ts and services/sessions.ts on SQLite, in their order.
+    // The statements of services/redemption.ts and services/sessions.ts on SQLite, in their order (bench/redemption-statements.ts).
     await timeAsync(
       "a redemption's four statements: ticket recorded, login time with the user and watermarks, session, refresh token (group commit of 64)",
       200,
       64,
       (i) =>
-        t.deps.writes.run(async (trx) => {
-          await redeemTicket(
-            trx,
-            { jti: `floor-${i}`, project_id: projectId, kind: 'powertalk', subject, issued_at: now, expires_at: now + 3_600_000, redeemed_at: null },
-            now,
-          );
-          await loginUser(trx, projectId, userId, now);
-          await insertSession(trx, { id: `s-${i}`, projectId, kind: 'powertalk', subject, deviceId: 'd', platform: 'web', now });
-          await insertRefreshToken(trx, { id: `r-${i}`, sessionId: `s-${i}`, secretHash: 'h'.repeat(43), now, expiresAt: now + 86_400_000 });
-        }),
+        t.deps.writes.run((trx) =>
+          redemptionStatements(trx, { jti: `floor-${i}`, projectId, userId, sessionId: `s-${i}`, refreshTokenId: `r-${i}`, secretHash: 'h'.repeat(43), now }),
+        ),
     );
     await timeAsync("a refresh's five statements: token read and used, session advanced, user read, next token (group commit of 64)", 200, 64, (i) =>
       t.deps.writes.run(async (trx) => {

@@ -10,9 +10,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { newId, uuidV7 } from '../src/credentials.ts';
-import { insertRefreshToken, insertSession, redeemTicket } from '../src/repos/sessions.ts';
-import { loginUser } from '../src/repos/users.ts';
 import { createTestApp, post } from '../test/support/app.ts';
+import { redemptionStatements } from './redemption-statements.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,25 +48,19 @@ async function measure(jti: (now: number) => string): Promise<string[]> {
     const projectId = t.project.projectID;
     let next = 0;
     const redeem = () =>
-      t.deps.writes.run(async (trx) => {
+      t.deps.writes.run((trx) => {
         const now = Date.now();
         const userId = ids[values.order === 'random' ? Math.floor(Math.random() * ids.length) : next++ % ids.length] as number;
-        const subject = String(userId);
-        const ticket = {
-          jti: jti(now),
-          project_id: projectId,
-          kind: 'powertalk' as const,
-          subject,
-          issued_at: now,
-          expires_at: now + 3_600_000,
-          redeemed_at: null,
-        };
-        await redeemTicket(trx, ticket, now);
-        await loginUser(trx, projectId, userId, now);
-        const session = newId('session');
-        await insertSession(trx, { id: session, projectId, kind: 'powertalk', subject, deviceId: 'd', platform: 'web', now });
         const secretHash = createHash('sha256').update(randomBytes(32)).digest('base64url');
-        await insertRefreshToken(trx, { id: newId('refreshToken'), sessionId: session, secretHash, now, expiresAt: now + 86_400_000 });
+        return redemptionStatements(trx, {
+          jti: jti(now),
+          projectId,
+          userId,
+          sessionId: newId('session'),
+          refreshTokenId: newId('refreshToken'),
+          secretHash,
+          now,
+        });
       });
     const rounds: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
