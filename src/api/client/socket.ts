@@ -135,12 +135,14 @@ async function upgrade(
   if (cap > 0 && deps.chat.hub.socketsOf(auth.projectId, Number(auth.subject)) >= cap) {
     return refuse(socket, new ApiError('TooManyRequests', { message: `At most ${cap} sockets per user`, retryAfter: 30 }));
   }
-  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, auth, keyId, user, onMessage));
+  wss.handleUpgrade(req, socket, head, (ws) => open(deps, ws, socket, auth, keyId, user, onMessage));
 }
 
-function open(deps: Deps, ws: WebSocket, auth: AccessAuth, keyId: string, user: ClientUser, onMessage: FrameHandler): void {
+function open(deps: Deps, ws: WebSocket, stream: Duplex, auth: AccessAuth, keyId: string, user: ClientUser, onMessage: FrameHandler): void {
   const client: ClientSocket = {
     ws,
+    stream,
+    corked: false,
     projectId: auth.projectId,
     userId: Number(auth.subject),
     sessionId: auth.sessionId,
