@@ -2,19 +2,37 @@
 // fsyncs it; run inside a commit on the main thread it stalls every request for milliseconds. Here a
 // worker thread with its own connection checkpoints passively (never blocking writers) a few times
 // a second, so the main connection's own, rarer automatic checkpoint finds little left to copy.
+//
+// The same thread also flushes the WAL to disk every few milliseconds (fdatasync on a descriptor of
+// its own). With `synchronous = NORMAL` a commit writes the WAL without syncing it; the checkpoint is
+// the first to sync, and then waits for everything written since the last one. Flushed as it goes,
+// the checkpoint inside a commit finds the WAL already on disk. Syncing sooner than SQLite would is
+// always safe: it only makes written data durable earlier.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const WORKER = `
+const { closeSync, fdatasyncSync, openSync } = require('node:fs');
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
-const timer = setInterval(() => {
+const checkpoints = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next round */ }
 }, workerData.intervalMs);
+// Opened once the WAL exists ('r': never creates it). This connection keeps the WAL from being
+// deleted while the server runs; a checkpoint that truncates it keeps the same file.
+let wal;
+const flushes = setInterval(() => {
+  try {
+    wal ??= openSync(workerData.path + '-wal', 'r');
+    fdatasyncSync(wal);
+  } catch { /* not there yet */ }
+}, workerData.flushMs);
 parentPort.on('message', () => {
-  clearInterval(timer);
+  clearInterval(checkpoints);
+  clearInterval(flushes);
+  if (wal !== undefined) closeSync(wal);
   db.close();
   parentPort.postMessage('closed');
 });
@@ -24,9 +42,9 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(path: string, intervalMs = 200): Checkpointer {
+export function startCheckpointer(path: string, intervalMs = 200, flushMs = 20): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER, { eval: true, workerData: { module, path, intervalMs } });
+  const worker = new Worker(WORKER, { eval: true, workerData: { module, path, intervalMs, flushMs } });
   worker.unref();
   // A failing checkpointer must not take the server down: the main connection still checkpoints itself.
   worker.on('error', () => {});
