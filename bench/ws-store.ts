@@ -7,7 +7,7 @@
 //
 // Switches for experiments (docs/performance.md), all off in the bench's figures:
 //   PARLEY_BENCH_FLOOR_SYNCHRONOUS=OFF      the connection's `synchronous` (NORMAL, as Parley's default)
-//   PARLEY_BENCH_FLOOR_CHECKPOINT_MS=25     the background checkpointer's interval (200, as Parley's)
+//   PARLEY_BENCH_FLOOR_CHECKPOINT_MS=25     the background checkpointer's interval (50, as Parley's)
 //   PARLEY_BENCH_FLOOR_TRACE=<file>         appends each transaction over 3 ms: time, ms, jobs, ms of its COMMIT
 import { appendFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
