@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { startCheckpointer } from '../src/storage/checkpointer.ts';
+import { eventually } from './support/eventually.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-checkpointer-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,14 +22,6 @@ const openPaths = () =>
       return [];
     }
   });
-
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 it("copies the writer's WAL into the database file, and lets go of the WAL when stopped", async () => {
   const path = join(dir, 'a.sqlite');

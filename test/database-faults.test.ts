@@ -22,6 +22,7 @@ import type { DialectName } from '../src/storage/dialect.ts';
 import { type Ticketed, type TokenBundle, post } from './support/app.ts';
 import { type ChatUser, ChatSocket, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { type TestDatabase, createTestDatabase, eachDialect } from './support/databases.ts';
+import { eventually } from './support/eventually.ts';
 
 const TICKET = '/v1/server/auth_ticket/request';
 const REDEEM = '/v1/auth/access_token/request';
@@ -272,13 +273,8 @@ describe('SQLite pages damaged while serving', () => {
       // The server's checkpointer thread may be checkpointing at this very moment (every 50 ms),
       // and a second checkpoint then answers busy at once: try again until it has the WAL to itself.
       other.pragma('busy_timeout = 5000');
-      const emptied = () => (other.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0;
-      let tries = 1;
-      while (!emptied() && tries < 100) {
-        tries++;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.ok(tries < 100, 'the WAL emptied');
+      // 25 tries 20 ms apart: half a second, as before.
+      await eventually('the WAL emptied', () => (other.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy === 0, 25);
       const pageSize = Number(other.pragma('page_size', { simple: true }));
       const roots = other.prepare("select rootpage from sqlite_schema where tbl_name = 'users' and rootpage > 0").pluck().all() as number[];
       assert.ok(roots.length >= 2, 'the table and its indexes');
