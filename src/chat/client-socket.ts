@@ -8,7 +8,6 @@ export interface ClientSocket {
   ws: WebSocket;
   /** The connection under `ws`, corked while a turn's frames to it are written (see `writeFrame`). */
   stream: Duplex;
-  corked: boolean;
   projectId: string;
   userId: number;
   sessionId: string;
@@ -32,10 +31,7 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 const corked: ClientSocket[] = [];
 
 function uncorkAll(): void {
-  for (const socket of corked) {
-    socket.corked = false;
-    socket.stream.uncork();
-  }
+  for (const socket of corked) socket.stream.uncork();
   corked.length = 0;
 }
 
@@ -51,8 +47,8 @@ export function writeFrame(socket: ClientSocket, buffer: Buffer): void {
     socket.ws.close(TOO_SLOW, 'client too slow');
     return;
   }
-  if (!socket.corked) {
-    socket.corked = true;
+  // Corked only by this function between turns (ws corks and uncorks within each of its writes).
+  if (socket.stream.writableCorked === 0) {
     socket.stream.cork();
     if (corked.push(socket) === 1) process.nextTick(uncorkAll);
   }

@@ -142,7 +142,6 @@ function open(deps: Deps, ws: WebSocket, stream: Duplex, auth: AccessAuth, keyId
   const client: ClientSocket = {
     ws,
     stream,
-    corked: false,
     projectId: auth.projectId,
     userId: Number(auth.subject),
     sessionId: auth.sessionId,
