@@ -79,10 +79,15 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   const deadlineMs = client.options.commandTimeout;
   const publisher = client.duplicate({ commandTimeout: undefined });
   watch(publisher);
-  // Its first attempt settled (ready, or failed: publishes then fail fast, as the client's would).
-  const publisherTried = new Promise<void>((resolve) => {
-    for (const event of ['ready', 'error', 'close']) publisher.once(event, () => resolve());
-  });
+  // The first attempts of both connections a publish needs settled (ready, or failed: publishes then
+  // fail fast): the client, whose status gates every publish, and the publisher that sends it.
+  const firstAttempt = (connection: Redis) =>
+    connection.status === 'ready' || connection.status === 'end'
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          for (const event of ['ready', 'error', 'close']) connection.once(event, () => resolve());
+        });
+  const publishingTried = Promise.all([firstAttempt(client), firstAttempt(publisher)]);
   /** Closes a connection on purpose: its 'close' is no outage. */
   const retire = (connection: Redis) => {
     retired.add(connection);
@@ -124,7 +129,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       let closed = false;
       let settle: () => void = () => {};
       const subscribed = new Promise<void>((resolve) => (settle = resolve));
-      const ready = Promise.all([subscribed, publisherTried]).then(() => {});
+      const ready = Promise.all([subscribed, publishingTried]).then(() => {});
       if (handlers.skip === undefined) connection.on('message', (_channel: string, text: string) => handlers.message(text));
       else {
         const skip = handlers.skip;
