@@ -14,6 +14,7 @@ import { natsBroker } from '../src/chat/broker-nats.ts';
 import { openRedis, redisLink } from '../src/redis.ts';
 
 const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
+const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Node {
   broker: Broker;
@@ -36,7 +37,7 @@ interface Kind {
 const KINDS: Kind[] = [
   {
     name: 'Redis',
-    url: process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    url: REDIS_URL,
     async probe() {
       const redis = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
       try {
@@ -192,18 +193,30 @@ for (const kind of KINDS) {
   });
 }
 
+/**
+ * A fresh link (200 ms publish deadline) and a broker on a channel of its own, subscribed, for `body`;
+ * both closed after it. `failures()` counts the notes the broker could not send.
+ */
+async function withFreshRedisBroker(body: (b: { broker: Broker; received: string[]; failures(): number }) => Promise<void>): Promise<void> {
+  const link = openRedis(REDIS_URL, 200, logger);
+  let failures = 0;
+  const received: string[] = [];
+  const broker = redisBroker(link, `parley-test-${randomBytes(4).toString('hex')}`, logger, () => failures++);
+  try {
+    await broker.subscribe((text) => received.push(text));
+    await body({ broker, received, failures: () => failures });
+  } finally {
+    await broker.close();
+    await link.close();
+  }
+}
+
 // A reply that reached this process in time but was read late, because the process itself was busy
 // (a node opening thousands of sockets at once), is not a failed publish: the note was delivered. The
 // bench's idle-socket figures logged thousands of false "broker publish failed: Command timed out".
 describe('Redis broker, a busy process', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs Redis)' }, () => {
   it('does not count a note as failed when only its own event loop was late to read the answer', async () => {
-    const url = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const link = openRedis(url, 200, logger);
-    let failures = 0;
-    const received: string[] = [];
-    const broker = redisBroker(link, `parley-test-${randomBytes(4).toString('hex')}`, logger, () => failures++);
-    try {
-      await broker.subscribe((text) => received.push(text));
+    await withFreshRedisBroker(async ({ broker, received, failures }) => {
       broker.publish('warm-up');
       await eventually('the warm-up note', () => received.length === 1);
       broker.publish('while busy');
@@ -211,17 +224,14 @@ describe('Redis broker, a busy process', { skip: process.env.CI !== 'true' && 'r
       for (const started = Date.now(); Date.now() - started < 600; );
       await eventually('the note delivered', () => received.includes('while busy'));
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(failures, 0, 'no failed publish counted');
+      assert.equal(failures(), 0, 'no failed publish counted');
       // A Redis that does not answer still fails the publish after the deadline.
-      const paused = new Redis(url);
+      const paused = new Redis(REDIS_URL);
       await paused.call('CLIENT', 'PAUSE', '700', 'WRITE');
       broker.publish('while Redis is paused');
-      await eventually('the failure counted', () => failures === 1);
+      await eventually('the failure counted', () => failures() === 1);
       await paused.quit();
-    } finally {
-      await broker.close();
-      await link.close();
-    }
+    });
   });
 });
 
@@ -230,22 +240,13 @@ describe('Redis broker, a busy process', { skip: process.env.CI !== 'true' && 'r
 // lost (about 5 links in 100 here; the "busy process" test above failed on it in CI).
 describe('Redis broker, publishing as soon as it is subscribed', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs Redis)' }, () => {
   it('delivers the first note of every fresh link', async () => {
-    const url = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
     for (let i = 0; i < 100; i++) {
-      const link = openRedis(url, 200, logger);
-      let failures = 0;
-      const received: string[] = [];
-      const broker = redisBroker(link, `parley-test-${randomBytes(4).toString('hex')}`, logger, () => failures++);
-      try {
-        await broker.subscribe((text) => received.push(text));
+      await withFreshRedisBroker(async ({ broker, received, failures }) => {
         broker.publish(`first of link ${i}`);
         assert.equal(await broker.sentSince(0), true, `link ${i}: the first note sent`);
-        assert.equal(failures, 0);
+        assert.equal(failures(), 0);
         await eventually(`link ${i}: the first note delivered`, () => received.length === 1);
-      } finally {
-        await broker.close();
-        await link.close();
-      }
+      });
     }
   });
 });
