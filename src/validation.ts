@@ -191,11 +191,38 @@ export function isStorableText(value: string): boolean {
 /** `String.prototype.isWellFormed` (ES2024, in Node 20): no unpaired surrogate, checked natively. */
 type WellFormed = string & { isWellFormed(): boolean };
 
+/** Objects whose every string, value or key, is known to keep the text rule (`parseUtf8Json`). */
+const vouched = new WeakSet<object>();
+
+/**
+ * Parses JSON text decoded from UTF-8 bytes. Such text holds no unpaired surrogate (the decoder
+ * replaces one with U+FFFD) and JSON holds a NUL only as an escape, so when the text has no `\u`
+ * escape at all, every string and key parsed from it keeps the text rule: `assertStorableText` then
+ * trusts the parsed object and the objects directly in it (a frame and its `data`) without
+ * walking them. Throws as JSON.parse does.
+ */
+export function parseUtf8Json(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === 'object' && value !== null && !text.includes('\\u')) vouchTree(value);
+  return value;
+}
+
+/** Vouches for an object and the objects directly in it (a frame, and its `data`). */
+function vouchTree(value: object): void {
+  vouched.add(value);
+  if (Array.isArray(value)) return;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null) vouched.add(child);
+  }
+}
+
 /**
  * Refuses (40002, naming the field: `body`, `quote.content`, `items[2]`) any string, value or key, in
  * `value` that breaks the text rule. Iterative: a frame may nest thousands of levels deep.
  */
 export function assertStorableText(value: unknown, field = 'data'): void {
+  if (typeof value === 'object' && value !== null && vouched.has(value)) return;
   if (allStorable(value)) return;
   // Something breaks the rule: walk again, naming each value's path, to report the first that does.
   const stack: Array<[unknown, string]> = [[value, field]];

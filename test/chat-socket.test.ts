@@ -49,6 +49,24 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     assert.deepEqual(bobWs.problems, []);
   });
 
+  it("a message's frames carry its sender as the profile is now, not as it was serialised for earlier messages", async () => {
+    const room = personalRoom(alice, bob);
+    const received = async (text: string) => {
+      const out = outgoingMessage(room, alice, text);
+      aliceWs.emit('chat/sendMessage', out);
+      return bobWs.waitFor((e) => e.eventName === 'chat/sendMessage' && e.data.localID === out.localID);
+    };
+    const before = await received('before the bio');
+    assert.equal(before.data.user.bio, '');
+    assert.equal((await clientCall(t, alice, '/v1/client/user/update_bio', { bio: 'Changed just now' })).status, 200);
+    const afterChange = await received('after the bio');
+    assert.equal(afterChange.data.user.bio, 'Changed just now');
+    assert.equal(afterChange.data.room.name, 'Alice');
+    assert.equal((await received('and again')).data.user.bio, 'Changed just now');
+    assert.equal((await clientCall(t, alice, '/v1/client/user/update_bio', { bio: '' })).status, 200);
+    assert.equal((await received('bio cleared')).data.user.bio, '');
+  });
+
   it('refuses an upgrade whose query repeats a credential, as a repeated key header is refused', async () => {
     const url = new URL(socketUrl(base, t.project.appKey.header, alice.accessToken));
     for (const [name, extra, code] of [

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import type { StoredMessage } from '../src/repos/messages.ts';
+import { frozenJson } from '../src/chat/frozen-json.ts';
 import { eventFrame, messageFrames, messageView, roomView } from '../src/chat/views.ts';
 import { toClientUser } from '../src/services/user-view.ts';
 
@@ -65,7 +66,7 @@ it('messageFrames matches eventFrame(messageView) for every viewer, whatever the
       };
       const sender = user(1, 'Alice');
       const views = [roomView(room, user(2, 'Bob')), roomView(room, sender)];
-      const frames = messageFrames('chat/sendMessage', m, sender, views);
+      const frames = messageFrames('chat/sendMessage', m, sender, views.map(frozenJson));
       for (const [i, v] of views.entries()) assert.equal(frames[i], eventFrame('chat/sendMessage', messageView(m, v, sender)));
     }),
   );

@@ -3,6 +3,7 @@
 import { ApiError } from '../errors.ts';
 import { EXTRA_DEFAULTS, MAX_EXTRA_CHARS, MAX_SUB_OBJECT_DEPTH, type MessageExtra, type SubObject, nestsDeeperThan } from './message-extra.ts';
 import { assertStorableText } from '../validation.ts';
+import { frozenJson } from './frozen-json.ts';
 
 export interface MessageLimits {
   /** Characters of `body` and of `data` (ciphertext). */
@@ -84,7 +85,7 @@ export function readClientMessage(raw: unknown, limits: MessageLimits, origin: '
     if (isServerType(type)) throw forbidden('type', `Message types ${SERVER_TYPES.min}-${SERVER_TYPES.max} are written by the server only`);
     if (extra.action !== '') throw forbidden('action', 'action is written by the server only');
   }
-  if (JSON.stringify(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });
+  if (frozenJson(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });
   return {
     roomID,
     localID,

@@ -3,6 +3,7 @@
 import type { StoredMessage } from '../repos/messages.ts';
 import type { Room } from '../repos/rooms.ts';
 import type { ClientUser } from '../services/user-view.ts';
+import { frozenJson } from './frozen-json.ts';
 
 export const ROOM_PERSONAL = 1;
 export const ROOM_GROUP = 2;
@@ -78,32 +79,42 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
 export type MessageView = ReturnType<typeof messageView>;
 
 /**
- * The frames of one message event, one per room view, with the message serialised once: the views
- * differ only in `room` (a personal room is named per viewer). Each frame is exactly
- * `eventFrame(eventName, messageView(m, room, sender))`.
+ * The frames of one message event, one per room view (given as its JSON), with the message serialised
+ * once: the views differ only in `room` (a personal room is named per viewer), and the sender's JSON is
+ * kept with its cached view (`frozenJson`). Each frame is exactly
+ * `eventFrame(eventName, messageView(m, room, sender))`, field for field in messageView's order.
  */
-export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomView[]): string[] {
-  const {
-    room: _,
-    user,
-    recipientID,
-    action,
-    target,
-    isSending,
-    isFailedSend,
-    isDelivered,
-    isRead,
-    isDeleted,
-    isMessageEdited,
-    created,
-    updated,
-    deleted,
-    ...head
-  } = messageView(m, rooms[0] as RoomView, sender);
-  const tail = { user, recipientID, action, target, isSending, isFailedSend, isDelivered, isRead, isDeleted, isMessageEdited, created, updated, deleted };
+export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: string[]): string[] {
+  const x = m.extra;
+  const head = {
+    messageID: String(m.id),
+    localID: m.localID,
+    type: m.type,
+    body: m.body,
+    data: m.data,
+    filterID: x.filterID,
+    isHidden: m.isHidden,
+    quote: x.quote,
+    replyTo: x.replyTo,
+    forwardFrom: x.forwardFrom,
+  };
+  const tail = {
+    recipientID: x.recipientID,
+    action: x.action,
+    target: x.target,
+    isSending: false,
+    isFailedSend: false,
+    isDelivered: m.isDelivered,
+    isRead: m.isRead,
+    isDeleted: m.isDeleted,
+    isMessageEdited: m.isEdited,
+    created: m.created,
+    updated: m.updated,
+    deleted: m.deleted,
+  };
   const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(head).slice(0, -1)},"room":`;
-  const after = `,${JSON.stringify(tail).slice(1)}}`;
-  return rooms.map((room) => before + JSON.stringify(room) + after);
+  const after = `,"user":${frozenJson(sender)},${JSON.stringify(tail).slice(1)}}`;
+  return rooms.map((room) => before + room + after);
 }
 
 /** One socket event as the text of one binary frame (spec §4.2): no newline inside or after. */

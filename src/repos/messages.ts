@@ -1,5 +1,6 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
 import type { Insertable, Kysely } from 'kysely';
+import { frozenJson } from '../chat/frozen-json.ts';
 import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import { visibleTo } from './visibility.ts';
@@ -88,7 +89,8 @@ export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<numb
     type: m.type,
     body: m.body,
     data: m.data,
-    extra: JSON.stringify(m.extra),
+    // Serialised once: the size check of a client's message did it already (chat/message-input.ts).
+    extra: frozenJson(m.extra),
     is_hidden: m.isHidden ? 1 : 0,
     is_delivered: m.isDelivered ? 1 : 0,
     is_read: m.isRead ? 1 : 0,

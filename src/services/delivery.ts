@@ -30,21 +30,45 @@ export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number
   return views;
 }
 
+/**
+ * The JSON of the room as each viewer sees it, kept with the cached room state (a new state, after any
+ * change to the room, starts afresh) while the user a personal room is named after is the same cached
+ * view: a message's frames serialise only the message.
+ */
+const roomTexts = new WeakMap<RoomState, Map<number, { other: ClientUser | undefined; text: string }>>();
+
+function roomText(state: RoomState, viewer: number, other: ClientUser | undefined): string {
+  let perViewer = roomTexts.get(state);
+  if (perViewer === undefined) {
+    perViewer = new Map();
+    roomTexts.set(state, perViewer);
+  }
+  const known = perViewer.get(viewer);
+  if (known !== undefined && known.other === other) return known.text;
+  const admins = other === undefined ? state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)) : [];
+  const text = JSON.stringify(roomView(state.room, other, admins));
+  perViewer.set(viewer, { other, text });
+  return text;
+}
+
 /** Frames of one event about `m` for `users` (default: every member of its room). */
 export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Promise<Target[]> {
   const recipients = users ?? state.members.map((member) => member.userId);
   if (recipients.length === 0) return [];
-  const sender = (await userViews(deps, state.room.projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, state.room.projectId);
-  const views = await roomViewsFor(deps, state, recipients);
+  const { projectId } = state.room;
   if (state.room.type !== ROOM_PERSONAL) {
-    return [{ users: recipients, frame: messageFrames(eventName, m, sender, [views.get(recipients[0] as number) as RoomView])[0] as string }];
+    const sender = (await userViews(deps, projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, projectId);
+    return [{ users: recipients, frame: messageFrames(eventName, m, sender, [roomText(state, 0, undefined)])[0] as string }];
   }
-  const frames = messageFrames(
-    eventName,
-    m,
-    sender,
-    recipients.map((userId) => views.get(userId) as RoomView),
-  );
+  // One look-up for the sender and the two users the room is named after (usually the same two).
+  const [a, b] = personalRoomUsers(state.room.id) as [number, number];
+  const views = await userViews(deps, projectId, [m.senderId, a, b]);
+  const sender = views.get(m.senderId) ?? unknownUser(m.senderId, projectId);
+  const rooms = recipients.map((viewer) => {
+    const other = viewer === a ? b : a;
+    return roomText(state, viewer, views.get(other) ?? unknownUser(other, projectId));
+  });
+  const frames = messageFrames(eventName, m, sender, rooms);
   return recipients.map((userId, i) => ({ users: [userId], frame: frames[i] as string }));
 }
 

@@ -18,7 +18,7 @@ import { forwardTyping } from '../../services/delivery.ts';
 import { sendMessage, updateMessageFromClient } from '../../services/messages.ts';
 import { type AccessAuth, getSessionUser } from '../../services/sessions.ts';
 import type { ClientUser } from '../../services/user-view.ts';
-import { assertStorableText } from '../../validation.ts';
+import { assertStorableText, parseUtf8Json } from '../../validation.ts';
 
 /** Events clients may send that need nothing from the server (spec §4.3). */
 const IGNORED = new Set(['chat/openRoom', 'chat/closeRoom', 'chat/openMessage', 'user/authentication', 'user/updated']);
@@ -164,14 +164,15 @@ function open(deps: Deps, ws: WebSocket, stream: Duplex, auth: AccessAuth, keyId
  * storage before the next frame is taken (`track` follows the rest until it is delivered).
  */
 async function onFrame(deps: Deps, client: ClientSocket, data: RawData, track: (work: Promise<void>) => void): Promise<void> {
-  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  // ws hands over a Buffer of its own (binaryType 'nodebuffer'): read in place, not copied.
+  const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   let eventName = '';
   let localID = '';
   try {
     if (buffer.length > deps.chat.limits.frame) throw new ApiError('PayloadTooLarge', { message: `Frames are limited to ${deps.chat.limits.frame} bytes` });
     let event: unknown;
     try {
-      event = JSON.parse(buffer.toString('utf8'));
+      event = parseUtf8Json(buffer.toString('utf8'));
     } catch {
       throw new ApiError('ParamValidationFailed', { message: 'A frame must be one JSON event' });
     }

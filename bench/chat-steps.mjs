@@ -1,0 +1,157 @@
+// The steps of one chat message through Parley's own functions, in-process, against a built tree
+// (`npm run build`): `taskset -c 0 node bench/chat-steps.mjs [<repository root>] [rounds]`. Each step
+// runs over the messages the chat bench sends (a personal room, the SDK's whole message object, 1.2 KB
+// a frame) and prints the CPU it took a message. `sendMessage` then runs them end to end, 64 at a time
+// as one commit: what it costs beyond the sum of the steps is the plumbing between them. No socket is
+// open, so nothing is written to one; the bench server's profile shows that part (docs/performance.md).
+// Given another checkout's root, it measures that build: run old and new alternately to compare.
+// Plain JavaScript on purpose, as bench/chat-statements.mjs: under tsx's loader loops measure slower and noisier.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = resolve(process.argv[2] ?? '.');
+const rounds = Number(process.argv[3] ?? 5);
+const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
+const { loadConfig } = await load('config.js');
+const { createDeps } = await load('compose.js');
+const { createLogger } = await load('logging.js');
+const { buildServer } = await load('server.js');
+const { createProject } = await load('services/projects.js');
+const { encryptContent, newLocalId } = await load('chat/cipher.js');
+const { readClientMessage } = await load('chat/message-input.js');
+const { refuseBlockedSender } = await load('services/blocks.js');
+const { targetsFor } = await load('services/delivery.js');
+const { sendMessage, storeClientMessage } = await load('services/messages.js');
+const { refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
+const { subscribers } = await load('services/webhooks.js');
+// The socket's parse (api/client/socket.ts); builds before it had one parse with JSON.parse.
+const { parseUtf8Json = JSON.parse } = await load('validation.js');
+
+const BATCH = 64;
+const MESSAGES = 64 * BATCH;
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-chat-steps-'));
+const config = loadConfig({ PARLEY_DATABASE_URL: `sqlite:${join(dir, 'steps.db')}` });
+const deps = await createDeps(config, { logger: createLogger('silent'), workers: false });
+const app = await buildServer(deps, { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+const project = await createProject(deps, { name: 'steps', tier: null });
+
+/** A user logged in as the SDK does: a ticket, then its redemption. */
+async function login(xcUserID, fullName) {
+  const call = async (url, headers, body) => JSON.parse((await app.inject({ method: 'POST', url, headers, payload: body })).body).data;
+  const body = { userIPAddress: '10.0.0.1', userAgent: 'bench', userPlatform: 'web', userDeviceID: 'steps', xcUserID, fullName };
+  const { ticket } = await call('/v1/server/auth_ticket/request', { 'server-key': project.serverKey.header }, body);
+  return (await call('/v1/auth/access_token/request', { 'app-key': project.appKey.header, authorization: `Bearer ${ticket}` }, '')).user;
+}
+const [alice, bob] = [await login('alice', 'Alice'), await login('bob', 'Bob')];
+const actor = { projectId: project.projectID, userId: Number(alice.userID) };
+const roomID = [actor.userId, Number(bob.userID)].sort((a, b) => a - b).join('-');
+
+/** The frame the bench's generator sends (bench/chat-load.ts), with a fresh localID. */
+function frame() {
+  const localID = newLocalId();
+  const data = {
+    messageID: '0',
+    localID,
+    type: 1001,
+    body: encryptContent('Hello from the bench', localID),
+    data: '',
+    filterID: '',
+    isHidden: false,
+    quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
+    replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
+    forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
+    room: { roomID, name: '', type: 1, imageURL: { thumbnail: '', fullsize: '' }, color: '', xcRoomID: '' },
+    user: alice,
+    recipientID: '0',
+    action: '',
+    target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
+    isSending: true,
+    isDelivered: false,
+    isRead: false,
+    isDeleted: false,
+    created: Date.now(),
+    updated: Date.now(),
+  };
+  return Buffer.from(JSON.stringify({ eventName: 'chat/sendMessage', data }));
+}
+
+const parse = (b) => parseUtf8Json(b.toString('utf8')).data;
+const state = await roomOfMember(deps, actor, roomID);
+const inputs = (frames) => frames.map((b) => readClientMessage(parse(b), deps.chat.limits));
+// Stored once, for the steps after storage: their frames are built for these.
+const stored = await deps.writes.run(async (trx) => {
+  const out = [];
+  for (const input of inputs(Array.from({ length: BATCH }, frame))) out.push((await storeClientMessage(trx, deps, [], actor, state, input, Date.now())).stored);
+  return out;
+});
+
+const steps = [
+  ["the frame's text parsed as the socket does (the floor does as much)", (frames) => void frames.map(parse)],
+  ['the same, then the fields checked (readClientMessage)', (frames) => void inputs(frames)],
+  [
+    'membership, blocks, lock, webhook subscribers (all cached)',
+    async (frames) => {
+      for (const _ of frames) {
+        const s = await roomOfMember(deps, actor, roomID);
+        refuseBlockedSender(s, actor);
+        refuseLockedRoom(s);
+        await subscribers(deps, actor.projectId, 'message.sent');
+      }
+    },
+  ],
+  [
+    'the two statements through the repositories, 64 a commit (parse and check included)',
+    async (frames) => {
+      const all = inputs(frames);
+      for (let i = 0; i < all.length; i += BATCH) {
+        const now = Date.now();
+        await Promise.all(all.slice(i, i + BATCH).map((input) => deps.writes.run((trx) => storeClientMessage(trx, deps, [], actor, state, input, now))));
+      }
+    },
+  ],
+  [
+    "both viewers' frames (targetsFor)",
+    async (frames) => {
+      for (let i = 0; i < frames.length; i++) await targetsFor(deps, state, stored[i % BATCH], 'chat/sendMessage');
+    },
+  ],
+  [
+    'both frames as bytes (Buffer.from)',
+    async (frames) => {
+      const targets = await targetsFor(deps, state, stored[0], 'chat/sendMessage');
+      for (const _ of frames) for (const t of targets) Buffer.from(t.frame);
+    },
+  ],
+  [
+    'all of it: sendMessage, 64 at a time, stored and delivered (parse included)',
+    async (frames) => {
+      for (let i = 0; i < frames.length; i += BATCH) {
+        const sent = await Promise.all(frames.slice(i, i + BATCH).map((b) => sendMessage(deps, actor, parse(b))));
+        await Promise.all(sent.map((s) => s.done));
+      }
+    },
+  ],
+];
+
+const results = new Map();
+for (let r = 0; r <= rounds; r++) {
+  for (const [name, run] of steps) {
+    const frames = Array.from({ length: MESSAGES }, frame);
+    const started = process.cpuUsage();
+    await run(frames);
+    const used = process.cpuUsage(started);
+    if (r > 0) results.set(name, [...(results.get(name) ?? []), (used.user + used.system) / MESSAGES]); // round 0 warms up
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`${root}\n| step | µs of CPU a message: median of ${rounds} rounds (min–max) |\n| --- | --- |`);
+for (const [name] of steps) {
+  const xs = results.get(name);
+  console.log(`| ${name} | ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}) |`);
+}
+await app.close();
+await deps.close();
+rmSync(dir, { recursive: true, force: true });
