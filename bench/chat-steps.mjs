@@ -119,10 +119,10 @@ const steps = [
     },
   ],
   [
-    'both frames as bytes (Buffer.from)',
+    'both frames as bytes, where targetsFor did not make them (Buffer.from)',
     async (frames) => {
       const targets = await targetsFor(deps, state, stored[0], 'chat/sendMessage');
-      for (const _ of frames) for (const t of targets) Buffer.from(t.frame);
+      for (const _ of frames) for (const t of targets) t.bytes ?? Buffer.from(t.frame);
     },
   ],
   [

@@ -66,8 +66,17 @@ it('messageFrames matches eventFrame(messageView) for every viewer, whatever the
       };
       const sender = user(1, 'Alice');
       const views = [roomView(room, user(2, 'Bob')), roomView(room, sender)];
-      const frames = messageFrames('chat/sendMessage', m, sender, views.map(frozenJson));
-      for (const [i, v] of views.entries()) assert.equal(frames[i], eventFrame('chat/sendMessage', messageView(m, v, sender)));
+      const frames = messageFrames(
+        'chat/sendMessage',
+        m,
+        sender,
+        views.map((v) => ({ text: frozenJson(v), bytes: Buffer.from(frozenJson(v)) })),
+      );
+      for (const [i, v] of views.entries()) {
+        const whole = eventFrame('chat/sendMessage', messageView(m, v, sender));
+        assert.equal(frames[i]?.text, whole);
+        assert.deepEqual(frames[i]?.bytes, Buffer.from(whole));
+      }
     }),
   );
 });

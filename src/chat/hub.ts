@@ -268,7 +268,7 @@ export class Hub {
       for (const userId of target.users) {
         const set = this.#byUser.get(`${projectId}\0${userId}`);
         if (set === undefined) continue;
-        buffer ??= Buffer.from(target.frame);
+        buffer ??= target.bytes ?? Buffer.from(target.frame);
         for (const socket of set) writeFrame(socket, buffer);
       }
     }

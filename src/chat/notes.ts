@@ -4,10 +4,11 @@
 // re-parsed. Every header starts with the sender's node id, so a node drops its own notes unread.
 import type { Invalidation } from '../security/auth-cache.ts';
 
-/** One frame's text for some users. */
+/** One frame's text for some users; with its bytes when they were made with it (a socket here is sent those). */
 export interface Target {
   users: number[];
   frame: string;
+  bytes?: Buffer;
 }
 
 /** Header fields: `u` is reserved for the targets' users of a note with frames (encodeNote). */

@@ -78,13 +78,26 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
 
 export type MessageView = ReturnType<typeof messageView>;
 
+/** A frame's text (what travels between nodes) and its bytes (what a socket here is sent). */
+export interface Frame {
+  text: string;
+  bytes: Buffer;
+}
+
+/** A room view's JSON, as text and as bytes (kept with the cached room state: services/delivery.ts). */
+export interface RoomJson {
+  text: string;
+  bytes: Buffer;
+}
+
 /**
  * The frames of one message event, one per room view (given as its JSON), with the message serialised
  * once: the views differ only in `room` (a personal room is named per viewer), and the sender's JSON is
- * kept with its cached view (`frozenJson`). Each frame is exactly
+ * kept with its cached view (`frozenJson`). Each frame's bytes are the message's two halves, encoded
+ * once, around the room's own bytes. Each frame is exactly
  * `eventFrame(eventName, messageView(m, room, sender))`, field for field in messageView's order.
  */
-export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: string[]): string[] {
+export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomJson[]): Frame[] {
   const x = m.extra;
   const head = {
     messageID: String(m.id),
@@ -114,7 +127,8 @@ export function messageFrames(eventName: string, m: StoredMessage, sender: Clien
   };
   const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(head).slice(0, -1)},"room":`;
   const after = `,"user":${frozenJson(sender)},${JSON.stringify(tail).slice(1)}}`;
-  return rooms.map((room) => before + room + after);
+  const [b, a] = [Buffer.from(before), Buffer.from(after)];
+  return rooms.map((room) => ({ text: before + room.text + after, bytes: Buffer.concat([b, room.bytes, a], b.length + room.bytes.length + a.length) }));
 }
 
 /** One socket event as the text of one binary frame (spec §4.2): no newline inside or after. */

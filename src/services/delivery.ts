@@ -1,7 +1,7 @@
 // Delivery: the frames of an event for each recipient (personal rooms are named per viewer), and the
 // hub's callbacks: refilling what a node missed, presence and typing.
 import type { Target } from '../chat/notes.ts';
-import { ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
+import { type Frame, ROOM_PERSONAL, type RoomJson, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import * as messages from '../repos/messages.ts';
 import type { StoredMessage } from '../repos/messages.ts';
@@ -35,20 +35,21 @@ export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number
  * change to the room, starts afresh) while the user a personal room is named after is the same cached
  * view: a message's frames serialise only the message.
  */
-const roomTexts = new WeakMap<RoomState, Map<number, { other: ClientUser | undefined; text: string }>>();
+const roomTexts = new WeakMap<RoomState, Map<number, { other: ClientUser | undefined; json: RoomJson }>>();
 
-function roomText(state: RoomState, viewer: number, other: ClientUser | undefined): string {
+function roomJson(state: RoomState, viewer: number, other: ClientUser | undefined): RoomJson {
   let perViewer = roomTexts.get(state);
   if (perViewer === undefined) {
     perViewer = new Map();
     roomTexts.set(state, perViewer);
   }
   const known = perViewer.get(viewer);
-  if (known !== undefined && known.other === other) return known.text;
+  if (known !== undefined && known.other === other) return known.json;
   const admins = other === undefined ? state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)) : [];
   const text = JSON.stringify(roomView(state.room, other, admins));
-  perViewer.set(viewer, { other, text });
-  return text;
+  const json = { text, bytes: Buffer.from(text) };
+  perViewer.set(viewer, { other, json });
+  return json;
 }
 
 /** Frames of one event about `m` for `users` (default: every member of its room). */
@@ -58,7 +59,8 @@ export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage,
   const { projectId } = state.room;
   if (state.room.type !== ROOM_PERSONAL) {
     const sender = (await userViews(deps, projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, projectId);
-    return [{ users: recipients, frame: messageFrames(eventName, m, sender, [roomText(state, 0, undefined)])[0] as string }];
+    const [frame] = messageFrames(eventName, m, sender, [roomJson(state, 0, undefined)]) as [Frame];
+    return [{ users: recipients, frame: frame.text, bytes: frame.bytes }];
   }
   // One look-up for the sender and the two users the room is named after (usually the same two).
   const [a, b] = personalRoomUsers(state.room.id) as [number, number];
@@ -66,10 +68,13 @@ export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage,
   const sender = views.get(m.senderId) ?? unknownUser(m.senderId, projectId);
   const rooms = recipients.map((viewer) => {
     const other = viewer === a ? b : a;
-    return roomText(state, viewer, views.get(other) ?? unknownUser(other, projectId));
+    return roomJson(state, viewer, views.get(other) ?? unknownUser(other, projectId));
   });
   const frames = messageFrames(eventName, m, sender, rooms);
-  return recipients.map((userId, i) => ({ users: [userId], frame: frames[i] as string }));
+  return recipients.map((userId, i) => {
+    const { text, bytes } = frames[i] as Frame;
+    return { users: [userId], frame: text, bytes };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
