@@ -9,17 +9,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(process.argv[2] ?? '.');
 const rounds = Number(process.argv[3] ?? 5);
 const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
+// What is sent comes from this checkout's build whichever build is measured: both get the same messages.
+const here = fileURLToPath(new URL('..', import.meta.url));
+const { newLocalId } = await import(pathToFileURL(join(here, 'dist/chat/cipher.js')).href);
+const { sdkTextMessage } = await import(pathToFileURL(join(here, 'dist/chat/sdk-message.js')).href);
 const { loadConfig } = await load('config.js');
 const { createDeps } = await load('compose.js');
 const { createLogger } = await load('logging.js');
 const { buildServer } = await load('server.js');
 const { createProject } = await load('services/projects.js');
-const { encryptContent, newLocalId } = await load('chat/cipher.js');
 const { readClientMessage } = await load('chat/message-input.js');
 const { refuseBlockedSender } = await load('services/blocks.js');
 const { targetsFor } = await load('services/delivery.js');
@@ -50,33 +53,7 @@ const actor = { projectId: project.projectID, userId: Number(alice.userID) };
 const roomID = [actor.userId, Number(bob.userID)].sort((a, b) => a - b).join('-');
 
 /** The frame the bench's generator sends (bench/chat-load.ts), with a fresh localID. */
-function frame() {
-  const localID = newLocalId();
-  const data = {
-    messageID: '0',
-    localID,
-    type: 1001,
-    body: encryptContent('Hello from the bench', localID),
-    data: '',
-    filterID: '',
-    isHidden: false,
-    quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-    replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-    forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-    room: { roomID, name: '', type: 1, imageURL: { thumbnail: '', fullsize: '' }, color: '', xcRoomID: '' },
-    user: alice,
-    recipientID: '0',
-    action: '',
-    target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
-    isSending: true,
-    isDelivered: false,
-    isRead: false,
-    isDeleted: false,
-    created: Date.now(),
-    updated: Date.now(),
-  };
-  return Buffer.from(JSON.stringify({ eventName: 'chat/sendMessage', data }));
-}
+const frame = () => Buffer.from(JSON.stringify({ eventName: 'chat/sendMessage', data: sdkTextMessage(roomID, alice, newLocalId(), 'Hello from the bench') }));
 
 const parse = (b) => parseUtf8Json(b.toString('utf8')).data;
 const state = await roomOfMember(deps, actor, roomID);

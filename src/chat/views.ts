@@ -46,8 +46,8 @@ export function roomView(room: Room, other: ClientUser | undefined, admins: stri
 
 export type RoomView = ReturnType<typeof roomView>;
 
-/** The message as delivered or listed: the stored client fields verbatim, server fields filled. */
-export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser) {
+/** The fields of a message view before its room and sender, in the order the view has them. */
+function messageHead(m: StoredMessage) {
   return {
     messageID: String(m.id),
     localID: m.localID,
@@ -59,8 +59,12 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
     quote: m.extra.quote,
     replyTo: m.extra.replyTo,
     forwardFrom: m.extra.forwardFrom,
-    room,
-    user: sender,
+  };
+}
+
+/** The fields of a message view after its room and sender. */
+function messageTail(m: StoredMessage) {
+  return {
     recipientID: m.extra.recipientID,
     action: m.extra.action,
     target: m.extra.target,
@@ -74,6 +78,11 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
     updated: m.updated,
     deleted: m.deleted,
   };
+}
+
+/** The message as delivered or listed: the stored client fields verbatim, server fields filled. */
+export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser) {
+  return { ...messageHead(m), room, user: sender, ...messageTail(m) };
 }
 
 export type MessageView = ReturnType<typeof messageView>;
@@ -98,35 +107,8 @@ export interface RoomJson {
  * `eventFrame(eventName, messageView(m, room, sender))`, field for field in messageView's order.
  */
 export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomJson[]): Frame[] {
-  const x = m.extra;
-  const head = {
-    messageID: String(m.id),
-    localID: m.localID,
-    type: m.type,
-    body: m.body,
-    data: m.data,
-    filterID: x.filterID,
-    isHidden: m.isHidden,
-    quote: x.quote,
-    replyTo: x.replyTo,
-    forwardFrom: x.forwardFrom,
-  };
-  const tail = {
-    recipientID: x.recipientID,
-    action: x.action,
-    target: x.target,
-    isSending: false,
-    isFailedSend: false,
-    isDelivered: m.isDelivered,
-    isRead: m.isRead,
-    isDeleted: m.isDeleted,
-    isMessageEdited: m.isEdited,
-    created: m.created,
-    updated: m.updated,
-    deleted: m.deleted,
-  };
-  const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(head).slice(0, -1)},"room":`;
-  const after = `,"user":${frozenJson(sender)},${JSON.stringify(tail).slice(1)}}`;
+  const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(messageHead(m)).slice(0, -1)},"room":`;
+  const after = `,"user":${frozenJson(sender)},${JSON.stringify(messageTail(m)).slice(1)}}`;
   const [b, a] = [Buffer.from(before), Buffer.from(after)];
   return rooms.map((room) => ({ text: before + room.text + after, bytes: Buffer.concat([b, room.bytes, a], b.length + room.bytes.length + a.length) }));
 }

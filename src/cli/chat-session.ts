@@ -4,7 +4,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import WebSocket from 'ws';
-import { decryptContent, encryptContent, newLocalId } from '../chat/cipher.ts';
+import { decryptContent, newLocalId } from '../chat/cipher.ts';
+import { sdkTextMessage } from '../chat/sdk-message.ts';
 import { formatKeyPairHeader } from '../credentials.ts';
 import { OperatorError } from '../errors.ts';
 import type { Output } from './context.ts';
@@ -148,7 +149,7 @@ export async function runChat(options: ChatOptions, io: Output, input: Readable)
       }
       const localID = newLocalId();
       pending.add(localID);
-      ws.send(JSON.stringify({ eventName: 'chat/sendMessage', data: outgoing(room, me, localID, text) }));
+      ws.send(JSON.stringify({ eventName: 'chat/sendMessage', data: sdkTextMessage(room, me, localID, text) }));
     });
   });
   const inputEnded = new Promise<void>((resolve) => lines.once('close', resolve));
@@ -195,32 +196,4 @@ function printMessage(io: Output, m: WireMessage, json: boolean, roomID: string 
     // One line per message, whatever it holds: line breaks inside are shown as \n.
     io.out(`${room === roomID ? '' : `[${room}] `}${sender.xcUserID}: ${text.replace(/\r?\n/g, '\\n')}`);
   }
-}
-
-/** A text message as the web SDK builds it for chat/sendMessage (spec §8 step 8). */
-function outgoing(roomID: string, me: ChatUser, localID: string, text: string) {
-  const now = Date.now();
-  return {
-    messageID: '0',
-    localID,
-    type: 1001,
-    body: encryptContent(text, localID),
-    data: '',
-    filterID: '',
-    isHidden: false,
-    quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-    replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-    forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-    room: { roomID, name: '', type: roomID.includes('-') ? 1 : 2, imageURL: { thumbnail: '', fullsize: '' }, color: '', xcRoomID: '' },
-    user: me,
-    recipientID: '0',
-    action: '',
-    target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
-    isSending: true,
-    isDelivered: false,
-    isRead: false,
-    isDeleted: false,
-    created: now,
-    updated: now,
-  };
 }

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { type ClientOptions } from 'ws';
-import { encryptContent, newLocalId } from '../../src/chat/cipher.ts';
+import { newLocalId } from '../../src/chat/cipher.ts';
+import { sdkTextMessage } from '../../src/chat/sdk-message.ts';
 import { type Envelope, type TestApp, type Ticketed, type TokenBundle, post } from './app.ts';
 
 export interface ChatUser {
@@ -144,33 +145,9 @@ export class ChatSocket {
   }
 }
 
-/** A message as the web SDK builds it for `chat/sendMessage` (spec §8 step 8). */
+/** A message as the web SDK builds it for `chat/sendMessage` (spec §8 step 8), with `extra` fields over it. */
 export function outgoingMessage(roomID: string, sender: ChatUser, text: string, extra: Record<string, unknown> = {}) {
-  const localID = newLocalId();
-  return {
-    messageID: '0',
-    localID,
-    type: 1001,
-    body: encryptContent(text, localID),
-    data: '',
-    filterID: '',
-    isHidden: false,
-    quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-    replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-    forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-    room: { roomID, name: '', type: roomID.includes('-') ? 1 : 2, imageURL: { thumbnail: '', fullsize: '' }, color: '', xcRoomID: '' },
-    user: sender.user,
-    recipientID: '0',
-    action: '',
-    target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
-    isSending: true,
-    isDelivered: false,
-    isRead: false,
-    isDeleted: false,
-    created: Date.now(),
-    updated: Date.now(),
-    ...extra,
-  };
+  return { ...sdkTextMessage(roomID, sender.user, newLocalId(), text), ...extra };
 }
 
 export function personalRoom(a: ChatUser, b: ChatUser): string {
