@@ -87,14 +87,11 @@ export function messageView(m: StoredMessage, room: RoomView, sender: ClientUser
 
 export type MessageView = ReturnType<typeof messageView>;
 
-/** A frame's text (what travels between nodes) and its bytes (what a socket here is sent). */
-export interface Frame {
-  text: string;
-  bytes: Buffer;
-}
-
-/** A room view's JSON, as text and as bytes (kept with the cached room state: services/delivery.ts). */
-export interface RoomJson {
+/**
+ * JSON as text and as its UTF-8 bytes: a frame (its text travels between nodes, its bytes go to the
+ * sockets here), or a room view's JSON kept with the cached room state (services/delivery.ts).
+ */
+export interface Encoded {
   text: string;
   bytes: Buffer;
 }
@@ -106,7 +103,7 @@ export interface RoomJson {
  * once, around the room's own bytes. Each frame is exactly
  * `eventFrame(eventName, messageView(m, room, sender))`, field for field in messageView's order.
  */
-export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: RoomJson[]): Frame[] {
+export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: Encoded[]): Encoded[] {
   const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(messageHead(m)).slice(0, -1)},"room":`;
   const after = `,"user":${frozenJson(sender)},${JSON.stringify(messageTail(m)).slice(1)}}`;
   const [b, a] = [Buffer.from(before), Buffer.from(after)];

@@ -1,7 +1,7 @@
 // Delivery: the frames of an event for each recipient (personal rooms are named per viewer), and the
 // hub's callbacks: refilling what a node missed, presence and typing.
 import type { Target } from '../chat/notes.ts';
-import { type Frame, ROOM_PERSONAL, type RoomJson, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
+import { type Encoded, ROOM_PERSONAL, type RoomView, eventFrame, messageFrames, personalRoomUsers, roomView } from '../chat/views.ts';
 import type { Deps } from '../deps.ts';
 import * as messages from '../repos/messages.ts';
 import type { StoredMessage } from '../repos/messages.ts';
@@ -9,22 +9,27 @@ import * as rooms from '../repos/rooms.ts';
 import { type ChatActor, type RoomState, roomOfMember, roomState, userView, userViews } from './room-state.ts';
 import { type ClientUser, unknownUser } from './user-view.ts';
 
+/** The user a personal room is named after for `viewer`: the other participant (the viewer itself in `me-me`). */
+function namedAfter(state: RoomState, pair: [number, number], users: Map<number, ClientUser>, viewer: number): ClientUser {
+  const other = viewer === pair[0] ? pair[1] : pair[0];
+  return users.get(other) ?? unknownUser(other, state.room.projectId);
+}
+
+/** The room as a viewer sees it: a personal room named after `other`, any other room with its admins. */
+function viewerRoom(state: RoomState, other: ClientUser | undefined): RoomView {
+  const admins = other === undefined ? state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)) : [];
+  return roomView(state.room, other, admins);
+}
+
 /** The room as each member sees it (personal rooms are named after the other participant). */
 export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number[]): Promise<Map<number, RoomView>> {
   const views = new Map<number, RoomView>();
   if (state.room.type === ROOM_PERSONAL) {
     const pair = personalRoomUsers(state.room.id) as [number, number];
     const users = await userViews(deps, state.room.projectId, pair);
-    for (const viewer of viewers) {
-      const other = viewer === pair[0] ? pair[1] : pair[0];
-      views.set(viewer, roomView(state.room, users.get(other) ?? unknownUser(other, state.room.projectId)));
-    }
+    for (const viewer of viewers) views.set(viewer, viewerRoom(state, namedAfter(state, pair, users, viewer)));
   } else {
-    const view = roomView(
-      state.room,
-      undefined,
-      state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)),
-    );
+    const view = viewerRoom(state, undefined);
     for (const viewer of viewers) views.set(viewer, view);
   }
   return views;
@@ -35,9 +40,9 @@ export async function roomViewsFor(deps: Deps, state: RoomState, viewers: number
  * change to the room, starts afresh) while the user a personal room is named after is the same cached
  * view: a message's frames serialise only the message.
  */
-const roomTexts = new WeakMap<RoomState, Map<number, { other: ClientUser | undefined; json: RoomJson }>>();
+const roomTexts = new WeakMap<RoomState, Map<number, { other: ClientUser | undefined; json: Encoded }>>();
 
-function roomJson(state: RoomState, viewer: number, other: ClientUser | undefined): RoomJson {
+function roomJson(state: RoomState, viewer: number, other: ClientUser | undefined): Encoded {
   let perViewer = roomTexts.get(state);
   if (perViewer === undefined) {
     perViewer = new Map();
@@ -45,8 +50,7 @@ function roomJson(state: RoomState, viewer: number, other: ClientUser | undefine
   }
   const known = perViewer.get(viewer);
   if (known !== undefined && known.other === other) return known.json;
-  const admins = other === undefined ? state.members.filter((m) => m.isAdmin).map((m) => String(m.userId)) : [];
-  const text = JSON.stringify(roomView(state.room, other, admins));
+  const text = JSON.stringify(viewerRoom(state, other));
   const json = { text, bytes: Buffer.from(text) };
   perViewer.set(viewer, { other, json });
   return json;
@@ -59,20 +63,21 @@ export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage,
   const { projectId } = state.room;
   if (state.room.type !== ROOM_PERSONAL) {
     const sender = (await userViews(deps, projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, projectId);
-    const [frame] = messageFrames(eventName, m, sender, [roomJson(state, 0, undefined)]) as [Frame];
+    const [frame] = messageFrames(eventName, m, sender, [roomJson(state, 0, undefined)]) as [Encoded];
     return [{ users: recipients, frame: frame.text, bytes: frame.bytes }];
   }
   // One look-up for the sender and the two users the room is named after (usually the same two).
-  const [a, b] = personalRoomUsers(state.room.id) as [number, number];
-  const views = await userViews(deps, projectId, [m.senderId, a, b]);
+  const pair = personalRoomUsers(state.room.id) as [number, number];
+  const views = await userViews(deps, projectId, [m.senderId, ...pair]);
   const sender = views.get(m.senderId) ?? unknownUser(m.senderId, projectId);
-  const rooms = recipients.map((viewer) => {
-    const other = viewer === a ? b : a;
-    return roomJson(state, viewer, views.get(other) ?? unknownUser(other, projectId));
-  });
-  const frames = messageFrames(eventName, m, sender, rooms);
+  const frames = messageFrames(
+    eventName,
+    m,
+    sender,
+    recipients.map((viewer) => roomJson(state, viewer, namedAfter(state, pair, views, viewer))),
+  );
   return recipients.map((userId, i) => {
-    const { text, bytes } = frames[i] as Frame;
+    const { text, bytes } = frames[i] as Encoded;
     return { users: [userId], frame: text, bytes };
   });
 }
