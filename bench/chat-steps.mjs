@@ -1,7 +1,7 @@
 // The steps of one chat message through Parley's own functions, in-process, against a built tree
 // (`npm run build`): `taskset -c 0 node bench/chat-steps.mjs [<repository root>] [rounds]`. Each step
 // runs over the messages the chat bench sends (a personal room, the SDK's whole message object, 1.2 KB
-// a frame) and prints the CPU it took a message. `sendMessage` then runs them end to end, 64 at a time
+// a frame) and prints the CPU it took a message and what it allocated. `sendMessage` then runs them end to end, 64 at a time
 // as one commit: what it costs beyond the sum of the steps is the plumbing between them. No socket is
 // open, so nothing is written to one; the bench server's profile shows that part (docs/performance.md).
 // Given another checkout's root, it measures that build: run old and new alternately to compare.
@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 
 const root = resolve(process.argv[2] ?? '.');
 const rounds = Number(process.argv[3] ?? 5);
@@ -25,10 +26,13 @@ const { buildServer } = await load('server.js');
 const { createProject } = await load('services/projects.js');
 const { readClientMessage } = await load('chat/message-input.js');
 const { refuseBlockedSender } = await load('services/blocks.js');
-const { targetsFor } = await load('services/delivery.js');
-const { sendMessage, storeClientMessage } = await load('services/messages.js');
-const { refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
-const { subscribers } = await load('services/webhooks.js');
+const { cachedTargetsFor, targetsFor } = await load('services/delivery.js');
+const { sendMessage, storeClientMessage, storeClientMessageNow } = await load('services/messages.js');
+// As sendMessage stores a message: at once where the statements run at once (builds before it had only the async way).
+const store = (trx, input, now) =>
+  storeClientMessageNow?.(trx, deps, [], actor, state, input, now) ?? storeClientMessage(trx, deps, [], actor, state, input, now);
+const { cachedRoomOfMember, refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
+const { cachedSubscribers, subscribers } = await load('services/webhooks.js');
 // The socket's parse (api/client/socket.ts); builds before it had one parse with JSON.parse.
 const { parseUtf8Json = JSON.parse } = await load('validation.js');
 
@@ -72,10 +76,11 @@ const steps = [
     'membership, blocks, lock, webhook subscribers (all cached)',
     async (frames) => {
       for (const _ of frames) {
-        const s = await roomOfMember(deps, actor, roomID);
+        // As sendMessage: from the caches without a wait where this build can (older builds always waited).
+        const s = cachedRoomOfMember?.(deps, actor, roomID) ?? (await roomOfMember(deps, actor, roomID));
         refuseBlockedSender(s, actor);
         refuseLockedRoom(s);
-        await subscribers(deps, actor.projectId, 'message.sent');
+        cachedSubscribers?.(deps, actor.projectId, 'message.sent') ?? (await subscribers(deps, actor.projectId, 'message.sent'));
       }
     },
   ],
@@ -85,14 +90,17 @@ const steps = [
       const all = inputs(frames);
       for (let i = 0; i < all.length; i += BATCH) {
         const now = Date.now();
-        await Promise.all(all.slice(i, i + BATCH).map((input) => deps.writes.run((trx) => storeClientMessage(trx, deps, [], actor, state, input, now))));
+        await Promise.all(all.slice(i, i + BATCH).map((input) => deps.writes.run((trx) => store(trx, input, now))));
       }
     },
   ],
   [
     "both viewers' frames (targetsFor)",
     async (frames) => {
-      for (let i = 0; i < frames.length; i++) await targetsFor(deps, state, stored[i % BATCH], 'chat/sendMessage');
+      for (let i = 0; i < frames.length; i++) {
+        const m = stored[i % BATCH];
+        cachedTargetsFor?.(deps, state, m, 'chat/sendMessage') ?? (await targetsFor(deps, state, m, 'chat/sendMessage'));
+      }
     },
   ],
   [
@@ -113,22 +121,42 @@ const steps = [
   ],
 ];
 
-const results = new Map();
+/**
+ * Bytes `run` allocated on the JS heap: what the heap grew by between collections (V8's own counts
+ * before and after each, from its GC profiler). Each byte allocated is a byte a scavenge must pass over.
+ */
+async function allocatedBy(run) {
+  const profiler = new GCProfiler();
+  const start = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await run();
+  const end = getHeapStatistics().used_heap_size;
+  let [bytes, last] = [0, start];
+  for (const gc of profiler.stop().statistics) {
+    bytes += gc.beforeGC.heapStatistics.usedHeapSize - last;
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return bytes + end - last;
+}
+
+const [cpu, heap] = [new Map(), new Map()];
+const record = (results, name, value) => results.set(name, [...(results.get(name) ?? []), value]);
 for (let r = 0; r <= rounds; r++) {
   for (const [name, run] of steps) {
     const frames = Array.from({ length: MESSAGES }, frame);
     const started = process.cpuUsage();
-    await run(frames);
+    const bytes = await allocatedBy(() => run(frames));
     const used = process.cpuUsage(started);
-    if (r > 0) results.set(name, [...(results.get(name) ?? []), (used.user + used.system) / MESSAGES]); // round 0 warms up
+    if (r === 0) continue; // round 0 warms up
+    record(cpu, name, (used.user + used.system) / MESSAGES);
+    record(heap, name, bytes / MESSAGES / 1024);
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${root}\n| step | µs of CPU a message: median of ${rounds} rounds (min–max) |\n| --- | --- |`);
-for (const [name] of steps) {
-  const xs = results.get(name);
-  console.log(`| ${name} | ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}) |`);
-}
+const spread = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+console.log(`${root}\n| step | µs of CPU a message | KB allocated a message |\n| --- | --- | --- |`);
+console.log(`| (median of ${rounds} rounds, min–max) | | |`);
+for (const [name] of steps) console.log(`| ${name} | ${spread(cpu.get(name))} | ${spread(heap.get(name))} |`);
 await app.close();
 await deps.close();
 rmSync(dir, { recursive: true, force: true });
