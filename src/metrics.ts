@@ -74,6 +74,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     collectDefaultMetrics({ register: registry, prefix: 'parley_' });
     eventLoopActivity(registers);
   }
+  const messages = talliedCounter({
+    name: 'parley_chat_messages_total',
+    help: 'Chat message events stored, by kind (sent, replayed, edited, deleted, delivered, read, status)',
+    labelNames: ['event'] as const,
+    registers,
+  });
   const ticketsIssued = talliedCounter({ name: 'parley_tickets_issued_total', help: 'Auth tickets issued', labelNames: ['kind'] as const, registers });
   return {
     registry,
@@ -106,12 +112,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['reason'] as const,
       registers,
     }),
-    messages: new Counter({
-      name: 'parley_chat_messages_total',
-      help: 'Chat message events stored, by kind (sent, replayed, edited, deleted, delivered, read, status)',
-      labelNames: ['event'] as const,
-      registers,
-    }),
+    messages,
+    /** A client's message stored (services/messages.ts): counted on every message's way. */
+    messageSent: messages.tally({ event: 'sent' }),
     fastPath: talliedCounter({
       name: 'parley_fast_path_requests_total',
       help: 'Requests answered before routing, their credentials being cached (GET /connect?check=1, auth tickets, ticket redemptions), by route',

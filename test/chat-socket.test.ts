@@ -82,7 +82,13 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     }
   });
 
-  it('answers a replayed localID with the stored message instead of a second one', async () => {
+  it('answers a replayed localID with the stored message instead of a second one, and counts each as such', async () => {
+    const counts = async () => {
+      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const count = (event: string) => Number(new RegExp(`^parley_chat_messages_total\\{event="${event}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { sent: count('sent'), replayed: count('replayed') };
+    };
+    const before = await counts();
     const room = personalRoom(alice, bob);
     const out = outgoingMessage(room, alice, 'once');
     aliceWs.emit('chat/sendMessage', out);
@@ -94,6 +100,7 @@ await eachDialect(describe, 'chat socket', (dialect) => {
     const history = await clientCall(t, bob, '/v1/chat/message/list_by_room/before', { roomID: room, maxCreated: 0, limit: 50 });
     const copies = (history.data.messages as Array<{ localID: string }>).filter((m) => m.localID === out.localID);
     assert.equal(copies.length, 1);
+    assert.deepEqual(await counts(), { sent: before.sent + 1, replayed: before.replayed + 1 });
   });
 
   it('refuses a room the sender is not in, with an error event, and keeps the socket working', async () => {

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import * as messages from '../repos/messages.ts';
 import type { StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
-import { type ChatActor, type RoomState, roomOfMember, roomState, userView, userViews } from './room-state.ts';
+import { type ChatActor, type RoomState, cachedUserViews, roomOfMember, roomState, userView, userViews } from './room-state.ts';
 import { type ClientUser, unknownUser } from './user-view.ts';
 
 /** The user a personal room is named after for `viewer`: the other participant (the viewer itself in `me-me`). */
@@ -58,18 +58,42 @@ function roomJson(state: RoomState, viewer: number, other: ClientUser | undefine
 
 /** Frames of one event about `m` for `users` (default: every member of its room). */
 export async function targetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Promise<Target[]> {
+  const named = namedUsers(state, m);
+  const views = cachedUserViews(deps, state.room.projectId, named) ?? (await userViews(deps, state.room.projectId, named));
+  return framesFor(state, m, eventName, users, named, views);
+}
+
+/** targetsFor without waiting, when every user its frames name is cached; undefined otherwise. */
+export function cachedTargetsFor(deps: Deps, state: RoomState, m: StoredMessage, eventName: string, users?: number[]): Target[] | undefined {
+  const named = namedUsers(state, m);
+  const views = cachedUserViews(deps, state.room.projectId, named);
+  return views === undefined ? undefined : framesFor(state, m, eventName, users, named, views);
+}
+
+/** The users a message's frames name: its sender, then in a personal room the two it is named after (usually the same two). */
+function namedUsers(state: RoomState, m: StoredMessage): number[] {
+  if (state.room.type !== ROOM_PERSONAL) return [m.senderId];
+  const [a, b] = personalRoomUsers(state.room.id) as [number, number];
+  return [m.senderId, a, b];
+}
+
+/** The frames, given the users named (namedUsers) and their views. */
+function framesFor(
+  state: RoomState,
+  m: StoredMessage,
+  eventName: string,
+  users: number[] | undefined,
+  named: number[],
+  views: Map<number, ClientUser>,
+): Target[] {
   const recipients = users ?? state.members.map((member) => member.userId);
   if (recipients.length === 0) return [];
-  const { projectId } = state.room;
+  const sender = views.get(m.senderId) ?? unknownUser(m.senderId, state.room.projectId);
   if (state.room.type !== ROOM_PERSONAL) {
-    const sender = (await userViews(deps, projectId, [m.senderId])).get(m.senderId) ?? unknownUser(m.senderId, projectId);
     const [frame] = messageFrames(eventName, m, sender, [roomJson(state, 0, undefined)]) as [Encoded];
     return [{ users: recipients, frame: frame.text, bytes: frame.bytes }];
   }
-  // One look-up for the sender and the two users the room is named after (usually the same two).
-  const pair = personalRoomUsers(state.room.id) as [number, number];
-  const views = await userViews(deps, projectId, [m.senderId, ...pair]);
-  const sender = views.get(m.senderId) ?? unknownUser(m.senderId, projectId);
+  const pair = [named[1], named[2]] as [number, number];
   const frames = messageFrames(
     eventName,
     m,

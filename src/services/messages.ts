@@ -16,11 +16,11 @@ import type { DB } from '../storage/schema.ts';
 import { refuseBlockedSender } from './blocks.ts';
 import { type Changed, storeChange } from './message-changes.ts';
 import { markMessages } from './receipts.ts';
-import { targetsFor } from './delivery.ts';
+import { cachedTargetsFor, targetsFor } from './delivery.ts';
 import { announceNewMessage } from './message-announcements.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
-import { announce, subscribers } from './webhooks.ts';
-import { type ChatActor, type RoomState, refuseLockedRoom, roomOfMember } from './room-state.ts';
+import { announce, cachedSubscribers, subscribers } from './webhooks.ts';
+import { type ChatActor, type RoomState, cachedRoomOfMember, refuseLockedRoom, roomOfMember } from './room-state.ts';
 import { parseId } from '../numeric-id.ts';
 
 /** A new message as stored: no flag set yet, created (and last changed) at its event's time. */
@@ -69,23 +69,39 @@ export async function nextMessageEvent(trx: Kysely<DB>, state: RoomState, now: n
  */
 export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): Promise<{ done: Promise<void> }> {
   const input: ClientMessage = readClientMessage(raw, deps.chat.limits);
-  const state = await roomOfMember(deps, actor, input.roomID);
+  // What a busy room needs is cached: then nothing is waited for between the frame and the commit queue.
+  const state = cachedRoomOfMember(deps, actor, input.roomID) ?? (await roomOfMember(deps, actor, input.roomID));
   refuseBlockedSender(state, actor);
   refuseLockedRoom(state);
-  const hooks = await subscribers(deps, actor.projectId, 'message.sent');
+  const hooks = cachedSubscribers(deps, actor.projectId, 'message.sent') ?? (await subscribers(deps, actor.projectId, 'message.sent'));
   const now = deps.clock.now();
   const written = deps.writes.run((trx) => storeClientMessage(trx, deps, hooks, actor, state, input, now));
-  const done = written.then(async (outcome) => {
-    deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'sent' });
-    if (outcome.replay) {
-      // The event number was taken: keep the room's sequence whole for other nodes.
-      deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, []);
-      deps.chat.hub.ephemeral(actor.projectId, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]), false);
-      return;
-    }
-    deps.chat.hub.roomEvent(actor.projectId, input.roomID, outcome.event, await targetsFor(deps, state, outcome.stored, 'chat/sendMessage'));
-  });
-  return { done };
+  return { done: written.then((outcome) => deliverSent(deps, actor, state, input.roomID, outcome)) };
+}
+
+/** A stored message to every socket of every participant; a replay's echo to the sender's only. */
+function deliverSent(deps: Deps, actor: ChatActor, state: RoomState, roomId: string, outcome: StoredClientMessage): Promise<void> | undefined {
+  const { hub } = deps.chat;
+  if (outcome.replay) {
+    deps.metrics.messages.inc({ event: 'replayed' });
+    // The event number was taken: keep the room's sequence whole for other nodes.
+    hub.roomEvent(actor.projectId, roomId, outcome.event, []);
+    return targetsFor(deps, state, outcome.stored, 'chat/sendMessage', [actor.userId]).then((targets) => hub.ephemeral(actor.projectId, targets, false));
+  }
+  deps.metrics.messageSent();
+  // The users the frames name are cached while they chat: the frames are made without a wait.
+  const targets = cachedTargetsFor(deps, state, outcome.stored, 'chat/sendMessage');
+  if (targets === undefined) {
+    return targetsFor(deps, state, outcome.stored, 'chat/sendMessage').then((found) => hub.roomEvent(actor.projectId, roomId, outcome.event, found));
+  }
+  hub.roomEvent(actor.projectId, roomId, outcome.event, targets);
+}
+
+/** A client's message as stored: `replay` when its localID was used already (what is stored then is the first). */
+interface StoredClientMessage {
+  stored: StoredMessage;
+  event: RoomEvent;
+  replay: boolean;
 }
 
 /**
@@ -103,20 +119,24 @@ export async function storeClientMessage(
   state: RoomState,
   input: ClientMessage,
   now: number,
-): Promise<{ stored: StoredMessage; event: RoomEvent; replay: boolean }> {
+): Promise<StoredClientMessage> {
   const event = await nextMessageEvent(trx, state, now);
-  const { localID, type, body, data, extra, isHidden } = input;
-  const message = freshMessage(
-    { projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, localID, type, body, data, extra, isHidden },
-    event.at,
-  );
+  const message = newClientMessage(actor, input, event.at);
   const id = await messages.insertMessage(trx, message);
   if (id !== undefined) {
     await announceNewMessage(trx, deps, hooks, { projectId: actor.projectId, roomId: input.roomID, id });
     return { stored: { ...message, id }, event, replay: false };
   }
   // The client replayed its queue after a reconnect: answer with what is stored.
-  const stored = await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID);
+  return replayOf(await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID), event);
+}
+
+function newClientMessage(actor: ChatActor, input: ClientMessage, at: number): messages.NewMessage {
+  const { localID, type, body, data, extra, isHidden } = input;
+  return freshMessage({ projectId: actor.projectId, roomId: input.roomID, senderId: actor.userId, localID, type, body, data, extra, isHidden }, at);
+}
+
+function replayOf(stored: StoredMessage | undefined, event: RoomEvent): StoredClientMessage {
   if (stored === undefined) throw new ApiError('MessageNotFound', { field: 'localID' });
   return { stored, event, replay: true };
 }

@@ -18,6 +18,17 @@ export interface ChatActor {
   userId: number;
 }
 
+/** The client user objects of these ids when every one is cached (nothing to wait for); undefined otherwise. */
+export function cachedUserViews(deps: Deps, projectId: string, ids: number[]): Map<number, ClientUser> | undefined {
+  const found = new Map<number, ClientUser>();
+  for (const id of ids) {
+    const cached = deps.chat.users.get(`${projectId}\0${id}`);
+    if (cached === undefined) return undefined;
+    found.set(id, cached);
+  }
+  return found;
+}
+
 /** The client user objects of these ids (those that exist). */
 export async function userViews(deps: Deps, projectId: string, ids: number[]): Promise<Map<number, ClientUser>> {
   const found = new Map<number, ClientUser>();
@@ -91,7 +102,19 @@ export async function roomState(deps: Deps, projectId: string, roomId: string): 
 
 /** The room state, or 40301 when the actor is not in it. */
 export async function roomOfMember(deps: Deps, actor: ChatActor, roomId: string): Promise<RoomState> {
-  const state = await roomState(deps, actor.projectId, roomId);
+  return memberOf(await roomState(deps, actor.projectId, roomId), actor);
+}
+
+/**
+ * roomOfMember without waiting, when the room's state is cached (as it is while the room is busy);
+ * undefined when it is not. A message's way from its frame to its commit queue then has no wait in it.
+ */
+export function cachedRoomOfMember(deps: Deps, actor: ChatActor, roomId: string): RoomState | undefined {
+  const state = deps.chat.rooms.get(`${actor.projectId}\0${roomId}`);
+  return state === undefined ? undefined : memberOf(state, actor);
+}
+
+function memberOf(state: RoomState, actor: ChatActor): RoomState {
   if (!state.members.some((m) => m.userId === actor.userId))
     throw new ApiError('PermissionDenied', { field: 'roomID', message: 'Not a participant of this room' });
   return state;

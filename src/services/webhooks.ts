@@ -64,13 +64,17 @@ export async function deleteEndpoint(deps: Deps, id: string): Promise<void> {
 
 /** The endpoints of a project subscribed to `event` (cached a few seconds; changes drop the cache on every node). */
 export async function subscribers(deps: Deps, projectId: string, event: WebhookEvent, db: Kysely<DB> = deps.db): Promise<WebhookEndpoint[]> {
-  let endpoints = deps.webhooks.endpoints.get(projectId);
-  if (endpoints === undefined) {
-    // Inside a transaction, `db` is it (on SQLite the transaction holds the one connection).
-    endpoints = await repo.listEndpoints(db, projectId);
-    deps.webhooks.endpoints.set(projectId, endpoints);
-  }
+  const cached = cachedSubscribers(deps, projectId, event);
+  if (cached !== undefined) return cached;
+  // Inside a transaction, `db` is it (on SQLite the transaction holds the one connection).
+  const endpoints = await repo.listEndpoints(db, projectId);
+  deps.webhooks.endpoints.set(projectId, endpoints);
   return endpoints.filter((e) => e.events.includes(event));
+}
+
+/** subscribers without waiting, when the project's endpoints are cached; undefined otherwise. */
+export function cachedSubscribers(deps: Deps, projectId: string, event: WebhookEvent): WebhookEndpoint[] | undefined {
+  return deps.webhooks.endpoints.get(projectId)?.filter((e) => e.events.includes(event));
 }
 
 export interface Announcement {

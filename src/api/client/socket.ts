@@ -28,18 +28,16 @@ export function chatSocket(app: FastifyInstance, deps: Deps, addressOf: (req: In
   // The hard limit closes the socket (1009); below it, an oversized frame is answered with an error.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: deps.chat.limits.frame * 4 });
   let closing = false;
-  /** Frames being handled: shutdown waits for them before the database goes away. */
-  const working = new Set<Promise<void>>();
-  const track = (work: Promise<void>) => {
-    working.add(work);
-    void work.finally(() => working.delete(work));
-  };
+  /** Frames being handled (their queued work included): shutdown waits for them before the database goes away. */
+  let working = 0;
+  let drained: (() => void) | undefined;
   app.addHook('preClose', async () => {
     closing = true;
     // Upgraded connections keep the HTTP server from closing: end them first.
     deps.chat.hub.closeSockets();
+    if (working === 0) return;
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-    await Promise.race([Promise.allSettled([...working]), timeout]);
+    await Promise.race([new Promise<void>((resolve) => (drained = resolve)), timeout]);
   });
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -47,17 +45,23 @@ export function chatSocket(app: FastifyInstance, deps: Deps, addressOf: (req: In
     upgrade(deps, wss, req, addressOf(req), socket, head, (client, data) => {
       // Frames that arrive once shutdown began are not taken on.
       if (closing) return;
+      // A frame counts until all its work is done, a queued message's storage and delivery included:
+      // for the socket's inbox and for shutdown. Counted, not collected: this runs for every frame.
       const handled = client.inbox.admit(byteLength(data));
-      const later: Array<Promise<void>> = [];
+      let open = 1;
+      working++;
+      const settle = () => {
+        if (--open > 0) return;
+        handled();
+        if (--working === 0) drained?.();
+      };
       const follow = (work: Promise<void>) => {
-        later.push(work);
-        track(work);
+        open++;
+        work.then(settle, settle);
       };
       const step = client.chain.then(() => onFrame(deps, client, data, follow));
       client.chain = step;
-      track(step);
-      // A frame counts until all its work is done, a queued message's storage and delivery included.
-      void step.then(() => Promise.all(later)).then(handled, handled);
+      step.then(settle, settle);
     }).catch((err: Error) => {
       // A database outage is routine (503, logged at warn); anything else is a defect of ours.
       const unavailable = unavailableError(err, app.log);
