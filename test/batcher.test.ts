@@ -41,7 +41,13 @@ function batcher(maxBatch: number, maxBatchMs: number, msPerJob: number) {
       await sql`insert into jobs (n, txn) values (${n}, ${transactions})`.execute(trx);
       return n;
     });
-  return { insert, transactions: () => transactions };
+  /** A job that answers at once, with no promise (as a message's statements do on SQLite): the transaction it ran in, or it throws. */
+  const atOnce = (fail = false) =>
+    b.run(() => {
+      if (fail) throw new Error('refused at once');
+      return transactions;
+    });
+  return { insert, atOnce, transactions: () => transactions };
 }
 
 /** How many jobs each transaction held, in commit order. */
@@ -93,5 +99,27 @@ it('a failing job fails alone: the others of its transaction are retried and sto
   assert.deepEqual(
     (await stored(300, 310)).map((r) => r.n),
     [300, 301, 302],
+  );
+});
+
+it('takes work that answers at once into the same transaction, in order, and such a job that throws fails alone', async () => {
+  const b = batcher(256, 1_000, 0);
+  const [first, txn, second] = await Promise.all([b.insert(400), b.atOnce(), b.insert(401)]);
+  assert.deepEqual([first, second], [400, 401]);
+  assert.equal(b.transactions(), 1, 'one transaction for the three');
+  assert.deepEqual(
+    (await stored(400, 402)).map((r) => r.txn),
+    [txn, txn],
+    'the inserts committed in the transaction the job answered in',
+  );
+
+  const results = await Promise.allSettled([b.insert(410), b.atOnce(true), b.insert(411), b.atOnce()]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  );
+  assert.deepEqual(
+    (await stored(410, 412)).map((r) => r.n),
+    [410, 411],
   );
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import { type Database, openDatabase } from '../src/storage/database.ts';
-import { Precompiled } from '../src/storage/precompiled.ts';
+import { Precompiled, runsAtOnce } from '../src/storage/precompiled.ts';
 import type { DB } from '../src/storage/schema.ts';
 import { type TestDatabase, createTestDatabase } from './support/databases.ts';
 
@@ -98,4 +98,20 @@ it('outside a transaction, waits for an open one instead of joining it', async (
   assert.deepEqual(await names('p-rolled'), [], "the other's is rolled back");
   const count = await sql<{ n: number }>`select count(*) as n from projects where id in ('p-kept', 'p-rolled')`.execute(db);
   assert.equal(count.rows[0]?.n, 1);
+});
+
+it('answers without a promise inside a transaction (runsAtOnce), as execute does, and refuses to anywhere else', async () => {
+  assert.equal(runsAtOnce(db), false, 'outside a transaction');
+  assert.throws(() => RENAME.now(db, { id: 'p-now', name: 'x' }), /only inside a SQLite transaction/);
+  await assert.rejects(
+    db.transaction().execute(async (trx) => {
+      assert.equal(runsAtOnce(trx), true);
+      await INSERT.execute(trx, { id: 'p-now', name: 'before' });
+      assert.deepEqual(RENAME.now(trx, { id: 'p-now', name: 'after' }).rows, [{ name: 'after' }]);
+      assert.deepEqual(FIND.now(trx, { id: 'p-now' }).rows, (await FIND.execute(trx, { id: 'p-now' })).rows);
+      throw new Error('undo');
+    }),
+    /undo/,
+  );
+  assert.deepEqual(await names('p-now'), [], 'what ran at once belonged to the transaction, and was undone with it');
 });

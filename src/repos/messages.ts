@@ -81,7 +81,18 @@ const INSERT_MESSAGE = new Precompiled<MessageField, { id: number }>((db, slot) 
 
 /** Inserts a message; undefined when the sender already sent this localID (a replay). */
 export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<number | undefined> {
-  const values: Record<MessageField, unknown> = {
+  // Runs to completion (better-sqlite3 `.all()`): a half-stepped INSERT … RETURNING pins the WAL.
+  const { rows } = await INSERT_MESSAGE.execute(db, messageValues(m));
+  return rows[0]?.id;
+}
+
+/** insertMessage without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function insertMessageNow(db: Kysely<DB>, m: NewMessage): number | undefined {
+  return INSERT_MESSAGE.now(db, messageValues(m)).rows[0]?.id;
+}
+
+function messageValues(m: NewMessage): Record<MessageField, unknown> {
+  return {
     project_id: m.projectId,
     room_id: m.roomId,
     sender_id: m.senderId,
@@ -100,19 +111,26 @@ export async function insertMessage(db: Kysely<DB>, m: NewMessage): Promise<numb
     updated_at: m.updated,
     deleted_at: m.deleted,
   };
-  // Runs to completion (better-sqlite3 `.all()`): a half-stepped INSERT … RETURNING pins the WAL.
-  const { rows } = await INSERT_MESSAGE.execute(db, values);
-  return rows[0]?.id;
 }
 
-export async function findMessageByLocalId(db: Kysely<DB>, projectId: string, senderId: number, localID: string): Promise<StoredMessage | undefined> {
-  const row = await db
+// A replayed message's lookup, in the replay's transaction (services/messages.ts): compiled once, so it can run at once there.
+const FIND_BY_LOCAL_ID = new Precompiled<'projectId' | 'senderId' | 'localID', MessageRow>((db, slot) =>
+  db
     .selectFrom('messages')
     .selectAll()
-    .where('project_id', '=', projectId)
-    .where('sender_id', '=', senderId)
-    .where('local_id', '=', localID)
-    .executeTakeFirst();
+    .where('project_id', '=', slot('projectId'))
+    .where('sender_id', '=', slot('senderId'))
+    .where('local_id', '=', slot('localID')),
+);
+
+export async function findMessageByLocalId(db: Kysely<DB>, projectId: string, senderId: number, localID: string): Promise<StoredMessage | undefined> {
+  const row = (await FIND_BY_LOCAL_ID.execute(db, { projectId, senderId, localID })).rows[0];
+  return row === undefined ? undefined : toMessage(row);
+}
+
+/** findMessageByLocalId without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function findMessageByLocalIdNow(db: Kysely<DB>, projectId: string, senderId: number, localID: string): StoredMessage | undefined {
+  const row = FIND_BY_LOCAL_ID.now(db, { projectId, senderId, localID }).rows[0];
   return row === undefined ? undefined : toMessage(row);
 }
 

@@ -150,10 +150,16 @@ const NEXT_ROOM_EVENT = new Precompiled<'now' | 'projectId' | 'roomId', { seq: n
  * events commit in sequence order. Undefined if there is no room.
  */
 export async function nextRoomEvent(db: Kysely<DB>, projectId: string, roomId: string, now: number): Promise<RoomEvent | undefined> {
-  const { rows } = await NEXT_ROOM_EVENT.execute(db, { now, projectId, roomId });
-  const row = rows[0];
-  return row === undefined ? undefined : { seq: row.seq, at: row.last_event_at };
+  return toRoomEvent((await NEXT_ROOM_EVENT.execute(db, { now, projectId, roomId })).rows[0]);
 }
+
+/** nextRoomEvent without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function nextRoomEventNow(db: Kysely<DB>, projectId: string, roomId: string, now: number): RoomEvent | undefined {
+  return toRoomEvent(NEXT_ROOM_EVENT.now(db, { now, projectId, roomId }).rows[0]);
+}
+
+const toRoomEvent = (row: { seq: number; last_event_at: number } | undefined): RoomEvent | undefined =>
+  row === undefined ? undefined : { seq: row.seq, at: row.last_event_at };
 
 export async function listMembers(db: Kysely<DB>, projectId: string, roomId: string): Promise<Member[]> {
   const rows = await db

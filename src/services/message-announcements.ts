@@ -27,9 +27,13 @@ export async function announceNewMessage(
   hooks: WebhookEndpoint[],
   message: { projectId: string; roomId: string; id: number },
 ): Promise<void> {
-  if (!announcesFromTable(deps)) {
-    await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${message.roomId}`, payload: messageReference(message) });
-  } else if (hooks.length > 0) setImmediate(() => deps.webhooks.wake());
+  if (announcesFromTable(deps)) wakeAnnouncer(deps, hooks);
+  else await announce(trx, deps, hooks, { event: 'message.sent', orderKey: `room:${message.roomId}`, payload: messageReference(message) });
+}
+
+/** Where messages are announced from their table: the dispatcher, when someone listens, woken once the transaction has committed. */
+export function wakeAnnouncer(deps: Deps, hooks: WebhookEndpoint[]): void {
+  if (hooks.length > 0) setImmediate(() => deps.webhooks.wake());
 }
 
 /**

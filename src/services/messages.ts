@@ -12,12 +12,13 @@ import type { MessageChange, StoredMessage } from '../repos/messages.ts';
 import * as rooms from '../repos/rooms.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { WebhookEndpoint } from '../repos/webhooks.ts';
+import { runsAtOnce } from '../storage/precompiled.ts';
 import type { DB } from '../storage/schema.ts';
 import { refuseBlockedSender } from './blocks.ts';
 import { type Changed, storeChange } from './message-changes.ts';
 import { markMessages } from './receipts.ts';
 import { cachedTargetsFor, targetsFor } from './delivery.ts';
-import { announceNewMessage } from './message-announcements.ts';
+import { announceNewMessage, announcesFromTable, wakeAnnouncer } from './message-announcements.ts';
 import { messageSnapshot } from './webhook-payloads.ts';
 import { announce, cachedSubscribers, subscribers } from './webhooks.ts';
 import { type ChatActor, type RoomState, cachedRoomOfMember, refuseLockedRoom, roomOfMember } from './room-state.ts';
@@ -75,7 +76,9 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   refuseLockedRoom(state);
   const hooks = cachedSubscribers(deps, actor.projectId, 'message.sent') ?? (await subscribers(deps, actor.projectId, 'message.sent'));
   const now = deps.clock.now();
-  const written = deps.writes.run((trx) => storeClientMessage(trx, deps, hooks, actor, state, input, now));
+  const written = deps.writes.run(
+    (trx) => storeClientMessageNow(trx, deps, hooks, actor, state, input, now) ?? storeClientMessage(trx, deps, hooks, actor, state, input, now),
+  );
   return { done: written.then((outcome) => deliverSent(deps, actor, state, input.roomID, outcome)) };
 }
 
@@ -129,6 +132,33 @@ export async function storeClientMessage(
   }
   // The client replayed its queue after a reconnect: answer with what is stored.
   return replayOf(await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID), event);
+}
+
+/**
+ * storeClientMessage without a promise per statement, on every message's way: where statements run at
+ * once (inside SQLite's shared transaction, storage/precompiled.ts) and messages are announced from
+ * their table. Undefined, having written nothing, anywhere else or when the room has no row yet (a
+ * personal room's first message): storeClientMessage then.
+ */
+export function storeClientMessageNow(
+  trx: Kysely<DB>,
+  deps: Deps,
+  hooks: WebhookEndpoint[],
+  actor: ChatActor,
+  state: RoomState,
+  input: ClientMessage,
+  now: number,
+): StoredClientMessage | undefined {
+  if (!runsAtOnce(trx) || !announcesFromTable(deps)) return undefined;
+  const event = rooms.nextRoomEventNow(trx, state.room.projectId, state.room.id, now);
+  if (event === undefined) return undefined;
+  const message = newClientMessage(actor, input, event.at);
+  const id = messages.insertMessageNow(trx, message);
+  if (id !== undefined) {
+    wakeAnnouncer(deps, hooks);
+    return { stored: { ...message, id }, event, replay: false };
+  }
+  return replayOf(messages.findMessageByLocalIdNow(trx, actor.projectId, actor.userId, input.localID), event);
 }
 
 function newClientMessage(actor: ChatActor, input: ClientMessage, at: number): messages.NewMessage {

@@ -19,8 +19,14 @@ export interface BatcherHooks {
  * failed: then every job of it fails at once). Each caller still waits for its commit. With `enabled`
  * false (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
  */
+/**
+ * A unit of work in a transaction. It may answer at once (a message's statements on SQLite,
+ * services/messages.ts): a batch then runs it without a promise and a wait of its own.
+ */
+export type Work<Trx, T> = (trx: Trx) => T | Promise<T>;
+
 export class TransactionBatcher<Trx> {
-  #queue: Array<{ work: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
+  #queue: Array<{ work: Work<Trx, unknown>; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
   #scheduled = false;
 
   constructor(
@@ -40,8 +46,8 @@ export class TransactionBatcher<Trx> {
     return this.enabled;
   }
 
-  run<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-    if (!this.enabled) return this.transaction(work);
+  run<T>(work: Work<Trx, T>): Promise<T> {
+    if (!this.enabled) return this.transaction(async (trx) => work(trx));
     const bound = this.hooks.bind === undefined ? work : this.hooks.bind(work);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work: bound, resolve: resolve as (value: unknown) => void, reject });
@@ -69,7 +75,8 @@ export class TransactionBatcher<Trx> {
             taken = i;
             break;
           }
-          out.push(await job.work(trx));
+          const result = job.work(trx);
+          out.push(result instanceof Promise ? await result : result);
         }
         return out;
       });
@@ -84,7 +91,7 @@ export class TransactionBatcher<Trx> {
       if (batch.length === 1 || databaseFault(err) !== undefined) {
         for (const job of batch) job.reject(err);
       } else {
-        for (const job of batch) await this.transaction(job.work).then(job.resolve, job.reject);
+        for (const job of batch) await this.transaction(async (trx) => job.work(trx)).then(job.resolve, job.reject);
       }
     }
     this.#scheduled = false;

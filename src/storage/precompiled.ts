@@ -37,7 +37,7 @@ function runStatement<R>(stmt: SqliteStatement, parameters: readonly unknown[]):
 }
 
 export class Precompiled<K extends string, R> {
-  readonly #compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: Array<K | undefined>; statement?: SqliteStatement }>();
+  readonly #compiled = new WeakMap<object, Compiled<K, R>>();
 
   /**
    * `build` makes the query with `slot(name)` where each value goes (each slot exactly once, or more
@@ -47,6 +47,24 @@ export class Precompiled<K extends string, R> {
   constructor(private readonly build: (db: Kysely<DB>, slot: (name: K) => any) => Compilable<R>) {}
 
   async execute(db: Kysely<DB>, values: Record<K, unknown>): Promise<QueryResult<R>> {
+    const entry = this.#entry(db);
+    const parameters = bind(entry, values);
+    const statement = directStatement(db, entry);
+    return statement === undefined ? db.executeQuery<R>({ ...entry.query, parameters }) : runStatement<R>(statement, parameters);
+  }
+
+  /**
+   * The answer without a promise, where the statement runs at once (`runsAtOnce`: inside a SQLite
+   * transaction). Callers check that first; anywhere else this throws.
+   */
+  now(db: Kysely<DB>, values: Record<K, unknown>): QueryResult<R> {
+    const entry = this.#entry(db);
+    const statement = directStatement(db, entry);
+    if (statement === undefined) throw new Error('a precompiled statement runs at once only inside a SQLite transaction');
+    return runStatement<R>(statement, bind(entry, values));
+  }
+
+  #entry(db: Kysely<DB>): Compiled<K, R> {
     // Transactions of one database share its executor's adapter; key on the executor's compiler.
     const key = db.getExecutor().adapter;
     let entry = this.#compiled.get(key);
@@ -56,16 +74,33 @@ export class Precompiled<K extends string, R> {
       entry = { query, slots };
       this.#compiled.set(key, entry);
     }
-    const { query, slots } = entry;
-    const parameters = query.parameters.map((p, i) => {
-      const slot = slots[i];
-      return slot === undefined ? p : values[slot];
-    });
-    const direct = db.isTransaction ? DIRECT.get(key) : undefined;
-    if (direct !== undefined) {
-      entry.statement ??= direct.prepare(query.sql);
-      return runStatement<R>(entry.statement, parameters);
-    }
-    return db.executeQuery<R>({ ...query, parameters });
+    return entry;
   }
+}
+
+/** A query compiled once, its value slots, and (SQLite) its prepared statement. */
+interface Compiled<K extends string, R> {
+  query: CompiledQuery<R>;
+  slots: Array<K | undefined>;
+  statement?: SqliteStatement;
+}
+
+function bind<K extends string, R>({ query, slots }: Compiled<K, R>, values: Record<K, unknown>): unknown[] {
+  return query.parameters.map((p, i) => {
+    const slot = slots[i];
+    return slot === undefined ? p : values[slot];
+  });
+}
+
+/** The prepared statement to run directly, when `db` is a transaction of a SQLite database. */
+function directStatement<K extends string, R>(db: Kysely<DB>, entry: Compiled<K, R>): SqliteStatement | undefined {
+  const direct = db.isTransaction ? DIRECT.get(db.getExecutor().adapter) : undefined;
+  if (direct === undefined) return undefined;
+  entry.statement ??= direct.prepare(entry.query.sql);
+  return entry.statement;
+}
+
+/** True where precompiled statements run at once (`Precompiled.now`): inside a transaction of a SQLite database. */
+export function runsAtOnce(db: Kysely<DB>): boolean {
+  return db.isTransaction && DIRECT.has(db.getExecutor().adapter);
 }
