@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { TicketRow } from './tickets.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
 import { parseId } from '../numeric-id.ts';
 import { Precompiled } from '../storage/precompiled.ts';
@@ -35,6 +34,11 @@ export async function insertSession(db: Kysely<DB>, s: NewSession): Promise<void
   await INSERT_SESSION.execute(db, s);
 }
 
+/** insertSession without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function insertSessionNow(db: Kysely<DB>, s: NewSession): void {
+  INSERT_SESSION.now(db, s);
+}
+
 /** What an access-token check needs of a session (cached: security/auth-cache.ts). */
 export interface SessionState {
   projectId: string;
@@ -67,6 +71,11 @@ const ADVANCE_SESSION = new Precompiled<'id' | 'now', { generation: number }>((d
 /** Bumps the generation (superseding older access tokens); undefined when the session is revoked. */
 export async function advanceSession(db: Kysely<DB>, sessionId: string, now: number): Promise<number | undefined> {
   return (await ADVANCE_SESSION.execute(db, { id: sessionId, now })).rows[0]?.generation;
+}
+
+/** advanceSession without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function advanceSessionNow(db: Kysely<DB>, sessionId: string, now: number): number | undefined {
+  return ADVANCE_SESSION.now(db, { id: sessionId, now }).rows[0]?.generation;
 }
 
 export async function revokeSession(db: Kysely<DB>, sessionId: string, now: number, reason: string): Promise<void> {
@@ -121,6 +130,11 @@ export async function insertRefreshToken(db: Kysely<DB>, t: NewRefreshToken): Pr
   await INSERT_REFRESH_TOKEN.execute(db, t);
 }
 
+/** insertRefreshToken without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function insertRefreshTokenNow(db: Kysely<DB>, t: NewRefreshToken): void {
+  INSERT_REFRESH_TOKEN.now(db, t);
+}
+
 /** A refresh token with what its check needs of the session. */
 export interface RefreshTokenRecord {
   sessionId: string;
@@ -167,6 +181,12 @@ export async function findRefreshToken(db: Kysely<DB>, id: string): Promise<Refr
   return row === undefined ? undefined : toRecord(row);
 }
 
+/** findRefreshToken without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function findRefreshTokenNow(db: Kysely<DB>, id: string): RefreshTokenRecord | undefined {
+  const row = FIND_REFRESH_TOKEN.now(db, { id }).rows[0];
+  return row === undefined ? undefined : toRecord(row);
+}
+
 /** The records of these refresh tokens, in their order (undefined where unknown): one read for all. */
 export async function findRefreshTokens(db: Kysely<DB>, ids: string[]): Promise<Array<RefreshTokenRecord | undefined>> {
   const rows = await selectRefreshTokens(db).where('refresh_tokens.id', 'in', ids).execute();
@@ -187,33 +207,9 @@ export async function useRefreshToken(db: Kysely<DB>, id: string, now: number): 
   return ((await USE_REFRESH_TOKEN.execute(db, { id, now })).numAffectedRows ?? 0n) > 0n;
 }
 
-const REDEEM_TICKET = new Precompiled<keyof TicketRow, never>((db, slot) =>
-  db
-    .insertInto('tickets')
-    .values({
-      jti: slot('jti'),
-      project_id: slot('project_id'),
-      kind: slot('kind'),
-      subject: slot('subject'),
-      issued_at: slot('issued_at'),
-      expires_at: slot('expires_at'),
-      redeemed_at: slot('redeemed_at'),
-    })
-    .onConflict((oc) =>
-      oc
-        .column('jti')
-        .doUpdateSet({ redeemed_at: slot('redeemed_at') })
-        .where('tickets.redeemed_at', 'is', null),
-    ),
-);
-
-/**
- * Records a ticket's redemption, the only write a ticket ever causes; false when its jti was redeemed
- * before (the primary key refuses the second, also when two nodes race). A row recorded unredeemed at
- * issuance by an older version is marked redeemed instead.
- */
-export async function redeemTicket(db: Kysely<DB>, row: TicketRow, now: number): Promise<boolean> {
-  return ((await REDEEM_TICKET.execute(db, { ...row, redeemed_at: now })).numAffectedRows ?? 0n) > 0n;
+/** useRefreshToken without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function useRefreshTokenNow(db: Kysely<DB>, id: string, now: number): boolean {
+  return (USE_REFRESH_TOKEN.now(db, { id, now }).numAffectedRows ?? 0n) > 0n;
 }
 
 /** Which of these sessions have ended. */

@@ -152,6 +152,12 @@ export async function findUserById(db: Kysely<DB>, projectId: string, id: number
   return row === undefined ? undefined : toUser(row);
 }
 
+/** findUserById without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function findUserByIdNow(db: Kysely<DB>, projectId: string, id: number): User | undefined {
+  const row = FIND_USER_BY_ID.now(db, { projectId, id }).rows[0];
+  return row === undefined ? undefined : toUser(row);
+}
+
 const LOGIN = new Precompiled<'projectId' | 'id' | 'now', UserRow & { project_tickets_valid_after: number }>((db, slot) =>
   db
     .updateTable('users')
@@ -169,8 +175,21 @@ const LOGIN = new Precompiled<'projectId' | 'id' | 'now', UserRow & { project_ti
  * watermarks, reading the user and writing the login time (three statements); the caller's transaction
  * undoes the write when the watermark then refuses the ticket.
  */
-export async function loginUser(db: Kysely<DB>, projectId: string, id: number, now: number): Promise<{ row: UserRow; ticketsValidAfter: number } | undefined> {
-  const row = (await LOGIN.execute(db, { projectId, id, now })).rows[0];
+export async function loginUser(db: Kysely<DB>, projectId: string, id: number, now: number): Promise<Login | undefined> {
+  return toLogin((await LOGIN.execute(db, { projectId, id, now })).rows[0]);
+}
+
+/** loginUser without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function loginUserNow(db: Kysely<DB>, projectId: string, id: number, now: number): Login | undefined {
+  return toLogin(LOGIN.now(db, { projectId, id, now }).rows[0]);
+}
+
+interface Login {
+  row: UserRow;
+  ticketsValidAfter: number;
+}
+
+function toLogin(row: (UserRow & { project_tickets_valid_after: number }) | undefined): Login | undefined {
   if (row === undefined) return undefined;
   const { project_tickets_valid_after: project, ...user } = row;
   return { row: user, ticketsValidAfter: Math.max(project ?? 0, user.tickets_valid_after) };

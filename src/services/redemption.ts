@@ -6,16 +6,17 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
-import { ticketRow } from '../repos/tickets.ts';
-import { findTicket } from '../repos/tickets.ts';
-import { loginUser, toUser } from '../repos/users.ts';
-import type { DB, SessionKind } from '../storage/schema.ts';
+import { findTicket, recordRedemption, recordRedemptionNow, ticketRow } from '../repos/tickets.ts';
+import { loginUser, loginUserNow, toUser } from '../repos/users.ts';
+import { runsAtOnce } from '../storage/precompiled.ts';
+import type { DB, SessionKind, UserRow } from '../storage/schema.ts';
 import type { TokenClaims } from '../tokens.ts';
 import {
   type DeviceInfo,
   TICKET_PURPOSE,
   type SessionRef,
   issueTokens,
+  issueTokensNow,
   loadUser,
   newRefreshToken,
   subjectView,
@@ -54,13 +55,34 @@ const revoked = () => new ApiError('TokenInvalid', { message: 'Auth ticket has b
 /** SQLite: the checks and writes in one transaction, whose commit the turn's other redemptions share. */
 function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
-  return deps.writes.run(async (trx) => {
-    if (!(await sessions.redeemTicket(trx, ticketRow(kind, claims), now))) throw used();
-    const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
-    await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-    const tokens = await issueTokens(deps, trx, session, now);
-    return { ...tokens, user };
-  });
+  return deps.writes.run(
+    (trx) =>
+      redeemedAtOnce(deps, trx, claims, session, device, now) ??
+      (async () => {
+        if (!(await recordRedemption(trx, ticketRow(kind, claims), now))) throw used();
+        const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
+        await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
+        const tokens = await issueTokens(deps, trx, session, now);
+        return { ...tokens, user };
+      })(),
+  );
+}
+
+/**
+ * A PowerTalk user's redemption with no promise per statement, where they run at once (storage/precompiled.ts):
+ * the same statements, the same answers and refusals. The login goes first, so that when there is no such
+ * user nothing is written yet and the awaited way above answers (its reads tell why) in the same transaction;
+ * a refusal after it throws, and the transaction undoes the login as it undoes any refused redemption's writes.
+ */
+function redeemedAtOnce(deps: Deps, trx: Kysely<DB>, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
+  const id = Number(claims.sub);
+  if (session.kind !== 'powertalk' || !runsAtOnce(trx) || !Number.isSafeInteger(id)) return undefined;
+  const login = loginUserNow(trx, session.projectId, id, now);
+  if (login === undefined) return undefined;
+  if (!recordRedemptionNow(trx, ticketRow(session.kind, claims), now)) throw used();
+  if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
+  sessions.insertSessionNow(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
+  return { ...issueTokensNow(deps, trx, session, now), user: loggedIn(login.row, now) };
 }
 
 /** The subject once its ticket is known not to be revoked (the watermarks read first); 40106 when it is gone. */
@@ -82,8 +104,11 @@ async function powertalkLogin(db: Kysely<DB>, claims: TokenClaims, projectId: st
     throw new ApiError('TokenUserNotFound');
   }
   if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
-  return { ...toClientUser(toUser(login.row)), lastLogin: now, lastActivity: now };
+  return loggedIn(login.row, now);
 }
+
+/** The user as a redemption answers it: its login just recorded. */
+const loggedIn = (row: UserRow, now: number) => ({ ...toClientUser(toUser(row)), lastLogin: now, lastActivity: now });
 
 /**
  * PostgreSQL: every write in one statement, shared with the turn's other redemptions (repos/session-batches.ts);

@@ -1,10 +1,10 @@
-// Client sessions: a ticket is redeemed once for an access token and a one-time refresh token.
+// Client sessions: what an access token stands for, and a session's end (a ticket is redeemed in
+// services/redemption.ts, a session renewed in services/refresh.ts).
 import type { Kysely } from 'kysely';
-import { formatApiKey, hashSecret, newId, newSecret, parseApiKey, secretMatches } from '../credentials.ts';
+import { formatApiKey, hashSecret, newId, newSecret, parseApiKey } from '../credentials.ts';
 import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact, toContact } from '../repos/contacts.ts';
-import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
 import { type User, findUserById, findUserByXcUserId, toUser } from '../repos/users.ts';
 import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
@@ -86,95 +86,17 @@ export async function issueTokens(deps: Deps, db: Kysely<DB>, session: SessionRe
   return tokenBundle(deps, session, refresh, now);
 }
 
+/** issueTokens without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function issueTokensNow(deps: Deps, db: Kysely<DB>, session: SessionRef, now: number) {
+  const refresh = newRefreshToken(deps, now);
+  sessions.insertRefreshTokenNow(db, { id: refresh.id, sessionId: session.id, secretHash: refresh.secretHash, now, expiresAt: refresh.expiresAt });
+  return tokenBundle(deps, session, refresh, now);
+}
+
 export function verifiedClaims(deps: Deps, token: string, presented: 'again' | 'once' = 'again'): TokenClaims {
   const claims = presented === 'once' ? deps.signer.verifyOnce(token) : deps.signer.verify(token);
   if (claims === undefined) throw new ApiError('TokenInvalid');
   return claims;
-}
-
-/**
- * POST …/auth/access_token/refresh. Refresh tokens are one-time: each refresh returns a new one and
- * supersedes older access tokens. A used refresh token presented again means it leaked (or a race
- * lost): the whole session is revoked.
- */
-export async function refreshSession(deps: Deps, kind: SessionKind, projectId: string, presented: string) {
-  const parsed = parseApiKey(presented);
-  if (parsed === undefined || !parsed.id.startsWith('rft_')) throw new ApiError('TokenInvalid');
-  const now = deps.clock.now();
-  // Either the new bundle, or the id of a session whose refresh token was presented again.
-  const outcome =
-    deps.sessionBatches === undefined
-      ? await renewInTransaction(deps, kind, projectId, parsed, now)
-      : await renewInOneStatement(deps, deps.sessionBatches, kind, projectId, parsed, now);
-  if (typeof outcome === 'string') {
-    // Committed outside the failed path so the revocation sticks.
-    await sessions.revokeSession(deps.db, outcome, now, 'refresh_token_reuse');
-    deps.authCache.invalidate({ kind: 'session', id: outcome });
-    deps.metrics.revocations.inc({ reason: 'refresh_token_reuse' });
-    throw new ApiError('TokenInvalid', { message: 'Refresh token already used; the session has been revoked' });
-  }
-  deps.authCache.invalidate({ kind: 'session', id: outcome.sessionId });
-  deps.metrics.refreshes.inc({ kind });
-  const { sessionId: _, ...bundle } = outcome;
-  return bundle;
-}
-
-type Presented = { id: string; secret: string };
-type Renewed = Awaited<ReturnType<typeof issueTokens>> & { user: unknown; sessionId: string };
-
-/** The checks of a presented refresh token's record; its session's id when the token was used before. */
-function refreshProblem(row: sessions.RefreshTokenRecord | undefined, presented: Presented, kind: SessionKind, projectId: string, now: number) {
-  if (row === undefined || !secretMatches(presented.secret, row.secretHash) || row.kind !== kind) throw new ApiError('TokenInvalid');
-  if (row.projectId !== projectId) throw new ApiError('TokenWrongProject');
-  if (row.sessionRevoked) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-  if (row.used) return row.sessionId;
-  if (row.expiresAt <= now) throw new ApiError('TokenInvalid', { message: 'Refresh token expired' });
-  return undefined;
-}
-
-/** SQLite: read, checks and writes in one transaction, whose commit the turn's other refreshes share. */
-function renewInTransaction(deps: Deps, kind: SessionKind, projectId: string, presented: Presented, now: number): Promise<Renewed | string> {
-  return deps.writes.run(async (trx) => {
-    const row = await sessions.findRefreshToken(trx, presented.id);
-    const reused = refreshProblem(row, presented, kind, projectId, now);
-    if (reused !== undefined || row === undefined) return reused as string;
-    if (!(await sessions.useRefreshToken(trx, presented.id, now))) return row.sessionId;
-    const generation = await sessions.advanceSession(trx, row.sessionId, now);
-    if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-    const user = await loadUser(trx, kind, projectId, row.subject);
-    const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-    return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
-  });
-}
-
-/** PostgreSQL: one read, then every write in one statement, shared with the turn's other refreshes (repos/session-batches.ts). */
-async function renewInOneStatement(
-  deps: Deps,
-  batches: SessionBatches,
-  kind: SessionKind,
-  projectId: string,
-  presented: Presented,
-  now: number,
-): Promise<Renewed | string> {
-  const row = await batches.lookup.submit(presented.id);
-  const reused = refreshProblem(row, presented, kind, projectId, now);
-  if (reused !== undefined || row === undefined) return reused as string;
-  const next = newRefreshToken(deps, now);
-  const r = await batches.renew[kind].submit({
-    refreshTokenId: presented.id,
-    sessionId: row.sessionId,
-    projectId,
-    kind,
-    subject: row.subject,
-    next,
-    now,
-  });
-  if (!r.subjectExists) throw new ApiError('TokenUserNotFound');
-  if (!r.used) return row.sessionId;
-  if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-  const user = subjectView(kind, r.row);
-  const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
-  return { ...tokenBundle(deps, session, next, now), user, sessionId: row.sessionId };
 }
 
 /**

@@ -16,7 +16,7 @@ import { parseBearer } from '../../http/credential-headers.ts';
 import { type FastPath, type FastPathContext, Later, postFastPath } from '../../http/fast-path.ts';
 import { credentialOverLimit } from '../../http/guard.ts';
 import { redeemTicket } from '../../services/redemption.ts';
-import { refreshSession } from '../../services/sessions.ts';
+import { refreshSession } from '../../services/refresh.ts';
 
 const APP_KEY = KEY_HEADER.app.toLowerCase();
 const ACCESS_TOKEN_PATH = '/v1/auth/access_token/request';

@@ -7,7 +7,7 @@ import type { Deps } from '../../deps.ts';
 import { ok } from '../../errors.ts';
 import { clientProjectOf } from '../../http/request-auth.ts';
 import { bearerToken } from '../../http/credential-headers.ts';
-import { refreshSession } from '../../services/sessions.ts';
+import { refreshSession } from '../../services/refresh.ts';
 import type { SessionKind } from '../../storage/schema.ts';
 import { TOKEN_BUNDLE, describeRoute } from '../../http/openapi.ts';
 
