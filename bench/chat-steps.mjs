@@ -30,7 +30,9 @@ const { cachedTargetsFor, targetsFor } = await load('services/delivery.js');
 const { sendMessage, storeClientMessage, storeClientMessageNow } = await load('services/messages.js');
 // As sendMessage stores a message: at once where the statements run at once (builds before it had only the async way).
 const store = (trx, input, now) =>
-  storeClientMessageNow?.(trx, deps, [], actor, state, input, now) ?? storeClientMessage(trx, deps, [], actor, state, input, now);
+  storeClientMessageNow === undefined
+    ? storeClientMessage(trx, deps, [], actor, state, input, now)
+    : (storeClientMessageNow(trx, { deps, hooks: [], actor, state, input, now }) ?? storeClientMessage(trx, { deps, hooks: [], actor, state, input, now }));
 const { cachedRoomOfMember, refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
 const { cachedSubscribers, subscribers } = await load('services/webhooks.js');
 // The socket's parse (api/client/socket.ts); builds before it had one parse with JSON.parse.
@@ -65,7 +67,7 @@ const inputs = (frames) => frames.map((b) => readClientMessage(parse(b), deps.ch
 // Stored once, for the steps after storage: their frames are built for these.
 const stored = await deps.writes.run(async (trx) => {
   const out = [];
-  for (const input of inputs(Array.from({ length: BATCH }, frame))) out.push((await storeClientMessage(trx, deps, [], actor, state, input, Date.now())).stored);
+  for (const input of inputs(Array.from({ length: BATCH }, frame))) out.push((await store(trx, input, Date.now())).stored);
   return out;
 });
 

@@ -75,10 +75,8 @@ export async function sendMessage(deps: Deps, actor: ChatActor, raw: unknown): P
   refuseBlockedSender(state, actor);
   refuseLockedRoom(state);
   const hooks = cachedSubscribers(deps, actor.projectId, 'message.sent') ?? (await subscribers(deps, actor.projectId, 'message.sent'));
-  const now = deps.clock.now();
-  const written = deps.writes.run(
-    (trx) => storeClientMessageNow(trx, deps, hooks, actor, state, input, now) ?? storeClientMessage(trx, deps, hooks, actor, state, input, now),
-  );
+  const m: MessageToStore = { deps, hooks, actor, state, input, now: deps.clock.now() };
+  const written = deps.writes.run((trx) => storeClientMessageNow(trx, m) ?? storeClientMessage(trx, m));
   return { done: written.then((outcome) => deliverSent(deps, actor, state, input.roomID, outcome)) };
 }
 
@@ -100,6 +98,18 @@ function deliverSent(deps: Deps, actor: ChatActor, state: RoomState, roomId: str
   hub.roomEvent(actor.projectId, roomId, outcome.event, targets);
 }
 
+/** A client's message to store, and what storing it needs besides its transaction. */
+export interface MessageToStore {
+  deps: Deps;
+  /** The endpoints subscribed to message.sent (found before the transaction began). */
+  hooks: WebhookEndpoint[];
+  actor: ChatActor;
+  state: RoomState;
+  input: ClientMessage;
+  /** When it was sent: its event's time, unless the room's previous event is as late. */
+  now: number;
+}
+
 /** A client's message as stored: `replay` when its localID was used already (what is stored then is the first). */
 interface StoredClientMessage {
   stored: StoredMessage;
@@ -113,16 +123,8 @@ interface StoredClientMessage {
  * scheduled message sent by hand first): what is stored is answered, and the event number taken
  * must still be announced, to keep the room's sequence whole. Runs inside a (possibly shared) transaction.
  */
-export async function storeClientMessage(
-  trx: Kysely<DB>,
-  deps: Deps,
-  /** The endpoints subscribed to message.sent (found before the transaction began). */
-  hooks: WebhookEndpoint[],
-  actor: ChatActor,
-  state: RoomState,
-  input: ClientMessage,
-  now: number,
-): Promise<StoredClientMessage> {
+export async function storeClientMessage(trx: Kysely<DB>, m: MessageToStore): Promise<StoredClientMessage> {
+  const { deps, hooks, actor, state, input, now } = m;
   const event = await nextMessageEvent(trx, state, now);
   const message = newClientMessage(actor, input, event.at);
   const id = await messages.insertMessage(trx, message);
@@ -140,15 +142,8 @@ export async function storeClientMessage(
  * their table. Undefined, having written nothing, anywhere else or when the room has no row yet (a
  * personal room's first message): storeClientMessage then.
  */
-export function storeClientMessageNow(
-  trx: Kysely<DB>,
-  deps: Deps,
-  hooks: WebhookEndpoint[],
-  actor: ChatActor,
-  state: RoomState,
-  input: ClientMessage,
-  now: number,
-): StoredClientMessage | undefined {
+export function storeClientMessageNow(trx: Kysely<DB>, m: MessageToStore): StoredClientMessage | undefined {
+  const { deps, hooks, actor, state, input, now } = m;
   if (!runsAtOnce(trx) || !announcesFromTable(deps)) return undefined;
   const event = rooms.nextRoomEventNow(trx, state.room.projectId, state.room.id, now);
   if (event === undefined) return undefined;

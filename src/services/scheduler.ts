@@ -94,7 +94,8 @@ export async function storeScheduled(deps: Deps, candidates: Scheduled[]): Promi
         continue;
       }
       try {
-        const outcome = await storeClientMessage(trx, deps, hooks.get(row.projectId) ?? [], actor, state, { roomID: row.roomId, ...row.content }, now);
+        const input = { roomID: row.roomId, ...row.content };
+        const outcome = await storeClientMessage(trx, { deps, hooks: hooks.get(row.projectId) ?? [], actor, state, input, now });
         await scheduled.markStored(trx, row.id, outcome.stored.id, now);
         out.push({ row, state, ...outcome });
       } catch (err) {
