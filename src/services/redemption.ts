@@ -54,18 +54,16 @@ const revoked = () => new ApiError('TokenInvalid', { message: 'Auth ticket has b
 
 /** SQLite: the checks and writes in one transaction, whose commit the turn's other redemptions share. */
 function inTransaction(deps: Deps, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
+  return deps.writes.run((trx) => redeemedAtOnce(deps, trx, claims, session, device, now) ?? redeemed(deps, trx, claims, session, device, now));
+}
+
+/** The redemption's statements awaited one by one (PostgreSQL aside, which redeems in one statement). */
+async function redeemed(deps: Deps, trx: Kysely<DB>, claims: TokenClaims, session: SessionRef, device: DeviceInfo, now: number) {
   const { kind, projectId } = session;
-  return deps.writes.run(
-    (trx) =>
-      redeemedAtOnce(deps, trx, claims, session, device, now) ??
-      (async () => {
-        if (!(await recordRedemption(trx, ticketRow(kind, claims), now))) throw used();
-        const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
-        await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-        const tokens = await issueTokens(deps, trx, session, now);
-        return { ...tokens, user };
-      })(),
-  );
+  if (!(await recordRedemption(trx, ticketRow(kind, claims), now))) throw used();
+  const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
+  await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
+  return { ...(await issueTokens(deps, trx, session, now)), user };
 }
 
 /**

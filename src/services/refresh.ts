@@ -6,11 +6,9 @@ import { ApiError } from '../errors.ts';
 import { parseApiKey, secretMatches } from '../credentials.ts';
 import type { SessionBatches } from '../repos/session-batches.ts';
 import * as sessions from '../repos/sessions.ts';
-import { findUserByIdNow } from '../repos/users.ts';
 import { runsAtOnce } from '../storage/precompiled.ts';
 import type { DB, SessionKind } from '../storage/schema.ts';
-import { issueTokens, issueTokensNow, loadUser, newRefreshToken, subjectView, tokenBundle } from './sessions.ts';
-import { toClientUser } from './user-view.ts';
+import { issueTokens, issueTokensNow, loadPowertalkUserNow, loadUser, newRefreshToken, subjectView, tokenBundle } from './sessions.ts';
 
 /**
  * POST …/auth/access_token/refresh. Refresh tokens are one-time: each refresh returns a new one and
@@ -82,11 +80,9 @@ function renewedAtOnce(deps: Deps, trx: Kysely<DB>, kind: SessionKind, projectId
   if (!sessions.useRefreshTokenNow(trx, presented.id, now)) return row.sessionId;
   const generation = sessions.advanceSessionNow(trx, row.sessionId, now);
   if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
-  const id = Number(row.subject);
-  const found = Number.isSafeInteger(id) ? findUserByIdNow(trx, projectId, id) : undefined;
-  if (found === undefined) throw new ApiError('TokenUserNotFound');
+  const user = loadPowertalkUserNow(trx, projectId, row.subject);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-  return { ...issueTokensNow(deps, trx, session, now), user: toClientUser(found), sessionId: row.sessionId };
+  return { ...issueTokensNow(deps, trx, session, now), user, sessionId: row.sessionId };
 }
 
 /** PostgreSQL: one read, then every write in one statement, shared with the turn's other refreshes (repos/session-batches.ts). */

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { findContact, toContact } from '../repos/contacts.ts';
 import * as sessions from '../repos/sessions.ts';
-import { type User, findUserById, findUserByXcUserId, toUser } from '../repos/users.ts';
+import { type User, findUserById, findUserByIdNow, findUserByXcUserId, toUser } from '../repos/users.ts';
 import type { ContactRow, DB, SessionKind, UserRow } from '../storage/schema.ts';
 import type { SessionState } from '../repos/sessions.ts';
 import type { Purpose, TokenClaims } from '../tokens.ts';
@@ -36,14 +36,30 @@ export function subjectView(kind: SessionKind, row: UserRow | ContactRow) {
 /** Loads the client-facing user object of a session's subject, or throws 40106. */
 export async function loadUser(db: Kysely<DB>, kind: SessionKind, projectId: string, subject: string) {
   if (kind === 'powertalk') {
-    const id = Number(subject);
-    const row = Number.isSafeInteger(id) ? await findUserById(db, projectId, id) : undefined;
-    if (row === undefined) throw new ApiError('TokenUserNotFound');
-    return toClientUser(row);
+    const id = userIdOf(subject);
+    return presentUser(id === undefined ? undefined : await findUserById(db, projectId, id));
   }
   const contact = await findContact(db, projectId, subject);
   if (contact === undefined) throw new ApiError('TokenUserNotFound');
   return toLiveChatUser(contact);
+}
+
+/** loadUser of a PowerTalk subject without a promise, where precompiled statements run at once (`runsAtOnce`). */
+export function loadPowertalkUserNow(db: Kysely<DB>, projectId: string, subject: string) {
+  const id = userIdOf(subject);
+  return presentUser(id === undefined ? undefined : findUserByIdNow(db, projectId, id));
+}
+
+/** A PowerTalk subject's user id, when it can be one. */
+function userIdOf(subject: string): number | undefined {
+  const id = Number(subject);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/** The client-facing user, or 40106 when it is gone. */
+function presentUser(row: User | undefined) {
+  if (row === undefined) throw new ApiError('TokenUserNotFound');
+  return toClientUser(row);
 }
 
 /** A new one-time refresh token: its id, the secret shown once, and the hash that is stored. */

@@ -11,6 +11,12 @@ export interface BatcherHooks {
 }
 
 /**
+ * A unit of work in a transaction. It may answer at once (a message's statements on SQLite,
+ * services/messages.ts): a batch then runs it without a promise and a wait of its own.
+ */
+export type Work<Trx, T> = (trx: Trx) => T | Promise<T>;
+
+/**
  * Group commit for whole units of work: the jobs queued during one turn of the event loop run one
  * after another in one transaction. A transaction takes jobs until it holds `maxBatch` of them or has
  * worked `maxBatchMs`, whichever comes first, so a job never waits behind a long batch; between
@@ -19,12 +25,6 @@ export interface BatcherHooks {
  * failed: then every job of it fails at once). Each caller still waits for its commit. With `enabled`
  * false (PostgreSQL, where concurrent transactions already overlap) every job gets its own transaction.
  */
-/**
- * A unit of work in a transaction. It may answer at once (a message's statements on SQLite,
- * services/messages.ts): a batch then runs it without a promise and a wait of its own.
- */
-export type Work<Trx, T> = (trx: Trx) => T | Promise<T>;
-
 export class TransactionBatcher<Trx> {
   #queue: Array<{ work: Work<Trx, unknown>; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
   #scheduled = false;
