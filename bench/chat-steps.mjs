@@ -5,6 +5,8 @@
 // as one commit: what it costs beyond the sum of the steps is the plumbing between them. No socket is
 // open, so nothing is written to one; the bench server's profile shows that part (docs/performance.md).
 // Given another checkout's root, it measures that build: run old and new alternately to compare.
+// The note step is what a second node adds (chat through Redis): a room event's note written as the
+// publisher hands it to Redis, and read as the other node does, down to each frame's bytes.
 // Plain JavaScript on purpose, as bench/chat-statements.mjs: under tsx's loader loops measure slower and noisier.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,8 @@ const store = (trx, input, now) =>
     : (storeClientMessageNow(trx, { deps, hooks: [], actor, state, input, now }) ?? storeClientMessage(trx, { deps, hooks: [], actor, state, input, now }));
 const { cachedRoomOfMember, refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
 const { cachedSubscribers, subscribers } = await load('services/webhooks.js');
+const { decodeNote, encodeNote } = await load('chat/notes.js');
+const { Command } = await import(pathToFileURL(join(root, 'node_modules/ioredis/built/index.js')).href);
 // The socket's parse (api/client/socket.ts); builds before it had one parse with JSON.parse.
 const { parseUtf8Json = JSON.parse } = await load('validation.js');
 
@@ -70,6 +74,9 @@ const stored = await deps.writes.run(async (trx) => {
   for (const input of inputs(Array.from({ length: BATCH }, frame))) out.push((await store(trx, input, Date.now())).stored);
   return out;
 });
+
+const noteTargets = stored.map((m) => cachedTargetsFor?.(deps, state, m, 'chat/sendMessage'));
+for (let i = 0; i < BATCH; i++) noteTargets[i] ??= await targetsFor(deps, state, stored[i], 'chat/sendMessage');
 
 const steps = [
   ["the frame's text parsed as the socket does (the floor does as much)", (frames) => void frames.map(parse)],
@@ -110,6 +117,20 @@ const steps = [
     async (frames) => {
       const targets = await targetsFor(deps, state, stored[0], 'chat/sendMessage');
       for (const _ of frames) for (const t of targets) t.bytes ?? Buffer.from(t.frame);
+    },
+  ],
+  [
+    "a room event's note to a second node: written, as the PUBLISH command's bytes, read, its frames' bytes",
+    async (frames) => {
+      for (let i = 0; i < frames.length; i++) {
+        const note = encodeNote({ n: 'node', k: 'room', p: actor.projectId, r: roomID, s: i, a: 1, t: noteTargets[i % BATCH] });
+        // Builds before notes were bytes published text: the command was text, encoded as the socket wrote it.
+        const command = new Command('publish', ['chat', note]).toWritable();
+        if (typeof command === 'string') Buffer.from(command);
+        // The other node, handed the message's bytes by the Redis client: text for those builds, a copy now.
+        const read = typeof note === 'string' ? decodeNote(Buffer.from(note).toString('utf8')) : decodeNote(Buffer.from(note));
+        for (const t of read.t) t.bytes ?? Buffer.from(t.frame);
+      }
     },
   ],
   [

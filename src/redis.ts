@@ -14,16 +14,17 @@ export interface RedisLink {
    * A connection of its own that stays subscribed to `channel`, subscribing again after every
    * reconnection. `live(false)` as soon as it is lost, `live(true)` once subscribed again: notes sent
    * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
-   * start with Redis down does not wait. Messages whose bytes `skip` holds true for are dropped unread
-   * (not even decoded to a string).
+   * start with Redis down does not wait. A message is handed over as bytes of its own, copied: the
+   * client's are a view of the whole read (or of its parser's pool), which a frame kept for a slow
+   * socket would hold on to. Those `skip` holds true for are dropped uncopied.
    */
-  subscribe(channel: string, handlers: { message(text: string): void; live(up: boolean): void; skip?: (data: Buffer) => boolean }): Subscription;
+  subscribe(channel: string, handlers: { message(data: Buffer): void; live(up: boolean): void; skip?: (data: Buffer) => boolean }): Subscription;
   /**
    * Publishes on a connection of its own. The deadline is Redis's, not this process's: it fails only
    * once the loop has read its sockets after the deadline passed, so an answer that came in time but
    * found the process busy (thousands of sockets opening at once) still counts as answered.
    */
-  publish(channel: string, text: string): Promise<number>;
+  publish(channel: string, message: string | Buffer): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -99,12 +100,12 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   };
   // The publishes of one event-loop turn (a committed batch's chat notes, say) go out as one pipeline,
   // in their order, in one write instead of a system call each; the deadline counts from that write.
-  let turn: Array<{ channel: string; text: string; resolve(n: number): void; reject(err: unknown): void }> = [];
+  let turn: Array<{ channel: string; message: string | Buffer; resolve(n: number): void; reject(err: unknown): void }> = [];
   const sendTurn = () => {
     const sent = turn;
     turn = [];
     const pipeline = publisher.pipeline();
-    for (const p of sent) pipeline.publish(p.channel, p.text);
+    for (const p of sent) pipeline.publish(p.channel, p.message);
     answered(pipeline.exec(), deadlineMs).then(
       (results) =>
         sent.forEach((p, i) => {
@@ -130,13 +131,10 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       let settle: () => void = () => {};
       const subscribed = new Promise<void>((resolve) => (settle = resolve));
       const ready = Promise.all([subscribed, publishingTried]).then(() => {});
-      if (handlers.skip === undefined) connection.on('message', (_channel: string, text: string) => handlers.message(text));
-      else {
-        const skip = handlers.skip;
-        connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
-          if (!skip(data)) handlers.message(data.toString('utf8'));
-        });
-      }
+      const skip = handlers.skip ?? (() => false);
+      connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
+        if (!skip(data)) handlers.message(Buffer.from(data));
+      });
       const listen = () => {
         if (closed || connection.status !== 'ready') return;
         connection.subscribe(channel).then(
@@ -169,12 +167,12 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       subscriptions.add(subscription);
       return subscription;
     },
-    publish(channel, text) {
+    publish(channel, message) {
       // The publisher follows its client: while the client is not connected, publishes fail at once.
       if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
       return new Promise<number>((resolve, reject) => {
         if (turn.length === 0) setImmediate(sendTurn);
-        turn.push({ channel, text, resolve, reject });
+        turn.push({ channel, message, resolve, reject });
       });
     },
     close: async () => {

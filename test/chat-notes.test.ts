@@ -1,7 +1,7 @@
 // The broker notes' wire form: every kind of note comes back as it was sent.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { type Note, decodeNote, encodeNote, notePrefix } from '../src/chat/notes.ts';
+import { type Note, bytesOf, decodeNote, encodeNote, notePrefix } from '../src/chat/notes.ts';
 
 const NOTES: Note[] = [
   { n: 'node-1', k: 'room', p: 'prj', r: 'room', s: 7, a: 1_700_000_000_000, t: [{ users: [1, 2], frame: '{"eventName":"x","data":{"a":"b\\nc"}}' }] },
@@ -21,10 +21,51 @@ const NOTES: Note[] = [
   { n: 'node-1', k: 'beat', b: { prj: [1, 2, 3], other: [] } },
 ];
 
+/** A note as it comes back: a frame read off a note is its bytes alone. */
+const asRead = (note: Note): Note => ('t' in note ? { ...note, t: note.t.map((x) => ({ users: x.users, bytes: bytesOf(x) })) } : note);
+
 it('decodes every kind of note to what was encoded, each starting with its node prefix', () => {
   for (const note of NOTES) {
-    const text = encodeNote(note);
-    assert.ok(text.startsWith(notePrefix('node-1')), text);
-    assert.deepEqual(decodeNote(text), note);
+    const data = encodeNote(note);
+    assert.ok(data.toString().startsWith(notePrefix('node-1')), data.toString());
+    assert.deepEqual(decodeNote(data), asRead(note));
   }
+});
+
+it('writes a note as its text was written, frames made with their bytes or without', () => {
+  const frame = '{"eventName":"chat/sendMessage","data":{"body":"héllo 👋\\n"}}';
+  const made: Note = {
+    n: 'node-1',
+    k: 'room',
+    p: 'prj',
+    r: 'room',
+    s: 8,
+    a: 1,
+    t: [
+      { users: [1], frame, bytes: Buffer.from(frame) },
+      { users: [2, 3], frame: '{}' },
+    ],
+  };
+  const data = encodeNote(made);
+  assert.equal(data.toString(), `{"n":"node-1","k":"room","p":"prj","r":"room","s":8,"a":1,"u":[[1],[2,3]]}\n${frame}\n{}`);
+  const read = decodeNote(data);
+  assert.deepEqual(read, asRead(made));
+  // Read off a note, a frame is written on as it came: the same bytes again.
+  assert.ok(encodeNote(read).equals(data));
+});
+
+it('gives the users of a note cut short an empty frame, and refuses what is not a note', () => {
+  const short = decodeNote(Buffer.from('{"n":"x","k":"eph","p":"prj","u":[[1],[2]]}\n{"a":1}'));
+  assert.deepEqual(short, {
+    n: 'x',
+    k: 'eph',
+    p: 'prj',
+    t: [
+      { users: [1], bytes: Buffer.from('{"a":1}') },
+      { users: [2], bytes: Buffer.alloc(0) },
+    ],
+  });
+  const headerOnly = decodeNote(Buffer.from('{"n":"x","k":"eph","p":"prj","u":[[1]]}'));
+  assert.deepEqual(headerOnly, { n: 'x', k: 'eph', p: 'prj', t: [{ users: [1], bytes: Buffer.alloc(0) }] });
+  assert.throws(() => decodeNote(Buffer.from('not json\n{}')));
 });

@@ -1,7 +1,7 @@
 // The Broker of broker.ts over core NATS pub/sub on one subject (no JetStream: notes are at most
 // once, and a node refills gaps from the database).
 import type { FastifyBaseLogger } from 'fastify';
-import { Events, StringCodec, connect } from 'nats';
+import { Events, connect } from 'nats';
 import { type Broker, startingWith } from './broker.ts';
 
 /** How long `sentSince` waits for the server's answer before it says no. */
@@ -10,7 +10,6 @@ const FLUSH_DEADLINE_MS = 2000;
 /** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
 export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Promise<Broker> {
   const nc = await connect({ servers: url, name: 'parley', maxReconnectAttempts: -1 });
-  const sc = StringCodec();
   const warn = (message: string, what: string) => logger.warn({ err: { message } }, what);
   let up = true;
   let published = 0;
@@ -34,11 +33,11 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
   return {
     name: 'nats',
     connected: () => up && !nc.isClosed(),
-    publish(text) {
+    publish(note) {
       const n = ++published;
       // Throws synchronously once closed/draining or when over the server's max payload.
       try {
-        nc.publish(subject, sc.encode(text));
+        nc.publish(subject, note);
       } catch (err) {
         lastFailed = n;
         publishFailed();
@@ -69,7 +68,9 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
           // A throw here would unwind into the client's protocol parser.
           if (own?.(msg.data)) return;
           try {
-            handler(sc.decode(msg.data));
+            // A copy: the note's frames are kept past this call (corked sockets, a refill's queue),
+            // and the client's read buffers are its own.
+            handler(Buffer.from(msg.data));
           } catch (e) {
             warn((e as Error).message, 'broker handler failed');
           }

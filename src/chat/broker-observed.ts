@@ -18,18 +18,18 @@ export function observedBroker(broker: Broker, counters: BrokerCounters, tracer?
   const attributes = { 'messaging.system': broker.name, 'messaging.destination.name': 'chat' };
   const publish =
     tracer === undefined
-      ? (text: string) => {
+      ? (note: Buffer) => {
           published.inc();
-          broker.publish(text);
+          broker.publish(note);
         }
-      : (text: string) => {
+      : (note: Buffer) => {
           published.inc();
           const span = tracer.startSpan('send chat', {
             kind: SpanKind.PRODUCER,
-            attributes: { ...attributes, 'messaging.operation.type': 'send', 'messaging.message.body.size': text.length },
+            attributes: { ...attributes, 'messaging.operation.type': 'send', 'messaging.message.body.size': note.length },
           });
           try {
-            broker.publish(text);
+            broker.publish(note);
           } finally {
             span.end();
           }
@@ -41,13 +41,13 @@ export function observedBroker(broker: Broker, counters: BrokerCounters, tracer?
     mark: () => broker.mark(),
     sentSince: (mark) => broker.sentSince(mark),
     subscribe: (handler, skip) =>
-      broker.subscribe((text) => {
+      broker.subscribe((note) => {
         received.inc();
-        if (tracer === undefined) return handler(text);
-        const receiving = { ...attributes, 'messaging.operation.type': 'process', 'messaging.message.body.size': text.length };
+        if (tracer === undefined) return handler(note);
+        const receiving = { ...attributes, 'messaging.operation.type': 'process', 'messaging.message.body.size': note.length };
         tracer.startActiveSpan('process chat', { kind: SpanKind.CONSUMER, attributes: receiving }, ROOT_CONTEXT, (span) => {
           try {
-            handler(text);
+            handler(note);
           } finally {
             span.end();
           }

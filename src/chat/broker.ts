@@ -4,12 +4,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink, Subscription } from '../redis.ts';
 
-/** One note, as JSON text. Every node receives every note, its own included, unless it names them to skip. */
+/**
+ * Notes as bytes (chat/notes.ts). Every node receives every note, its own included, unless it names
+ * them to skip. A note is handed to the handler as bytes of its own, which it may keep.
+ */
 export interface Broker {
   readonly name: string;
   /** Whether the link to the broker is up (the parley_broker_connected gauge). */
   connected(): boolean;
-  publish(text: string): void;
+  publish(note: Buffer): void;
   /** How many notes this node has published so far: the mark `sentSince` counts from. */
   mark(): number;
   /**
@@ -21,7 +24,7 @@ export interface Broker {
    * Starts delivery to `handler`; resolves once subscribed. Notes starting with `skip` (this node's own,
    * echoed back) are dropped unread: at chat rates, decoding each only to drop it was garbage to collect.
    */
-  subscribe(handler: (text: string) => void, skip?: string): Promise<void>;
+  subscribe(handler: (note: Buffer) => void, skip?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,9 +60,9 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
   return {
     name: 'redis',
     connected: () => !redis.isDown(),
-    publish(text) {
+    publish(note) {
       const n = ++published;
-      last = redis.publish(channel, text).catch((err: Error) => {
+      last = redis.publish(channel, note).catch((err: Error) => {
         lastFailed = Math.max(lastFailed, n);
         publishFailed();
         if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');

@@ -11,7 +11,7 @@ import type { AuthCache, Invalidation } from '../security/auth-cache.ts';
 import type { RoomEvent } from '../repos/rooms.ts';
 import type { Broker } from './broker.ts';
 import { type ClientSocket, writeFrame } from './client-socket.ts';
-import { type Note, type Target, decodeNote, encodeNote, notePrefix } from './notes.ts';
+import { type Delivery, type Note, type Target, bytesOf, decodeNote, encodeNote, notePrefix } from './notes.ts';
 import { Presence } from './presence.ts';
 
 export type { ClientSocket } from './client-socket.ts';
@@ -63,7 +63,7 @@ export class Hub {
     this.#presence = new Presence(this.node, presenceBeatMs * 3, Date.now, (n) => this.#publish(n), handlers.presence);
     this.#every(presenceBeatMs, () => this.#presence?.beat(this.#byUser));
     // This node's own notes come back through the broker: dropped there, unread.
-    await this.broker.subscribe((text) => this.#receive(text), this.#ownPrefix);
+    await this.broker.subscribe((data) => this.#receive(data), this.#ownPrefix);
     this.authCache.onInvalidate((m, local) => {
       this.#invalidated(m);
       // Nodes that share no Redis with us still hear of it through the broker.
@@ -215,10 +215,10 @@ export class Hub {
     if (this.broker.name !== 'none') this.broker.publish(encodeNote(note));
   }
 
-  #receive(text: string): void {
+  #receive(data: Buffer): void {
     let note: Note;
     try {
-      note = decodeNote(text);
+      note = decodeNote(data);
     } catch {
       this.logger.warn('unreadable broker note');
       return;
@@ -262,13 +262,13 @@ export class Hub {
       });
   }
 
-  #deliver(projectId: string, targets: Target[]): void {
+  #deliver(projectId: string, targets: Delivery[]): void {
     for (const target of targets) {
       let buffer: Buffer | undefined;
       for (const userId of target.users) {
         const set = this.#byUser.get(`${projectId}\0${userId}`);
         if (set === undefined) continue;
-        buffer ??= target.bytes ?? Buffer.from(target.frame);
+        buffer ??= bytesOf(target);
         for (const socket of set) writeFrame(socket, buffer);
       }
     }

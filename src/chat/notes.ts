@@ -1,7 +1,10 @@
 // The notes nodes send each other through the broker, and their wire form. A note's header is JSON;
 // a note that carries frames (a room event, an ephemeral event) then has each target's frame on a line
-// of its own: frames are JSON, so they hold no raw newline, and they travel unescaped and are never
-// re-parsed. Every header starts with the sender's node id, so a node drops its own notes unread.
+// of its own: frames are JSON, so they hold no raw newline (nor does UTF-8 put byte 0x0a inside a
+// character), and they travel unescaped and are never re-parsed. A note is bytes end to end: the
+// frames' bytes made with them are copied in, and read off a note they are cut out and written to the
+// sockets as they are, never decoded to text and encoded again. Every header starts with the sender's
+// node id, so a node drops its own notes unread.
 import type { Invalidation } from '../security/auth-cache.ts';
 
 /** One frame's text for some users; with its bytes when they were made with it (a socket here is sent those). */
@@ -11,10 +14,16 @@ export interface Target {
   bytes?: Buffer;
 }
 
+/** A frame for some users as a note carries it: a target made here, or one read off another node's note (its bytes alone). */
+export type Delivery = Target | { users: number[]; bytes: Buffer };
+
+/** A delivery's bytes: the ones it carries, or its text encoded. */
+export const bytesOf = (d: Delivery): Buffer => ('frame' in d ? (d.bytes ?? Buffer.from(d.frame)) : d.bytes);
+
 /** Header fields: `u` is reserved for the targets' users of a note with frames (encodeNote). */
 export type Note =
-  | { n: string; k: 'room'; p: string; r: string; s: number; a: number; t: Target[] }
-  | { n: string; k: 'eph'; p: string; t: Target[] }
+  | { n: string; k: 'room'; p: string; r: string; s: number; a: number; t: Delivery[] }
+  | { n: string; k: 'eph'; p: string; t: Delivery[] }
   | { n: string; k: 'members'; p: string; r: string }
   | { n: string; k: 'inv'; m: Invalidation }
   /** A user's first socket on node `n` opened (`on`), or the last one closed. */
@@ -22,21 +31,37 @@ export type Note =
   /** Node `n` is alive and holds sockets of these users, by project. */
   | { n: string; k: 'beat'; b: Record<string, number[]> };
 
-export function encodeNote(note: Note): string {
-  if (note.k !== 'room' && note.k !== 'eph') return JSON.stringify(note);
+const NEWLINE = 0x0a;
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
+
+export function encodeNote(note: Note): Buffer {
+  if (note.k !== 'room' && note.k !== 'eph') return Buffer.from(JSON.stringify(note));
   const { t, ...header } = note;
-  return `${JSON.stringify({ ...header, u: t.map((x) => x.users) })}\n${t.map((x) => x.frame).join('\n')}`;
+  const parts: Buffer[] = [Buffer.from(JSON.stringify({ ...header, u: t.map((x) => x.users) }))];
+  for (const target of t) parts.push(NEWLINE_BYTES, bytesOf(target));
+  return Buffer.concat(parts);
 }
 
-/** The note a text holds; throws when it is not one. */
-export function decodeNote(text: string): Note {
-  const newline = text.indexOf('\n');
-  const header = JSON.parse(newline < 0 ? text : text.slice(0, newline)) as Note & { u?: number[][] };
+/**
+ * The note `data` holds; throws when it is not one. Its frames are views of `data`, which the caller
+ * must not reuse (the brokers hand over bytes of the note's own).
+ */
+export function decodeNote(data: Buffer): Note {
+  const newline = data.indexOf(NEWLINE);
+  const header = JSON.parse(data.toString('utf8', 0, newline < 0 ? data.length : newline)) as Note & { u?: number[][] };
   if (header.u === undefined) return header;
-  const frames = text.slice(newline + 1).split('\n');
   const users = header.u;
   delete header.u;
-  return { ...header, t: users.map((u, i) => ({ users: u, frame: frames[i] ?? '' })) } as Note;
+  const t: Delivery[] = [];
+  // A note with fewer frames than users gives the rest an empty frame, as it always did.
+  let start = newline < 0 ? data.length : newline + 1;
+  for (const u of users) {
+    const found = data.indexOf(NEWLINE, start);
+    const end = found < 0 ? data.length : found;
+    t.push({ users: u, bytes: data.subarray(start, end) });
+    start = Math.min(end + 1, data.length);
+  }
+  return { ...header, t } as Note;
 }
 
 /** How every note of `node` starts on the wire. */

@@ -104,9 +104,9 @@ export async function createAuthCache(options: AuthCacheOptions): Promise<AuthCa
       }
     },
     skip: startingWith(origin),
-    message(text) {
+    message(data) {
       try {
-        const { o: _origin, ...m } = JSON.parse(text) as Invalidation & { o?: string };
+        const { o: _origin, ...m } = JSON.parse(data.toString('utf8')) as Invalidation & { o?: string };
         apply(m as Invalidation);
       } catch {
         forgetAll();
