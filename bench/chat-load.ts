@@ -51,6 +51,8 @@ export interface LoadRun {
   /** rate: messages not sent because too many were still outstanding. */
   skipped: number;
   serverCpuSeconds: number;
+  /** The same, per server process, in the order of the spec's pids. */
+  serverCpuSecondsEach: number[];
   generatorCpuSeconds: number;
 }
 
@@ -238,7 +240,7 @@ async function load(spec: LoadSpec): Promise<void> {
 
   for (let i = 0; i <= spec.runs; i++) {
     const seconds = i === 0 ? spec.warmupSeconds : spec.runSeconds;
-    const serverBefore = spec.serverPids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+    const serverBefore = spec.serverPids.map(cpuSeconds);
     const ownBefore = process.cpuUsage();
     const t0 = performance.now();
     window = { sent: 0, completed: 0, errors: 0, skipped: 0, latencies: [], errorSample: null };
@@ -270,7 +272,7 @@ async function load(spec: LoadSpec): Promise<void> {
         errors: window.errors,
         errorSample: window.errorSample,
         skipped: window.skipped,
-        serverCpuSeconds: spec.serverPids.reduce((s, pid) => s + cpuSeconds(pid), 0) - serverBefore,
+        ...serverCpu(spec.serverPids, serverBefore),
         generatorCpuSeconds: (own.user + own.system) / 1e6,
       },
     });
@@ -289,4 +291,10 @@ try {
 } catch (err) {
   say({ type: 'failed', message: (err as Error).message });
   process.exit(1);
+}
+
+/** CPU-seconds the server processes used since `before` (their readings then), summed and each. */
+function serverCpu(pids: number[], before: number[]): { serverCpuSeconds: number; serverCpuSecondsEach: number[] } {
+  const each = pids.map((pid, i) => cpuSeconds(pid) - (before[i] ?? 0));
+  return { serverCpuSeconds: each.reduce((a, b) => a + b, 0), serverCpuSecondsEach: each };
 }

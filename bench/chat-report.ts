@@ -18,6 +18,8 @@ export interface ChatRun {
   skipped: number;
   /** Share of one CPU used by the server processes, summed. */
   serverCpuPct: number;
+  /** The same, each server process's (several processes: where the CPU went). */
+  serverCpuPctEach: number[];
   generatorCpuPct: number;
   /** Messages per CPU-second of the server processes. */
   perCpu: number;
@@ -91,6 +93,7 @@ export function chatRun(r: LoadRun): ChatRun {
     errors: r.errors,
     skipped: r.skipped,
     serverCpuPct: (100 * r.serverCpuSeconds) / r.seconds,
+    serverCpuPctEach: r.serverCpuSecondsEach.map((s) => (100 * s) / r.seconds),
     generatorCpuPct: (100 * r.generatorCpuSeconds) / r.seconds,
     perCpu: r.serverCpuSeconds > 0 ? r.completed / r.serverCpuSeconds : 0,
   };
@@ -102,6 +105,11 @@ export function summarizeChat(label: ChatLabel, warmup: ChatRun, runs: ChatRun[]
   const skipped = runs.reduce((n, r) => n + r.skipped, 0);
   const all = [...notes];
   if (skipped > 0) all.push(`${skipped.toLocaleString('en-US')} messages not sent: half a second's worth was outstanding already`);
+  const processes = runs[0]?.serverCpuPctEach.length ?? 0;
+  if (processes > 1) {
+    const each = Array.from({ length: processes }, (_, i) => `process ${i + 1} ${median(runs.map((r) => r.serverCpuPctEach[i] ?? 0)).toFixed(0)} %`);
+    all.push(`CPU by process (median of the runs): ${each.join(', ')}`);
+  }
   const med = median(mps);
   return {
     ...label,
