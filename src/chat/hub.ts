@@ -168,15 +168,22 @@ export class Hub {
 
   /** A stored room event: delivered here and on every node. */
   roomEvent(projectId: string, roomId: string, event: RoomEvent, targets: Target[]): void {
-    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: event.seq, a: event.at, t: targets };
+    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: event.seq, a: event.at, t: this.#encoded(targets) };
     this.#publish(note);
     this.#roomNote(note);
   }
 
   /** An event nobody stores (typing, presence, a replayed echo): delivered here and everywhere. */
   ephemeral(projectId: string, targets: Target[], everywhere = true): void {
-    if (everywhere) this.#publish({ n: this.node, k: 'eph', p: projectId, t: targets });
-    this.#deliver(projectId, targets);
+    const t = everywhere ? this.#encoded(targets) : targets;
+    if (everywhere) this.#publish({ n: this.node, k: 'eph', p: projectId, t });
+    this.#deliver(projectId, t);
+  }
+
+  /** Targets to publish, each with its bytes: encoded once for the note and the sockets here (alone, none are). */
+  #encoded(targets: Target[]): Target[] {
+    if (this.broker.name === 'none' || targets.every((t) => t.bytes !== undefined)) return targets;
+    return targets.map((t) => (t.bytes === undefined ? { ...t, bytes: Buffer.from(t.frame) } : t));
   }
 
   /** A mark for `sentSince`: how many notes this node has published. */
