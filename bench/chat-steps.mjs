@@ -37,7 +37,7 @@ const store = (trx, input, now) =>
     : (storeClientMessageNow(trx, { deps, hooks: [], actor, state, input, now }) ?? storeClientMessage(trx, { deps, hooks: [], actor, state, input, now }));
 const { cachedRoomOfMember, refuseLockedRoom, roomOfMember } = await load('services/room-state.js');
 const { cachedSubscribers, subscribers } = await load('services/webhooks.js');
-const { decodeNote, encodeNote } = await load('chat/notes.js');
+const { bytesOf, decodeNote, encodeNote } = await load('chat/notes.js');
 const { Command } = await import(pathToFileURL(join(root, 'node_modules/ioredis/built/index.js')).href);
 // The socket's parse (api/client/socket.ts); builds before it had one parse with JSON.parse.
 const { parseUtf8Json = JSON.parse } = await load('validation.js');
@@ -124,12 +124,20 @@ const steps = [
     async (frames) => {
       for (let i = 0; i < frames.length; i++) {
         const note = encodeNote({ n: 'node', k: 'room', p: actor.projectId, r: roomID, s: i, a: 1, t: noteTargets[i % BATCH] });
-        // Builds before notes were bytes published text: the command was text, encoded as the socket wrote it.
+        // Text, as this build and those before notes were bytes publish it: the socket encodes the command.
         const command = new Command('publish', ['chat', note]).toWritable();
         if (typeof command === 'string') Buffer.from(command);
-        // The other node, handed the message's bytes by the Redis client: text for those builds, a copy now.
-        const read = typeof note === 'string' ? decodeNote(Buffer.from(note).toString('utf8')) : decodeNote(Buffer.from(note));
-        for (const t of read.t) t.bytes ?? Buffer.from(t.frame);
+        // The other node, handed the message's bytes by the Redis client:
+        if (typeof note !== 'string') {
+          // builds that published bytes copied the whole note, its frames views of the copy;
+          decodeNote(Buffer.from(note));
+        } else if (bytesOf === undefined) {
+          // builds before them decoded it to text and encoded each frame again;
+          for (const t of decodeNote(Buffer.from(note).toString('utf8')).t) Buffer.from(t.frame);
+        } else {
+          // this one cuts the frames out of the bytes it was lent and copies each it delivers.
+          for (const t of decodeNote(Buffer.from(note)).t) Buffer.from(bytesOf(t));
+        }
       }
     },
   ],

@@ -14,9 +14,9 @@ export interface RedisLink {
    * A connection of its own that stays subscribed to `channel`, subscribing again after every
    * reconnection. `live(false)` as soon as it is lost, `live(true)` once subscribed again: notes sent
    * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
-   * start with Redis down does not wait. A message is handed over as bytes of its own, copied: the
-   * client's are a view of the whole read (or of its parser's pool), which a frame kept for a slow
-   * socket would hold on to. Those `skip` holds true for are dropped uncopied.
+   * start with Redis down does not wait. A message is handed over as the client's bytes, valid for the
+   * handler's call only: they are a view of the whole read, or of the parser's pool, which it reuses.
+   * Those `skip` holds true for are dropped unread.
    */
   subscribe(channel: string, handlers: { message(data: Buffer): void; live(up: boolean): void; skip?: (data: Buffer) => boolean }): Subscription;
   /**
@@ -98,25 +98,33 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       () => connection.disconnect(),
     );
   };
-  // The publishes of one event-loop turn (a committed batch's chat notes, say) go out as one pipeline,
-  // in their order, in one write instead of a system call each; the deadline counts from that write.
-  let turn: Array<{ channel: string; message: string | Buffer; resolve(n: number): void; reject(err: unknown): void }> = [];
+  // The publishes of one event-loop turn (a committed batch's chat notes, say) are written with the
+  // connection corked, so they leave in one write instead of a system call each, each command as the
+  // client made it (a pipeline would copy them all once more into one buffer); the deadline counts from
+  // that write. Redis answers one connection's commands in order: once the last is answered, all are.
+  let turn: Array<{ channel: string; message: string | Buffer; settled: boolean; resolve(n: number): void; reject(err: unknown): void }> = [];
   const sendTurn = () => {
     const sent = turn;
     turn = [];
-    const pipeline = publisher.pipeline();
-    for (const p of sent) pipeline.publish(p.channel, p.message);
-    answered(pipeline.exec(), deadlineMs).then(
-      (results) =>
-        sent.forEach((p, i) => {
-          const [err, value] = results?.[i] ?? [new Error('no reply')];
-          if (err) p.reject(err);
-          else p.resolve(value as number);
-        }),
-      (err: unknown) => {
-        for (const p of sent) p.reject(err);
-      },
-    );
+    const stream = publisher.stream;
+    stream.cork();
+    let last: Promise<unknown> = Promise.resolve();
+    for (const p of sent) {
+      last = publisher.publish(p.channel, p.message).then(
+        (n) => {
+          p.settled = true;
+          p.resolve(n);
+        },
+        (err: unknown) => {
+          p.settled = true;
+          p.reject(err);
+        },
+      );
+    }
+    stream.uncork();
+    answered(last, deadlineMs).catch((err: unknown) => {
+      for (const p of sent) if (!p.settled) p.reject(err);
+    });
   };
   // A client closed by its owner takes its publisher along.
   client.once('end', () => void retire(publisher));
@@ -133,7 +141,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       const ready = Promise.all([subscribed, publishingTried]).then(() => {});
       const skip = handlers.skip ?? (() => false);
       connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
-        if (!skip(data)) handlers.message(Buffer.from(data));
+        if (!skip(data)) handlers.message(data);
       });
       const listen = () => {
         if (closed || connection.status !== 'ready') return;
@@ -172,7 +180,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
       return new Promise<number>((resolve, reject) => {
         if (turn.length === 0) setImmediate(sendTurn);
-        turn.push({ channel, message, resolve, reject });
+        turn.push({ channel, message, settled: false, resolve, reject });
       });
     },
     close: async () => {

@@ -106,8 +106,8 @@ for (const kind of KINDS) {
     });
 
     it('delivers a note to the other node and to its sender', async () => {
-      a.broker.publish(Buffer.from('from a'));
-      b.broker.publish(Buffer.from('from b'));
+      a.broker.publish('from a');
+      b.broker.publish('from b');
       for (const node of [a, b]) {
         await eventually('both notes everywhere', () => node.received.length >= 2);
         assert.deepEqual([...node.received].sort(), ['from a', 'from b']);
@@ -123,14 +123,14 @@ for (const kind of KINDS) {
         // Until its publishing client is connected, a Redis node's publishes fail at once.
         const probe = '{"n":"probe"}';
         await eventually('a note from c', () => {
-          c.publish(Buffer.from(probe));
+          c.publish(probe);
           return a.received.includes(probe);
         });
         await eventually('the probes at c', () => heard.includes(probe));
         await new Promise((r) => setTimeout(r, 50));
         heard.length = a.received.length = b.received.length = 0;
-        for (const text of ['{"n":"c","k":"x"}', '{"n":"cc","k":"x"}', '{"n":"c"', '{"n":"é","k":"x"}']) c.publish(Buffer.from(text));
-        a.broker.publish(Buffer.from('{"n":"a","k":"x"}'));
+        for (const text of ['{"n":"c","k":"x"}', '{"n":"cc","k":"x"}', '{"n":"c"', '{"n":"é","k":"x"}']) c.publish(text);
+        a.broker.publish('{"n":"a","k":"x"}');
         await eventually('the notes at a', () => a.received.length >= 5);
         await eventually('the notes at c', () => heard.length >= 3);
         await new Promise((r) => setTimeout(r, 50));
@@ -152,7 +152,7 @@ for (const kind of KINDS) {
       a.received.length = b.received.length = 0;
       const notes = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ seq: i, room: 'r1' }));
       const mark = a.broker.mark();
-      for (const note of notes) a.broker.publish(Buffer.from(note));
+      for (const note of notes) a.broker.publish(note);
       assert.equal(a.broker.mark(), mark + notes.length);
       assert.equal(await a.broker.sentSince(mark), true, 'the broker took them all');
       for (const node of [a, b]) {
@@ -161,27 +161,27 @@ for (const kind of KINDS) {
       }
     });
 
-    // A client may reuse the memory it read a message into (NATS's does, for a message that spans
-    // reads); a node keeps a note's frames past its handler (corked sockets, a refill's queue), so each
-    // note it is handed must be bytes of its own.
-    it('hands over each note as bytes of its own, intact after the notes that came after it', async () => {
+    // A client may reuse the memory it read a message into once the handler returns (NATS's does, for
+    // a message that spans reads): a note is lent to its handler, which copies what it keeps (the hub
+    // copies the frames it writes; test/chat-multi-node.test.ts holds it to that).
+    it('hands each note over whole, however many reads it spanned', async () => {
       const kept: Buffer[] = [];
       const { broker: c, release } = await kind.open(topic, () => {});
       try {
-        const probe = Buffer.from('{"n":"probe"}');
+        const probe = '{"n":"probe"}';
         let probed = false;
         await c.subscribe((data) => {
-          if (data.equals(probe)) probed = true;
-          else kept.push(data);
+          if (data.toString() === probe) probed = true;
+          else kept.push(Buffer.from(data));
         }, '{"n":"c"');
         await eventually('a probe at c', () => {
           a.broker.publish(probe);
           return probed;
         });
-        const notes = Array.from({ length: 24 }, (_, i) => Buffer.alloc(48 * 1024 + i * 997, 97 + i));
+        const notes = Array.from({ length: 24 }, (_, i) => String.fromCharCode(97 + i).repeat(48 * 1024 + i * 997));
         for (const note of notes) a.broker.publish(note);
         await eventually('every note at c', () => kept.length >= notes.length);
-        for (const [i, data] of kept.entries()) assert.ok(data.equals(notes[i] as Buffer), `note ${i} as it was sent`);
+        for (const [i, data] of kept.entries()) assert.equal(data.toString(), notes[i], `note ${i} as it was sent`);
       } finally {
         await c.close();
         await release();
@@ -192,8 +192,8 @@ for (const kind of KINDS) {
       a.received.length = b.received.length = 0;
       await a.broker.close();
       a.closed = true;
-      a.broker.publish(Buffer.from('after close'));
-      b.broker.publish(Buffer.from('still here'));
+      a.broker.publish('after close');
+      b.broker.publish('still here');
       await eventually('b hears its own note', () => b.received.includes('still here'));
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(a.received, []);
@@ -208,13 +208,13 @@ for (const kind of KINDS) {
         assert.equal(a.failures(), 0, 'its publishing client still open, a closed node still publishes');
         await a.release();
         await eventually('the link down', () => !a.broker.connected());
-        a.broker.publish(Buffer.from('link gone'));
+        a.broker.publish('link gone');
       }
       await eventually('the failure counted', () => a.failures() === 1);
       assert.equal(a.broker.connected(), false);
       assert.equal(await a.broker.sentSince(mark), false, 'a note it could not send is not confirmed');
       const before = b.broker.mark();
-      b.broker.publish(Buffer.from('confirmed'));
+      b.broker.publish('confirmed');
       assert.equal(await b.broker.sentSince(before), true, "another node's failure is not this one's");
     });
   });
@@ -244,9 +244,9 @@ async function withFreshRedisBroker(body: (b: { broker: Broker; received: string
 describe('Redis broker, a busy process', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs Redis)' }, () => {
   it('does not count a note as failed when only its own event loop was late to read the answer', async () => {
     await withFreshRedisBroker(async ({ broker, received, failures }) => {
-      broker.publish(Buffer.from('warm-up'));
+      broker.publish('warm-up');
       await eventually('the warm-up note', () => received.length === 1);
-      broker.publish(Buffer.from('while busy'));
+      broker.publish('while busy');
       // Busy for more than the 200 ms deadline right after sending; Redis answers meanwhile.
       for (const started = Date.now(); Date.now() - started < 600; );
       await eventually('the note delivered', () => received.includes('while busy'));
@@ -255,7 +255,7 @@ describe('Redis broker, a busy process', { skip: process.env.CI !== 'true' && 'r
       // A Redis that does not answer still fails the publish after the deadline.
       const paused = new Redis(REDIS_URL);
       await paused.call('CLIENT', 'PAUSE', '700', 'WRITE');
-      broker.publish(Buffer.from('while Redis is paused'));
+      broker.publish('while Redis is paused');
       await eventually('the failure counted', () => failures() === 1);
       await paused.quit();
     });
@@ -269,7 +269,7 @@ describe('Redis broker, publishing as soon as it is subscribed', { skip: process
   it('delivers the first note of every fresh link', async () => {
     for (let i = 0; i < 100; i++) {
       await withFreshRedisBroker(async ({ broker, received, failures }) => {
-        broker.publish(Buffer.from(`first of link ${i}`));
+        broker.publish(`first of link ${i}`);
         assert.equal(await broker.sentSince(0), true, `link ${i}: the first note sent`);
         assert.equal(failures(), 0);
         await eventually(`link ${i}: the first note delivered`, () => received.length === 1);

@@ -68,9 +68,8 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
           // A throw here would unwind into the client's protocol parser.
           if (own?.(msg.data)) return;
           try {
-            // A copy: the note's frames are kept past this call (corked sockets, a refill's queue),
-            // and the client's read buffers are its own.
-            handler(Buffer.from(msg.data));
+            // Lent: the client may reuse this memory once the handler returns (Broker.subscribe).
+            handler(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
           } catch (e) {
             warn((e as Error).message, 'broker handler failed');
           }

@@ -18,15 +18,15 @@ export function observedBroker(broker: Broker, counters: BrokerCounters, tracer?
   const attributes = { 'messaging.system': broker.name, 'messaging.destination.name': 'chat' };
   const publish =
     tracer === undefined
-      ? (note: Buffer) => {
+      ? (note: string) => {
           published.inc();
           broker.publish(note);
         }
-      : (note: Buffer) => {
+      : (note: string) => {
           published.inc();
           const span = tracer.startSpan('send chat', {
             kind: SpanKind.PRODUCER,
-            attributes: { ...attributes, 'messaging.operation.type': 'send', 'messaging.message.body.size': note.length },
+            attributes: { ...attributes, 'messaging.operation.type': 'send', 'messaging.message.body.size': Buffer.byteLength(note) },
           });
           try {
             broker.publish(note);

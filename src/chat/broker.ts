@@ -5,14 +5,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink, Subscription } from '../redis.ts';
 
 /**
- * Notes as bytes (chat/notes.ts). Every node receives every note, its own included, unless it names
- * them to skip. A note is handed to the handler as bytes of its own, which it may keep.
+ * Notes (chat/notes.ts), published as text and received as bytes. Every node receives every note, its
+ * own included, unless it names them to skip. A note's bytes are lent to the handler for its call: the
+ * client may reuse that memory afterwards (NATS's does, for a message that spans reads; the Redis
+ * parser's pool does too), so what the handler keeps it copies.
  */
 export interface Broker {
   readonly name: string;
   /** Whether the link to the broker is up (the parley_broker_connected gauge). */
   connected(): boolean;
-  publish(note: Buffer): void;
+  publish(note: string): void;
   /** How many notes this node has published so far: the mark `sentSince` counts from. */
   mark(): number;
   /**

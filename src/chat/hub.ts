@@ -168,22 +168,15 @@ export class Hub {
 
   /** A stored room event: delivered here and on every node. */
   roomEvent(projectId: string, roomId: string, event: RoomEvent, targets: Target[]): void {
-    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: event.seq, a: event.at, t: this.#encoded(targets) };
+    const note: Note = { n: this.node, k: 'room', p: projectId, r: roomId, s: event.seq, a: event.at, t: targets };
     this.#publish(note);
     this.#roomNote(note);
   }
 
   /** An event nobody stores (typing, presence, a replayed echo): delivered here and everywhere. */
   ephemeral(projectId: string, targets: Target[], everywhere = true): void {
-    const t = everywhere ? this.#encoded(targets) : targets;
-    if (everywhere) this.#publish({ n: this.node, k: 'eph', p: projectId, t });
-    this.#deliver(projectId, t);
-  }
-
-  /** Targets to publish, each with its bytes: encoded once for the note and the sockets here (alone, none are). */
-  #encoded(targets: Target[]): Target[] {
-    if (this.broker.name === 'none' || targets.every((t) => t.bytes !== undefined)) return targets;
-    return targets.map((t) => (t.bytes === undefined ? { ...t, bytes: Buffer.from(t.frame) } : t));
+    if (everywhere) this.#publish({ n: this.node, k: 'eph', p: projectId, t: targets });
+    this.#deliver(projectId, targets);
   }
 
   /** A mark for `sentSince`: how many notes this node has published. */
@@ -230,18 +223,19 @@ export class Hub {
       this.logger.warn('unreadable broker note');
       return;
     }
-    if (note.k === 'room') this.#roomNote(note);
-    else if (note.k === 'eph') this.#deliver(note.p, note.t);
+    if (note.k === 'room') this.#roomNote(note, true);
+    else if (note.k === 'eph') this.#deliver(note.p, note.t, true);
     else if (note.k === 'members') this.#handlers?.roomChanged(note.p, note.r);
     else if (note.k === 'inv') this.authCache.apply(note.m);
     else this.#presence?.heard(note);
   }
 
-  #roomNote(note: Extract<Note, { k: 'room' }>): void {
+  /** `lent`: the note's frames are views of the broker's bytes, valid during this call (Broker.subscribe). */
+  #roomNote(note: Extract<Note, { k: 'room' }>, lent = false): void {
     const key = `${note.p}\0${note.r}`;
     const waiting = this.#filling.get(key);
     if (waiting !== undefined) {
-      waiting.push(note);
+      waiting.push(lent ? kept(note) : note);
       return;
     }
     const last = this.#seqs.get(key);
@@ -249,11 +243,11 @@ export class Hub {
     if (last === undefined || note.s === last.seq + 1) {
       if (this.#seqs.size >= MAX_TRACKED_ROOMS && last === undefined) this.#seqs.clear();
       this.#seqs.set(key, { seq: note.s, at: note.a });
-      this.#deliver(note.p, note.t);
+      this.#deliver(note.p, note.t, lent);
       return;
     }
     // A gap: refill what was stored between the two events, then go on in order.
-    const queue = [note];
+    const queue = [lent ? kept(note) : note];
     this.#filling.set(key, queue);
     const handlers = this.#handlers;
     const refill = handlers === undefined ? Promise.resolve([]) : handlers.refill(note.p, note.r, last.at, note.a);
@@ -269,13 +263,14 @@ export class Hub {
       });
   }
 
-  #deliver(projectId: string, targets: Delivery[]): void {
+  /** `lent`: as for #roomNote; a frame written is copied, as a socket may hold it past this call. */
+  #deliver(projectId: string, targets: Delivery[], lent = false): void {
     for (const target of targets) {
       let buffer: Buffer | undefined;
       for (const userId of target.users) {
         const set = this.#byUser.get(`${projectId}\0${userId}`);
         if (set === undefined) continue;
-        buffer ??= bytesOf(target);
+        buffer ??= lent ? Buffer.from(bytesOf(target)) : bytesOf(target);
         for (const socket of set) writeFrame(socket, buffer);
       }
     }
@@ -296,4 +291,9 @@ export class Hub {
       );
     }
   }
+}
+
+/** A note whose frames are bytes of its own, for one kept past the call that lent it (a refill's queue). */
+function kept(note: Extract<Note, { k: 'room' }>): Extract<Note, { k: 'room' }> {
+  return { ...note, t: note.t.map((d) => ({ users: d.users, bytes: Buffer.from(bytesOf(d)) })) };
 }

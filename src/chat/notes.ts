@@ -1,10 +1,17 @@
 // The notes nodes send each other through the broker, and their wire form. A note's header is JSON;
 // a note that carries frames (a room event, an ephemeral event) then has each target's frame on a line
 // of its own: frames are JSON, so they hold no raw newline (nor does UTF-8 put byte 0x0a inside a
-// character), and they travel unescaped and are never re-parsed. A note is bytes end to end: the
-// frames' bytes made with them are copied in, and read off a note they are cut out and written to the
-// sockets as they are, never decoded to text and encoded again. Every header starts with the sender's
-// node id, so a node drops its own notes unread.
+// character), and they travel unescaped and are never re-parsed. A note is written as text, from the
+// frames' text, and read as bytes: read off a note, a frame is cut out and written to the sockets as
+// it is, never decoded to text and encoded again. Every header starts with the sender's node id, so a
+// node drops its own notes unread.
+//
+// Why text out and bytes in: a Buffer's memory is outside V8's heap, and V8 counts what is allocated
+// there since its last full collection against the old generation's limit, while a young collection
+// is started only by the heap's own allocations. A note made as bytes (and copied again by the Redis
+// client) piled up that memory between young collections until each one set off a full one: through
+// Redis, the storing process ran a full collection every half second (docs/performance.md). Text is on
+// the heap and dies young; the socket's write encodes it. The receiving side is handed bytes anyway.
 import type { Invalidation } from '../security/auth-cache.ts';
 
 /** One frame's text for some users; with its bytes when they were made with it (a socket here is sent those). */
@@ -32,19 +39,19 @@ export type Note =
   | { n: string; k: 'beat'; b: Record<string, number[]> };
 
 const NEWLINE = 0x0a;
-const NEWLINE_BYTES = Buffer.from([NEWLINE]);
 
-export function encodeNote(note: Note): Buffer {
-  if (note.k !== 'room' && note.k !== 'eph') return Buffer.from(JSON.stringify(note));
+/** The note's wire form, as text (a frame read off another node's note, bytes alone, is decoded). */
+export function encodeNote(note: Note): string {
+  if (note.k !== 'room' && note.k !== 'eph') return JSON.stringify(note);
   const { t, ...header } = note;
-  const parts: Buffer[] = [Buffer.from(JSON.stringify({ ...header, u: t.map((x) => x.users) }))];
-  for (const target of t) parts.push(NEWLINE_BYTES, bytesOf(target));
-  return Buffer.concat(parts);
+  let text = JSON.stringify({ ...header, u: t.map((x) => x.users) });
+  for (const target of t) text += `\n${'frame' in target ? target.frame : target.bytes.toString()}`;
+  return text;
 }
 
 /**
- * The note `data` holds; throws when it is not one. Its frames are views of `data`, which the caller
- * must not reuse (the brokers hand over bytes of the note's own).
+ * The note `data` holds; throws when it is not one. Its frames are views of `data`: valid as long as
+ * `data` is (a broker lends it for its handler's call: Broker.subscribe).
  */
 export function decodeNote(data: Buffer): Note {
   const newline = data.indexOf(NEWLINE);
