@@ -24,7 +24,7 @@ export interface RedisLink {
    * once the loop has read its sockets after the deadline passed, so an answer that came in time but
    * found the process busy (thousands of sockets opening at once) still counts as answered.
    */
-  publish(channel: string, message: string | Buffer): Promise<number>;
+  publish(channel: string, text: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -100,30 +100,20 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   };
   // The publishes of one event-loop turn (a committed batch's chat notes, say) are written with the
   // connection corked, so they leave in one write instead of a system call each, each command as the
-  // client made it (a pipeline would copy them all once more into one buffer); the deadline counts from
-  // that write. Redis answers one connection's commands in order: once the last is answered, all are.
-  let turn: Array<{ channel: string; message: string | Buffer; settled: boolean; resolve(n: number): void; reject(err: unknown): void }> = [];
+  // client made it (a pipeline would join them all once more, into one large string a turn); the
+  // deadline counts from that write. Redis answers one connection's commands in order: once the last is answered, all are.
+  let turn: Array<{ channel: string; text: string; resolve(n: number): void; reject(err: unknown): void }> = [];
   const sendTurn = () => {
     const sent = turn;
     turn = [];
     const stream = publisher.stream;
     stream.cork();
     let last: Promise<unknown> = Promise.resolve();
-    for (const p of sent) {
-      last = publisher.publish(p.channel, p.message).then(
-        (n) => {
-          p.settled = true;
-          p.resolve(n);
-        },
-        (err: unknown) => {
-          p.settled = true;
-          p.reject(err);
-        },
-      );
-    }
+    for (const p of sent) last = publisher.publish(p.channel, p.text).then(p.resolve, p.reject);
     stream.uncork();
+    // Past the deadline, those still unanswered fail (a promise already settled stays as it is).
     answered(last, deadlineMs).catch((err: unknown) => {
-      for (const p of sent) if (!p.settled) p.reject(err);
+      for (const p of sent) p.reject(err);
     });
   };
   // A client closed by its owner takes its publisher along.
@@ -175,12 +165,12 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       subscriptions.add(subscription);
       return subscription;
     },
-    publish(channel, message) {
+    publish(channel, text) {
       // The publisher follows its client: while the client is not connected, publishes fail at once.
       if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
       return new Promise<number>((resolve, reject) => {
         if (turn.length === 0) setImmediate(sendTurn);
-        turn.push({ channel, message, settled: false, resolve, reject });
+        turn.push({ channel, text, resolve, reject });
       });
     },
     close: async () => {
