@@ -18,10 +18,11 @@ import type { Wrk, WrkResult } from './wrk.ts';
  */
 /**
  * Node's flags for Parley, as deploy/parley@.service and `npm start` run it (an 8 MB young generation,
- * and the old one collected once it grew by half: docs/configuration.md, Node's own flags), then PARLEY_BENCH_NODE_ARGS, e.g.
+ * the old one collected once it grew by half, the collector on the main thread only: docs/configuration.md,
+ * Node's own flags), then PARLEY_BENCH_NODE_ARGS, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers (a flag given again there wins).
  */
-export const PARLEY_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+export const PARLEY_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--single-threaded-gc'];
 export const parleyNodeArgs = (): string[] => [...PARLEY_NODE_FLAGS, ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
 
 /** PARLEY_BENCH_SERVER_ENV="NAME=value …": settings of Parley's own for one run, over the ones below (e.g. a rate limit on). */
