@@ -17,13 +17,21 @@ import type { Wrk, WrkResult } from './wrk.ts';
  * for 5 minutes and turn every later scenario into 429s; refusals are still counted as errors.
  */
 /**
- * Node's flags for Parley, as deploy/parley@.service and `npm start` run it (an 8 MB young generation,
- * the old one collected once it grew by half, the collector on the main thread only: docs/configuration.md,
- * Node's own flags), then PARLEY_BENCH_NODE_ARGS, e.g.
- * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers (a flag given again there wins).
+ * Node's flags for Parley, read off `npm start` (deploy/parley@.service runs the same, as
+ * test/node-flags.test.ts holds it to: an 8 MB young generation, the old one collected once it grew by
+ * half, the collector on the main thread only: docs/configuration.md, Node's own flags), then
+ * PARLEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers (a flag
+ * given again there wins).
  */
-export const PARLEY_NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--single-threaded-gc'];
+const PARLEY_NODE_FLAGS = nodeFlagsOf(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start);
 export const parleyNodeArgs = (): string[] => [...PARLEY_NODE_FLAGS, ...(process.env.PARLEY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+
+/** The flags a `node … bin/parley.js …` command line gives Node: those between `node` and the script. */
+export function nodeFlagsOf(command: string): string[] {
+  const words = command.trim().split(/\s+/);
+  const script = words.findIndex((w) => !w.startsWith('-') && w !== words[0]);
+  return words.slice(1, script < 0 ? undefined : script);
+}
 
 /** PARLEY_BENCH_SERVER_ENV="NAME=value …": settings of Parley's own for one run, over the ones below (e.g. a rate limit on). */
 const benchServerEnv = Object.fromEntries(
