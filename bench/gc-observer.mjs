@@ -5,14 +5,9 @@
 // `node bench/gc-share.mjs <file> [from s] [to s]`.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { GC_KINDS as KINDS } from './gc-kinds.mjs';
 
-const KINDS = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-};
 const started = performance.now();
 const seconds = new Map();
 

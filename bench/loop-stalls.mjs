@@ -9,14 +9,9 @@
 // while others are measured: that shows as one late turn as long as the stop, a phase's end.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { GC_KINDS as KINDS } from './gc-kinds.mjs';
 
-const KINDS = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-};
 const TICK_MS = 2;
 const LATE_MS = 5;
 
