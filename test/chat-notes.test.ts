@@ -74,4 +74,6 @@ it('gives the users of a note cut short an empty frame, and refuses what is not 
   const headerOnly = decodeNote(Buffer.from('{"n":"x","k":"eph","p":"prj","u":[[1]]}'));
   assert.deepEqual(headerOnly, { n: 'x', k: 'eph', p: 'prj', t: [{ users: [1], bytes: Buffer.alloc(0) }] });
   assert.throws(() => decodeNote(Buffer.from('not json\n{}')));
+  // Frames on a note of a kind that carries none.
+  assert.throws(() => decodeNote(Buffer.from('{"n":"x","k":"members","p":"prj","r":"room","u":[[1]]}\n{}')));
 });

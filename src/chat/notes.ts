@@ -40,14 +40,27 @@ export type Note =
 
 const NEWLINE = 0x0a;
 
-/** The note's wire form, as text (a frame read off another node's note, bytes alone, is decoded). */
+type RoomNote = Extract<Note, { k: 'room' }>;
+type EphemeralNote = Extract<Note, { k: 'eph' }>;
+/** A frame-carrying note's header: its fields but the frames, and the frames' users as `u`. */
+type Header<N> = Omit<N, 't'> & { u: number[][] };
+
+/**
+ * The note's wire form, as text (a frame read off another node's note, bytes alone, is decoded). The
+ * header's fields are named one by one, in the order they travel (`n` first: notePrefix): copying them
+ * by rest and spread took as long again as the serialisation (docs/performance.md, 2026-12-06, last).
+ */
 export function encodeNote(note: Note): string {
   if (note.k !== 'room' && note.k !== 'eph') return JSON.stringify(note);
-  const { t, ...header } = note;
-  let text = JSON.stringify({ ...header, u: t.map((x) => x.users) });
-  for (const target of t) text += `\n${'frame' in target ? target.frame : target.bytes.toString()}`;
+  const u: number[][] = [];
+  for (const target of note.t) u.push(target.users);
+  let text = JSON.stringify(note.k === 'room' ? roomHeader(note, u) : ephemeralHeader(note, u));
+  for (const target of note.t) text += `\n${'frame' in target ? target.frame : target.bytes.toString()}`;
   return text;
 }
+
+const roomHeader = (x: RoomNote, u: number[][]): Header<RoomNote> => ({ n: x.n, k: x.k, p: x.p, r: x.r, s: x.s, a: x.a, u });
+const ephemeralHeader = (x: EphemeralNote, u: number[][]): Header<EphemeralNote> => ({ n: x.n, k: x.k, p: x.p, u });
 
 /**
  * The note `data` holds; throws when it is not one. Its frames are views of `data`: valid as long as
@@ -55,20 +68,21 @@ export function encodeNote(note: Note): string {
  */
 export function decodeNote(data: Buffer): Note {
   const newline = data.indexOf(NEWLINE);
-  const header = JSON.parse(data.toString('utf8', 0, newline < 0 ? data.length : newline)) as Note & { u?: number[][] };
-  if (header.u === undefined) return header;
-  const users = header.u;
-  delete header.u;
+  const header = JSON.parse(data.toString('utf8', 0, newline < 0 ? data.length : newline)) as Note | Header<RoomNote> | Header<EphemeralNote>;
+  if (!('u' in header)) return header;
   const t: Delivery[] = [];
   // A note with fewer frames than users gives the rest an empty frame, as it always did.
   let start = newline < 0 ? data.length : newline + 1;
-  for (const u of users) {
+  for (const users of header.u) {
     const found = data.indexOf(NEWLINE, start);
     const end = found < 0 ? data.length : found;
-    t.push({ users: u, bytes: data.subarray(start, end) });
+    t.push({ users, bytes: data.subarray(start, end) });
     start = Math.min(end + 1, data.length);
   }
-  return { ...header, t } as Note;
+  // A new object of the note's own fields, as encodeNote names them (deleting `u` cost more than the parse).
+  if (header.k === 'room') return { n: header.n, k: header.k, p: header.p, r: header.r, s: header.s, a: header.a, t };
+  if (header.k === 'eph') return { n: header.n, k: header.k, p: header.p, t };
+  throw new Error('frames on a note of no kind that carries them');
 }
 
 /** How every note of `node` starts on the wire. */
