@@ -7,6 +7,7 @@ import { Kysely, type LogConfig, SqliteDialect, type SqliteDatabase, type Sqlite
 import { startCheckpointer } from './checkpointer.ts';
 import { databaseFault } from './dialect.ts';
 import { runDirectlyInTransactions } from './precompiled.ts';
+import { RawRows } from './sqlite-rows.ts';
 import type { DB } from './schema.ts';
 
 export type SqliteStartupCheck = 'quick' | 'full' | 'off';
@@ -28,6 +29,9 @@ export interface DatabaseHealth {
   /** Why the database file is known to be damaged; set by the first query that found it, kept until restart. */
   readonly damaged: string | undefined;
 }
+
+/** Statements that change the schema (Kysely's migrations write them in lower case; others may not). */
+const SCHEMA_CHANGE = /^\s*(create|alter|drop)\s/i;
 
 /** Driver messages can span lines (quick_check's do); the CLI's answer and the logs want one. */
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -73,6 +77,12 @@ function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown)
           note(err);
           throw err;
         }
+        // A change of schema (a migration): the statements cached before it are prepared again, so
+        // that each row's object is made from the columns as they are after it (storage/sqlite-rows.ts).
+        if (SCHEMA_CHANGE.test(sql)) {
+          statements.clear();
+          return stmt;
+        }
         if (statements.size >= capacity) statements.delete(statements.keys().next().value as string);
       }
       statements.set(sql, stmt);
@@ -82,12 +92,14 @@ function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown)
 }
 
 function watched(stmt: BetterSqlite3.Statement, note: (err: unknown) => void): SqliteStatement {
+  // Rows made in JavaScript from raw arrays (storage/sqlite-rows.ts); the statement as it is otherwise.
+  const rows = RawRows.of(stmt) ?? stmt;
   // Plain try/catch in each method: no closure per query on the hot path.
   return {
     reader: stmt.reader,
     all(parameters) {
       try {
-        return stmt.all(parameters);
+        return rows.all(parameters);
       } catch (err) {
         note(err);
         throw err;
@@ -103,7 +115,7 @@ function watched(stmt: BetterSqlite3.Statement, note: (err: unknown) => void): S
     },
     iterate(parameters) {
       try {
-        return stmt.iterate(parameters);
+        return rows.iterate(parameters);
       } catch (err) {
         note(err);
         throw err;
