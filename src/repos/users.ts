@@ -191,8 +191,8 @@ interface Login {
 
 function toLogin(row: (UserRow & { project_tickets_valid_after: number }) | undefined): Login | undefined {
   if (row === undefined) return undefined;
-  const { project_tickets_valid_after: project, ...user } = row;
-  return { row: user, ticketsValidAfter: Math.max(project ?? 0, user.tickets_valid_after) };
+  // The row as it came, its one extra column left in it: copying the other 21 out cost more than reading them.
+  return { row, ticketsValidAfter: Math.max(row.project_tickets_valid_after ?? 0, row.tickets_valid_after) };
 }
 
 export async function findUsersByIds(db: Kysely<DB>, projectId: string, ids: number[]): Promise<User[]> {

@@ -80,7 +80,7 @@ function redeemedAtOnce(deps: Deps, trx: Kysely<DB>, claims: TokenClaims, sessio
   if (!recordRedemptionNow(trx, ticketRow(session.kind, claims), now)) throw used();
   if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
   sessions.insertSessionNow(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-  return { ...issueTokensNow(deps, trx, session, now), user: loggedIn(login.row, now) };
+  return { ...issueTokensNow(deps, trx, session, now), user: loggedIn(login.row) };
 }
 
 /** The subject once its ticket is known not to be revoked (the watermarks read first); 40106 when it is gone. */
@@ -102,11 +102,11 @@ async function powertalkLogin(db: Kysely<DB>, claims: TokenClaims, projectId: st
     throw new ApiError('TokenUserNotFound');
   }
   if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
-  return loggedIn(login.row, now);
+  return loggedIn(login.row);
 }
 
-/** The user as a redemption answers it: its login just recorded. */
-const loggedIn = (row: UserRow, now: number) => ({ ...toClientUser(toUser(row)), lastLogin: now, lastActivity: now });
+/** The user as a redemption answers it: the row its login wrote returned (RETURNING), so with that login's time. */
+const loggedIn = (row: UserRow) => toClientUser(toUser(row));
 
 /**
  * PostgreSQL: every write in one statement, shared with the turn's other redemptions (repos/session-batches.ts);
