@@ -191,8 +191,13 @@ export function isStorableText(value: string): boolean {
 /** `String.prototype.isWellFormed` (ES2024, in Node 20): no unpaired surrogate, checked natively. */
 type WellFormed = string & { isWellFormed(): boolean };
 
-/** Objects whose every string, value or key, is known to keep the text rule (`parseUtf8Json`). */
-const vouched = new WeakSet<object>();
+/**
+ * The object `parseUtf8Json` last parsed, when every string and key in it is known to keep the text
+ * rule. One slot, not a set: a socket checks a frame in the turn it parsed it, and a check that comes
+ * later simply walks. A WeakSet entry per parsed object cost the chat's GC (each is an ephemeron that
+ * every scavenge must visit): about half a microsecond a message in-process (docs/performance.md).
+ */
+let vouched: object | undefined;
 
 /**
  * Parses JSON text decoded from UTF-8 bytes. Such text holds no unpaired surrogate (the decoder
@@ -202,19 +207,20 @@ const vouched = new WeakSet<object>();
  * walking them. Throws as JSON.parse does.
  */
 export function parseUtf8Json(text: string): unknown {
+  vouched = undefined;
   const value: unknown = JSON.parse(text);
-  if (typeof value === 'object' && value !== null && !text.includes('\\u')) vouchTree(value);
+  if (typeof value === 'object' && value !== null && !text.includes('\\u')) vouched = value;
   return value;
 }
 
-/** Vouches for an object and the objects directly in it (a frame, and its `data`). */
-function vouchTree(value: object): void {
-  vouched.add(value);
-  if (Array.isArray(value)) return;
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null) vouched.add(child);
-  }
+/** Whether `value` is the object last parsed and vouched for, or an object directly in it. */
+function isVouched(value: object): boolean {
+  const parent = vouched;
+  if (parent === undefined) return false;
+  if (value === parent) return true;
+  if (Array.isArray(parent)) return false;
+  for (const key in parent) if ((parent as Record<string, unknown>)[key] === value) return true;
+  return false;
 }
 
 /**
@@ -222,7 +228,7 @@ function vouchTree(value: object): void {
  * `value` that breaks the text rule. Iterative: a frame may nest thousands of levels deep.
  */
 export function assertStorableText(value: unknown, field = 'data'): void {
-  if (typeof value === 'object' && value !== null && vouched.has(value)) return;
+  if (typeof value === 'object' && value !== null && isVouched(value)) return;
   if (allStorable(value)) return;
   // Something breaks the rule: walk again, naming each value's path, to report the first that does.
   const stack: Array<[unknown, string]> = [[value, field]];
