@@ -130,7 +130,7 @@ export async function storeClientMessage(trx: Kysely<DB>, m: MessageToStore): Pr
   const id = await messages.insertMessage(trx, message);
   if (id !== undefined) {
     await announceNewMessage(trx, deps, hooks, { projectId: actor.projectId, roomId: input.roomID, id });
-    return { stored: { ...message, id }, event, replay: false };
+    return { stored: messages.withId(message, id), event, replay: false };
   }
   // The client replayed its queue after a reconnect: answer with what is stored.
   return replayOf(await messages.findMessageByLocalId(trx, actor.projectId, actor.userId, input.localID), event);
@@ -151,7 +151,7 @@ export function storeClientMessageNow(trx: Kysely<DB>, m: MessageToStore): Store
   const id = messages.insertMessageNow(trx, message);
   if (id !== undefined) {
     wakeAnnouncer(deps, hooks);
-    return { stored: { ...message, id }, event, replay: false };
+    return { stored: messages.withId(message, id), event, replay: false };
   }
   return replayOf(messages.findMessageByLocalIdNow(trx, actor.projectId, actor.userId, input.localID), event);
 }

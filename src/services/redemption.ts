@@ -62,8 +62,8 @@ async function redeemed(deps: Deps, trx: Kysely<DB>, claims: TokenClaims, sessio
   const { kind, projectId } = session;
   if (!(await recordRedemption(trx, ticketRow(kind, claims), now))) throw used();
   const user = kind === 'powertalk' ? await powertalkLogin(trx, claims, projectId, now) : await checkedSubject(trx, claims, kind, projectId);
-  await sessions.insertSession(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-  return { ...(await issueTokens(deps, trx, session, now)), user };
+  await sessions.insertSession(trx, newSession(session, device, now));
+  return issueTokens(deps, trx, session, now, user);
 }
 
 /**
@@ -79,8 +79,21 @@ function redeemedAtOnce(deps: Deps, trx: Kysely<DB>, claims: TokenClaims, sessio
   if (login === undefined) return undefined;
   if (!recordRedemptionNow(trx, ticketRow(session.kind, claims), now)) throw used();
   if (issuedAt(claims) < login.ticketsValidAfter) throw revoked();
-  sessions.insertSessionNow(trx, { ...session, deviceId: device.deviceId, platform: device.platform, now });
-  return { ...issueTokensNow(deps, trx, session, now), user: loggedIn(login.row) };
+  sessions.insertSessionNow(trx, newSession(session, device, now));
+  return issueTokensNow(deps, trx, session, now, loggedIn(login.row));
+}
+
+/** The session's row: built whole, not `{ ...session, … }` (one map for every redemption, docs/performance.md). */
+function newSession(session: SessionRef, device: DeviceInfo, now: number): sessions.NewSession {
+  return {
+    id: session.id,
+    projectId: session.projectId,
+    kind: session.kind,
+    subject: session.subject,
+    deviceId: device.deviceId,
+    platform: device.platform,
+    now,
+  };
 }
 
 /** The subject once its ticket is known not to be revoked (the watermarks read first); 40106 when it is gone. */
@@ -127,7 +140,7 @@ async function inOneStatement(deps: Deps, batches: SessionBatches, claims: Token
   const view = subjectView(kind, row);
   // The login just recorded, as the transaction's answer shows it.
   const user = kind === 'powertalk' ? { ...view, lastLogin: now, lastActivity: now } : view;
-  return { ...tokenBundle(deps, session, refresh, now), user };
+  return tokenBundle(deps, session, refresh, now, user);
 }
 
 /**

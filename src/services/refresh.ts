@@ -33,12 +33,12 @@ export async function refreshSession(deps: Deps, kind: SessionKind, projectId: s
   }
   deps.authCache.invalidate({ kind: 'session', id: outcome.sessionId });
   deps.metrics.refreshes.inc({ kind });
-  const { sessionId: _, ...bundle } = outcome;
-  return bundle;
+  return outcome.tokens;
 }
 
 type Presented = { id: string; secret: string };
-type Renewed = Awaited<ReturnType<typeof issueTokens>> & { user: unknown; sessionId: string };
+/** The session's new tokens with its user, and the session (whose cached entry the caller invalidates). */
+type Renewed = { tokens: Awaited<ReturnType<typeof issueTokens<unknown>>>; sessionId: string };
 
 /** The checks of a presented refresh token's record; its session's id when the token was used before. */
 function refreshProblem(row: sessions.RefreshTokenRecord | undefined, presented: Presented, kind: SessionKind, projectId: string, now: number) {
@@ -65,7 +65,7 @@ async function renewed(deps: Deps, trx: Kysely<DB>, kind: SessionKind, projectId
   if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = await loadUser(trx, kind, projectId, row.subject);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-  return { ...(await issueTokens(deps, trx, session, now)), user, sessionId: row.sessionId };
+  return { tokens: await issueTokens<unknown>(deps, trx, session, now, user), sessionId: row.sessionId };
 }
 
 /**
@@ -82,7 +82,7 @@ function renewedAtOnce(deps: Deps, trx: Kysely<DB>, kind: SessionKind, projectId
   if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = loadPowertalkUserNow(trx, projectId, row.subject);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-  return { ...issueTokensNow(deps, trx, session, now), user, sessionId: row.sessionId };
+  return { tokens: issueTokensNow<unknown>(deps, trx, session, now, user), sessionId: row.sessionId };
 }
 
 /** PostgreSQL: one read, then every write in one statement, shared with the turn's other refreshes (repos/session-batches.ts). */
@@ -112,5 +112,5 @@ async function renewInOneStatement(
   if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = subjectView(kind, r.row);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
-  return { ...tokenBundle(deps, session, next, now), user, sessionId: row.sessionId };
+  return { tokens: tokenBundle<unknown>(deps, session, next, now, user), sessionId: row.sessionId };
 }

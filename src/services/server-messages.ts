@@ -77,7 +77,7 @@ export async function sendServerMessage(
       return { stored, event, replay: true };
     }
     await announceNewMessage(trx, deps, hooks, { projectId, roomId, id });
-    return { stored: { ...m, id }, event, replay: false };
+    return { stored: messages.withId(m, id), event, replay: false };
   });
   deps.metrics.messages.inc({ event: outcome.replay ? 'replayed' : 'system' });
   const users = [...new Set([...state.members.map((m) => m.userId), ...alsoTo])];

@@ -36,7 +36,7 @@ export function accessTokenFastPath(deps: Deps, ctx: FastPathContext, bodyLimit:
   return postFastPath(deps, ctx, ACCESS_TOKEN_PATH, bodyLimit, {
     admit(req) {
       const caller = admitted(deps, req);
-      return caller === undefined ? undefined : { ...caller, device: deviceInfo(req) };
+      return caller === undefined ? undefined : { projectId: caller.projectId, token: caller.token, device: deviceInfo(req) };
     },
     data: ({ projectId, token, device }) => new Later(() => redeemTicket(deps, 'powertalk', projectId, token, device)),
   });
