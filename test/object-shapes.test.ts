@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { type StoredMessage, toMessage, withId } from '../src/repos/messages.ts';
+import { listBefore } from '../src/services/message-lists.ts';
 import { freshMessage } from '../src/services/messages.ts';
 import { redeemTicket } from '../src/services/redemption.ts';
 import { refreshSession } from '../src/services/refresh.ts';
@@ -97,7 +98,7 @@ await eachDialect(describe, "objects on every message's and login's way", (diale
     await t.close();
   });
 
-  it('a message sent on the socket is stored as one shape from one message to the next', async () => {
+  it('a message sent on the socket is stored, and listed, as one shape from one message to the next', async () => {
     const [alice, bob] = [await loginUser(t, 'Alice'), await loginUser(t, 'Bob')];
     const socket = await ChatSocket.open(socketUrl(base, t.project.appKey.header, alice.accessToken));
     // What each message's job in the shared transaction answered: its stored message, as delivered.
@@ -121,6 +122,12 @@ await eachDialect(describe, "objects on every message's and login's way", (diale
     }
     assert.equal(stored.length, ROUNDS);
     assert.equal(mapChanges(stored), 0);
+    // Listed, as chat/message/list_by_room answers them (services/message-lists.ts).
+    const listed = (
+      await listBefore(t.deps, { projectId: t.project.projectID, userId: Number(alice.userID) }, personalRoom(alice, bob), t.clock.now() + 60_000, ROUNDS)
+    ).messages;
+    assert.equal(listed.length, ROUNDS);
+    assert.equal(mapChanges(listed), 0);
   });
 
   it("a login's answer is one shape from one redemption and one refresh to the next", async () => {
