@@ -13,8 +13,8 @@ import { freshMessage } from '../src/services/messages.ts';
 import { redeemTicket } from '../src/services/redemption.ts';
 import { refreshSession } from '../src/services/refresh.ts';
 import type { MessageRow } from '../src/storage/schema.ts';
-import { type TestApp, type Ticketed, createTestApp, post } from './support/app.ts';
-import { ChatSocket, listen, loginUser, outgoingMessage, personalRoom, socketUrl, ticketRequest } from './support/chat.ts';
+import { type TestApp, createTestApp } from './support/app.ts';
+import { ChatSocket, issueTicket, listen, loginUser, outgoingMessage, personalRoom, socketUrl } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
 setFlagsFromString('--allow-natives-syntax');
@@ -78,16 +78,6 @@ describe('a message just stored', () => {
 await eachDialect(describe, "objects on every message's and login's way", (dialect) => {
   let t: TestApp;
   let base: string;
-  const ticketFor = async (xcUserID: string) => {
-    const res = await post<Ticketed>(
-      t.app,
-      '/v1/server/auth_ticket/request',
-      { 'server-key': t.project.serverKey.header },
-      ticketRequest(xcUserID, `Name ${xcUserID}`),
-    );
-    assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
-    return res.body.data.ticket;
-  };
   const device = { deviceId: 'device-1', platform: 'web' };
 
   before(async () => {
@@ -132,7 +122,8 @@ await eachDialect(describe, "objects on every message's and login's way", (diale
 
   it("a login's answer is one shape from one redemption and one refresh to the next", async () => {
     const redeemed = [];
-    for (let i = 0; i < ROUNDS; i++) redeemed.push(await redeemTicket(t.deps, 'powertalk', t.project.projectID, await ticketFor(`shape-${i}`), device));
+    for (let i = 0; i < ROUNDS; i++)
+      redeemed.push(await redeemTicket(t.deps, 'powertalk', t.project.projectID, (await issueTicket(t, `shape-${i}`)).ticket, device));
     assert.equal(mapChanges(redeemed), 0);
     assert.deepEqual(Object.keys(redeemed[0] as object), ['accessToken', 'accessTokenExpiry', 'refreshToken', 'refreshTokenExpiry', 'user']);
 

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   type Envelope,
   type TestApp,
-  type Ticketed,
   type TokenBundle,
   createTestApp,
   headerNames,
@@ -17,7 +16,7 @@ import {
   cachingEnv,
   fastPathCount,
 } from './support/app.ts';
-import { listen, ticketRequest } from './support/chat.ts';
+import { issueTicket, listen } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
 const PATH = '/v1/auth/access_token/request';
@@ -27,16 +26,7 @@ await eachDialect(describe, 'ticket redemption before routing', (dialect) => {
   let base: string;
   const fastCount = () => fastPathCount(t, PATH);
   const failures = () => authFailureCount(t);
-  const ticketFor = async (xcUserID: string) => {
-    const res = await post<Ticketed>(
-      t.app,
-      '/v1/server/auth_ticket/request',
-      { 'server-key': t.project.serverKey.header },
-      ticketRequest(xcUserID, `Name ${xcUserID}`),
-    );
-    assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
-    return res.body.data;
-  };
+  const ticketFor = (xcUserID: string) => issueTicket(t, xcUserID);
   const redeem = (ticket: string, appKey = t.project.appKey.header, body = '""') =>
     fetch(`${base}${PATH}`, {
       method: 'POST',

@@ -16,24 +16,16 @@ export interface ChatUser {
 
 let counter = 0;
 
+/** A ticket for a PowerTalk user of the test project (auth_ticket/request, HTTP 200 asserted). */
+export async function issueTicket(t: TestApp, xcUserID: string, fullName = `Name ${xcUserID}`): Promise<Ticketed> {
+  const res = await post<Ticketed>(t.app, '/v1/server/auth_ticket/request', { 'server-key': t.project.serverKey.header }, ticketRequest(xcUserID, fullName));
+  assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
+  return res.body.data;
+}
+
 /** A PowerTalk user of the test project, logged in (ticket → access token). */
 export async function loginUser(t: TestApp, fullName = `User ${++counter}`, xcUserID = `xc-${Date.now()}-${++counter}`): Promise<ChatUser> {
-  const ticketRes = await post<Ticketed>(
-    t.app,
-    '/v1/server/auth_ticket/request',
-    { 'server-key': t.project.serverKey.header },
-    {
-      userIPAddress: '10.0.0.1',
-      userAgent: 'test',
-      userPlatform: 'web',
-      userDeviceID: 'device-1',
-      xcUserID,
-      fullName,
-      email: 'user@example.com',
-    },
-  );
-  assert.equal(ticketRes.body.status, 200, JSON.stringify(ticketRes.body.error));
-  const ticket = ticketRes.body.data.ticket;
+  const { ticket } = await issueTicket(t, xcUserID, fullName);
   const res = await post<TokenBundle>(t.app, '/v1/auth/access_token/request', { 'app-key': t.project.appKey.header, authorization: `Bearer ${ticket}` }, '""');
   assert.equal(res.body.status, 200, JSON.stringify(res.body.error));
   const data = res.body.data;
