@@ -182,6 +182,9 @@ for (const kind of KINDS) {
         for (const note of notes) a.broker.publish(note);
         await eventually('every note at c', () => kept.length >= notes.length);
         for (const [i, data] of kept.entries()) assert.equal(data.toString(), notes[i], `note ${i} as it was sent`);
+        // a and b hear them too, in order: the next test starts once the last has reached both (it once
+        // cleared their lists while these were still arriving, and a closed node seemed to hear them).
+        await eventually('the notes at a and b', () => [a, b].every((node) => node.received.at(-1) === notes.at(-1)));
       } finally {
         await c.close();
         await release();
