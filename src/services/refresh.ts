@@ -65,7 +65,7 @@ async function renewed(deps: Deps, trx: Kysely<DB>, kind: SessionKind, projectId
   if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = await loadUser(trx, kind, projectId, row.subject);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-  return { tokens: await issueTokens<unknown>(deps, trx, session, now, user), sessionId: row.sessionId };
+  return { tokens: await issueTokens(deps, trx, session, now, user), sessionId: row.sessionId };
 }
 
 /**
@@ -82,7 +82,7 @@ function renewedAtOnce(deps: Deps, trx: Kysely<DB>, kind: SessionKind, projectId
   if (generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = loadPowertalkUserNow(trx, projectId, row.subject);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation };
-  return { tokens: issueTokensNow<unknown>(deps, trx, session, now, user), sessionId: row.sessionId };
+  return { tokens: issueTokensNow(deps, trx, session, now, user), sessionId: row.sessionId };
 }
 
 /** PostgreSQL: one read, then every write in one statement, shared with the turn's other refreshes (repos/session-batches.ts). */
@@ -112,5 +112,5 @@ async function renewInOneStatement(
   if (r.generation === undefined) throw new ApiError('TokenInvalid', { message: 'Session has been revoked' });
   const user = subjectView(kind, r.row);
   const session = { id: row.sessionId, projectId, kind, subject: row.subject, generation: r.generation };
-  return { tokens: tokenBundle<unknown>(deps, session, next, now, user), sessionId: row.sessionId };
+  return { tokens: tokenBundle(deps, session, next, now, user), sessionId: row.sessionId };
 }

@@ -69,10 +69,10 @@ export function newRefreshToken(deps: Deps, now: number) {
   return { id, secret, secretHash: hashSecret(secret), expiresAt: now + deps.ttl.refresh * 1000 };
 }
 
-/** The token bundle of a session whose refresh token is stored (or about to be, in the same statement). */
 /**
- * A redemption's or refresh's answer: the session's new tokens and its user. Built whole, not spread
- * and extended: Node 20's V8 gives each such object a map of its own (docs/performance.md).
+ * A redemption's or refresh's answer: the tokens of a session whose refresh token is stored (or about to
+ * be, in the same statement), and its user. Built whole, not spread and extended: Node 20's V8 gives each
+ * such object a map of its own (docs/performance.md).
  */
 export function tokenBundle<U>(deps: Deps, session: SessionRef, refresh: { id: string; secret: string; expiresAt: number }, now: number, user: U) {
   const { token: accessToken, claims } = deps.signer.sign({
