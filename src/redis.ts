@@ -98,24 +98,6 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       () => connection.disconnect(),
     );
   };
-  // The publishes of one event-loop turn (a committed batch's chat notes, say) are written with the
-  // connection corked, so they leave in one write instead of a system call each, each command as the
-  // client made it (a pipeline would join them all once more, into one large string a turn); the
-  // deadline counts from that write. Redis answers one connection's commands in order: once the last is answered, all are.
-  let turn: Array<{ channel: string; text: string; resolve(n: number): void; reject(err: unknown): void }> = [];
-  const sendTurn = () => {
-    const sent = turn;
-    turn = [];
-    const stream = publisher.stream;
-    stream.cork();
-    let last: Promise<unknown> = Promise.resolve();
-    for (const p of sent) last = publisher.publish(p.channel, p.text).then(p.resolve, p.reject);
-    stream.uncork();
-    // Past the deadline, those still unanswered fail (a promise already settled stays as it is).
-    answered(last, deadlineMs).catch((err: unknown) => {
-      for (const p of sent) p.reject(err);
-    });
-  };
   // A client closed by its owner takes its publisher along.
   client.once('end', () => void retire(publisher));
   return {
@@ -168,10 +150,8 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
     publish(channel, text) {
       // The publisher follows its client: while the client is not connected, publishes fail at once.
       if (client.status !== 'ready') return Promise.reject(new Error(`Redis connection ${client.status}`));
-      return new Promise<number>((resolve, reject) => {
-        if (turn.length === 0) setImmediate(sendTurn);
-        turn.push({ channel, text, resolve, reject });
-      });
+      // Past the deadline, an unanswered publish fails (the chat broker bundles a turn's notes into one).
+      return answered(publisher.publish(channel, text), deadlineMs);
     },
     close: async () => {
       retired.add(client);

@@ -32,6 +32,8 @@ interface Kind {
   /** Rejects when the service cannot be reached. */
   probe(): Promise<void>;
   open(topic: string, publishFailed: () => void): Promise<{ broker: Broker; release(): Promise<void> }>;
+  /** A plain subscriber of the service's own client: the messages on the wire, as they travel. */
+  tap(topic: string): Promise<{ messages: string[]; close(): Promise<void> }>;
 }
 
 const KINDS: Kind[] = [
@@ -56,6 +58,13 @@ const KINDS: Kind[] = [
         },
       };
     },
+    async tap(channel) {
+      const redis = new Redis(this.url);
+      const messages: string[] = [];
+      redis.on('message', (_channel: string, text: string) => messages.push(text));
+      await redis.subscribe(channel);
+      return { messages, close: async () => void (await redis.quit()) };
+    },
   },
   {
     name: 'NATS',
@@ -66,6 +75,13 @@ const KINDS: Kind[] = [
     },
     async open(subject, publishFailed) {
       return { broker: await natsBroker(this.url, subject, logger, publishFailed), release: async () => {} };
+    },
+    async tap(subject) {
+      const nc = await connect({ servers: this.url });
+      const messages: string[] = [];
+      nc.subscribe(subject, { callback: (_err, msg) => messages.push(msg.string()) });
+      await nc.flush();
+      return { messages, close: () => nc.close() };
     },
   },
 ];
@@ -161,6 +177,28 @@ for (const kind of KINDS) {
       }
     });
 
+    it("sends a turn's notes as one message, joined by an empty line, and hands them over one by one", async () => {
+      const tap = await kind.tap(topic);
+      try {
+        a.received.length = b.received.length = 0;
+        const turn = Array.from({ length: 50 }, (_, i) => `{"n":"a","i":${i}}`);
+        for (const note of turn) a.broker.publish(note);
+        // The next turn's notes travel apart from these.
+        await new Promise((r) => setImmediate(r));
+        a.broker.publish('{"n":"a","next":1}');
+        a.broker.publish('{"n":"a","next":2}');
+        const all = [...turn, '{"n":"a","next":1}', '{"n":"a","next":2}'];
+        for (const node of [a, b]) {
+          await eventually('every note', () => node.received.length >= all.length);
+          assert.deepEqual(node.received, all);
+        }
+        await eventually('both messages on the wire', () => tap.messages.length >= 2);
+        assert.deepEqual(tap.messages, [turn.join('\n\n'), '{"n":"a","next":1}\n\n{"n":"a","next":2}']);
+      } finally {
+        await tap.close();
+      }
+    });
+
     // A client may reuse the memory it read a message into once the handler returns (NATS's does, for
     // a message that spans reads): a note is lent to its handler, which copies what it keeps (the hub
     // copies the frames it writes; test/chat-multi-node.test.ts holds it to that).
@@ -178,6 +216,7 @@ for (const kind of KINDS) {
           a.broker.publish(probe);
           return probed;
         });
+        // 1.4 MB in one turn: bundles of at most 256 K characters (NATS refuses a message of 1 MB).
         const notes = Array.from({ length: 24 }, (_, i) => String.fromCharCode(97 + i).repeat(48 * 1024 + i * 997));
         for (const note of notes) a.broker.publish(note);
         await eventually('every note at c', () => kept.length >= notes.length);
@@ -185,6 +224,7 @@ for (const kind of KINDS) {
         // a and b hear them too, in order: the next test starts once the last has reached both (it once
         // cleared their lists while these were still arriving, and a closed node seemed to hear them).
         await eventually('the notes at a and b', () => [a, b].every((node) => node.received.at(-1) === notes.at(-1)));
+        assert.equal(a.failures(), 0, 'every bundle sent');
       } finally {
         await c.close();
         await release();

@@ -1,6 +1,7 @@
 // The broker notes' wire form: every kind of note comes back as it was sent.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { BUNDLE_SEPARATOR, eachNote, startingWith } from '../src/chat/broker.ts';
 import { type Note, bytesOf, decodeNote, encodeNote, notePrefix } from '../src/chat/notes.ts';
 
 const NOTES: Note[] = [
@@ -76,4 +77,24 @@ it('gives the users of a note cut short an empty frame, and refuses what is not 
   assert.throws(() => decodeNote(Buffer.from('not json\n{}')));
   // Frames on a note of a kind that carries none.
   assert.throws(() => decodeNote(Buffer.from('{"n":"x","k":"members","p":"prj","r":"room","u":[[1]]}\n{}')));
+});
+
+// A broker joins a turn's notes with an empty line (chat/broker.ts, bundler). Every note's lines are
+// non-empty, so the bundle cuts apart where it was joined; a node of an older version, which decodes
+// a message as one note, reads the first note whole and drops the rest (refilling a room's gap).
+it('holds no empty line in any note, so a bundle of notes cuts apart where it was joined', () => {
+  const texts = NOTES.map(encodeNote);
+  for (const text of texts) assert.ok(!text.includes(BUNDLE_SEPARATOR), text);
+  const bundle = Buffer.from(texts.join(BUNDLE_SEPARATOR));
+  const cut: Note[] = [];
+  eachNote(bundle, (data) => cut.push(decodeNote(data)));
+  assert.deepEqual(cut, NOTES.map(asRead));
+  assert.deepEqual(decodeNote(bundle), asRead(NOTES[0] as Note), 'an older node reads the first note');
+  const skipped: string[] = [];
+  eachNote(
+    Buffer.from(['{"n":"a"}', '{"n":"b"}', '{"n":"a","x":1}', '{"n":"c"}'].join(BUNDLE_SEPARATOR)),
+    (d) => skipped.push(d.toString()),
+    startingWith('{"n":"a"'),
+  );
+  assert.deepEqual(skipped, ['{"n":"b"}', '{"n":"c"}'], 'the notes `skip` holds true for are dropped, each on its own');
 });

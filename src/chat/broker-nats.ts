@@ -2,7 +2,7 @@
 // once, and a node refills gaps from the database).
 import type { FastifyBaseLogger } from 'fastify';
 import { Events, connect } from 'nats';
-import { type Broker, startingWith } from './broker.ts';
+import { type Broker, bundler, eachNote, startingWith } from './broker.ts';
 
 /** How long `sentSince` waits for the server's answer before it says no. */
 const FLUSH_DEADLINE_MS = 2000;
@@ -30,24 +30,29 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
   })();
   void nc.closed().then((err) => err && warn(err.message, 'broker connection closed'));
 
+  // A turn's notes, as one message (broker.ts, bundler).
+  const bundle = bundler((text, n) => {
+    // Throws synchronously once closed/draining or when over the server's max payload.
+    try {
+      nc.publish(subject, text);
+    } catch (err) {
+      lastFailed = n;
+      publishFailed();
+      warn((err as Error).message, 'broker publish failed');
+    }
+  });
+
   return {
     name: 'nats',
     connected: () => up && !nc.isClosed(),
     publish(note) {
-      const n = ++published;
-      // Throws synchronously once closed/draining or when over the server's max payload.
-      try {
-        nc.publish(subject, note);
-      } catch (err) {
-        lastFailed = n;
-        publishFailed();
-        warn((err as Error).message, 'broker publish failed');
-      }
+      bundle.add(note, ++published);
     },
     mark: () => published,
     // The server has what was published before a ping once it answers it. While the link is down the
     // client keeps notes for the next connection, and the ping with them: no answer in time is a no.
     async sentSince(mark) {
+      bundle.flush();
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), FLUSH_DEADLINE_MS)));
       const answered = nc.flush().then(
@@ -66,10 +71,9 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
         callback: (err, msg) => {
           if (err) return warn(err.message, 'broker subscription error');
           // A throw here would unwind into the client's protocol parser.
-          if (own?.(msg.data)) return;
           try {
             // Lent: the client may reuse this memory once the handler returns (Broker.subscribe).
-            handler(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength));
+            eachNote(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength), handler, own);
           } catch (e) {
             warn((e as Error).message, 'broker handler failed');
           }
@@ -78,6 +82,7 @@ export async function natsBroker(url: string, subject: string, logger: FastifyBa
       await nc.flush(); // the server has the subscription once it answers the ping
     },
     close: async () => {
+      bundle.flush();
       await nc.drain().catch(() => nc.close());
     },
   };

@@ -30,6 +30,74 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/**
+ * The notes one node publishes in an event-loop turn travel as one broker message, a **bundle**: the
+ * notes joined by an empty line. A note never holds one (chat/notes.ts: a header and frames are JSON,
+ * one non-empty line each), so a receiver cuts a bundle apart without decoding it. Per note the Redis
+ * client made a command, a promise, a deadline and a write, and every node (the sender too, to drop it)
+ * parsed a message: the sending node spent twice as long in young-generation collections as it does
+ * now (docs/performance.md, "2026-12-06, fifth session"). A node of an older version reads a bundle's
+ * first note and no further; room events it missed it refills from the database when the next one
+ * shows the gap.
+ */
+export const BUNDLE_SEPARATOR = '\n\n';
+const SEPARATOR_BYTES = Buffer.from(BUNDLE_SEPARATOR);
+/**
+ * A bundle's size, in UTF-16 units, past which the next note starts another: about one read of a
+ * client's socket (64 KB). Bundles of 256 K were no faster (docs/performance.md); NATS refuses 1 MB.
+ */
+const BUNDLE_MAX_CHARS = 32 * 1024;
+
+/**
+ * Gathers the notes published in one turn and hands them to `send` as one text, from a setImmediate
+ * (or at once by `flush`). `send` is also told the number of the last note in it (`add`'s `n`).
+ */
+export function bundler(send: (text: string, last: number) => void): { add(note: string, n: number): void; flush(): void } {
+  let notes: string[] = [];
+  let chars = 0;
+  let last = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (notes.length === 0) return;
+    const text = notes.length === 1 ? (notes[0] as string) : notes.join(BUNDLE_SEPARATOR);
+    notes = [];
+    chars = 0;
+    send(text, last);
+  };
+  const onTurnEnd = () => {
+    scheduled = false;
+    flush();
+  };
+  return {
+    add(note, n) {
+      if (notes.length > 0 && chars + note.length > BUNDLE_MAX_CHARS) flush();
+      notes.push(note);
+      chars += note.length + BUNDLE_SEPARATOR.length;
+      last = n;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(onTurnEnd);
+      }
+    },
+    flush,
+  };
+}
+
+/**
+ * Hands each note of a bundle to `handler`, as a view of `data` (lent, as `data` is), but those `skip`
+ * holds true for.
+ */
+export function eachNote(data: Buffer, handler: (note: Buffer) => void, skip?: (note: Buffer) => boolean): void {
+  let start = 0;
+  for (let end = data.indexOf(SEPARATOR_BYTES, 0); end >= 0; end = data.indexOf(SEPARATOR_BYTES, start)) {
+    const note = data.subarray(start, end);
+    if (skip === undefined || !skip(note)) handler(note);
+    start = end + SEPARATOR_BYTES.length;
+  }
+  const note = start === 0 ? data : data.subarray(start);
+  if (skip === undefined || !skip(note)) handler(note);
+}
+
 /** Whether a note's bytes start with `prefix` (Broker.subscribe's `skip`), tested before any decoding. */
 export function startingWith(prefix: string): (data: Uint8Array) => boolean {
   const bytes = Buffer.from(prefix);
@@ -50,7 +118,7 @@ export function localBroker(): Broker {
 }
 
 /**
- * Redis pub/sub on one channel. While Redis is down, notes are dropped (at most once, as always): a
+ * Redis pub/sub on one channel, a turn's notes bundled. While Redis is down, notes are dropped (at most once, as always): a
  * node that later sees a gap in a room's sequence numbers refills it from the database.
  */
 export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Broker {
@@ -59,24 +127,31 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
   let published = 0;
   let lastFailed = 0;
   let last: Promise<unknown> = Promise.resolve();
+  const bundle = bundler((text, n) => {
+    last = redis.publish(channel, text).catch((err: Error) => {
+      lastFailed = Math.max(lastFailed, n);
+      publishFailed();
+      if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
+    });
+  });
   return {
     name: 'redis',
     connected: () => !redis.isDown(),
     publish(note) {
-      const n = ++published;
-      last = redis.publish(channel, note).catch((err: Error) => {
-        lastFailed = Math.max(lastFailed, n);
-        publishFailed();
-        if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
-      });
+      bundle.add(note, ++published);
     },
     mark: () => published,
-    sentSince: (mark) => last.then(() => lastFailed <= mark),
+    sentSince(mark) {
+      bundle.flush();
+      return last.then(() => lastFailed <= mark);
+    },
     async subscribe(handler, skip) {
-      subscription = redis.subscribe(channel, { message: handler, live: () => {}, skip: skip === undefined ? undefined : startingWith(skip) });
+      const own = skip === undefined ? undefined : startingWith(skip);
+      subscription = redis.subscribe(channel, { message: (data) => eachNote(data, handler, own), live: () => {} });
       await subscription.ready;
     },
     close: async () => {
+      bundle.flush();
       await subscription?.close();
     },
   };

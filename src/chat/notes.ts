@@ -4,7 +4,8 @@
 // character), and they travel unescaped and are never re-parsed. A note is written as text, from the
 // frames' text, and read as bytes: read off a note, a frame is cut out and written to the sockets as
 // it is, never decoded to text and encoded again. Every header starts with the sender's node id, so a
-// node drops its own notes unread.
+// node drops its own notes unread. No line of a note is empty (a frame is a JSON value), so a broker
+// joins a turn's notes with an empty line between them (broker.ts, bundler).
 //
 // Why text out and bytes in: a Buffer's memory is outside V8's heap, and V8 counts what is allocated
 // there since its last full collection against the old generation's limit, while a young collection
