@@ -1,5 +1,6 @@
 // The composition root: builds the Deps of one process from its configuration (the database, the
 // signing secret, Redis, the broker and the socket hub, with the hub's callbacks into the services).
+import { randomUUID } from 'node:crypto';
 import { type Tracer, context } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Broker, localBroker, redisBroker } from './chat/broker.ts';
@@ -83,17 +84,19 @@ export async function createDeps(
   });
   const metrics = createMetrics({ processMetrics: config.metrics });
   if (database.pool !== undefined) observePool(metrics, database.pool);
+  // This node's id in the notes it sends, and in its Redis channel.
+  const node = randomUUID();
   const publishFailed = () => metrics.broker.publishErrors.inc({ broker: config.broker });
   const transport: Broker =
     config.broker === 'redis' && link !== undefined
-      ? redisBroker(link, `${config.redisPrefix}chat`, logger, publishFailed)
+      ? redisBroker(link, `${config.redisPrefix}chat`, logger, publishFailed, node)
       : config.broker === 'nats'
         ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger, publishFailed)
         : localBroker();
   const broker = transport.name === 'none' ? transport : observedBroker(transport, metrics.broker, tracer);
   if (broker.name !== 'none') observeBrokerLink(metrics, broker.name, () => broker.connected());
   const chat: ChatRuntime = {
-    hub: new Hub(broker, authCache, logger),
+    hub: new Hub(broker, authCache, logger, node),
     users: new TtlCache(5_000, 100_000, () => clock.now()),
     rooms: new TtlCache(60_000, 100_000, () => clock.now()),
     cursorWrites: new Map(),

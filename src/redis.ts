@@ -16,9 +16,14 @@ export interface RedisLink {
    * in between were missed. `ready` settles once subscribed or once the first attempt failed, so a
    * start with Redis down does not wait. A message is handed over as the client's bytes, valid for the
    * handler's call only: they are a view of the whole read, or of the parser's pool, which it reuses.
-   * Those `skip` holds true for are dropped unread.
+   * Those `skip` holds true for are dropped unread. With `patterns`, it also hears every channel one of
+   * these glob patterns matches (Redis's PSUBSCRIBE).
    */
-  subscribe(channel: string, handlers: { message(data: Buffer): void; live(up: boolean): void; skip?: (data: Buffer) => boolean }): Subscription;
+  subscribe(
+    channel: string,
+    handlers: { message(data: Buffer): void; live(up: boolean): void; skip?: (data: Buffer) => boolean },
+    patterns?: readonly string[],
+  ): Subscription;
   /**
    * Publishes on a connection of its own. The deadline is Redis's, not this process's: it fails only
    * once the loop has read its sockets after the deadline passed, so an answer that came in time but
@@ -103,7 +108,7 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
   return {
     client,
     isDown: () => down.size > 0,
-    subscribe(channel, handlers) {
+    subscribe(channel, handlers, patterns = []) {
       // Subscriptions are made by hand on each 'ready', so ioredis must not replay them itself.
       const connection = client.duplicate({ autoResubscribe: false });
       watch(connection);
@@ -112,12 +117,14 @@ export function redisLink(client: Redis, logger: FastifyBaseLogger): RedisLink {
       const subscribed = new Promise<void>((resolve) => (settle = resolve));
       const ready = Promise.all([subscribed, publishingTried]).then(() => {});
       const skip = handlers.skip ?? (() => false);
-      connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
+      const message = (data: Buffer) => {
         if (!skip(data)) handlers.message(data);
-      });
+      };
+      connection.on('messageBuffer', (_channel: Buffer, data: Buffer) => message(data));
+      connection.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, data: Buffer) => message(data));
       const listen = () => {
         if (closed || connection.status !== 'ready') return;
-        connection.subscribe(channel).then(
+        Promise.all([connection.subscribe(channel), patterns.length > 0 ? connection.psubscribe(...patterns) : undefined]).then(
           () => {
             if (!closed) handlers.live(true);
             settle();

@@ -118,17 +118,25 @@ export function localBroker(): Broker {
 }
 
 /**
- * Redis pub/sub on one channel, a turn's notes bundled. While Redis is down, notes are dropped (at most once, as always): a
- * node that later sees a gap in a room's sequence numbers refills it from the database.
+ * Redis pub/sub, a turn's notes bundled. While Redis is down, notes are dropped (at most once, as
+ * always): a node that later sees a gap in a room's sequence numbers refills it from the database.
+ *
+ * With `node` (this node's id; every node's id has the same length, a UUID) a node publishes on
+ * `<channel>.<node>` and hears every other node's channel through patterns that match all of them but
+ * its own (otherNodes): Redis never sends a node its own notes, which it used to read back only to drop
+ * them (through Redis the sending node fell tens of MB behind at full speed, and Redis cut its
+ * subscription at 32 MB: docs/performance.md, "2026-12-06, fifth session"). It also hears `<channel>`
+ * itself, where a node of an earlier version publishes. Without `node`, one channel for every node.
  */
-export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Broker {
+export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}, node?: string): Broker {
+  const publishOn = node === undefined ? channel : `${channel}.${node}`;
   let subscription: Subscription | undefined;
   // Redis answers one connection's commands in order: once the last publish settled, all have.
   let published = 0;
   let lastFailed = 0;
   let last: Promise<unknown> = Promise.resolve();
   const bundle = bundler((text, n) => {
-    last = redis.publish(channel, text).catch((err: Error) => {
+    last = redis.publish(publishOn, text).catch((err: Error) => {
       lastFailed = Math.max(lastFailed, n);
       publishFailed();
       if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
@@ -147,7 +155,8 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
     },
     async subscribe(handler, skip) {
       const own = skip === undefined ? undefined : startingWith(skip);
-      subscription = redis.subscribe(channel, { message: (data) => eachNote(data, handler, own), live: () => {} });
+      const patterns = node === undefined ? [] : otherNodes(channel, node);
+      subscription = redis.subscribe(channel, { message: (data) => eachNote(data, handler, own), live: () => {} }, patterns);
       await subscription.ready;
     },
     close: async () => {
@@ -155,4 +164,17 @@ export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBa
       await subscription?.close();
     },
   };
+}
+
+/**
+ * Glob patterns that together match `<channel>.<id>` for every `id` as long as `node` but `node`
+ * itself, each such channel by exactly one: the one for the first position where `id` differs.
+ */
+export function otherNodes(channel: string, node: string): string[] {
+  const literal = (text: string) => text.replace(/[*?[\]\\^-]/g, (c) => `\\${c}`);
+  const patterns: string[] = [];
+  for (let i = 0; i < node.length; i++) {
+    patterns.push(`${literal(`${channel}.${node.slice(0, i)}`)}[^${literal(node.charAt(i))}]${'?'.repeat(node.length - i - 1)}`);
+  }
+  return patterns;
 }

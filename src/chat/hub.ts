@@ -34,14 +34,12 @@ const SESSION_ENDED = 4001;
 const MAX_TRACKED_ROOMS = 100_000;
 
 export class Hub {
-  readonly node = randomUUID();
   readonly #byUser = new Map<string, Set<ClientSocket>>();
   readonly #bySession = new Map<string, Set<ClientSocket>>();
   /** The last event delivered per room (`project \0 room`). */
   readonly #seqs = new Map<string, RoomEvent>();
   /** Rooms being refilled, with the notes that arrived meanwhile. */
   readonly #filling = new Map<string, Array<Extract<Note, { k: 'room' }>>>();
-  readonly #ownPrefix = notePrefix(this.node);
   #handlers: HubHandlers | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   #presence: Presence | undefined;
@@ -51,6 +49,8 @@ export class Hub {
     private readonly broker: Broker,
     private readonly authCache: AuthCache,
     private readonly logger: FastifyBaseLogger,
+    /** This node's id, in every note it sends (a UUID, as the Redis broker's channels need: redisBroker). */
+    readonly node: string = randomUUID(),
   ) {}
 
   /**
@@ -62,8 +62,8 @@ export class Hub {
     // A node unheard for three beats is gone, and its users with it.
     this.#presence = new Presence(this.node, presenceBeatMs * 3, Date.now, (n) => this.#publish(n), handlers.presence);
     this.#every(presenceBeatMs, () => this.#presence?.beat(this.#byUser));
-    // This node's own notes come back through the broker: dropped there, unread.
-    await this.broker.subscribe((data) => this.#receive(data), this.#ownPrefix);
+    // This node's own notes: Redis does not send them back (per-node channels); NATS does, and they are dropped there, unread.
+    await this.broker.subscribe((data) => this.#receive(data), notePrefix(this.node));
     this.authCache.onInvalidate((m, local) => {
       this.#invalidated(m);
       // Nodes that share no Redis with us still hear of it through the broker.
