@@ -91,7 +91,7 @@ export async function createDeps(
     config.broker === 'redis' && link !== undefined
       ? redisBroker(link, `${config.redisPrefix}chat`, logger, publishFailed, node)
       : config.broker === 'nats'
-        ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger, publishFailed)
+        ? await (await import('./chat/broker-nats.ts')).natsBroker(config.natsUrl, `${config.redisPrefix}chat`, logger, publishFailed, node)
         : localBroker();
   const broker = transport.name === 'none' ? transport : observedBroker(transport, metrics.broker, tracer);
   if (broker.name !== 'none') observeBrokerLink(metrics, broker.name, () => broker.connected());

@@ -366,3 +366,26 @@ describe('Redis broker, a channel per node', { skip: process.env.CI !== 'true' &
     }
   });
 });
+
+describe('NATS broker, told its node', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs NATS)' }, () => {
+  it("is not sent its own notes (noEcho), and hears every other node's", async () => {
+    const subject = `parley-test-${randomBytes(4).toString('hex')}`;
+    const url = process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+    const brokers = await Promise.all([randomUUID(), randomUUID()].map((id) => natsBroker(url, subject, logger, () => {}, id)));
+    const earlier = await natsBroker(url, subject, logger);
+    const heard: string[][] = [[], [], []];
+    try {
+      // No skip: whatever the server sends a node, it hears.
+      await Promise.all([...brokers, earlier].map((b, i) => b.subscribe((data) => heard[i]?.push(data.toString()))));
+      for (const [i, b] of brokers.entries()) b.publish(`{"n":"${i}"}`);
+      earlier.publish('{"n":"old"}');
+      await eventually('every note heard', () => heard[0]?.length === 2 && heard[1]?.length === 2 && heard[2]?.length === 3);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...(heard[0] ?? [])].sort(), ['{"n":"1"}', '{"n":"old"}']);
+      assert.deepEqual([...(heard[1] ?? [])].sort(), ['{"n":"0"}', '{"n":"old"}']);
+      assert.deepEqual([...(heard[2] ?? [])].sort(), ['{"n":"0"}', '{"n":"1"}', '{"n":"old"}'], 'a broker not told its node hears its own');
+    } finally {
+      await Promise.all([...brokers, earlier].map((b) => b.close()));
+    }
+  });
+});

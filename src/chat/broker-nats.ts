@@ -7,9 +7,19 @@ import { type Broker, bundler, eachNote, startingWith } from './broker.ts';
 /** How long `sentSince` waits for the server's answer before it says no. */
 const FLUSH_DEADLINE_MS = 2000;
 
-/** Connects once (rejects if the server is unreachable at start), then reconnects forever. */
-export async function natsBroker(url: string, subject: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}): Promise<Broker> {
-  const nc = await connect({ servers: url, name: 'parley', maxReconnectAttempts: -1 });
+/**
+ * Connects once (rejects if the server is unreachable at start), then reconnects forever. With `node`
+ * (this node's id) the connection asks the server not to send it its own messages (`noEcho`), as the
+ * Redis broker's channel per node does (broker.ts, redisBroker).
+ */
+export async function natsBroker(
+  url: string,
+  subject: string,
+  logger: FastifyBaseLogger,
+  publishFailed: () => void = () => {},
+  node?: string,
+): Promise<Broker> {
+  const nc = await connect({ servers: url, name: node === undefined ? 'parley' : `parley ${node}`, maxReconnectAttempts: -1, noEcho: node !== undefined });
   const warn = (message: string, what: string) => logger.warn({ err: { message } }, what);
   let up = true;
   let published = 0;

@@ -62,7 +62,7 @@ export class Hub {
     // A node unheard for three beats is gone, and its users with it.
     this.#presence = new Presence(this.node, presenceBeatMs * 3, Date.now, (n) => this.#publish(n), handlers.presence);
     this.#every(presenceBeatMs, () => this.#presence?.beat(this.#byUser));
-    // This node's own notes: Redis does not send them back (per-node channels); NATS does, and they are dropped there, unread.
+    // Neither broker sends this node its own notes (redisBroker, natsBroker); a broker that did would drop them unread.
     await this.broker.subscribe((data) => this.#receive(data), notePrefix(this.node));
     this.authCache.onInvalidate((m, local) => {
       this.#invalidated(m);
