@@ -5,10 +5,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { RedisLink, Subscription } from '../redis.ts';
 
 /**
- * Notes (chat/notes.ts), published as text and received as bytes. Every node receives every note, its
- * own included, unless it names them to skip. A note's bytes are lent to the handler for its call: the
- * client may reuse that memory afterwards (NATS's does, for a message that spans reads; the Redis
- * parser's pool does too), so what the handler keeps it copies.
+ * Notes (chat/notes.ts), published as text and received as bytes. Every node receives every other
+ * node's note; its own too, unless the broker was made with its node's id (redisBroker, natsBroker: then
+ * it is not even sent them) or it names them to skip. A note's bytes are lent to the handler for its
+ * call: the client may reuse that memory afterwards (NATS's does, for a message that spans reads; the
+ * Redis parser's pool does too), so what the handler keeps it copies.
  */
 export interface Broker {
   readonly name: string;
