@@ -86,7 +86,7 @@ export async function createDeps(
   if (database.pool !== undefined) observePool(metrics, database.pool);
   // This node's id in the notes it sends, and in its Redis channel.
   const node = randomUUID();
-  const publishFailed = () => metrics.broker.publishErrors.inc({ broker: config.broker });
+  const publishFailed = (notes: number) => metrics.broker.publishErrors.inc({ broker: config.broker }, notes);
   const transport: Broker =
     config.broker === 'redis' && link !== undefined
       ? redisBroker(link, `${config.redisPrefix}chat`, logger, publishFailed, node)

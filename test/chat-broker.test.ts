@@ -31,7 +31,7 @@ interface Kind {
   url: string;
   /** Rejects when the service cannot be reached. */
   probe(): Promise<void>;
-  open(topic: string, publishFailed: () => void): Promise<{ broker: Broker; release(): Promise<void> }>;
+  open(topic: string, publishFailed: (notes: number) => void): Promise<{ broker: Broker; release(): Promise<void> }>;
   /** A plain subscriber of the service's own client: the messages on the wire, as they travel. */
   tap(topic: string): Promise<{ messages: string[]; close(): Promise<void> }>;
 }
@@ -106,7 +106,7 @@ for (const kind of KINDS) {
       if (problem !== undefined) assert.fail(`${kind.name} is required under CI=true but ${kind.url} is unreachable: ${problem}`);
       for (let i = 0; i < 2; i++) {
         let failures = 0;
-        const { broker, release } = await kind.open(topic, () => failures++);
+        const { broker, release } = await kind.open(topic, (notes) => (failures += notes));
         const node: Node = { broker, received: [], closed: false, release, failures: () => failures };
         await broker.subscribe((data) => node.received.push(data.toString()));
         nodes.push(node);
@@ -235,7 +235,9 @@ for (const kind of KINDS) {
       a.received.length = b.received.length = 0;
       await a.broker.close();
       a.closed = true;
+      // Two notes in one message: a failure counts both.
       a.broker.publish('after close');
+      a.broker.publish('and after');
       b.broker.publish('still here');
       await eventually('b hears its own note', () => b.received.includes('still here'));
       await new Promise((r) => setTimeout(r, 50));
@@ -252,8 +254,9 @@ for (const kind of KINDS) {
         await a.release();
         await eventually('the link down', () => !a.broker.connected());
         a.broker.publish('link gone');
+        a.broker.publish('and gone');
       }
-      await eventually('the failure counted', () => a.failures() === 1);
+      await eventually('both notes counted as failed', () => a.failures() === 2);
       assert.equal(a.broker.connected(), false);
       assert.equal(await a.broker.sentSince(mark), false, 'a note it could not send is not confirmed');
       const before = b.broker.mark();
@@ -271,7 +274,7 @@ async function withFreshRedisBroker(body: (b: { broker: Broker; received: string
   const link = openRedis(REDIS_URL, 200, logger);
   let failures = 0;
   const received: string[] = [];
-  const broker = redisBroker(link, `parley-test-${randomBytes(4).toString('hex')}`, logger, () => failures++);
+  const broker = redisBroker(link, `parley-test-${randomBytes(4).toString('hex')}`, logger, (notes) => (failures += notes));
   try {
     await broker.subscribe((data) => received.push(data.toString()));
     await body({ broker, received, failures: () => failures });

@@ -16,7 +16,7 @@ export async function natsBroker(
   url: string,
   subject: string,
   logger: FastifyBaseLogger,
-  publishFailed: () => void = () => {},
+  publishFailed: (notes: number) => void = () => {},
   node?: string,
 ): Promise<Broker> {
   const nc = await connect({ servers: url, name: node === undefined ? 'parley' : `parley ${node}`, maxReconnectAttempts: -1, noEcho: node !== undefined });
@@ -41,13 +41,13 @@ export async function natsBroker(
   void nc.closed().then((err) => err && warn(err.message, 'broker connection closed'));
 
   // A turn's notes, as one message (broker.ts, bundler).
-  const bundle = bundler((text, n) => {
+  const bundle = bundler((text, n, count) => {
     // Throws synchronously once closed/draining or when over the server's max payload.
     try {
       nc.publish(subject, text);
     } catch (err) {
       lastFailed = n;
-      publishFailed();
+      publishFailed(count);
       warn((err as Error).message, 'broker publish failed');
     }
   });

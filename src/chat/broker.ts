@@ -51,19 +51,21 @@ const BUNDLE_MAX_CHARS = 32 * 1024;
 
 /**
  * Gathers the notes published in one turn and hands them to `send` as one text, from a setImmediate
- * (or at once by `flush`). `send` is also told the number of the last note in it (`add`'s `n`).
+ * (or at once by `flush`). `send` is also told the number of the last note in it (`add`'s `n`) and
+ * how many notes it holds.
  */
-export function bundler(send: (text: string, last: number) => void): { add(note: string, n: number): void; flush(): void } {
+export function bundler(send: (text: string, last: number, notes: number) => void): { add(note: string, n: number): void; flush(): void } {
   let notes: string[] = [];
   let chars = 0;
   let last = 0;
   let scheduled = false;
   const flush = () => {
     if (notes.length === 0) return;
-    const text = notes.length === 1 ? (notes[0] as string) : notes.join(BUNDLE_SEPARATOR);
+    const count = notes.length;
+    const text = count === 1 ? (notes[0] as string) : notes.join(BUNDLE_SEPARATOR);
     notes = [];
     chars = 0;
-    send(text, last);
+    send(text, last, count);
   };
   const onTurnEnd = () => {
     scheduled = false;
@@ -129,17 +131,23 @@ export function localBroker(): Broker {
  * subscription at 32 MB: docs/performance.md, "2026-12-06, fifth session"). It also hears `<channel>`
  * itself, where a node of an earlier version publishes. Without `node`, one channel for every node.
  */
-export function redisBroker(redis: RedisLink, channel: string, logger: FastifyBaseLogger, publishFailed: () => void = () => {}, node?: string): Broker {
+export function redisBroker(
+  redis: RedisLink,
+  channel: string,
+  logger: FastifyBaseLogger,
+  publishFailed: (notes: number) => void = () => {},
+  node?: string,
+): Broker {
   const publishOn = node === undefined ? channel : `${channel}.${node}`;
   let subscription: Subscription | undefined;
   // Redis answers one connection's commands in order: once the last publish settled, all have.
   let published = 0;
   let lastFailed = 0;
   let last: Promise<unknown> = Promise.resolve();
-  const bundle = bundler((text, n) => {
+  const bundle = bundler((text, n, count) => {
     last = redis.publish(publishOn, text).catch((err: Error) => {
       lastFailed = Math.max(lastFailed, n);
-      publishFailed();
+      publishFailed(count);
       if (!redis.isDown()) logger.warn({ err: { message: err.message } }, 'broker publish failed');
     });
   });
