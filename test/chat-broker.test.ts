@@ -15,6 +15,7 @@ import { type RedisLink, openRedis, redisLink } from '../src/redis.ts';
 
 const logger = pino({ level: 'silent' }) as FastifyBaseLogger;
 const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NATS_URL = process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 interface Node {
   broker: Broker;
@@ -68,7 +69,7 @@ const KINDS: Kind[] = [
   },
   {
     name: 'NATS',
-    url: process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+    url: NATS_URL,
     async probe() {
       const nc = await connect({ servers: this.url, maxReconnectAttempts: 0, timeout: 2000 });
       await nc.close();
@@ -216,7 +217,7 @@ for (const kind of KINDS) {
           a.broker.publish(probe);
           return probed;
         });
-        // 1.4 MB in one turn: bundles of at most 256 K characters (NATS refuses a message of 1 MB).
+        // 1.4 MB in one turn: bundles of at most 32 K characters, each note past that alone (NATS refuses a message of 1 MB).
         const notes = Array.from({ length: 24 }, (_, i) => String.fromCharCode(97 + i).repeat(48 * 1024 + i * 997));
         for (const note of notes) a.broker.publish(note);
         await eventually('every note at c', () => kept.length >= notes.length);
@@ -373,9 +374,8 @@ describe('Redis broker, a channel per node', { skip: process.env.CI !== 'true' &
 describe('NATS broker, told its node', { skip: process.env.CI !== 'true' && 'runs with CI=true (needs NATS)' }, () => {
   it("is not sent its own notes (noEcho), and hears every other node's", async () => {
     const subject = `parley-test-${randomBytes(4).toString('hex')}`;
-    const url = process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-    const brokers = await Promise.all([randomUUID(), randomUUID()].map((id) => natsBroker(url, subject, logger, () => {}, id)));
-    const earlier = await natsBroker(url, subject, logger);
+    const brokers = await Promise.all([randomUUID(), randomUUID()].map((id) => natsBroker(NATS_URL, subject, logger, () => {}, id)));
+    const earlier = await natsBroker(NATS_URL, subject, logger);
     const heard: string[][] = [[], [], []];
     try {
       // No skip: whatever the server sends a node, it hears.

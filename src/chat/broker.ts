@@ -91,14 +91,14 @@ export function bundler(send: (text: string, last: number, notes: number) => voi
  * holds true for.
  */
 export function eachNote(data: Buffer, handler: (note: Buffer) => void, skip?: (note: Buffer) => boolean): void {
-  let start = 0;
-  for (let end = data.indexOf(SEPARATOR_BYTES, 0); end >= 0; end = data.indexOf(SEPARATOR_BYTES, start)) {
-    const note = data.subarray(start, end);
+  for (let start = 0; ; ) {
+    const end = data.indexOf(SEPARATOR_BYTES, start);
+    // A message of one note (the most common) is handed over as it came.
+    const note = end < 0 ? (start === 0 ? data : data.subarray(start)) : data.subarray(start, end);
     if (skip === undefined || !skip(note)) handler(note);
+    if (end < 0) return;
     start = end + SEPARATOR_BYTES.length;
   }
-  const note = start === 0 ? data : data.subarray(start);
-  if (skip === undefined || !skip(note)) handler(note);
 }
 
 /** Whether a note's bytes start with `prefix` (Broker.subscribe's `skip`), tested before any decoding. */
