@@ -2,8 +2,11 @@
 // very response the Fastify route gives, and handed to the full path (which refuses properly)
 // whenever anything is not right.
 import assert from 'node:assert/strict';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type TestApp, createTestApp, headerNames } from './support/app.ts';
+import { connectCheckFastPath } from '../src/http/fast-path.ts';
+import { type TestApp, cachingEnv, createTestApp, headerNames } from './support/app.ts';
 import { type ChatUser, clientCall, listen, loginUser } from './support/chat.ts';
 import { eachDialect } from './support/databases.ts';
 
@@ -61,5 +64,78 @@ await eachDialect(describe, 'connect check fast path', (dialect) => {
     assert.equal(bad.error.code, '42900');
     const good = (await (await check({ 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` })).json()) as { status: number };
     assert.equal(good.status, 200);
+  });
+});
+
+// A turn's answers are written together once its requests are read (writeTurn): a server of the test's
+// own hands each request to the fast path and looks at the answer as the fast path leaves it.
+await eachDialect(describe, "fast path answers at the turn's end", (dialect) => {
+  let t: TestApp;
+  let user: ChatUser;
+  let server: Server;
+  let base: string;
+  /** For each request: whether the fast path took it, and whether its answer had been written when it returned. */
+  const seen: Array<{ taken: boolean; written: boolean }> = [];
+
+  before(async () => {
+    t = await createTestApp(dialect, cachingEnv(dialect));
+    user = await loginUser(t, 'Turn');
+    const fast = connectCheckFastPath(t.deps, { isClosing: () => false, hold: () => () => {} });
+    server = createServer((req, res) => {
+      const taken = fast(req, res, () => {
+        res.statusCode = 599;
+        res.end();
+      });
+      seen.push({ taken, written: res.headersSent });
+      // A client that goes away before the turn's answers are written.
+      if (req.headers['x-leave'] !== undefined) res.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  const check = (extra: Record<string, string> = {}) =>
+    fetch(`${base}/connect?check=1`, { headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}`, ...extra } });
+
+  it('writes each answer after its handler returned, every one of a burst, as the route answers', async () => {
+    // Through the app first: it fills the caches the fast path answers from.
+    await t.app.inject({
+      method: 'GET',
+      url: '/connect?check=1',
+      headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` },
+    });
+    seen.length = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => check()));
+    const routed = await t.app.inject({
+      method: 'GET',
+      url: '/connect?check=1',
+      headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` },
+    });
+    for (const res of answers) {
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), routed.body);
+    }
+    assert.equal(seen.length, 20);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 20 }, () => ({ taken: true, written: false })),
+      'taken by the fast path, written after it returned',
+    );
+  });
+
+  it('skips a client gone before the turn ended, and answers the others', async () => {
+    seen.length = 0;
+    const [gone, ...others] = await Promise.allSettled([check({ 'x-leave': '1' }), check(), check()]);
+    assert.equal(gone?.status, 'rejected', 'the client that left got no answer');
+    for (const other of others) {
+      assert.equal(other.status, 'fulfilled');
+      if (other.status === 'fulfilled') assert.equal(other.value.status, 200);
+    }
+    assert.equal((await check()).status, 200, 'the server still answers');
   });
 });
