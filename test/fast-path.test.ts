@@ -67,7 +67,7 @@ await eachDialect(describe, 'connect check fast path', (dialect) => {
   });
 });
 
-// A turn's answers are written together once its requests are read (writeTurn): a server of the test's
+// A turn's answers are written together once its requests are read (atTurnEnd): a server of the test's
 // own hands each request to the fast path and looks at the answer as the fast path leaves it.
 await eachDialect(describe, "fast path answers at the turn's end", (dialect) => {
   let t: TestApp;
@@ -99,26 +99,19 @@ await eachDialect(describe, "fast path answers at the turn's end", (dialect) => 
     await t.close();
   });
 
-  const check = (extra: Record<string, string> = {}) =>
-    fetch(`${base}/connect?check=1`, { headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}`, ...extra } });
+  const credentials = () => ({ 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` });
+  const check = (extra: Record<string, string> = {}) => fetch(`${base}/connect?check=1`, { headers: { ...credentials(), ...extra } });
+  const routed = () => t.app.inject({ method: 'GET', url: '/connect?check=1', headers: credentials() });
 
   it('writes each answer after its handler returned, every one of a burst, as the route answers', async () => {
     // Through the app first: it fills the caches the fast path answers from.
-    await t.app.inject({
-      method: 'GET',
-      url: '/connect?check=1',
-      headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` },
-    });
+    await routed();
     seen.length = 0;
     const answers = await Promise.all(Array.from({ length: 20 }, () => check()));
-    const routed = await t.app.inject({
-      method: 'GET',
-      url: '/connect?check=1',
-      headers: { 'app-key': t.project.appKey.header, authorization: `Bearer ${user.accessToken}` },
-    });
+    const expected = (await routed()).body;
     for (const res of answers) {
       assert.equal(res.status, 200);
-      assert.equal(await res.text(), routed.body);
+      assert.equal(await res.text(), expected);
     }
     assert.equal(seen.length, 20);
     assert.deepEqual(
