@@ -30,13 +30,12 @@ const EXTRA = ['quote', 'replyTo', 'forwardFrom', 'target', 'filterID', 'recipie
 
 export async function openStore(file: string): Promise<{ queue(job: StoredEcho): void }> {
   const env = process.env;
-  // Parley's schema and background checkpointer (kept open for the checkpointer).
+  // Parley's schema, then Parley's background checkpointer, told of each commit as Parley's connection tells it.
   const parley = await openDatabase(`sqlite:${file}`);
   await insertProject(parley.db, { id: PROJECT, name: PROJECT, tier: null, createdAt: Date.now() });
-  if (env.PARLEY_BENCH_FLOOR_CHECKPOINT_MS !== undefined) {
-    await parley.close();
-    startCheckpointer(file, Number(env.PARLEY_BENCH_FLOOR_CHECKPOINT_MS));
-  }
+  await parley.close();
+  const interval = env.PARLEY_BENCH_FLOOR_CHECKPOINT_MS;
+  const checkpointer = startCheckpointer(file, interval === undefined ? undefined : Number(interval));
   const sqlite = new BetterSqlite3(file);
   // As storage/sqlite.ts sets its connection.
   sqlite.pragma(`synchronous = ${env.PARLEY_BENCH_FLOOR_SYNCHRONOUS === 'OFF' ? 'OFF' : 'NORMAL'}`);
@@ -94,6 +93,7 @@ export async function openStore(file: string): Promise<{ queue(job: StoredEcho):
     }
     const committing = performance.now();
     commit.run();
+    checkpointer.wrote();
     const ended = performance.now();
     if (env.PARLEY_BENCH_FLOOR_TRACE !== undefined && ended - started > 3) {
       appendFileSync(env.PARLEY_BENCH_FLOOR_TRACE, `${Date.now()} ${(ended - started).toFixed(1)} ${ids.length} ${(ended - committing).toFixed(1)}\n`);

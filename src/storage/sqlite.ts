@@ -56,7 +56,7 @@ function checkFile(sqlite: BetterSqlite3.Database, path: string, check: SqliteSt
  * varying number of parameters (`in (…)`, multi-row inserts) make many one-off texts, and they must
  * not crowd out the hot ones. Every error passes `note` on its way out (it looks for damage).
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown) => void, capacity = 500): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown) => void, wrote: () => void, capacity = 500): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
@@ -72,7 +72,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown)
         statements.delete(sql);
       } else {
         try {
-          stmt = watched(sqlite.prepare(sql), note);
+          stmt = watched(sqlite.prepare(sql), sql, note, wrote);
         } catch (err) {
           note(err);
           throw err;
@@ -91,15 +91,26 @@ function withStatementCache(sqlite: BetterSqlite3.Database, note: (err: unknown)
   };
 }
 
-function watched(stmt: BetterSqlite3.Statement, note: (err: unknown) => void): SqliteStatement {
+/** Statements that end a transaction: SQLite calls them read-only, but their commit writes the WAL. */
+const TRANSACTION_END = /^\s*(commit|end|release)\b/i;
+
+/**
+ * `wrote` is told after each statement that wrote (or committed) finished, for the checkpointer
+ * (storage/checkpointer.ts): a statement inside a transaction, before its frames reach the WAL, and
+ * the commit after, so the last word comes once they are there.
+ */
+function watched(stmt: BetterSqlite3.Statement, sql: string, note: (err: unknown) => void, wrote: () => void): SqliteStatement {
   // Rows made in JavaScript from raw arrays (storage/sqlite-rows.ts); the statement as it is otherwise.
   const rows = RawRows.of(stmt) ?? stmt;
+  const writes = !stmt.readonly || TRANSACTION_END.test(sql);
   // Plain try/catch in each method: no closure per query on the hot path.
   return {
     reader: stmt.reader,
     all(parameters) {
       try {
-        return rows.all(parameters);
+        const all = rows.all(parameters);
+        if (writes) wrote();
+        return all;
       } catch (err) {
         note(err);
         throw err;
@@ -107,7 +118,9 @@ function watched(stmt: BetterSqlite3.Statement, note: (err: unknown) => void): S
     },
     run(parameters) {
       try {
-        return stmt.run(parameters);
+        const result = stmt.run(parameters);
+        if (writes) wrote();
+        return result;
       } catch (err) {
         note(err);
         throw err;
@@ -154,7 +167,7 @@ export function openSqlite(path: string, options: SqliteOptions): { db: Kysely<D
     // Once checkpointed, the WAL file is cut back to 16 MB when it is reused.
     sqlite.pragma('journal_size_limit = 16777216');
   }
-  const statements = withStatementCache(sqlite, note);
+  const statements = withStatementCache(sqlite, note, checkpointer?.wrote ?? (() => {}));
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }), log: options.log });
   if (options.log === undefined) runDirectlyInTransactions(db, statements);
   return {
