@@ -1,5 +1,5 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { frozenJson } from '../chat/frozen-json.ts';
 import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
@@ -174,6 +174,33 @@ export async function findMessagesByIds(db: Kysely<DB>, projectId: string, ids: 
   return rows.map(toMessage);
 }
 
+/**
+ * A message changed since it was created (migration 0017: `updated_at` starts equal to `created_at`,
+ * and a change sets it to the room's next event time, later than any before it). Written as the
+ * partial index `messages_room_changed` is, so that SQLite and PostgreSQL use it.
+ */
+const changed = (t: 'messages' | 'm') => sql<boolean>`${sql.ref(`${t}.updated_at`)} > ${sql.ref(`${t}.created_at`)}`;
+
+/**
+ * A message whose latest event (`updated_at`) fell in (after, upTo], in the two parts the indexes find:
+ * unchanged messages by their creation time (`(room, created)`), changed ones in the index of changed
+ * messages (`lastEventIn`: both).
+ */
+export function unchangedIn(t: 'messages' | 'm', after: number, upTo: number) {
+  const [created, updated] = [sql.ref(`${t}.created_at`), sql.ref(`${t}.updated_at`)];
+  return sql<boolean>`${updated} = ${created} and ${created} > ${after} and ${created} <= ${upTo}`;
+}
+
+export function changedIn(t: 'messages' | 'm', after: number, upTo: number) {
+  const updated = sql.ref(`${t}.updated_at`);
+  return sql<boolean>`${changed(t)} and ${updated} > ${after} and ${updated} <= ${upTo}`;
+}
+
+/** Later than any event time (epoch ms): an open upper bound. */
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
+
+const lastEventIn = (t: 'messages' | 'm', after: number, upTo: number) => sql<boolean>`((${unchangedIn(t, after, upTo)}) or (${changedIn(t, after, upTo)}))`;
+
 /** Newest first, `created < maxCreated` (0 = no bound), as `viewer` sees the room. */
 export async function listBefore(
   db: Kysely<DB>,
@@ -204,7 +231,8 @@ export async function listAfter(
     .selectAll()
     .where('project_id', '=', projectId)
     .where('room_id', '=', roomId)
-    .where((eb) => eb.or([eb('created_at', '>=', minCreated), eb('updated_at', '>', lastUpdated)]))
+    // `updated_at > lastUpdated`, as the indexes hold it: an unchanged message's is its creation time.
+    .where((eb) => eb.or([eb('created_at', '>=', Math.min(minCreated, Math.floor(lastUpdated) + 1)), changedIn('messages', lastUpdated, MAX_TIME)]))
     .where(visibleTo('messages', viewer))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -220,8 +248,7 @@ export async function listChangedBetween(db: Kysely<DB>, projectId: string, room
     .selectAll()
     .where('project_id', '=', projectId)
     .where('room_id', '=', roomId)
-    .where('updated_at', '>', after)
-    .where('updated_at', '<', before)
+    .where(lastEventIn('messages', after, Math.ceil(before) - 1))
     .orderBy('updated_at')
     .execute();
   return rows.map(toMessage);

@@ -13,6 +13,7 @@ import * as m0013 from './migrations/0013_livechat.ts';
 import * as m0014 from './migrations/0014_agent_sessions.ts';
 import * as m0015 from './migrations/0015_room_locks.ts';
 import * as m0016 from './migrations/0016_message_cursor.ts';
+import * as m0017 from './migrations/0017_changed_messages.ts';
 
 // One explicit, ordered list: no folder scanning.
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_agent_sessions': m0014,
   '0015_room_locks': m0015,
   '0016_message_cursor': m0016,
+  '0017_changed_messages': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
