@@ -1,7 +1,9 @@
 // A chat message's two statements in-process, against a built tree (`npx tsc -p tsconfig.build.json`):
-//   taskset -c 0 node bench/chat-statements.mjs [<repository root>]
+//   taskset -c 0 node bench/chat-statements.mjs [<repository root>] [--receipts]
 // The room's next event and the `messages` row, through Parley's own repository functions, 64 messages
 // (one per room) per transaction, as the group commit runs them; prints µs per message, wall and CPU.
+// With --receipts each message is also marked delivered in the next transaction and read in the one
+// after, each change a room event of its own, as the SDKs' receipts change every message they receive.
 // Given another checkout's root, it measures that build: run old and new alternately to compare.
 // Plain JavaScript on purpose: under tsx's loader the same loop measured slower and noisier.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const root = resolve(process.argv[2] ?? '.');
+const args = process.argv.slice(2);
+const receipts = args.includes('--receipts');
+const root = resolve(args.find((a) => !a.startsWith('--')) ?? '.');
 const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { openDatabase } = await load('storage/database.js');
 const rooms = await load('repos/rooms.js');
@@ -41,13 +45,25 @@ for (let r = 0; r < ROOMS; r++) {
 const extra = { quote: {}, replyTo: {}, forwardFrom: {}, target: {}, filterID: '', recipientID: '0', action: '' };
 const body = 'x'.repeat(200);
 let sent = 0;
+// The messages of the previous two transactions: marked delivered, then read.
+let [delivered, read] = [[], []];
+async function change(trx, stored, mark) {
+  for (const { id, roomId } of stored) await messages.updateMessage(trx, id, mark, (await rooms.nextRoomEvent(trx, 'p', roomId, Date.now())).at);
+}
 async function batch(trx) {
+  if (receipts) {
+    await change(trx, read, { isRead: true, isDelivered: true });
+    await change(trx, delivered, { isDelivered: true });
+    read = delivered;
+    delivered = [];
+  }
   for (let r = 0; r < ROOMS; r++) {
     const roomId = `${r}-${r + 1}`;
     const event = await rooms.nextRoomEvent(trx, 'p', roomId, Date.now());
     const content = { projectId: 'p', roomId, senderId: r, localID: `local-${sent++}`, type: 1001, body, data: '', extra, isHidden: false };
     // Parley's own message as stored (services/messages.ts), at its event's time.
-    await messages.insertMessage(trx, freshMessage(content, event.at));
+    const id = await messages.insertMessage(trx, freshMessage(content, event.at));
+    if (receipts) delivered.push({ id, roomId });
   }
 }
 
@@ -58,6 +74,8 @@ for (let i = 0; i < BATCHES; i++) await db.transaction().execute(batch);
 const wallUs = Number(process.hrtime.bigint() - started) / 1000;
 const used = process.cpuUsage(cpu);
 const n = BATCHES * ROOMS;
-console.log(`${root}: ${(wallUs / n).toFixed(2)} µs a message (wall), ${((used.user + used.system) / n).toFixed(2)} µs of CPU`);
+console.log(
+  `${root}${receipts ? ' (with receipts)' : ''}: ${(wallUs / n).toFixed(2)} µs a message (wall), ${((used.user + used.system) / n).toFixed(2)} µs of CPU`,
+);
 await database.close();
 rmSync(dir, { recursive: true, force: true });
