@@ -16,13 +16,49 @@ export interface MessageExtra {
 export const SUB_OBJECTS = ['quote', 'replyTo', 'forwardFrom', 'target'] as const;
 export type SubObject = (typeof SUB_OBJECTS)[number];
 
-/** What the SDKs send when a message quotes, replies to, forwards or targets nothing. */
+/**
+ * What the SDKs send when a message quotes, replies to, forwards or targets nothing. Frozen: every
+ * message that carries a default shares its object (`sharedDefault`), serialised once.
+ */
 export const EXTRA_DEFAULTS: Record<SubObject, Record<string, unknown>> = {
-  quote: { title: '', content: '', imageURL: '', fileID: '', fileType: '' },
-  replyTo: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 },
-  forwardFrom: { userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' },
-  target: { targetType: '', targetID: '0', targetXCID: '', targetName: '' },
+  quote: Object.freeze({ title: '', content: '', imageURL: '', fileID: '', fileType: '' }),
+  replyTo: Object.freeze({ userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '', messageType: 0 }),
+  forwardFrom: Object.freeze({ userID: '0', xcUserID: '', fullname: '', messageID: '0', localID: '' }),
+  target: Object.freeze({ targetType: '', targetID: '0', targetXCID: '', targetName: '' }),
 };
+
+/** Each default's JSON and its number of fields. */
+const DEFAULT_JSON = new Map<object, string>(SUB_OBJECTS.map((f) => [EXTRA_DEFAULTS[f], JSON.stringify(EXTRA_DEFAULTS[f])]));
+const DEFAULT_FIELDS = Object.fromEntries(SUB_OBJECTS.map((f) => [f, Object.keys(EXTRA_DEFAULTS[f]).length])) as Record<SubObject, number>;
+
+/**
+ * The shared default when `v` holds exactly the default's fields with the default's values (in any
+ * order: the default's JSON is what a copy of the default overlaid with `v` serialises to), or
+ * undefined. The SDKs send all four sub-objects with every message, nearly always as defaults: shared,
+ * they are neither copied nor serialised again when a message is stored and delivered.
+ */
+export function sharedDefault(field: SubObject, v: Record<string, unknown>): Record<string, unknown> | undefined {
+  const standard = EXTRA_DEFAULTS[field];
+  let fields = 0;
+  for (const key in v) {
+    if (!Object.hasOwn(standard, key) || v[key] !== standard[key]) return undefined;
+    fields++;
+  }
+  return fields === DEFAULT_FIELDS[field] ? standard : undefined;
+}
+
+/** A sub-object's JSON: a shared default's is made once. */
+export const subObjectJson = (v: Record<string, unknown>): string => DEFAULT_JSON.get(v) ?? JSON.stringify(v);
+
+const str = JSON.stringify;
+
+/** JSON.stringify(extra), field for field in MessageExtra's order, with each shared default's JSON made once. */
+export function extraJson(x: MessageExtra): string {
+  return (
+    `{"filterID":${str(x.filterID)},"quote":${subObjectJson(x.quote)},"replyTo":${subObjectJson(x.replyTo)},` +
+    `"forwardFrom":${subObjectJson(x.forwardFrom)},"target":${subObjectJson(x.target)},"recipientID":${str(x.recipientID)},"action":${str(x.action)}}`
+  );
+}
 
 /**
  * Levels of objects and arrays a sub-object may hold below itself. The SDKs send flat objects of
@@ -57,18 +93,18 @@ export function readStoredExtra(text: string): MessageExtra {
     parsed = undefined;
   }
   const raw = isRecord(parsed) ? parsed : {};
-  const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  const asString = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
   const sub = (name: SubObject) => {
     const v = raw[name];
-    return isRecord(v) && !nestsDeeperThan(v, MAX_SUB_OBJECT_DEPTH) ? v : { ...EXTRA_DEFAULTS[name] };
+    return isRecord(v) && !nestsDeeperThan(v, MAX_SUB_OBJECT_DEPTH) ? (sharedDefault(name, v) ?? v) : EXTRA_DEFAULTS[name];
   };
   return {
-    filterID: str(raw.filterID, ''),
+    filterID: asString(raw.filterID, ''),
     quote: sub('quote'),
     replyTo: sub('replyTo'),
     forwardFrom: sub('forwardFrom'),
     target: sub('target'),
-    recipientID: str(raw.recipientID, '0'),
-    action: str(raw.action, ''),
+    recipientID: asString(raw.recipientID, '0'),
+    action: asString(raw.action, ''),
   };
 }

@@ -1,9 +1,17 @@
 // Reads a message a client sends over the socket (spec §4.3, §5.1). The client's content fields are
 // kept exactly as sent; missing sub-objects get the SDK's defaults so every stored message is complete.
 import { ApiError } from '../errors.ts';
-import { EXTRA_DEFAULTS, MAX_EXTRA_CHARS, MAX_SUB_OBJECT_DEPTH, type MessageExtra, type SubObject, nestsDeeperThan } from './message-extra.ts';
+import {
+  EXTRA_DEFAULTS,
+  MAX_EXTRA_CHARS,
+  MAX_SUB_OBJECT_DEPTH,
+  type MessageExtra,
+  type SubObject,
+  extraJson,
+  nestsDeeperThan,
+  sharedDefault,
+} from './message-extra.ts';
 import { assertStorableText } from '../validation.ts';
-import { frozenJson } from './frozen-json.ts';
 
 export interface MessageLimits {
   /** Characters of `body` and of `data` (ciphertext). */
@@ -37,8 +45,10 @@ function optionalString(m: Record<string, unknown>, field: string, max: number):
 
 function subObject(m: Record<string, unknown>, field: SubObject): Record<string, unknown> {
   const v = m[field];
-  if (v === undefined || v === null) return { ...EXTRA_DEFAULTS[field] };
+  if (v === undefined || v === null) return EXTRA_DEFAULTS[field];
   if (!isObject(v)) throw invalid(field, `${field} must be an object`);
+  const standard = sharedDefault(field, v);
+  if (standard !== undefined) return standard;
   // Checked before anything serialises it: a structure thousands of levels deep overflows the stack.
   if (nestsDeeperThan(v, MAX_SUB_OBJECT_DEPTH)) throw invalid(field, `${field} nests too deeply (at most ${MAX_SUB_OBJECT_DEPTH} levels)`);
   return { ...EXTRA_DEFAULTS[field], ...v };
@@ -85,7 +95,7 @@ export function readClientMessage(raw: unknown, limits: MessageLimits, origin: '
     if (isServerType(type)) throw forbidden('type', `Message types ${SERVER_TYPES.min}-${SERVER_TYPES.max} are written by the server only`);
     if (extra.action !== '') throw forbidden('action', 'action is written by the server only');
   }
-  if (frozenJson(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });
+  if (extraJson(extra).length > MAX_EXTRA_CHARS) throw new ApiError('PayloadTooLarge', { field: 'quote', message: 'Message metadata is too large' });
   return {
     roomID,
     localID,

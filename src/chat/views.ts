@@ -4,6 +4,9 @@ import type { StoredMessage } from '../repos/messages.ts';
 import type { Room } from '../repos/rooms.ts';
 import type { ClientUser } from '../services/user-view.ts';
 import { frozenJson } from './frozen-json.ts';
+import { subObjectJson } from './message-extra.ts';
+
+const str = JSON.stringify;
 
 export const ROOM_PERSONAL = 1;
 export const ROOM_GROUP = 2;
@@ -108,8 +111,17 @@ export interface Encoded {
  * `eventFrame(eventName, messageView(m, room, sender))`, field for field in messageView's order.
  */
 export function messageFrames(eventName: string, m: StoredMessage, sender: ClientUser, rooms: Encoded[]): Encoded[] {
-  const before = `{"eventName":${JSON.stringify(eventName)},"data":${JSON.stringify(messageHead(m)).slice(0, -1)},"room":`;
-  const after = `,"user":${frozenJson(sender)},${JSON.stringify(messageTail(m)).slice(1)}}`;
+  // messageHead's and messageTail's JSON, field for field (chat-views.test.ts holds them to it): the
+  // sub-objects' JSON is made once where they are the SDK's shared defaults (chat/message-extra.ts).
+  const x = m.extra;
+  const before =
+    `{"eventName":${str(eventName)},"data":{"messageID":"${m.id}","localID":${str(m.localID)},"type":${m.type},"body":${str(m.body)},` +
+    `"data":${str(m.data)},"filterID":${str(x.filterID)},"isHidden":${m.isHidden},"quote":${subObjectJson(x.quote)},` +
+    `"replyTo":${subObjectJson(x.replyTo)},"forwardFrom":${subObjectJson(x.forwardFrom)},"room":`;
+  const after =
+    `,"user":${frozenJson(sender)},"recipientID":${str(x.recipientID)},"action":${str(x.action)},"target":${subObjectJson(x.target)},` +
+    `"isSending":false,"isFailedSend":false,"isDelivered":${m.isDelivered},"isRead":${m.isRead},"isDeleted":${m.isDeleted},` +
+    `"isMessageEdited":${m.isEdited},"created":${m.created},"updated":${m.updated},"deleted":${m.deleted}}}`;
   const [b, a] = [Buffer.from(before), Buffer.from(after)];
   return rooms.map((room) => ({ text: before + room.text + after, bytes: Buffer.concat([b, room.bytes, a], b.length + room.bytes.length + a.length) }));
 }

@@ -1,7 +1,6 @@
 // Chat messages. Content (body, data, quote…) is the client's ciphertext, kept exactly as sent.
 import { type Insertable, type Kysely, sql } from 'kysely';
-import { frozenJson } from '../chat/frozen-json.ts';
-import { type MessageExtra, readStoredExtra } from '../chat/message-extra.ts';
+import { type MessageExtra, extraJson, readStoredExtra } from '../chat/message-extra.ts';
 import { Precompiled } from '../storage/precompiled.ts';
 import { visibleTo } from './visibility.ts';
 import type { DB, MessageRow, MessageTable } from '../storage/schema.ts';
@@ -127,8 +126,8 @@ function messageValues(m: NewMessage): Record<MessageField, unknown> {
     type: m.type,
     body: m.body,
     data: m.data,
-    // Serialised once: the size check of a client's message did it already (chat/message-input.ts).
-    extra: frozenJson(m.extra),
+    // The SDK's default sub-objects are shared and serialised once (chat/message-extra.ts).
+    extra: extraJson(m.extra),
     is_hidden: m.isHidden ? 1 : 0,
     is_delivered: m.isDelivered ? 1 : 0,
     is_read: m.isRead ? 1 : 0,
@@ -274,7 +273,7 @@ export async function updateMessage(db: Kysely<DB>, id: number, change: MessageC
   const set = {
     body: change.body,
     data: change.data,
-    extra: change.extra === undefined ? undefined : JSON.stringify(change.extra),
+    extra: change.extra === undefined ? undefined : extraJson(change.extra),
     is_delivered: flag(change.isDelivered),
     is_read: flag(change.isRead),
     is_deleted: flag(change.isDeleted),
