@@ -131,6 +131,9 @@ it('extraJson is JSON.stringify of the extra fields, and a stored row reads back
       },
     ),
   );
+  // The SDK's usual message, all four the shared defaults, with strings that need escaping around them.
+  const usual = { ...readStoredExtra('{}'), filterID: 'a"\\b', recipientID: '\u2028', action: '\n' };
+  assert.equal(extraJson(usual), JSON.stringify(usual));
   const stored = readStoredExtra(JSON.stringify({ ...readStoredExtra('{}'), quote: { ...EXTRA_DEFAULTS.quote, title: 't' } }));
   assert.equal(stored.replyTo, EXTRA_DEFAULTS.replyTo);
   assert.equal(stored.target, EXTRA_DEFAULTS.target);

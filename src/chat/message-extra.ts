@@ -2,6 +2,7 @@
 // forwardFrom, target and three strings. They are copied into every delivery and every list, so what
 // is stored must always serialise: their depth and size are bounded when a message is accepted, and
 // a stored value that breaks the bound (written before it existed) is read back as the SDK's default.
+import { frozenJson } from './frozen-json.ts';
 
 export interface MessageExtra {
   filterID: string;
@@ -52,12 +53,19 @@ export const subObjectJson = (v: Record<string, unknown>): string => DEFAULT_JSO
 
 const str = JSON.stringify;
 
-/** JSON.stringify(extra), field for field in MessageExtra's order, with each shared default's JSON made once. */
+/** The extra fields' JSON between `filterID` and `recipientID`'s value when all four sub-objects are the shared defaults. */
+const DEFAULTS_BETWEEN = `${SUB_OBJECTS.map((f) => `,${str(f)}:${subObjectJson(EXTRA_DEFAULTS[f])}`).join('')},"recipientID":`;
+
+/**
+ * JSON.stringify(extra), in MessageExtra's field order. With the four shared defaults (the SDK's usual
+ * message) it is composed around their JSON, made once. An extra with a sub-object of its own is
+ * serialised once and kept with it (`frozenJson`): it is measured when the message is read and written
+ * again when it is stored.
+ */
 export function extraJson(x: MessageExtra): string {
-  return (
-    `{"filterID":${str(x.filterID)},"quote":${subObjectJson(x.quote)},"replyTo":${subObjectJson(x.replyTo)},` +
-    `"forwardFrom":${subObjectJson(x.forwardFrom)},"target":${subObjectJson(x.target)},"recipientID":${str(x.recipientID)},"action":${str(x.action)}}`
-  );
+  const shared = DEFAULT_JSON.has(x.quote) && DEFAULT_JSON.has(x.replyTo) && DEFAULT_JSON.has(x.forwardFrom) && DEFAULT_JSON.has(x.target);
+  if (!shared) return frozenJson(x);
+  return `{"filterID":${str(x.filterID)}${DEFAULTS_BETWEEN}${str(x.recipientID)},"action":${str(x.action)}}`;
 }
 
 /**
